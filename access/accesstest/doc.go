@@ -1,0 +1,45 @@
+// Package accesstest is the conformance suite for [access.Store]
+// implementations.
+//
+// [Run] checks a store against every sentence of the Store contract, in
+// named subtests: create and get round trip, copies in and out, ErrExists,
+// ErrInvalid for each rule of [access.Validate], ErrNotFound, optimistic
+// concurrency on Update, final and idempotent revocation, RevokeService
+// counts and isolation, sorted and isolated lists, cancelled contexts, many
+// goroutines at once, and [access.Authorize] against the store (the
+// validity window to the nanosecond, other services, revoked grants, and no
+// authorisation after a revocation has returned). [Bench] measures
+// Authorize, RevokeService and Create.
+//
+// # Running the suite
+//
+// An integrator with a store of its own (say a PostgreSQL one) runs the
+// suite from a test in its package:
+//
+//	func TestConformance(t *testing.T) {
+//		accesstest.Run(t, accesstest.Harness{
+//			New: func(t *testing.T) access.Store {
+//				s := pgaccess.New(newTestDB(t)) // an empty store, cleaned up with t.Cleanup
+//				return s
+//			},
+//		})
+//	}
+//
+//	func BenchmarkStore(b *testing.B) {
+//		accesstest.Bench(b, accesstest.BenchHarness{
+//			New: func(b *testing.B) access.Store { return pgaccess.New(newTestDB(b)) },
+//		})
+//	}
+//
+// and runs it with the race detector:
+//
+//	go test -race -run TestConformance ./...
+//	go test -run '^$' -bench BenchmarkStore ./...
+//
+// New must return an empty store each time: Run calls it once per subtest.
+// The suite stores instants that are whole seconds in UTC, compares times as
+// instants (time.Time.Equal), and treats a nil Privileges slice like an
+// empty one, so a store backed by SQL timestamps and arrays passes.
+// Subtests run one after another; several start goroutines and wait for
+// them before returning.
+package accesstest

@@ -1,0 +1,138 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/eventcc/eventcc/modality"
+)
+
+// Sentinel errors, checked with errors.Is.
+var (
+	ErrNotFound     = errors.New("contactcenter: not found")
+	ErrExists       = errors.New("contactcenter: already exists")
+	ErrConflict     = errors.New("contactcenter: revision conflict")
+	ErrClosed       = errors.New("contactcenter: lifecycle closed")
+	ErrInvalidState = errors.New("contactcenter: not allowed in the service's state")
+	ErrExpired      = errors.New("contactcenter: term already expired")
+	ErrQuota        = errors.New("contactcenter: quota exceeded")
+	ErrPermanent    = errors.New("contactcenter: permanent failure")
+	ErrNotEmpty     = errors.New("contactcenter: resources remain")
+)
+
+// Permanent marks err as permanent: the executor does not retry it and
+// undoes the plan. Errors not so marked are retried with backoff.
+func Permanent(err error) error {
+	if err == nil || errors.Is(err, ErrPermanent) {
+		return err
+	}
+	return &permanentError{err}
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string   { return e.err.Error() }
+func (e *permanentError) Unwrap() []error { return []error{e.err, ErrPermanent} }
+
+// Resource is a kind of thing a Provisioner holds for a service.
+type Resource string
+
+const (
+	Space       Resource = "space"       // server space units
+	Licences    Resource = "licences"    // seats of the communication software
+	Agents      Resource = "agents"      // deployed agents, each with an ID
+	Supervisors Resource = "supervisors" // deployed supervisors, each with an ID
+)
+
+// Resources lists every Resource in the order a deploy provisions them.
+func Resources() []Resource { return []Resource{Space, Licences, Agents, Supervisors} }
+
+// Item is one unit a Provisioner holds for a service.
+type Item struct {
+	Kind Resource `json:"kind"`
+	ID   string   `json:"id"`
+}
+
+// Provisioner holds server space, licences and agents for services,
+// typically by leasing capacity inside long-lived, pre-sized accounts and
+// tagging it with the service.
+//
+// Implementations must be safe for concurrent use. Every method is scoped
+// to one service and idempotent. Errors are retried with backoff unless
+// marked with [Permanent] (or wrapping [ErrQuota], which is permanent). A
+// done ctx makes a method return ctx.Err(), possibly wrapped.
+type Provisioner interface {
+	// Set brings the number of items of kind held for service to n,
+	// adding or releasing items, and returns the items of that kind held
+	// afterwards, sorted by ID. Items kept across a Set keep their IDs, and
+	// an ID released is never given to the same service again (access
+	// grants are keyed by it). Set(…, 0) releases them all. When the
+	// provider's capacity cannot hold n it returns an error wrapping
+	// ErrQuota and holds what it held before. A negative n or an unknown
+	// kind is a Permanent error.
+	Set(ctx context.Context, serviceID string, kind Resource, n int) ([]Item, error)
+	// Inventory lists every item held for service, of every kind, sorted
+	// by kind in the order of [Resources], then by ID: the provider's own
+	// view, used to prove that nothing is left after termination.
+	Inventory(ctx context.Context, serviceID string) ([]Item, error)
+}
+
+// Publication is what the event system shows attendees about a service.
+type Publication struct {
+	ServiceID   string                `json:"serviceId"`
+	EventID     string                `json:"eventId"`
+	EntryPoints []modality.EntryPoint `json:"entryPoints"`
+	Opens       time.Time             `json:"opens"`
+	Closes      time.Time             `json:"closes"`
+	TimeZone    string                `json:"timeZone"`
+}
+
+// EventSystem is the event platform the contact center serves: it shows
+// attendees the service's entry points. Changes to events come the other
+// way, through the Lifecycle's methods.
+//
+// Implementations must be safe for concurrent use. Errors are retried
+// with backoff unless marked with [Permanent]. A done ctx makes a method
+// return ctx.Err(), possibly wrapped.
+type EventSystem interface {
+	// Publish shows p, replacing what was published for p.ServiceID.
+	// Idempotent. p is the caller's; implementations copy what they keep.
+	Publish(ctx context.Context, p Publication) error
+	// Retract withdraws what was published for service. Idempotent: not
+	// an error when nothing was published.
+	Retract(ctx context.Context, serviceID string) error
+}
+
+// Store holds services, plans and plan journals durably. Implementations
+// must be safe for concurrent use; values passed in and returned are
+// copies the caller owns. A done ctx makes a method return ctx.Err(),
+// possibly wrapped, with nothing changed.
+type Store interface {
+	// Create stores a new service with Revision 1 and returns it.
+	// ErrExists if a service with s.ID exists.
+	Create(ctx context.Context, s Service) (Service, error)
+	// Get returns a service, or ErrNotFound.
+	Get(ctx context.Context, id string) (Service, error)
+	// Update replaces a service if s.Revision equals the stored revision
+	// (ErrConflict otherwise; ErrNotFound if absent) and returns it with
+	// the next revision.
+	Update(ctx context.Context, s Service) (Service, error)
+	// List returns the services in any of states (all when none given),
+	// sorted by ID.
+	List(ctx context.Context, states ...State) ([]Service, error)
+	// PutPlan stores a plan under p.ID. Plans are immutable: storing the
+	// same ID again with the same Digest is a no-op, with another Digest
+	// ErrConflict.
+	PutPlan(ctx context.Context, p Plan) error
+	// GetPlan returns a plan, or ErrNotFound.
+	GetPlan(ctx context.Context, id string) (Plan, error)
+	// Append adds e to the journal of plan e.PlanID. e.Seq must be one
+	// more than the journal's last Seq (1 for the first entry), else
+	// ErrConflict: two writers never both append the same Seq.
+	// ErrNotFound if the plan is not stored.
+	Append(ctx context.Context, e JournalEntry) error
+	// Journal returns a plan's journal in Seq order (empty, not an error,
+	// for a stored plan never run; ErrNotFound if the plan is not stored).
+	Journal(ctx context.Context, planID string) ([]JournalEntry, error)
+}

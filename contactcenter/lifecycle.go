@@ -1,0 +1,417 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
+	"github.com/eventcc/eventcc/scaling"
+	"github.com/eventcc/eventcc/template"
+)
+
+// Config configures a Lifecycle. Adapters are required unless a default
+// is documented; New validates the whole Config and reports every problem
+// at once. The Lifecycle keeps its own copy: changing cfg after New has no
+// effect.
+type Config struct {
+	// Store keeps services, plans and journals. Required.
+	Store Store
+	// Provisioner holds server space, licences, agents and supervisors.
+	// Required.
+	Provisioner Provisioner
+	// Access keeps agents' and supervisors' grants. Required.
+	Access access.Store
+	// Numbers is the pool of telephone numbers. Required.
+	Numbers numbermap.Store
+	// Channels carry engagements; each modality kind is served by at most
+	// one channel. At least one is required.
+	Channels []modality.Channel
+	// EventSystem is shown each service's entry points. Required.
+	EventSystem EventSystem
+	// Traffic reports traffic for scaling. Default: the channels' counts
+	// ([NewChannelTraffic]).
+	Traffic scaling.TrafficSource
+	// Policy recommends agents from traffic. Default: scaling.Utilisation.
+	Policy scaling.Policy
+	// Templates are the templates requests may name. Default:
+	// template.Builtin().
+	Templates *template.Catalog
+	// Now is the clock every time decision goes through. Default:
+	// time.Now. Tests and simulations pass a controlled clock.
+	Now func() time.Time
+	// Logger receives the lifecycle's logs. Default: logs nothing.
+	Logger logr.Logger
+	// TickInterval is how often Run calls Tick. Default: 1s.
+	TickInterval time.Duration
+	// Retry shapes the backoff between attempts of a failing step.
+	// Zero fields take their defaults.
+	Retry Retry
+	// BaseURL is where video and chat entry points live:
+	// BaseURL/<service>/<kind>. Default: "https://eventcc.invalid".
+	BaseURL string
+}
+
+// Retry shapes how plan steps that fail transiently are retried. Waits
+// are measured on the lifecycle's clock: a step due for retry runs at the
+// first Tick at or after its time.
+type Retry struct {
+	Initial time.Duration // first wait; default 1s
+	Max     time.Duration // longest wait; default 1m
+	// MaxElapsed bounds how long a deploy step is retried before its
+	// failure counts as permanent and the deploy is undone; default 15m.
+	// Closing steps are retried without bound: a teardown is never
+	// abandoned.
+	MaxElapsed time.Duration
+}
+
+// Lifecycle runs event contact centers from request to verified teardown.
+// Hosts create one with New, submit requests, report event changes, and
+// drive it with Run (or Tick, on a simulated clock).
+//
+// A Lifecycle is safe for concurrent use. Work on one service is
+// serialised; work on different services is independent.
+type Lifecycle struct {
+	cfg      Config
+	log      logr.Logger
+	channels map[modality.Kind]modality.Channel
+	policy   scaling.Policy
+
+	wake chan struct{}
+
+	mu       sync.Mutex
+	closed   bool
+	loaded   bool
+	services map[string]*entry
+	subs     []subscriber
+	nextSub  int
+	running  sync.WaitGroup // in-flight method calls, for Close
+}
+
+// entry is the lifecycle's working copy of one service.
+type entry struct {
+	mu        sync.Mutex
+	svc       Service // as last stored
+	scaler    *scaling.Autoscaler
+	nextScale time.Time
+	retryAt   time.Time     // a failing step waits until then
+	backoff   *backoffState // of the failing step, nil when none
+}
+
+// New validates cfg and returns a Lifecycle. It does no I/O: services in
+// the Store are loaded by the first Tick.
+func New(cfg Config) (*Lifecycle, error) {
+	var errs []error
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("contactcenter: Config.Store is required"))
+	}
+	if cfg.Provisioner == nil {
+		errs = append(errs, errors.New("contactcenter: Config.Provisioner is required"))
+	}
+	if cfg.Access == nil {
+		errs = append(errs, errors.New("contactcenter: Config.Access is required"))
+	}
+	if cfg.Numbers == nil {
+		errs = append(errs, errors.New("contactcenter: Config.Numbers is required"))
+	}
+	if cfg.EventSystem == nil {
+		errs = append(errs, errors.New("contactcenter: Config.EventSystem is required"))
+	}
+	if len(cfg.Channels) == 0 {
+		errs = append(errs, errors.New("contactcenter: Config.Channels needs at least one channel"))
+	}
+	channels := make(map[modality.Kind]modality.Channel)
+	for i, ch := range cfg.Channels {
+		if ch == nil {
+			errs = append(errs, fmt.Errorf("contactcenter: Config.Channels[%d] is nil", i))
+			continue
+		}
+		for _, k := range ch.Kinds() {
+			if _, dup := channels[k]; dup {
+				errs = append(errs, fmt.Errorf("contactcenter: Config.Channels[%d]: kind %q is already served by another channel", i, k))
+				continue
+			}
+			channels[k] = ch
+		}
+	}
+	if cfg.TickInterval < 0 {
+		errs = append(errs, fmt.Errorf("contactcenter: Config.TickInterval %v is negative", cfg.TickInterval))
+	}
+	if cfg.Retry.Initial < 0 || cfg.Retry.Max < 0 || cfg.Retry.MaxElapsed < 0 {
+		errs = append(errs, errors.New("contactcenter: Config.Retry durations must not be negative"))
+	}
+	if cfg.Retry.Initial > 0 && cfg.Retry.Max > 0 && cfg.Retry.Initial > cfg.Retry.Max {
+		errs = append(errs, fmt.Errorf("contactcenter: Config.Retry.Initial %v exceeds Retry.Max %v", cfg.Retry.Initial, cfg.Retry.Max))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	cfg.Channels = append([]modality.Channel(nil), cfg.Channels...)
+	if cfg.Traffic == nil {
+		cfg.Traffic = NewChannelTraffic(cfg.Channels...)
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = scaling.Utilisation{}
+	}
+	if cfg.Templates == nil {
+		cfg.Templates = template.Builtin()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TickInterval == 0 {
+		cfg.TickInterval = time.Second
+	}
+	if cfg.Retry.Initial == 0 {
+		cfg.Retry.Initial = time.Second
+	}
+	if cfg.Retry.Max == 0 {
+		cfg.Retry.Max = time.Minute
+	}
+	if cfg.Retry.Initial > cfg.Retry.Max {
+		cfg.Retry.Initial = cfg.Retry.Max
+	}
+	if cfg.Retry.MaxElapsed == 0 {
+		cfg.Retry.MaxElapsed = 15 * time.Minute
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "https://eventcc.invalid"
+	}
+	return &Lifecycle{
+		cfg:      cfg,
+		log:      cfg.Logger.WithName("contactcenter"),
+		channels: channels,
+		policy:   cfg.Policy,
+		wake:     make(chan struct{}, 1),
+		services: make(map[string]*entry),
+	}, nil
+}
+
+// now reads the lifecycle's clock.
+func (l *Lifecycle) now() time.Time { return l.cfg.Now() }
+
+// enter registers a method call; it fails once the Lifecycle is closed.
+func (l *Lifecycle) enter() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	l.running.Add(1)
+	return nil
+}
+
+func (l *Lifecycle) leave() { l.running.Done() }
+
+// Close stops the Lifecycle: later calls return ErrClosed, and Close
+// waits for calls in progress to return. It does not stop services:
+// their state is in the Store, and another Lifecycle on the same Store
+// picks them up. Close is idempotent.
+func (l *Lifecycle) Close() error {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	l.running.Wait()
+	return nil
+}
+
+// Subscribe calls fn with every event from now on, synchronously, in the
+// order they happen, from the goroutine doing the work. fn must not block
+// and must not call the Lifecycle. The returned function unsubscribes.
+func (l *Lifecycle) Subscribe(fn func(Event)) (unsubscribe func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	id := l.nextSub
+	l.nextSub++
+	// Copy on write: emit reads the slice without holding the lock.
+	l.subs = append(l.subs[:len(l.subs):len(l.subs)], subscriber{id, fn})
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		kept := make([]subscriber, 0, len(l.subs))
+		for _, s := range l.subs {
+			if s.id != id {
+				kept = append(kept, s)
+			}
+		}
+		l.subs = kept
+	}
+}
+
+type subscriber struct {
+	id int
+	fn func(Event)
+}
+
+func (l *Lifecycle) emit(e Event) {
+	l.mu.Lock()
+	subs := l.subs
+	l.mu.Unlock()
+	for _, s := range subs {
+		s.fn(e)
+	}
+}
+
+// Get returns a copy of a service, or an error wrapping ErrNotFound.
+func (l *Lifecycle) Get(ctx context.Context, id string) (Service, error) {
+	if err := l.enter(); err != nil {
+		return Service{}, err
+	}
+	defer l.leave()
+	return l.cfg.Store.Get(ctx, id)
+}
+
+// List returns copies of the services in any of states (all when none
+// given), sorted by ID.
+func (l *Lifecycle) List(ctx context.Context, states ...State) ([]Service, error) {
+	if err := l.enter(); err != nil {
+		return nil, err
+	}
+	defer l.leave()
+	return l.cfg.Store.List(ctx, states...)
+}
+
+// Run drives services until ctx is done: it calls Tick every
+// Config.TickInterval of real time, and at once after a request or an
+// event change. It returns ctx's error, or ErrClosed after Close. Tick
+// errors are logged and retried on the next tick.
+func (l *Lifecycle) Run(ctx context.Context) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	t := time.NewTicker(l.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		if err := l.tick(ctx); err != nil && ctx.Err() == nil {
+			l.log.Error(err, "tick")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		case <-l.wake:
+		}
+		l.mu.Lock()
+		closed := l.closed
+		l.mu.Unlock()
+		if closed {
+			return ErrClosed
+		}
+	}
+}
+
+func (l *Lifecycle) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Tick does everything due at the clock's current time: deploys due
+// services, opens and stops intake at the term's bounds, scales active
+// services, runs closing plans at expiry, and retries steps whose backoff
+// has passed. It returns the errors of services it could not advance,
+// joined; each service's failure is also reported by events and does not
+// stop the others.
+func (l *Lifecycle) Tick(ctx context.Context) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	return l.tick(ctx)
+}
+
+func (l *Lifecycle) tick(ctx context.Context) error {
+	if err := l.load(ctx); err != nil {
+		return err
+	}
+	now := l.now()
+	l.mu.Lock()
+	due := make([]*entry, 0, len(l.services))
+	for _, e := range l.services {
+		due = append(due, e)
+	}
+	l.mu.Unlock()
+	var errs []error
+	for _, e := range due {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := l.advance(ctx, e, now); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs = append(errs, err)
+		}
+	}
+	l.forgetFinal()
+	return errors.Join(errs...)
+}
+
+// load reads the services not yet final from the Store, once.
+func (l *Lifecycle) load(ctx context.Context) error {
+	l.mu.Lock()
+	loaded := l.loaded
+	l.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	svcs, err := l.cfg.Store.List(ctx, Requested, Scheduled, Deploying, Ready, Active, Terminating)
+	if err != nil {
+		return fmt.Errorf("contactcenter: load services: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range svcs {
+		if _, ok := l.services[s.ID]; !ok {
+			l.services[s.ID] = &entry{svc: s}
+		}
+	}
+	l.loaded = true
+	return nil
+}
+
+// forgetFinal drops finished services from memory; the Store keeps them.
+func (l *Lifecycle) forgetFinal() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id, e := range l.services {
+		if e.mu.TryLock() {
+			if e.svc.State.Final() {
+				delete(l.services, id)
+			}
+			e.mu.Unlock()
+		}
+	}
+}
+
+// entryFor returns the working entry of a service, loading it from the
+// Store if needed.
+func (l *Lifecycle) entryFor(ctx context.Context, id string) (*entry, error) {
+	l.mu.Lock()
+	e, ok := l.services[id]
+	l.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	s, err := l.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.services[id]; ok {
+		return e, nil
+	}
+	e = &entry{svc: s}
+	l.services[id] = e
+	return e, nil
+}

@@ -1,0 +1,193 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/eventcc/eventcc/contactcenter"
+)
+
+// Store is an in-memory [contactcenter.Store]. The zero value is not ready
+// for use; call [New].
+type Store struct {
+	mu       sync.RWMutex
+	services map[string]contactcenter.Service
+	plans    map[string]contactcenter.Plan
+	journals map[string][]contactcenter.JournalEntry // by plan ID; only plans with entries
+}
+
+var _ contactcenter.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		services: make(map[string]contactcenter.Service),
+		plans:    make(map[string]contactcenter.Plan),
+		journals: make(map[string][]contactcenter.JournalEntry),
+	}
+}
+
+// Create stores a copy of s with Revision 1 and returns a copy of what it
+// stored. It returns an error wrapping [contactcenter.ErrExists] if a
+// service with s.ID is stored.
+func (st *Store) Create(ctx context.Context, s contactcenter.Service) (contactcenter.Service, error) {
+	if err := ctx.Err(); err != nil {
+		return contactcenter.Service{}, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.services[s.ID]; ok {
+		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: %w", s.ID, contactcenter.ErrExists)
+	}
+	s = copyService(s)
+	s.Revision = 1
+	st.services[s.ID] = s
+	return copyService(s), nil
+}
+
+// Get returns a copy of the service stored under id, or an error wrapping
+// [contactcenter.ErrNotFound].
+func (st *Store) Get(ctx context.Context, id string) (contactcenter.Service, error) {
+	if err := ctx.Err(); err != nil {
+		return contactcenter.Service{}, err
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	s, ok := st.services[id]
+	if !ok {
+		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: %w", id, contactcenter.ErrNotFound)
+	}
+	return copyService(s), nil
+}
+
+// Update replaces the service stored under s.ID with a copy of s if
+// s.Revision is the stored revision, and returns a copy of what it stored,
+// with the next revision. It returns an error wrapping
+// [contactcenter.ErrConflict] if the revisions differ and
+// [contactcenter.ErrNotFound] if no service is stored under s.ID.
+func (st *Store) Update(ctx context.Context, s contactcenter.Service) (contactcenter.Service, error) {
+	if err := ctx.Err(); err != nil {
+		return contactcenter.Service{}, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	old, ok := st.services[s.ID]
+	if !ok {
+		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: %w", s.ID, contactcenter.ErrNotFound)
+	}
+	if s.Revision != old.Revision {
+		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: update of revision %d, stored revision is %d: %w",
+			s.ID, s.Revision, old.Revision, contactcenter.ErrConflict)
+	}
+	s = copyService(s)
+	s.Revision = old.Revision + 1
+	st.services[s.ID] = s
+	return copyService(s), nil
+}
+
+// List returns copies of the services in any of states, or of every
+// service when no state is given, sorted by ID.
+func (st *Store) List(ctx context.Context, states ...contactcenter.State) ([]contactcenter.Service, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	out := make([]contactcenter.Service, 0, listCap(len(st.services), len(states)))
+	for _, s := range st.services {
+		if len(states) == 0 || slices.Contains(states, s.State) {
+			out = append(out, copyService(s))
+		}
+	}
+	slices.SortFunc(out, func(a, b contactcenter.Service) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// listCap guesses the capacity of List's result: every service when
+// unfiltered, a few otherwise.
+func listCap(services, states int) int {
+	if states == 0 {
+		return services
+	}
+	return min(services, 16)
+}
+
+// PutPlan stores a copy of p under p.ID. Storing a plan again with the
+// same Digest changes nothing; with another Digest it returns an error
+// wrapping [contactcenter.ErrConflict].
+func (st *Store) PutPlan(ctx context.Context, p contactcenter.Plan) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if old, ok := st.plans[p.ID]; ok {
+		if old.Digest != p.Digest {
+			return fmt.Errorf("memstore: plan %q: stored with digest %s, not %s: %w",
+				p.ID, old.Digest, p.Digest, contactcenter.ErrConflict)
+		}
+		return nil
+	}
+	st.plans[p.ID] = copyPlan(p)
+	return nil
+}
+
+// GetPlan returns a copy of the plan stored under id, or an error wrapping
+// [contactcenter.ErrNotFound].
+func (st *Store) GetPlan(ctx context.Context, id string) (contactcenter.Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return contactcenter.Plan{}, err
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	p, ok := st.plans[id]
+	if !ok {
+		return contactcenter.Plan{}, fmt.Errorf("memstore: plan %q: %w", id, contactcenter.ErrNotFound)
+	}
+	return copyPlan(p), nil
+}
+
+// Append adds a copy of e to the journal of plan e.PlanID. It returns an
+// error wrapping [contactcenter.ErrNotFound] if the plan is not stored and
+// [contactcenter.ErrConflict] if e.Seq is not one more than the journal's
+// last Seq (1 for the first entry).
+func (st *Store) Append(ctx context.Context, e contactcenter.JournalEntry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.plans[e.PlanID]; !ok {
+		return fmt.Errorf("memstore: journal of plan %q: %w", e.PlanID, contactcenter.ErrNotFound)
+	}
+	j := st.journals[e.PlanID]
+	if want := int64(len(j)) + 1; e.Seq != want {
+		return fmt.Errorf("memstore: journal of plan %q: append of seq %d, next seq is %d: %w",
+			e.PlanID, e.Seq, want, contactcenter.ErrConflict)
+	}
+	st.journals[e.PlanID] = append(j, copyEntry(e))
+	return nil
+}
+
+// Journal returns copies of the entries of a plan's journal in Seq order:
+// empty for a stored plan never run, an error wrapping
+// [contactcenter.ErrNotFound] if the plan is not stored.
+func (st *Store) Journal(ctx context.Context, planID string) ([]contactcenter.JournalEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	if _, ok := st.plans[planID]; !ok {
+		return nil, fmt.Errorf("memstore: journal of plan %q: %w", planID, contactcenter.ErrNotFound)
+	}
+	j := st.journals[planID]
+	out := make([]contactcenter.JournalEntry, len(j))
+	for i, e := range j {
+		out[i] = copyEntry(e)
+	}
+	return out, nil
+}

@@ -1,0 +1,129 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/scaling"
+)
+
+// scale takes a scaling decision for an active service when one is due
+// and applies it: resources grow before agents are added and shrink after
+// agents are removed; added agents are granted access, removed agents
+// lose it.
+func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
+	if now.Before(e.nextScale) {
+		return nil
+	}
+	s := &e.svc
+	e.nextScale = now.Add(s.Config.Staffing.ScaleInterval.D())
+	if e.scaler == nil {
+		a, err := scaling.NewAutoscaler(scalingParams(s.Config), l.policy)
+		if err != nil {
+			return fmt.Errorf("contactcenter: %s: autoscaler: %w", s.ID, err)
+		}
+		e.scaler = a
+	}
+	samples, err := l.cfg.Traffic.Samples(ctx, s.ID, now)
+	if err != nil {
+		err = fmt.Errorf("contactcenter: %s: traffic: %w", s.ID, err)
+		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Before: s.Resources, After: s.Resources, Err: err})
+		return err
+	}
+	d := e.scaler.Decide(now, s.Resources.Agents, samples)
+	before := s.Resources
+	want := d.Desired
+	if want == before {
+		// Nothing to apply; still integrate usage so reports stay current.
+		if err := l.update(ctx, e, func(s *Service) { l.accrue(s, now) }); err != nil {
+			return err
+		}
+		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: before})
+		return nil
+	}
+
+	held := map[Resource][]Item{}
+	var applyErr error
+	set := func(r Resource, n int) {
+		if applyErr != nil {
+			return
+		}
+		items, err := l.cfg.Provisioner.Set(ctx, s.ID, r, n)
+		if err != nil {
+			applyErr = fmt.Errorf("set %s to %d: %w", r, n, err)
+			return
+		}
+		held[r] = items
+	}
+	wantOf := map[Resource]int{Space: want.Space, Licences: want.Licences, Agents: want.Agents, Supervisors: want.Supervisors}
+	haveOf := map[Resource]int{Space: before.Space, Licences: before.Licences, Agents: before.Agents, Supervisors: before.Supervisors}
+	rs := Resources()
+	for _, r := range rs { // grow: space and licences first
+		if wantOf[r] > haveOf[r] {
+			set(r, wantOf[r])
+		}
+	}
+	for i := len(rs) - 1; i >= 0; i-- { // shrink: agents first
+		if r := rs[i]; wantOf[r] < haveOf[r] {
+			set(r, wantOf[r])
+		}
+	}
+
+	oldIDs := append(append([]string(nil), s.Agents...), s.Supervisors...)
+	next := cloneService(*s)
+	for r, items := range held {
+		setHeld(&next, r, items)
+	}
+	newIDs := append(append([]string(nil), next.Agents...), next.Supervisors...)
+	added, removed := diff(oldIDs, newIDs)
+	if len(added) > 0 && applyErr == nil {
+		if _, err := l.grant(ctx, &next, added, now); err != nil {
+			applyErr = fmt.Errorf("grant access: %w", err)
+		}
+	}
+	for _, p := range removed {
+		if err := l.cfg.Access.Revoke(ctx, grantID(s.ID, p), now); err != nil && !errors.Is(err, access.ErrNotFound) {
+			applyErr = errors.Join(applyErr, fmt.Errorf("revoke %s: %w", p, err))
+		}
+	}
+	if err := l.update(ctx, e, func(s *Service) {
+		l.accrue(s, now)
+		for r, items := range held {
+			setHeld(s, r, items)
+		}
+	}); err != nil {
+		return errors.Join(applyErr, err)
+	}
+	if applyErr != nil {
+		applyErr = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, applyErr)
+	}
+	l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: e.svc.Resources,
+		Added: added, Removed: removed, Err: applyErr})
+	return applyErr
+}
+
+// diff returns the IDs only in b (added) and only in a (removed).
+func diff(a, b []string) (added, removed []string) {
+	in := func(xs []string) map[string]bool {
+		m := make(map[string]bool, len(xs))
+		for _, x := range xs {
+			m[x] = true
+		}
+		return m
+	}
+	ina, inb := in(a), in(b)
+	for _, x := range b {
+		if !ina[x] {
+			added = append(added, x)
+		}
+	}
+	for _, x := range a {
+		if !inb[x] {
+			removed = append(removed, x)
+		}
+	}
+	return added, removed
+}

@@ -1,0 +1,231 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eventcc/eventcc/access"
+)
+
+// Extend moves the end of a service's term later, to end: the expiry, the
+// closing plan, every grant's NotAfter and every number's retirement move
+// with it, and the published hours are updated. It is refused with an
+// error wrapping ErrExpired once the service has expired (its closing is
+// then under way), and with ErrInvalidState for a service that is
+// closing or closed. Extending to the current end again re-applies it
+// (idempotent).
+func (l *Lifecycle) Extend(ctx context.Context, id string, end time.Time) error {
+	return l.changeTerm(ctx, id, "extended", "", func(s *Service, now time.Time) (Term, error) {
+		if end.Before(s.Term.End) {
+			return Term{}, fmt.Errorf("contactcenter: %s: extend to %s: before the current end %s (use Shorten)",
+				id, end.Format(time.RFC3339), s.Term.End.Format(time.RFC3339))
+		}
+		t := s.Term
+		t.End = end
+		return t, nil
+	})
+}
+
+// Shorten moves the end of a service's term earlier, to end, which must
+// be after the term's start; if end has passed, the service stops intake
+// and expires after the template's grace from end, at the next Tick.
+// Grants and numbers are pulled in with it at once. Errors as for Extend.
+func (l *Lifecycle) Shorten(ctx context.Context, id string, end time.Time) error {
+	return l.changeTerm(ctx, id, "shortened", "", func(s *Service, now time.Time) (Term, error) {
+		if end.After(s.Term.End) {
+			return Term{}, fmt.Errorf("contactcenter: %s: shorten to %s: after the current end %s (use Extend)",
+				id, end.Format(time.RFC3339), s.Term.End.Format(time.RFC3339))
+		}
+		if !end.After(s.Term.Start) {
+			return Term{}, fmt.Errorf("contactcenter: %s: shorten to %s: not after the start %s (use Cancel)",
+				id, end.Format(time.RFC3339), s.Term.Start.Format(time.RFC3339))
+		}
+		t := s.Term
+		t.End = end
+		return t, nil
+	})
+}
+
+// Reschedule replaces the term of a service that has not started
+// deploying. Errors: ErrInvalidState once deploying; a term whose end is
+// not after its start or has passed is invalid.
+func (l *Lifecycle) Reschedule(ctx context.Context, id string, term Term) error {
+	return l.changeTerm(ctx, id, "rescheduled", "", func(s *Service, now time.Time) (Term, error) {
+		if s.State != Requested && s.State != Scheduled {
+			return Term{}, fmt.Errorf("contactcenter: %s: reschedule when %s: %w", id, s.State, ErrInvalidState)
+		}
+		if term.Start.IsZero() || !term.End.After(term.Start) || !term.End.After(now) {
+			return Term{}, fmt.Errorf("contactcenter: %s: reschedule: term must have a start, an end after it, and an end in the future", id)
+		}
+		if term.TimeZone != "" {
+			if _, err := time.LoadLocation(term.TimeZone); err != nil {
+				return Term{}, fmt.Errorf("contactcenter: %s: reschedule: unknown time zone %q", id, term.TimeZone)
+			}
+		}
+		return term, nil
+	})
+}
+
+// Cancel ends a service because its event was cancelled. A service not
+// yet deployed is cancelled at once; a deployed one expires now: access
+// and numbers end at once and the closing plan runs at the next Tick,
+// after which the service is Cancelled. Cancelling again is not an error.
+func (l *Lifecycle) Cancel(ctx context.Context, id, reason string) error {
+	if reason == "" {
+		reason = "event cancelled"
+	}
+	return l.endNow(ctx, id, "cancelled", reason)
+}
+
+// Terminate ends a service now at the host's request: like Cancel, but a
+// deployed service ends Terminated.
+func (l *Lifecycle) Terminate(ctx context.Context, id, reason string) error {
+	if reason == "" {
+		reason = "terminated by the host"
+	}
+	return l.endNow(ctx, id, "terminated", reason)
+}
+
+func (l *Lifecycle) endNow(ctx context.Context, id, change, reason string) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	e, err := l.entryFor(ctx, id)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := l.now()
+	s := &e.svc
+	switch s.State {
+	case Requested, Scheduled:
+		if err := l.update(ctx, e, func(s *Service) { s.CancelReason = reason },
+			&TermChanged{ServiceID: id, At: now, Change: change, Old: s.Term, New: s.Term, Expires: s.Expires, Reason: reason}); err != nil {
+			return err
+		}
+		return l.transition(ctx, e, Cancelled, reason)
+	case Terminating, Terminated, Cancelled, Failed:
+		return nil // already ending or ended
+	}
+	if s.CancelReason != "" {
+		return nil // cancelled already
+	}
+	if !now.Before(s.Expires) {
+		return nil // already expired: the closing plan is due anyway
+	}
+	old := s.Term
+	t := s.Term
+	if now.Before(t.End) && now.After(t.Start) {
+		t.End = now
+	}
+	// Pull access and numbers in first: from this instant nothing of the
+	// service authorises or routes, even if the next store write fails.
+	if err := l.syncExpiry(ctx, e, now, now); err != nil {
+		return err
+	}
+	if err := l.update(ctx, e, func(s *Service) {
+		s.Term = t
+		s.Expires = now
+		if change == "cancelled" {
+			s.CancelReason = reason
+		}
+	}, &TermChanged{ServiceID: id, At: now, Change: change, Old: old, New: t, Expires: now, Reason: reason}); err != nil {
+		return err
+	}
+	l.poke()
+	return nil
+}
+
+// changeTerm applies a term change computed by next to a live service.
+func (l *Lifecycle) changeTerm(ctx context.Context, id, change, reason string, next func(*Service, time.Time) (Term, error)) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	e, err := l.entryFor(ctx, id)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := l.now()
+	s := &e.svc
+	if s.State == Terminating || s.State.Final() {
+		return fmt.Errorf("contactcenter: %s: %s when %s: %w", id, change, s.State, ErrInvalidState)
+	}
+	if s.CancelReason != "" {
+		return fmt.Errorf("contactcenter: %s: %s after cancellation: %w", id, change, ErrInvalidState)
+	}
+	if !now.Before(s.Expires) {
+		return fmt.Errorf("contactcenter: %s: %s at %s: expired at %s: %w", id, change,
+			now.Format(time.RFC3339), s.Expires.Format(time.RFC3339), ErrExpired)
+	}
+	t, err := next(s, now)
+	if err != nil {
+		return err
+	}
+	expires := t.End.Add(s.Config.Timing.Grace.D())
+	old := s.Term
+	ev := &TermChanged{ServiceID: id, At: now, Change: change, Old: old, New: t, Expires: expires, Reason: reason}
+	if expires.Before(s.Expires) {
+		// Shortening: pull access and numbers in before recording it, so
+		// a failure in between never leaves a grant outliving the term.
+		if err := l.syncExpiry(ctx, e, expires, now); err != nil {
+			return err
+		}
+		if err := l.update(ctx, e, func(s *Service) { s.Term = t; s.Expires = expires }, ev); err != nil {
+			return err
+		}
+	} else {
+		// Extending: record first; a failure before the grants move only
+		// ends access early, never late. Calling again finishes it.
+		if err := l.update(ctx, e, func(s *Service) { s.Term = t; s.Expires = expires }, ev); err != nil {
+			return err
+		}
+		if err := l.syncExpiry(ctx, e, expires, now); err != nil {
+			return err
+		}
+	}
+	if s.State == Ready || s.State == Active {
+		if err := l.cfg.EventSystem.Publish(ctx, Publication{ServiceID: id, EventID: s.Request.EventID,
+			EntryPoints: s.EntryPoints, Opens: t.Start, Closes: t.End, TimeZone: t.TimeZone}); err != nil {
+			return fmt.Errorf("contactcenter: %s: publish new hours: %w", id, err)
+		}
+	}
+	l.poke()
+	return nil
+}
+
+// syncExpiry moves every live grant's NotAfter and every number's
+// retirement to expires. A grant that would end before it began is
+// revoked instead.
+func (l *Lifecycle) syncExpiry(ctx context.Context, e *entry, expires, now time.Time) error {
+	id := e.svc.ID
+	grants, err := l.cfg.Access.ListByService(ctx, id)
+	if err != nil {
+		return fmt.Errorf("contactcenter: %s: list grants: %w", id, err)
+	}
+	for _, g := range grants {
+		if g.Revoked || g.NotAfter.Equal(expires) {
+			continue
+		}
+		if !expires.After(g.NotBefore) {
+			if err := l.cfg.Access.Revoke(ctx, g.ID, now); err != nil && !errors.Is(err, access.ErrNotFound) {
+				return fmt.Errorf("contactcenter: %s: revoke %s: %w", id, g.ID, err)
+			}
+			continue
+		}
+		g.NotAfter = expires
+		if _, err := l.cfg.Access.Update(ctx, g); err != nil {
+			return fmt.Errorf("contactcenter: %s: move grant %s: %w", id, g.ID, err)
+		}
+	}
+	if _, err := l.cfg.Numbers.SetExpiry(ctx, id, expires); err != nil {
+		return fmt.Errorf("contactcenter: %s: move number retirement: %w", id, err)
+	}
+	return nil
+}

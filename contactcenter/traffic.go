@@ -1,0 +1,92 @@
+package contactcenter
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/scaling"
+)
+
+// ChannelTraffic is a scaling.TrafficSource built on channels' counts: a
+// sample's arrivals, completions and abandonments are the growth of the
+// channel's cumulative counts since the previous call for the service.
+// It is the Lifecycle's default source. Safe for concurrent use.
+type ChannelTraffic struct {
+	channels []modality.Channel
+
+	mu   sync.Mutex
+	last map[string]trafficMark
+}
+
+type trafficMark struct {
+	at     time.Time
+	counts map[modality.Kind]modality.Counts
+}
+
+var _ scaling.TrafficSource = (*ChannelTraffic)(nil)
+
+// NewChannelTraffic returns a source reading the given channels.
+func NewChannelTraffic(channels ...modality.Channel) *ChannelTraffic {
+	return &ChannelTraffic{channels: append([]modality.Channel(nil), channels...), last: make(map[string]trafficMark)}
+}
+
+// Samples implements scaling.TrafficSource. The first call for a service
+// reports what is live (Concurrent, Queued) with zero arrivals and a zero
+// Interval.
+func (t *ChannelTraffic) Samples(ctx context.Context, serviceID string, now time.Time) ([]scaling.Sample, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cur := make(map[modality.Kind]modality.Counts)
+	var order []modality.Kind
+	for _, ch := range t.channels {
+		cs, err := ch.Counts(ctx, serviceID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			cur[c.Kind] = c
+			order = append(order, c.Kind)
+		}
+	}
+	t.mu.Lock()
+	prev, seen := t.last[serviceID]
+	t.last[serviceID] = trafficMark{at: now, counts: cur}
+	t.mu.Unlock()
+
+	out := make([]scaling.Sample, 0, len(order))
+	for _, k := range order {
+		c := cur[k]
+		s := scaling.Sample{Modality: string(k), At: now, Concurrent: c.Active, Queued: c.Waiting}
+		if seen {
+			p := prev.counts[k]
+			s.Interval = now.Sub(prev.at)
+			s.Arrivals = nonNeg(c.Arrivals - p.Arrivals)
+			s.Completed = nonNeg(c.Completed - p.Completed)
+			s.Abandoned = nonNeg(c.Abandoned - p.Abandoned)
+			if s.Completed > 0 && c.HandleTime > p.HandleTime {
+				s.HandleTime = (c.HandleTime - p.HandleTime) / time.Duration(s.Completed)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Forget drops what the source remembers of a service.
+func (t *ChannelTraffic) Forget(serviceID string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.last, serviceID)
+}
+
+// nonNeg guards against counters that went backwards (a channel that
+// forgot the service): no negative traffic.
+func nonNeg(d int64) int {
+	if d < 0 {
+		return 0
+	}
+	return int(d)
+}

@@ -1,0 +1,451 @@
+package memchannel
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eventcc/eventcc/modality"
+)
+
+var _ modality.Channel = (*Channel)(nil)
+
+// Channel is an in-memory [modality.Channel] for any of the kinds. Besides
+// the Channel methods it has methods that drive traffic as attendees and
+// agents would: [Channel.Arrive], [Channel.Answer], [Channel.End], and
+// [Channel.Engagements] to look at what is live.
+//
+// Make one with [New]; the zero value is not usable.
+//
+// A Channel is safe for concurrent use by multiple goroutines. It holds
+// only live engagements: an engagement that ends (by [Channel.End] or
+// [Channel.Disconnect]) is forgotten once it is counted, so memory
+// follows the traffic of the moment, not its history.
+//
+// The channel has no clock. Its time is the latest instant it has been
+// given by Arrive, Answer or End; [Channel.Disconnect], which takes no
+// instant, ends engagements at that time.
+type Channel struct {
+	kinds []modality.Kind       // served, in the order of modality.Kinds; immutable
+	index map[modality.Kind]int // position of a served kind in kinds; immutable
+
+	mu       sync.Mutex
+	services map[string]*service    // by service ID, every service ever opened
+	live     map[string]*engagement // by engagement ID, every live engagement
+	seq      uint64                 // last engagement number handed out
+	now      time.Time              // latest instant given to a traffic method
+}
+
+// service is what the channel holds for one service.
+type service struct {
+	open        bool                           // opened and not closed since
+	intake      bool                           // accepting new engagements
+	entryPoints map[string]modality.EntryPoint // by name; nil once closed
+	queues      []string
+	reception   *modality.Receptionist
+	live        map[string]*engagement // by ID
+	counts      []modality.Counts      // per served kind, in the order of kinds
+}
+
+type engagement struct {
+	e   modality.Engagement
+	svc *service
+}
+
+// New returns a channel serving kinds, or every kind when none is given.
+// Duplicates are dropped and [Channel.Kinds] lists the kinds in the order
+// of [modality.Kinds]. A kind that is none of the five is an error
+// wrapping [modality.ErrUnknownKind].
+func New(kinds ...modality.Kind) (*Channel, error) {
+	if len(kinds) == 0 {
+		kinds = modality.Kinds()
+	}
+	want := make(map[modality.Kind]bool, len(kinds))
+	var errs []error
+	for i, k := range kinds {
+		if _, err := modality.ParseKind(string(k)); err != nil {
+			errs = append(errs, fmt.Errorf("memchannel: kinds[%d]: %w", i, err))
+			continue
+		}
+		want[k] = true
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	c := &Channel{
+		index:    make(map[modality.Kind]int, len(want)),
+		services: make(map[string]*service),
+		live:     make(map[string]*engagement),
+	}
+	for _, k := range modality.Kinds() {
+		if want[k] {
+			c.index[k] = len(c.kinds)
+			c.kinds = append(c.kinds, k)
+		}
+	}
+	return c, nil
+}
+
+// Kinds lists the kinds the channel serves, in the order of
+// [modality.Kinds]; it never changes. The slice is new on each call and
+// belongs to the caller.
+func (c *Channel) Kinds() []modality.Kind { return slices.Clone(c.kinds) }
+
+// Open configures serviceID from s and starts accepting engagements,
+// replacing a previous setup of the service; live engagements and counts
+// are kept. Opening after [Channel.StopIntake] or [Channel.Close] accepts
+// engagements again. The channel keeps its own copy of s.
+//
+// Open validates s first and, if anything is wrong, returns every problem
+// together (joined with [errors.Join]), each naming its field, and opens
+// nothing: the service's previous setup, if any, stays. An entry point of
+// a kind the channel does not serve is [modality.ErrUnsupported] (and also
+// [modality.ErrUnknownKind] when the kind is none of the five). The other
+// problems are: a blank service id; a blank or repeated entry point name;
+// a blank or repeated queue; an entry point or receptionist option naming
+// a queue that is not in s.Queues; an entry point without a queue when
+// there is neither a receptionist nor a queue; a receptionist that fails
+// [modality.Receptionist.Validate].
+//
+// A done ctx returns ctx.Err() and changes nothing.
+func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.validate(serviceID, s); err != nil {
+		return fmt.Errorf("memchannel: open service %q: %w", serviceID, err)
+	}
+	eps := make(map[string]modality.EntryPoint, len(s.EntryPoints))
+	for _, ep := range s.EntryPoints {
+		eps[ep.Name] = ep
+	}
+	var reception *modality.Receptionist
+	if s.Receptionist != nil {
+		r := *s.Receptionist
+		r.Options = slices.Clone(r.Options)
+		reception = &r
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svc := c.services[serviceID]
+	if svc == nil {
+		svc = &service{counts: make([]modality.Counts, len(c.kinds))}
+		for i, k := range c.kinds {
+			svc.counts[i].Kind = k
+		}
+		c.services[serviceID] = svc
+	}
+	svc.open, svc.intake = true, true
+	svc.entryPoints = eps
+	svc.queues = slices.Clone(s.Queues)
+	svc.reception = reception
+	return nil
+}
+
+// validate reports every problem of s together.
+func (c *Channel) validate(serviceID string, s modality.Setup) error {
+	var errs []error
+	bad := func(err error) { errs = append(errs, err) }
+	if strings.TrimSpace(serviceID) == "" {
+		bad(errors.New("service id: empty"))
+	}
+
+	queues := make(map[string]int, len(s.Queues))
+	for i, q := range s.Queues {
+		switch first, dup := queues[q]; {
+		case strings.TrimSpace(q) == "":
+			bad(fmt.Errorf("queues[%d]: empty", i))
+		case dup:
+			bad(fmt.Errorf("queues[%d]: %q duplicates queues[%d]", i, q, first))
+		default:
+			queues[q] = i
+		}
+	}
+
+	names := make(map[string]int, len(s.EntryPoints))
+	for i, ep := range s.EntryPoints {
+		switch first, dup := names[ep.Name]; {
+		case strings.TrimSpace(ep.Name) == "":
+			bad(fmt.Errorf("entryPoints[%d].name: empty", i))
+		case dup:
+			bad(fmt.Errorf("entryPoints[%d].name: %q duplicates entryPoints[%d].name", i, ep.Name, first))
+		default:
+			names[ep.Name] = i
+		}
+		if _, err := modality.ParseKind(string(ep.Kind)); err != nil {
+			bad(fmt.Errorf("entryPoints[%d].kind: %w: %w", i, modality.ErrUnsupported, err))
+		} else if _, ok := c.index[ep.Kind]; !ok {
+			bad(fmt.Errorf("entryPoints[%d].kind: %w: %q (this channel serves %s)", i, modality.ErrUnsupported, ep.Kind, c.kindList()))
+		}
+		switch _, ok := queues[ep.Queue]; {
+		case ep.Queue != "" && !ok:
+			bad(fmt.Errorf("entryPoints[%d].queue: %q is not one of the setup's queues", i, ep.Queue))
+		case ep.Queue == "" && s.Receptionist == nil && len(s.Queues) == 0:
+			bad(fmt.Errorf("entryPoints[%d].queue: empty, and the setup has neither a receptionist nor a queue", i))
+		}
+	}
+
+	if r := s.Receptionist; r != nil {
+		if err := r.Validate(); err != nil {
+			bad(err)
+		}
+		for i, o := range r.Options {
+			if _, ok := queues[o.Queue]; o.Queue != "" && !ok {
+				bad(fmt.Errorf("receptionist.options[%d].queue: %q is not one of the setup's queues", i, o.Queue))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Channel) kindList() string {
+	names := make([]string, len(c.kinds))
+	for i, k := range c.kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// StopIntake refuses new engagements for serviceID from now on:
+// [Channel.Arrive] returns [modality.ErrIntakeStopped]. Live engagements
+// go on. It is not an error for a service that is not open. A done ctx
+// returns ctx.Err() and changes nothing.
+func (c *Channel) StopIntake(ctx context.Context, serviceID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if svc := c.services[serviceID]; svc != nil {
+		svc.intake = false
+	}
+	return nil
+}
+
+// Disconnect ends every live engagement of serviceID, waiting or active,
+// whether or not the service is still open, and returns how many it ended.
+// They are counted as if ended by [Channel.End] at the channel's time (the
+// latest instant it has been given): active ones as completed, waiting
+// ones as abandoned. Afterwards the channel holds none of them. A service
+// with nothing live, or never opened, gives 0. A done ctx returns
+// ctx.Err() and ends nothing.
+//
+// Disconnect takes time proportional to the service's live engagements,
+// not to the channel's.
+func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svc := c.services[serviceID]
+	if svc == nil {
+		return 0, nil
+	}
+	n := len(svc.live)
+	for id, e := range svc.live {
+		delete(c.live, id)
+		c.count(e, c.now)
+	}
+	svc.live = nil // drop the map rather than clear it, so its memory goes too
+	return n, nil
+}
+
+// Close forgets serviceID's entry points: [Channel.Arrive] on them returns
+// [modality.ErrNotOpen] until the service is opened again. Live
+// engagements are not ended (call [Channel.Disconnect] first, or after)
+// and counts are kept. Close is idempotent and not an error for a service
+// never opened. A done ctx returns ctx.Err() and changes nothing.
+func (c *Channel) Close(ctx context.Context, serviceID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if svc := c.services[serviceID]; svc != nil {
+		svc.open, svc.intake = false, false
+		svc.entryPoints, svc.queues, svc.reception = nil, nil, nil
+	}
+	return nil
+}
+
+// Counts returns serviceID's traffic per kind served, in the order of
+// [Channel.Kinds]. A service never opened has zero counts. Counts survive
+// [Channel.Close] and a new [Channel.Open]: cumulative fields never go
+// down. The slice is new on each call and belongs to the caller. A done
+// ctx returns ctx.Err().
+func (c *Channel) Counts(ctx context.Context, serviceID string) ([]modality.Counts, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if svc := c.services[serviceID]; svc != nil {
+		return slices.Clone(svc.counts), nil
+	}
+	out := make([]modality.Counts, len(c.kinds))
+	for i, k := range c.kinds {
+		out[i].Kind = k
+	}
+	return out, nil
+}
+
+// Arrive is an attendee reaching serviceID through the entry point named
+// entryPoint at the instant at, from the address from: it creates a
+// [modality.Waiting] engagement with an ID unique on the channel and
+// returns it (a copy; the caller owns it).
+//
+// It returns [modality.ErrNotOpen] if the service is not open on the
+// channel or has no such entry point (the error says which), and
+// [modality.ErrIntakeStopped] after [Channel.StopIntake]. A done ctx
+// returns ctx.Err() and creates nothing. Safe for concurrent use.
+func (c *Channel) Arrive(ctx context.Context, serviceID, entryPoint, from string, at time.Time) (modality.Engagement, error) {
+	if err := ctx.Err(); err != nil {
+		return modality.Engagement{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svc := c.services[serviceID]
+	if svc == nil || !svc.open {
+		return modality.Engagement{}, fmt.Errorf("memchannel: arrive at service %q: %w", serviceID, modality.ErrNotOpen)
+	}
+	ep, ok := svc.entryPoints[entryPoint]
+	if !ok {
+		return modality.Engagement{}, fmt.Errorf("memchannel: arrive at service %q: entry point %q unknown: %w", serviceID, entryPoint, modality.ErrNotOpen)
+	}
+	if !svc.intake {
+		return modality.Engagement{}, fmt.Errorf("memchannel: arrive at service %q: %w", serviceID, modality.ErrIntakeStopped)
+	}
+	c.tick(at)
+	c.seq++
+	e := &engagement{svc: svc, e: modality.Engagement{
+		ID:         fmt.Sprintf("eng-%08d", c.seq),
+		ServiceID:  serviceID,
+		Kind:       ep.Kind,
+		EntryPoint: ep.Name,
+		From:       from,
+		State:      modality.Waiting,
+		Arrived:    at,
+	}}
+	c.live[e.e.ID] = e
+	if svc.live == nil {
+		svc.live = make(map[string]*engagement)
+	}
+	svc.live[e.e.ID] = e
+	n := &svc.counts[c.index[ep.Kind]]
+	n.Arrivals++
+	n.Waiting++
+	return e.e, nil
+}
+
+// Answer is an agent taking the waiting engagement id at the instant at:
+// it becomes [modality.Active]. It returns [modality.ErrNotFound] if no
+// live engagement has that id (never created, or already ended), and an
+// error if the engagement is already active or at is before it arrived.
+// A done ctx returns ctx.Err() and changes nothing. Safe for concurrent
+// use.
+func (c *Channel) Answer(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.live[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("memchannel: answer %q: %w", id, modality.ErrNotFound)
+	case e.e.State != modality.Waiting:
+		return fmt.Errorf("memchannel: answer %q: already %s", id, e.e.State)
+	case at.Before(e.e.Arrived):
+		return fmt.Errorf("memchannel: answer %q: at %v is before it arrived at %v", id, at, e.e.Arrived)
+	}
+	c.tick(at)
+	e.e.State, e.e.Answered = modality.Active, at
+	n := &e.svc.counts[c.index[e.e.Kind]]
+	n.Waiting--
+	n.Active++
+	return nil
+}
+
+// End is the engagement id ending at the instant at, by the attendee or
+// the agent: an active one counts as completed (its answered-to-ended
+// time goes into HandleTime), a waiting one as abandoned. The channel
+// then forgets it. It returns [modality.ErrNotFound] if no live engagement
+// has that id, and an error if at is before the engagement arrived or was
+// answered. A done ctx returns ctx.Err() and changes nothing. Safe for
+// concurrent use.
+func (c *Channel) End(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.live[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("memchannel: end %q: %w", id, modality.ErrNotFound)
+	case at.Before(e.e.Arrived) || at.Before(e.e.Answered):
+		return fmt.Errorf("memchannel: end %q: at %v is before it arrived (%v) or was answered (%v)", id, at, e.e.Arrived, e.e.Answered)
+	}
+	c.tick(at)
+	delete(c.live, id)
+	delete(e.svc.live, id)
+	c.count(e, at)
+	return nil
+}
+
+// Engagements returns serviceID's live engagements, sorted by Arrived,
+// then by ID. Live engagements outlast [Channel.Close], so a closed
+// service may still have some. The slice and its values are new on each
+// call and belong to the caller. A done ctx returns ctx.Err().
+func (c *Channel) Engagements(ctx context.Context, serviceID string) ([]modality.Engagement, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	svc := c.services[serviceID]
+	var out []modality.Engagement
+	if svc != nil {
+		out = make([]modality.Engagement, 0, len(svc.live))
+		for _, e := range svc.live {
+			out = append(out, e.e)
+		}
+	}
+	c.mu.Unlock()
+	slices.SortFunc(out, func(a, b modality.Engagement) int {
+		return cmp.Or(a.Arrived.Compare(b.Arrived), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// count records that e ended at the instant at. The caller holds c.mu and
+// has removed e from the maps.
+func (c *Channel) count(e *engagement, at time.Time) {
+	n := &e.svc.counts[c.index[e.e.Kind]]
+	switch e.e.State {
+	case modality.Active:
+		n.Active--
+		n.Completed++
+		if at.After(e.e.Answered) {
+			n.HandleTime += at.Sub(e.e.Answered)
+		}
+	case modality.Waiting:
+		n.Waiting--
+		n.Abandoned++
+	}
+	e.e.State, e.e.Ended = modality.Ended, at
+}
+
+// tick moves the channel's time to at if at is later. The caller holds
+// c.mu.
+func (c *Channel) tick(at time.Time) {
+	if at.After(c.now) {
+		c.now = at
+	}
+}

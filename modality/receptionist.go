@@ -1,0 +1,181 @@
+package modality
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Receptionist is the virtual receptionist: a channel-independent menu
+// flow. An attendee's input either gets an answer (and the menu again),
+// a hand-off to a queue, or, outside the term, the closed message. It is
+// plain data, safe to share between goroutines once built.
+//
+// A channel runs the flow: it calls [Receptionist.Start] when an
+// engagement arrives on an entry point without a queue, then
+// [Receptionist.Respond] with each input of the attendee (digits pressed,
+// words said or typed), and renders each [Reply] in its own medium. The
+// receptionist keeps no state between turns, so one value serves every
+// engagement of a service at once.
+type Receptionist struct {
+	Greeting      string   // said or shown first, before the menu; must not be blank
+	Options       []Option // the menu, in the order it is read out; at least one
+	ClosedMessage string   // said or shown outside the term; must not be blank
+}
+
+// Option is one menu choice; exactly one of Queue and Answer is set.
+type Option struct {
+	Key    string // what the attendee types or says; unique (ignoring case) within the menu
+	Label  string // read out in the menu; typing or saying it also chooses the option
+	Queue  string // hand off to this queue
+	Answer string // reply with this and stay in the menu
+}
+
+// Reply is the receptionist's response to one turn.
+type Reply struct {
+	Text  string
+	Queue string // non-empty: hand the engagement off to this queue
+	End   bool   // the flow is over (closed, or handed off)
+}
+
+// Texts of the flow that do not come from the Receptionist itself.
+const (
+	connectingText    = "You are being connected, please hold."
+	notUnderstoodText = "Sorry, I did not understand that."
+)
+
+// Validate reports every problem of r together (joined with
+// [errors.Join]), each naming the field at fault, such as
+// "options[2].key": Greeting and ClosedMessage must not be blank, Options
+// must not be empty, every option needs a non-blank Key that no other
+// option has (ignoring case and surrounding space), and exactly one of
+// Queue and Answer. A nil r is invalid. Validate does not check that the
+// queues exist; a [Channel] does that when it opens a [Setup].
+func (r *Receptionist) Validate() error {
+	if r == nil {
+		return errors.New("modality: receptionist: nil")
+	}
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("modality: receptionist: %s: "+format, append([]any{field}, args...)...))
+	}
+	if isBlank(r.Greeting) {
+		bad("greeting", "empty")
+	}
+	if isBlank(r.ClosedMessage) {
+		bad("closedMessage", "empty")
+	}
+	if len(r.Options) == 0 {
+		bad("options", "empty: the menu needs at least one option")
+	}
+	seen := make(map[string]int, len(r.Options)) // normalised key -> first index
+	for i, o := range r.Options {
+		key := normalise(o.Key)
+		switch first, dup := seen[key]; {
+		case key == "":
+			bad(fmt.Sprintf("options[%d].key", i), "empty")
+		case dup:
+			bad(fmt.Sprintf("options[%d].key", i), "%q duplicates options[%d].key", o.Key, first)
+		default:
+			seen[key] = i
+		}
+		switch q, a := !isBlank(o.Queue), !isBlank(o.Answer); {
+		case q && a:
+			bad(fmt.Sprintf("options[%d]", i), "both queue and answer set; set exactly one")
+		case !q && !a:
+			bad(fmt.Sprintf("options[%d]", i), "neither queue nor answer set; set exactly one")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Start is the first turn of an engagement. Outside the term (open is
+// false) the reply is the closed message and ends the flow. Otherwise it
+// is the greeting followed by the menu, one line per option with its key
+// ("1: Session times"), and the flow goes on.
+//
+// Start and Respond expect r to be valid (see [Receptionist.Validate]);
+// on an invalid (but non-nil) one they still return a reply and never
+// panic.
+func (r *Receptionist) Start(open bool) Reply {
+	if !open {
+		return Reply{Text: r.ClosedMessage, End: true}
+	}
+	return Reply{Text: lines(r.Greeting, r.menu())}
+}
+
+// Respond answers one input of the attendee. The input, with surrounding
+// space removed, chooses the option whose Key it equals, ignoring case;
+// failing that, the first option whose Label it equals, ignoring case.
+//
+//   - An option with an Answer replies with the answer and the menu again;
+//     the flow goes on.
+//   - An option with a Queue replies that the attendee is being connected,
+//     sets Reply.Queue to the option's queue and ends the flow.
+//   - Any other input replies that it was not understood, with the menu
+//     again; the flow goes on.
+//
+// The text depends only on r and input.
+func (r *Receptionist) Respond(input string) Reply {
+	o, ok := r.choose(input)
+	switch {
+	case !ok:
+		return Reply{Text: lines(notUnderstoodText, r.menu())}
+	case !isBlank(o.Queue):
+		return Reply{Text: connectingText, Queue: o.Queue, End: true}
+	default:
+		return Reply{Text: lines(o.Answer, r.menu())}
+	}
+}
+
+// choose finds the option input selects: by key first, then by label.
+func (r *Receptionist) choose(input string) (Option, bool) {
+	in := normalise(input)
+	if in == "" {
+		return Option{}, false
+	}
+	for _, o := range r.Options {
+		if normalise(o.Key) == in {
+			return o, true
+		}
+	}
+	for _, o := range r.Options {
+		if normalise(o.Label) == in {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
+// menu renders the options, one per line, as "key: label".
+func (r *Receptionist) menu() string {
+	var b strings.Builder
+	for i, o := range r.Options {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.TrimSpace(o.Key))
+		if label := strings.TrimSpace(o.Label); label != "" {
+			b.WriteString(": ")
+			b.WriteString(label)
+		}
+	}
+	return b.String()
+}
+
+// lines joins the non-blank parts with newlines.
+func lines(parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if !isBlank(p) {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// normalise is how keys and labels are compared: without surrounding
+// space, ignoring case.
+func normalise(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

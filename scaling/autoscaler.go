@@ -1,0 +1,228 @@
+package scaling
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// The reasons a [Decision] gives for its Desired.Agents. The first three
+// say which way the count moved when no rule bound it; the others name the
+// rule that bound it last.
+const (
+	ReasonSteady        = "steady"                       // no rule bound it, and the count stays
+	ReasonScaleUp       = "scale up"                     // no rule bound it, and the count grows
+	ReasonScaleDown     = "scale down"                   // no rule bound it, and the count shrinks
+	ReasonMaxAgents     = "capped by maxAgents"          // Params.MaxAgents
+	ReasonMinAgents     = "raised to minAgents"          // Params.MinAgents
+	ReasonLiveFloor     = "floor: live engagements"      // the engagements live now need more
+	ReasonStabilisation = "held by stabilisation window" // Params.ScaleDownWindow
+	ReasonMaxStepUp     = "limited by maxStepUp"         // Params.MaxStepUp
+	ReasonMaxStepDown   = "limited by maxStepDown"       // Params.MaxStepDown
+	ReasonLicences      = "capped by licences"           // Params.MaxLicences
+)
+
+// Autoscaler turns a [Policy]'s recommendations into scaling decisions for
+// one service, within the bounds of its [Params]. See the package
+// documentation for the rules, in the order [Autoscaler.Decide] applies
+// them.
+//
+// An Autoscaler remembers the desired counts of its recent decisions (the
+// stabilisation window), so it belongs to one service. Its methods are
+// safe for concurrent use, but decisions are meaningful only in the order
+// of their instants: drive each Autoscaler from one goroutine, with an
+// instant that never goes back.
+type Autoscaler struct {
+	p      Params // frozen: Modalities is the Autoscaler's own copy
+	policy Policy
+	licCap int // the most agents whose agents and supervisors the licences pay for
+
+	mu sync.Mutex
+	// window holds the desired counts of the decisions within the
+	// stabilisation window as a monotonic queue: instants ascending,
+	// counts strictly descending from window[head]. A decision is dropped
+	// once a later one desires at least as many agents, since it can then
+	// never be the window's maximum again; so the queue holds at most one
+	// entry per distinct instant and per distinct count.
+	window []mark
+	head   int
+}
+
+// mark is one decision's desired count in the stabilisation window.
+type mark struct {
+	at     time.Time
+	agents int
+}
+
+// NewAutoscaler returns an Autoscaler for p, which it validates with
+// [Params.Validate] and copies: the caller may change p afterwards. A nil
+// policy means [Utilisation]. The only error is the one Validate returns,
+// with every problem of p.
+func NewAutoscaler(p Params, policy Policy) (*Autoscaler, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if policy == nil {
+		policy = Utilisation{}
+	}
+	p.Modalities = slices.Clone(p.Modalities)
+	return &Autoscaler{p: p, policy: policy, licCap: licenceCap(p)}, nil
+}
+
+// licenceCap returns the most agents whose agents and supervisors the
+// licences pay for: the largest a with a + ⌈a/k⌉ <= L, where L is
+// MaxLicences/LicencesPerAgent and k AgentsPerSupervisor, which is
+// ⌊kL/(k+1)⌋ = L − ⌈L/(k+1)⌉ (or L itself without supervisors).
+func licenceCap(p Params) int {
+	l := min(p.MaxLicences/p.LicencesPerAgent, maxCount)
+	k := p.AgentsPerSupervisor
+	switch {
+	case k == 0:
+		return l
+	case k >= l: // one supervisor for all of them
+		return max(l-1, 0)
+	default:
+		return l - ceilDiv(l, k+1)
+	}
+}
+
+// Params returns the Autoscaler's Params, a copy the caller owns.
+func (a *Autoscaler) Params() Params {
+	p := a.p
+	p.Modalities = slices.Clone(p.Modalities)
+	return p
+}
+
+// Decide takes the scaling decision at now for a service that has current
+// agents and the traffic in samples, and remembers its desired count for
+// the stabilisation of later decisions. Decision.Desired holds the agents
+// decided, with the supervisors, licences and space they need
+// ([Params.ResourcesFor]); Decision.Reason names the rule that bound them.
+//
+// Decide keeps no reference to samples: Decision.Samples is a copy. It
+// allocates nothing else (when the Policy does not), so it can run on
+// every traffic sample. The Policy is called once, without the
+// Autoscaler's lock held; it must not change the Params it is given.
+//
+// An instant earlier than a previous decision's counts as that decision's
+// instant.
+func (a *Autoscaler) Decide(now time.Time, current int, samples []Sample) Decision {
+	p := &a.p
+	current = max(current, 0)
+	rec := max(a.policy.Recommend(a.p, samples), 0)
+
+	// What the traffic asks for, within the bounds.
+	agents, reason := rec, ""
+	if agents > p.MaxAgents {
+		agents, reason = p.MaxAgents, ReasonMaxAgents
+	}
+	if agents < p.MinAgents {
+		agents, reason = p.MinAgents, ReasonMinAgents
+	}
+	if live := min(liveNeed(p, samples), p.MaxAgents); live > agents {
+		agents, reason = live, ReasonLiveFloor
+	}
+
+	a.mu.Lock()
+	held := a.remember(now, agents)
+	a.mu.Unlock()
+
+	// How fast to get there: up at once, down only as far as the window
+	// allows; each within its step.
+	switch {
+	case agents > current:
+		if p.MaxStepUp > 0 && agents-current > p.MaxStepUp {
+			agents, reason = current+p.MaxStepUp, ReasonMaxStepUp
+		}
+	case agents < current:
+		if held > agents {
+			agents, reason = min(held, current), ReasonStabilisation
+		}
+		if p.MaxStepDown > 0 && current-agents > p.MaxStepDown {
+			agents, reason = current-p.MaxStepDown, ReasonMaxStepDown
+		}
+	}
+
+	// Hard bounds, whatever the steps: a current count outside them goes
+	// straight back inside.
+	if agents > p.MaxAgents {
+		agents, reason = p.MaxAgents, ReasonMaxAgents
+	}
+	if agents < p.MinAgents {
+		agents, reason = p.MinAgents, ReasonMinAgents
+	}
+	if agents > a.licCap {
+		agents, reason = a.licCap, ReasonLicences
+	}
+	if reason == "" {
+		switch {
+		case agents > current:
+			reason = ReasonScaleUp
+		case agents < current:
+			reason = ReasonScaleDown
+		default:
+			reason = ReasonSteady
+		}
+	}
+
+	d := Decision{
+		At:          now,
+		Current:     current,
+		Recommended: rec,
+		Desired:     p.ResourcesFor(agents, samples),
+		Reason:      reason,
+	}
+	if len(samples) > 0 {
+		d.Samples = slices.Clone(samples)
+	}
+	return d
+}
+
+// remember records the desired count of the decision at now in the
+// stabilisation window, drops what the window has left behind, and
+// returns the highest desired count within the window, now's included.
+// The caller holds a.mu.
+func (a *Autoscaler) remember(now time.Time, agents int) int {
+	w := a.p.ScaleDownWindow
+	if w <= 0 {
+		return agents
+	}
+	// Drop the decisions now is a whole window past.
+	for a.head < len(a.window) && now.Sub(a.window[a.head].at) >= w {
+		a.head++
+	}
+	if a.head == len(a.window) {
+		a.window, a.head = a.window[:0], 0
+	}
+	// A decision at (or, out of order, before) the last one's instant
+	// merges into it.
+	at := now
+	if n := len(a.window); n > a.head && !now.After(a.window[n-1].at) {
+		at = a.window[n-1].at
+		agents = max(agents, a.window[n-1].agents)
+		a.window = a.window[:n-1]
+	}
+	// Older decisions that desired no more can never be the maximum again.
+	for n := len(a.window); n > a.head && a.window[n-1].agents <= agents; n-- {
+		a.window = a.window[:n-1]
+	}
+	if len(a.window) == cap(a.window) && a.head > 0 {
+		n := copy(a.window, a.window[a.head:])
+		a.window, a.head = a.window[:n], 0
+	}
+	a.window = append(a.window, mark{at: at, agents: agents})
+	return a.window[a.head].agents
+}
+
+// liveNeed returns the agents the engagements live in samples need:
+// Σ ⌈(Concurrent+Queued)/Concurrency⌉ over the samples of p's modalities.
+func liveNeed(p *Params, samples []Sample) int {
+	total := 0
+	for i := range samples {
+		s := &samples[i]
+		if m, ok := p.modality(s.Modality); ok {
+			total = addCount(total, busy(s, m.Concurrency))
+		}
+	}
+	return total
+}

@@ -1,0 +1,91 @@
+// Package template describes contact centers for kinds of events and
+// resolves them into the configuration of one event's contact center.
+//
+// # Templates
+//
+// A [Template] is a declarative, versioned description of a contact center
+// for a kind of event (a conference, a concert, a webinar): which
+// modalities attendees may use ([Telephony], [Video], [Chat], [SMS],
+// [Social]) and how long an engagement of each takes; the queues
+// engagements wait in; an optional virtual receptionist; how staffing
+// scales with traffic; how agents convert into licences and server space;
+// the telephone numbers wanted; the roles granted to agents and
+// supervisors; when to deploy and close around the event's term; and what
+// the numbers do after it ([PolicyForward], [PolicyAnnounce],
+// [PolicyVacant], [PolicyRelease]).
+//
+// A Template is plain data. Its JSON form, which [Load] reads, uses the
+// field names of the json tags and Go duration strings for durations:
+//
+//	{
+//	  "name": "conference",
+//	  "version": "1.0.0",
+//	  "eventTypes": ["conference"],
+//	  "modalities": [
+//	    {"kind": "telephony", "handleTime": "4m", "concurrency": 1, "spacePerEngagement": 1},
+//	    {"kind": "chat", "handleTime": "3m", "concurrency": 3, "spacePerEngagement": 0.25}
+//	  ],
+//	  "queues": [{"name": "registration", "modalities": ["telephony", "chat"]}],
+//	  "staffing": {"serviceLevel": {"target": 0.8, "within": "20s"}, "targetUtilisation": 0.85,
+//	    "minAgents": 2, "maxAgents": 40, "agentsPer1000": 3, "agentsPerSupervisor": 10,
+//	    "scaleInterval": "2m", "scaleDownWindow": "10m"},
+//	  "capacity": {"licencesPerAgent": 1, "spacePerAgent": 0.5, "baseSpace": 4,
+//	    "maxLicences": 44, "maxSpace": 120},
+//	  "numbers": {"count": 2, "country": "US"},
+//	  "access": {"roles": [
+//	    {"name": "agent", "privileges": ["engagement.handle", "queue.registration"]},
+//	    {"name": "supervisor", "privileges": ["engagement.monitor", "report.view"]}]},
+//	  "timing": {"deployLead": "24h", "grace": "1h"},
+//	  "postTerm": {"policy": "forward", "forwardTo": "+15555550100", "for": "720h", "aging": "2160h"}
+//	}
+//
+// Load is strict: unknown or repeated fields, keys in the wrong case,
+// values of the wrong type, trailing data and inputs over 1 MiB are
+// errors, as is any template that does not validate.
+//
+// # Validation
+//
+// [Template.Validate] checks a template completely and reports every
+// problem at once, each as a [FieldError] whose Path is the field's path
+// in the JSON form, in field order:
+//
+//	modalities[2].kind: unknown modality "fax"; want one of telephony, video, chat, sms, social
+//	queues[1].modalities[0]: modality "video" is not offered by the template
+//	staffing.serviceLevel.target: must be in (0,1], got 1.5
+//	postTerm.aging: must be at least 45 days (1080h), the minimum aging of a disconnected number ...
+//
+// # Resolution
+//
+// [Template.Resolve] applies a template to one request, an [Input]: the
+// event, its term, the modalities, queues and receptionist asked for, the
+// expected attendance, and [Overrides] of single values. It validates the
+// template, then the request, reporting the request's problems under
+// "request." ("request.modalities[0]", "request.overrides.maxAgents"), and
+// returns a [Config]: a complete, self-contained configuration holding
+// only what was asked for, from which contactcenter plans the deployment.
+// Resolve never modifies the template, and the Config shares no memory
+// with it.
+//
+// # Catalog
+//
+// A [Catalog] is an immutable set of valid templates by name, built with
+// [NewCatalog]. [Builtin] returns the catalog of built-in templates, one
+// per kind of event: "conference", "trade-show", "concert" (concerts and
+// festivals), "sports", "webinar" and "hybrid". [Catalog.Lookup] returns a
+// copy the caller owns and may adapt before resolving it.
+//
+// # Errors
+//
+// Invalid templates and requests yield a *[ValidationError] listing
+// *[FieldError] values; use [errors.As] to get either (a ValidationError
+// unwraps to its FieldErrors). [Catalog.Lookup] wraps [ErrUnknownTemplate]
+// for a name it does not hold; test for it with [errors.Is]. Error strings
+// are for people: never compare them.
+//
+// # Concurrency
+//
+// A [Catalog] is safe for concurrent use. Template and Config values are
+// plain data with no synchronisation of their own: Validate and Resolve
+// only read the template and may run concurrently with each other, but not
+// with code that modifies it.
+package template

@@ -1,0 +1,117 @@
+package template_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventcc/eventcc/template"
+)
+
+func d(v time.Duration) template.Duration { return template.Duration(v) }
+
+const day = 24 * time.Hour
+
+// validTemplate returns a fresh, valid template. It offers telephony, chat
+// and SMS (no video); its maxLicences is exactly what maxAgents and their
+// supervisors need.
+func validTemplate() *template.Template {
+	return &template.Template{
+		Name:        "test-event",
+		Version:     "1",
+		Description: "A template for tests.",
+		EventTypes:  []string{"conference", "summit"},
+		Modalities: []template.Modality{
+			{Kind: template.Telephony, Features: []string{"recording", "transfer"}, HandleTime: d(4 * time.Minute), Concurrency: 1, SpacePerEngagement: 1},
+			{Kind: template.Chat, Features: []string{"attachments"}, HandleTime: d(3 * time.Minute), Concurrency: 3, SpacePerEngagement: 0.25},
+			{Kind: template.SMS, HandleTime: d(2 * time.Minute), Concurrency: 4, SpacePerEngagement: 0.1},
+		},
+		Queues: []template.Queue{
+			{Name: "registration", Modalities: []string{template.Telephony, template.Chat, template.SMS}, Priority: 1},
+			{Name: "speakers", Modalities: []string{template.Telephony, template.Chat}, Priority: 2},
+			{Name: "accessibility", Modalities: []string{template.Telephony, template.SMS}, Priority: 3},
+		},
+		Receptionist: &template.Receptionist{
+			Greeting: "Welcome.",
+			Options: []template.MenuOption{
+				{Key: "1", Label: "Registration", Queue: "registration"},
+				{Key: "2", Label: "Wi-Fi", Answer: "The password is on your badge."},
+				{Key: "3", Label: "Speakers", Queue: "speakers"},
+				{Key: "4", Label: "Accessibility", Queue: "accessibility"},
+			},
+			ClosedMessage: "We are closed.",
+		},
+		Staffing: template.Staffing{
+			ServiceLevel:        template.ServiceLevel{Target: 0.8, Within: d(20 * time.Second)},
+			TargetUtilisation:   0.85,
+			MinAgents:           2,
+			MaxAgents:           20,
+			AgentsPer1000:       2,
+			AgentsPerSupervisor: 10,
+			ScaleInterval:       d(time.Minute),
+			ScaleDownWindow:     d(10 * time.Minute),
+			MaxStepUp:           5,
+			MaxStepDown:         3,
+		},
+		Capacity: template.Capacity{LicencesPerAgent: 1, SpacePerAgent: 0.5, BaseSpace: 2, MaxLicences: 22, MaxSpace: 50},
+		Numbers:  template.Numbers{Count: 2, Country: "US"},
+		Access: template.Access{Roles: []template.Role{
+			{Name: "agent", Privileges: []string{"engagement.handle", "queue.registration"}},
+			{Name: "supervisor", Privileges: []string{"engagement.monitor", "report.view"}},
+		}},
+		Timing:   template.Timing{DeployLead: d(24 * time.Hour), Grace: d(time.Hour)},
+		PostTerm: template.PostTerm{Policy: template.PolicyForward, ForwardTo: "+15555550100", For: d(30 * day), Aging: d(90 * day)},
+	}
+}
+
+// validJSON returns validTemplate in its JSON form.
+func validJSON(t *testing.T) string {
+	t.Helper()
+	b, err := json.MarshalIndent(validTemplate(), "", "  ")
+	require.NoError(t, err, "marshal the valid template")
+	return string(b)
+}
+
+// problemsOf requires err to be a *template.ValidationError and returns
+// its problems.
+func problemsOf(t *testing.T, err error) []*template.FieldError {
+	t.Helper()
+	require.Error(t, err, "want a *template.ValidationError, got nil")
+	var ve *template.ValidationError
+	require.ErrorAs(t, err, &ve, "want a *template.ValidationError, got %T: %v", err, err)
+	return ve.Problems
+}
+
+// requireProblem requires err to report a problem at path whose message
+// contains fragment.
+func requireProblem(t *testing.T, err error, path, fragment string) {
+	t.Helper()
+	ps := problemsOf(t, err)
+	for _, p := range ps {
+		if p.Path == path && strings.Contains(p.Message, fragment) {
+			return
+		}
+	}
+	t.Fatalf("want a problem at path %q containing %q; got:\n%s", path, fragment, listProblems(ps))
+}
+
+// paths returns the paths of err's problems, in order.
+func paths(t *testing.T, err error) []string {
+	t.Helper()
+	var out []string
+	for _, p := range problemsOf(t, err) {
+		out = append(out, p.Path)
+	}
+	return out
+}
+
+func listProblems(ps []*template.FieldError) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString("\t" + p.Path + ": " + p.Message + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,344 @@
+package template_test
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventcc/eventcc/template"
+)
+
+var (
+	start = time.Date(2026, 5, 12, 8, 0, 0, 0, time.UTC)
+	end   = start.Add(3 * day)
+)
+
+func validInput() template.Input {
+	return template.Input{
+		EventID:            "devcon-2026",
+		EventType:          "conference",
+		Start:              start,
+		End:                end,
+		Receptionist:       true,
+		ExpectedAttendance: 4000,
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestResolveEverything(t *testing.T) {
+	tp := validTemplate()
+	c, err := tp.Resolve(validInput())
+	require.NoError(t, err, "want the valid input to resolve")
+
+	want := template.Config{
+		Template:        "test-event",
+		TemplateVersion: "1",
+		EventID:         "devcon-2026",
+		EventType:       "conference",
+		Modalities:      tp.Modalities,
+		Queues:          tp.Queues,
+		Receptionist:    tp.Receptionist,
+		Staffing:        tp.Staffing,
+		InitialAgents:   8, // 4000 × 2 / 1000
+		Capacity:        tp.Capacity,
+		Numbers:         tp.Numbers,
+		Access:          tp.Access,
+		Timing:          tp.Timing,
+		PostTerm:        tp.PostTerm,
+	}
+	assert.Equal(t, want, c, "want every modality, queue and option when none are named")
+	assert.Equal(t, validTemplate(), tp, "want Resolve to leave the template alone")
+}
+
+func TestResolveSelection(t *testing.T) {
+	tp := validTemplate()
+	t.Run("modalities in template order, queues narrowed", func(t *testing.T) {
+		in := validInput()
+		in.Modalities = []string{template.SMS, template.Telephony}
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		var kinds []string
+		for _, m := range c.Modalities {
+			kinds = append(kinds, m.Kind)
+		}
+		assert.Equal(t, []string{template.Telephony, template.SMS}, kinds, "want the requested modalities in the template's order")
+		assert.Equal(t, []template.Queue{
+			{Name: "registration", Modalities: []string{template.Telephony, template.SMS}, Priority: 1},
+			{Name: "speakers", Modalities: []string{template.Telephony}, Priority: 2},
+			{Name: "accessibility", Modalities: []string{template.Telephony, template.SMS}, Priority: 3},
+		}, c.Queues, "want every queue narrowed to the enabled modalities")
+	})
+	t.Run("queues that serve no enabled modality are dropped with their options", func(t *testing.T) {
+		in := validInput()
+		in.Modalities = []string{template.Chat}
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		assert.Equal(t, []template.Queue{
+			{Name: "registration", Modalities: []string{template.Chat}, Priority: 1},
+			{Name: "speakers", Modalities: []string{template.Chat}, Priority: 2},
+		}, c.Queues, "want accessibility (telephony and SMS only) dropped")
+		require.NotNil(t, c.Receptionist, "want the receptionist, as requested")
+		var keys []string
+		for _, o := range c.Receptionist.Options {
+			keys = append(keys, o.Key)
+		}
+		assert.Equal(t, []string{"1", "2", "3"}, keys, "want the option for accessibility dropped")
+	})
+	t.Run("named queues", func(t *testing.T) {
+		in := validInput()
+		in.Queues = []string{"accessibility", "registration"}
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		var names []string
+		for _, q := range c.Queues {
+			names = append(names, q.Name)
+		}
+		assert.Equal(t, []string{"registration", "accessibility"}, names, "want the named queues, in the template's order")
+		assert.Len(t, c.Receptionist.Options, 3, "want the speakers option dropped")
+	})
+	t.Run("no receptionist", func(t *testing.T) {
+		in := validInput()
+		in.Receptionist = false
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		assert.Nil(t, c.Receptionist, "want no receptionist when not requested")
+	})
+	t.Run("template without receptionist", func(t *testing.T) {
+		tp := validTemplate()
+		tp.Receptionist = nil
+		in := validInput()
+		in.Receptionist = false
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		assert.Nil(t, c.Receptionist)
+	})
+}
+
+func TestResolveOverrides(t *testing.T) {
+	tp := validTemplate()
+	in := validInput()
+	in.Overrides = template.Overrides{
+		MinAgents:    ptr(1),
+		MaxAgents:    ptr(10),
+		Numbers:      ptr(1),
+		Country:      ptr("CA"),
+		DeployLead:   ptr(d(2 * time.Hour)),
+		Grace:        ptr(d(30 * time.Minute)),
+		PostTerm:     &template.PostTerm{Policy: template.PolicyVacant, Aging: d(60 * day)},
+		ServiceLevel: ptr(0.9),
+	}
+	c, err := tp.Resolve(in)
+	require.NoError(t, err, "want valid overrides accepted")
+	assert.Equal(t, 1, c.Staffing.MinAgents)
+	assert.Equal(t, 10, c.Staffing.MaxAgents)
+	assert.Equal(t, template.Numbers{Count: 1, Country: "CA"}, c.Numbers)
+	assert.Equal(t, d(2*time.Hour), c.Timing.DeployLead)
+	assert.Equal(t, d(30*time.Minute), c.Timing.Grace)
+	assert.Equal(t, tp.Receptionist.Greeting, c.Receptionist.Greeting, "want fields without an override kept")
+	assert.Equal(t, template.PostTerm{Policy: template.PolicyVacant, Aging: d(60 * day)}, c.PostTerm)
+	assert.Equal(t, 0.9, c.Staffing.ServiceLevel.Target)
+	assert.Equal(t, 8, c.InitialAgents, "want initial agents within the overridden bounds")
+	assert.Equal(t, validTemplate(), tp, "want overrides not to touch the template")
+
+	in.Overrides.PostTerm.Policy = template.PolicyRelease
+	assert.Equal(t, template.PolicyVacant, c.PostTerm.Policy, "want the Config not to share the override's PostTerm")
+}
+
+func TestResolveRequestErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		tmpl     func(*template.Template)
+		input    func(*template.Input)
+		path     string
+		fragment string
+	}{
+		{"eventId required", nil, func(in *template.Input) { in.EventID = "" }, "request.eventId", "required"},
+		{"eventType required", nil, func(in *template.Input) { in.EventType = "" }, "request.eventType", "required"},
+		{"eventType not served", nil, func(in *template.Input) { in.EventType = "concert" },
+			"request.eventType", `event type "concert" is not served by template "test-event"; want one of conference, summit`},
+		{"start required", nil, func(in *template.Input) { in.Start = time.Time{} }, "request.start", "required"},
+		{"end required", nil, func(in *template.Input) { in.End = time.Time{} }, "request.end", "required"},
+		{"end before start", nil, func(in *template.Input) { in.End = in.Start.Add(-time.Hour) }, "request.end", "must be after start"},
+		{"end equal to start", nil, func(in *template.Input) { in.End = in.Start }, "request.end", "must be after start"},
+		{"modality unknown", nil, func(in *template.Input) { in.Modalities = []string{template.Chat, "fax"} },
+			"request.modalities[1]", `unknown modality "fax"`},
+		{"modality not offered", nil, func(in *template.Input) { in.Modalities = []string{template.Video} },
+			"request.modalities[0]", `modality "video" is not offered by template "test-event"`},
+		{"modality duplicate", nil, func(in *template.Input) { in.Modalities = []string{template.Chat, template.SMS, template.Chat} },
+			"request.modalities[2]", `duplicate modality "chat"`},
+		{"receptionist missing", func(tp *template.Template) { tp.Receptionist = nil }, func(in *template.Input) {},
+			"request.receptionist", `template "test-event" has no receptionist`},
+		{"receptionist keeps its answers", nil, func(in *template.Input) {
+			in.Queues = []string{"accessibility"}
+			in.Modalities = []string{template.SMS}
+		}, "", ""}, // valid: the answer option stays
+		{"receptionist left without options", func(tp *template.Template) {
+			tp.Receptionist.Options = []template.MenuOption{
+				{Key: "1", Label: "Registration", Queue: "registration"},
+				{Key: "2", Label: "Speakers", Queue: "speakers"},
+			}
+		}, func(in *template.Input) {
+			in.Queues = []string{"accessibility"}
+			in.Modalities = []string{template.Telephony, template.SMS}
+		}, "request.receptionist", "every option of the receptionist hands off to a queue that is not enabled"},
+		{"queue unknown", nil, func(in *template.Input) { in.Queues = []string{"registration", "lost"} },
+			"request.queues[1]", `unknown queue "lost"; template "test-event" has registration, speakers, accessibility`},
+		{"queue duplicate", nil, func(in *template.Input) { in.Queues = []string{"registration", "registration"} },
+			"request.queues[1]", `duplicate queue "registration"`},
+		{"queue serves no requested modality", nil, func(in *template.Input) {
+			in.Modalities = []string{template.SMS}
+			in.Queues = []string{"registration", "speakers"}
+		}, "request.queues[1]", `queue "speakers" serves none of the requested modalities`},
+		{"requested modality without a queue", nil, func(in *template.Input) { in.Queues = []string{"speakers"} },
+			"request.queues", `none of the requested queues serves modality "sms"`},
+		{"attendance negative", nil, func(in *template.Input) { in.ExpectedAttendance = -1 }, "request.expectedAttendance", "must be >= 0"},
+
+		// Overrides, checked like the template's own values.
+		{"override minAgents", nil, func(in *template.Input) { in.Overrides.MinAgents = ptr(-1) }, "request.overrides.minAgents", "must be >= 0"},
+		{"override minAgents above maxAgents", nil, func(in *template.Input) { in.Overrides.MinAgents = ptr(25) },
+			"request.overrides.minAgents", "must be <= maxAgents (20), got 25"},
+		{"override maxAgents below minAgents", nil, func(in *template.Input) { in.Overrides.MaxAgents = ptr(1) },
+			"request.overrides.maxAgents", "with this value, staffing.minAgents: must be <= maxAgents (1), got 2"},
+		{"override maxAgents zero", nil, func(in *template.Input) { in.Overrides.MaxAgents = ptr(0) }, "request.overrides.maxAgents", "must be >= 1"},
+		{"override maxAgents beyond licences", nil, func(in *template.Input) { in.Overrides.MaxAgents = ptr(100) },
+			"request.overrides.maxAgents", "capacity.maxLicences: must be >= 110"},
+		{"override numbers", nil, func(in *template.Input) { in.Overrides.Numbers = ptr(-2) }, "request.overrides.numbers", "must be >= 0"},
+		{"override numbers needs a country", func(tp *template.Template) { tp.Numbers.Country = ""; tp.Numbers.Count = 0 },
+			func(in *template.Input) { in.Overrides.Numbers = ptr(2) },
+			"request.overrides.numbers", "numbers.country: required when count > 0"},
+		{"override numbers needs aging", func(tp *template.Template) {
+			tp.Numbers = template.Numbers{Country: "US"}
+			tp.PostTerm = template.PostTerm{Policy: template.PolicyRelease}
+		}, func(in *template.Input) { in.Overrides.Numbers = ptr(1) },
+			"request.overrides.numbers", "postTerm.aging: must be at least 45 days"},
+		{"override country", nil, func(in *template.Input) { in.Overrides.Country = ptr("Canada") }, "request.overrides.country", "ISO 3166-1 alpha-2"},
+		{"override country removed", nil, func(in *template.Input) { in.Overrides.Country = ptr("") }, "request.overrides.country", "required when count > 0"},
+		{"override deployLead", nil, func(in *template.Input) { in.Overrides.DeployLead = ptr(d(-time.Hour)) }, "request.overrides.deployLead", "must be >= 0"},
+		{"override grace", nil, func(in *template.Input) { in.Overrides.Grace = ptr(d(-time.Hour)) }, "request.overrides.grace", "must be >= 0"},
+		{"override postTerm forwardTo", nil, func(in *template.Input) {
+			in.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyForward, Aging: d(60 * day)}
+		},
+			"request.overrides.postTerm.forwardTo", "required"},
+		{"override postTerm policy", nil, func(in *template.Input) {
+			in.Overrides.PostTerm = &template.PostTerm{Policy: "bounce", Aging: d(60 * day)}
+		},
+			"request.overrides.postTerm.policy", `unknown policy "bounce"`},
+		{"override postTerm aging", nil, func(in *template.Input) { in.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyVacant} },
+			"request.overrides.postTerm.aging", "47 CFR 52.15(f)(1)(ii)"},
+		{"override serviceLevel", nil, func(in *template.Input) { in.Overrides.ServiceLevel = ptr(1.5) }, "request.overrides.serviceLevel", "must be in (0,1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp := validTemplate()
+			if tt.tmpl != nil {
+				tt.tmpl(tp)
+			}
+			require.NoError(t, tp.Validate(), "precondition: the template is valid")
+			in := validInput()
+			tt.input(&in)
+			c, err := tp.Resolve(in)
+			if tt.path == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.Equal(t, template.Config{}, c, "want a zero Config on error")
+			requireProblem(t, err, tt.path, tt.fragment)
+		})
+	}
+}
+
+func TestResolveReportsEveryProblem(t *testing.T) {
+	in := template.Input{
+		EventType:          "concert",
+		End:                start,
+		Modalities:         []string{"fax", template.Video},
+		Queues:             []string{"lost"},
+		ExpectedAttendance: -5,
+		Overrides:          template.Overrides{MaxAgents: ptr(0), Country: ptr("usa"), ServiceLevel: ptr(0.0)},
+	}
+	tp := validTemplate()
+	tp.Receptionist = nil
+	in.Receptionist = true
+	_, err := tp.Resolve(in)
+	assert.Equal(t, []string{
+		"request.eventId",
+		"request.eventType",
+		"request.start",
+		"request.modalities[0]",
+		"request.modalities[1]",
+		"request.receptionist",
+		"request.queues[0]",
+		"request.expectedAttendance",
+		"request.overrides.serviceLevel",
+		"request.overrides.maxAgents",
+		"request.overrides.country",
+	}, paths(t, err), "want every problem with the request at once")
+}
+
+func TestResolveInvalidTemplate(t *testing.T) {
+	tp := validTemplate()
+	tp.Staffing.MaxAgents = 0
+	_, err := tp.Resolve(validInput())
+	requireProblem(t, err, "staffing.maxAgents", "must be >= 1")
+	assert.NotContains(t, paths(t, err), "request.eventId", "want the template's problems only")
+}
+
+func TestResolveInitialAgents(t *testing.T) {
+	tests := []struct {
+		name       string
+		attendance int
+		per1000    float64
+		min, max   int
+		want       int
+	}{
+		{"exact", 5000, 2, 0, 20, 10},
+		{"rounds up", 5001, 2, 0, 20, 11},
+		{"rounds up a fraction", 1, 0.5, 0, 20, 1},
+		{"clamped to min", 100, 2, 3, 20, 3},
+		{"clamped to max", 50000, 2, 0, 20, 20},
+		{"no attendance", 0, 2, 2, 20, 2},
+		{"no rate", 10000, 0, 1, 20, 1},
+		{"huge attendance", math.MaxInt, 1000, 1, 20, 20},
+		{"min equals max", 1000, 2, 5, 5, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp := validTemplate()
+			tp.Staffing.AgentsPer1000 = tt.per1000
+			tp.Staffing.MinAgents, tp.Staffing.MaxAgents = tt.min, tt.max
+			in := validInput()
+			in.ExpectedAttendance = tt.attendance
+			c, err := tp.Resolve(in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.InitialAgents,
+				"want clamp(ceil(%d × %v / 1000), %d, %d)", tt.attendance, tt.per1000, tt.min, tt.max)
+		})
+	}
+}
+
+func TestResolveConfigSharesNothing(t *testing.T) {
+	tp := validTemplate()
+	c, err := tp.Resolve(validInput())
+	require.NoError(t, err)
+
+	c.Modalities[0].Kind = "changed"
+	c.Modalities[0].Features[0] = "changed"
+	c.Queues[0].Name = "changed"
+	c.Queues[0].Modalities[0] = "changed"
+	c.Receptionist.Greeting = "changed"
+	c.Receptionist.Options[0].Key = "changed"
+	c.Access.Roles[0].Name = "changed"
+	c.Access.Roles[0].Privileges[0] = "changed"
+
+	assert.Equal(t, validTemplate(), tp, "want changes to the Config not to reach the template")
+
+	// Nor does a second Config share memory with the first.
+	c2, err := tp.Resolve(validInput())
+	require.NoError(t, err)
+	assert.Equal(t, "Welcome.", c2.Receptionist.Greeting)
+	assert.Equal(t, template.Telephony, c2.Queues[0].Modalities[0])
+}

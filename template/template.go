@@ -1,0 +1,158 @@
+package template
+
+import (
+	"time"
+)
+
+// Modality kinds a template may name. They are the same words as
+// modality.Kind; this package keeps its own copy because it depends on no
+// other eventcc package (a test in contactcenter keeps the two in step).
+const (
+	Telephony = "telephony"
+	Video     = "video"
+	Chat      = "chat"
+	SMS       = "sms"
+	Social    = "social"
+)
+
+// Post-term number policies: what a telephone number of the service does
+// from the instant the term expires.
+const (
+	PolicyForward  = "forward"  // forward calls to PostTerm.ForwardTo
+	PolicyAnnounce = "announce" // play or return PostTerm.Announcement
+	PolicyVacant   = "vacant"   // not in service
+	PolicyRelease  = "release"  // return to the pool once aged
+)
+
+// A Template is a declarative, versioned description of a contact center for
+// a kind of event. Its JSON form is the one [Load] reads: field names are
+// the json tags below, durations are Go duration strings ("15m", "48h").
+type Template struct {
+	Name         string        `json:"name"`
+	Version      string        `json:"version"`
+	Description  string        `json:"description,omitempty"`
+	EventTypes   []string      `json:"eventTypes"`
+	Modalities   []Modality    `json:"modalities"`
+	Queues       []Queue       `json:"queues"`
+	Receptionist *Receptionist `json:"receptionist,omitempty"`
+	Staffing     Staffing      `json:"staffing"`
+	Capacity     Capacity      `json:"capacity"`
+	Numbers      Numbers       `json:"numbers"`
+	Access       Access        `json:"access"`
+	Timing       Timing        `json:"timing"`
+	PostTerm     PostTerm      `json:"postTerm"`
+}
+
+// Modality describes one way attendees reach the contact center.
+type Modality struct {
+	Kind     string   `json:"kind"`               // one of Telephony, Video, Chat, SMS, Social
+	Features []string `json:"features,omitempty"` // e.g. "recording", "transfer", "attachments"
+	// HandleTime is the expected time an agent spends on one engagement.
+	HandleTime Duration `json:"handleTime"`
+	// Concurrency is how many engagements of this kind one agent handles at
+	// once: 1 for voice and video, more for chat and messaging.
+	Concurrency int `json:"concurrency"`
+	// SpacePerEngagement is the server space, in units, one live engagement
+	// of this kind needs.
+	SpacePerEngagement float64 `json:"spacePerEngagement"`
+}
+
+// Queue is a named queue that engagements wait in for an agent.
+type Queue struct {
+	Name       string   `json:"name"`
+	Modalities []string `json:"modalities"` // kinds routed to this queue
+	Priority   int      `json:"priority,omitempty"`
+}
+
+// Receptionist is the virtual receptionist: a menu that answers questions
+// itself or hands off to a queue.
+type Receptionist struct {
+	Greeting      string       `json:"greeting"`
+	Options       []MenuOption `json:"options"`
+	ClosedMessage string       `json:"closedMessage"` // said outside the term
+}
+
+// MenuOption is one choice of the receptionist's menu. Exactly one of Queue
+// (hand off) and Answer (reply and stay in the menu) is set.
+type MenuOption struct {
+	Key    string `json:"key"`   // what the attendee types or says: "1", "hours"
+	Label  string `json:"label"` // read out in the menu
+	Queue  string `json:"queue,omitempty"`
+	Answer string `json:"answer,omitempty"`
+}
+
+// Staffing holds the inputs of the agent staffing decision.
+type Staffing struct {
+	ServiceLevel ServiceLevel `json:"serviceLevel"`
+	// TargetUtilisation is the share of agent capacity the utilisation
+	// policy aims to keep busy, in (0,1].
+	TargetUtilisation float64 `json:"targetUtilisation"`
+	MinAgents         int     `json:"minAgents"`
+	MaxAgents         int     `json:"maxAgents"`
+	// AgentsPer1000 sizes the initial staffing from the expected attendance:
+	// initial agents = ceil(attendance × AgentsPer1000 / 1000), within bounds.
+	AgentsPer1000 float64 `json:"agentsPer1000"`
+	// AgentsPerSupervisor: one supervisor for every so many agents (0: none).
+	AgentsPerSupervisor int `json:"agentsPerSupervisor"`
+	// ScaleInterval is how often traffic is sampled and a decision taken.
+	ScaleInterval Duration `json:"scaleInterval"`
+	// ScaleDownWindow: a scale-down happens only if every recommendation
+	// over this window was at most the new value.
+	ScaleDownWindow Duration `json:"scaleDownWindow"`
+	MaxStepUp       int      `json:"maxStepUp"`   // most agents added by one decision (0: unlimited)
+	MaxStepDown     int      `json:"maxStepDown"` // most agents removed by one decision (0: unlimited)
+}
+
+// ServiceLevel is the target share of engagements answered within a time.
+type ServiceLevel struct {
+	Target float64  `json:"target"` // in (0,1], e.g. 0.8
+	Within Duration `json:"within"` // e.g. 20s
+}
+
+// Capacity converts agents and traffic into licences and server space.
+type Capacity struct {
+	LicencesPerAgent int     `json:"licencesPerAgent"` // seats of the communication software per agent
+	SpacePerAgent    float64 `json:"spacePerAgent"`    // server space units per deployed agent
+	BaseSpace        float64 `json:"baseSpace"`        // units a service needs with no traffic
+	MaxLicences      int     `json:"maxLicences"`
+	MaxSpace         int     `json:"maxSpace"`
+}
+
+// Numbers says which telephone numbers the service wants.
+type Numbers struct {
+	Count   int    `json:"count"`
+	Country string `json:"country,omitempty"` // ISO 3166-1 alpha-2, e.g. "US"
+}
+
+// Access lists the roles the service grants and their privileges.
+type Access struct {
+	Roles []Role `json:"roles"`
+}
+
+// Role is a named set of privileges, e.g. "agent" or "supervisor".
+type Role struct {
+	Name       string   `json:"name"`
+	Privileges []string `json:"privileges"`
+}
+
+// Timing places the service around its term.
+type Timing struct {
+	DeployLead Duration `json:"deployLead"` // deploy this long before the term starts
+	Grace      Duration `json:"grace"`      // keep access and routing this long after the term ends
+}
+
+// PostTerm says what the service's telephone numbers do after expiry.
+type PostTerm struct {
+	Policy       string   `json:"policy"`                 // PolicyForward, PolicyAnnounce, PolicyVacant or PolicyRelease
+	ForwardTo    string   `json:"forwardTo,omitempty"`    // E.164, with PolicyForward
+	Announcement string   `json:"announcement,omitempty"` // with PolicyAnnounce
+	For          Duration `json:"for,omitempty"`          // how long the policy holds before the number ages
+	Aging        Duration `json:"aging"`                  // then how long before the number may be leased again
+}
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration
+// string ("90s", "15m", "48h").
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

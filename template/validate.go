@@ -1,0 +1,429 @@
+package template
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// minAging is the least time a disconnected US telephone number must age
+// before it may be assigned again (47 CFR 52.15(f)(1)(ii)).
+const minAging = 45 * 24 * time.Hour
+
+var (
+	namePattern    = regexp.MustCompile(`^[a-z0-9-]+$`)
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+	e164Pattern    = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+)
+
+var (
+	kinds    = []string{Telephony, Video, Chat, SMS, Social}
+	policies = []string{PolicyForward, PolicyAnnounce, PolicyVacant, PolicyRelease}
+)
+
+// A problem is a FieldError under construction. related lists the other
+// fields the check read, so that Resolve can blame the override that
+// caused a problem in a field it did not override.
+type problem struct {
+	path    string
+	msg     string
+	related []string
+}
+
+type problems []problem
+
+func (ps *problems) add(path, format string, args ...any) {
+	*ps = append(*ps, problem{path: path, msg: fmt.Sprintf(format, args...)})
+}
+
+func (ps *problems) addRelated(related []string, path, format string, args ...any) {
+	*ps = append(*ps, problem{path: path, msg: fmt.Sprintf(format, args...), related: related})
+}
+
+// err returns nil or a *ValidationError listing ps in order.
+func (ps problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	e := &ValidationError{Problems: make([]*FieldError, len(ps))}
+	for i, p := range ps {
+		e.Problems[i] = &FieldError{Path: p.path, Message: p.msg}
+	}
+	return e
+}
+
+// Validate reports whether t is a complete, consistent template. It
+// returns nil or a *[ValidationError] listing every problem, each named by
+// its field path in the JSON form ("queues[1].modalities[0]"), in the order
+// of the fields. Validate does not modify t.
+func (t *Template) Validate() error {
+	if t == nil {
+		return &ValidationError{Problems: []*FieldError{{Message: "nil template"}}}
+	}
+	return t.check().err()
+}
+
+func (t *Template) check() problems {
+	var ps problems
+	t.checkHeader(&ps)
+	offered := t.checkModalities(&ps)
+	queues := t.checkQueues(&ps, offered)
+	t.checkReceptionist(&ps, queues)
+	t.checkStaffing(&ps)
+	t.checkCapacity(&ps)
+	t.checkNumbers(&ps)
+	t.checkAccess(&ps)
+	t.checkTiming(&ps)
+	t.checkPostTerm(&ps)
+	return ps
+}
+
+func (t *Template) checkHeader(ps *problems) {
+	switch {
+	case t.Name == "":
+		ps.add("name", "required")
+	case !namePattern.MatchString(t.Name):
+		ps.add("name", "must be lower-case letters a-z, digits and '-', got %q", t.Name)
+	}
+	if blank(t.Version) {
+		ps.add("version", "required")
+	}
+	if len(t.EventTypes) == 0 {
+		ps.add("eventTypes", "required: at least one event type")
+	}
+	seen := make(map[string]bool, len(t.EventTypes))
+	for i, et := range t.EventTypes {
+		p := fmt.Sprintf("eventTypes[%d]", i)
+		switch {
+		case blank(et):
+			ps.add(p, "must not be empty")
+		case seen[et]:
+			ps.add(p, "duplicate event type %q", et)
+		}
+		seen[et] = true
+	}
+}
+
+// checkModalities returns the kinds the template offers.
+func (t *Template) checkModalities(ps *problems) map[string]bool {
+	served := make(map[string]bool)
+	for _, q := range t.Queues {
+		for _, k := range q.Modalities {
+			served[k] = true
+		}
+	}
+	if len(t.Modalities) == 0 {
+		ps.add("modalities", "required: at least one modality")
+	}
+	offered := make(map[string]bool, len(t.Modalities))
+	for i, m := range t.Modalities {
+		p := fmt.Sprintf("modalities[%d]", i)
+		switch {
+		case m.Kind == "":
+			ps.add(p+".kind", "required")
+		case !slices.Contains(kinds, m.Kind):
+			ps.add(p+".kind", "unknown modality %q; want one of %s", m.Kind, strings.Join(kinds, ", "))
+		case offered[m.Kind]:
+			ps.add(p+".kind", "duplicate modality %q", m.Kind)
+		case !served[m.Kind] && len(t.Queues) > 0:
+			ps.add(p, "no queue serves modality %q", m.Kind)
+		}
+		offered[m.Kind] = true
+		for j, f := range m.Features {
+			if blank(f) {
+				ps.add(fmt.Sprintf("%s.features[%d]", p, j), "must not be empty")
+			}
+		}
+		if m.HandleTime <= 0 {
+			ps.add(p+".handleTime", "must be > 0, got %s", m.HandleTime)
+		}
+		switch {
+		case m.Concurrency < 1:
+			ps.add(p+".concurrency", "must be >= 1, got %d", m.Concurrency)
+		case (m.Kind == Telephony || m.Kind == Video) && m.Concurrency != 1:
+			ps.add(p+".concurrency", "must be 1 for %s (an agent holds one %s engagement at a time), got %d", m.Kind, m.Kind, m.Concurrency)
+		}
+		if !nonNegative(m.SpacePerEngagement) {
+			ps.add(p+".spacePerEngagement", "must be >= 0, got %v", m.SpacePerEngagement)
+		}
+	}
+	return offered
+}
+
+// checkQueues returns the names of the template's queues.
+func (t *Template) checkQueues(ps *problems, offered map[string]bool) map[string]bool {
+	if len(t.Queues) == 0 {
+		ps.add("queues", "required: at least one queue")
+	}
+	names := make(map[string]bool, len(t.Queues))
+	for i, q := range t.Queues {
+		p := fmt.Sprintf("queues[%d]", i)
+		switch {
+		case blank(q.Name):
+			ps.add(p+".name", "required")
+		case names[q.Name]:
+			ps.add(p+".name", "duplicate queue %q", q.Name)
+		}
+		names[q.Name] = true
+		if len(q.Modalities) == 0 {
+			ps.add(p+".modalities", "required: at least one modality")
+		}
+		seen := make(map[string]bool, len(q.Modalities))
+		for j, k := range q.Modalities {
+			pj := fmt.Sprintf("%s.modalities[%d]", p, j)
+			switch {
+			case !slices.Contains(kinds, k):
+				ps.add(pj, "unknown modality %q; want one of %s", k, strings.Join(kinds, ", "))
+			case !offered[k]:
+				ps.add(pj, "modality %q is not offered by the template", k)
+			case seen[k]:
+				ps.add(pj, "duplicate modality %q", k)
+			}
+			seen[k] = true
+		}
+	}
+	return names
+}
+
+func (t *Template) checkReceptionist(ps *problems, queues map[string]bool) {
+	r := t.Receptionist
+	if r == nil {
+		return
+	}
+	if blank(r.Greeting) {
+		ps.add("receptionist.greeting", "required")
+	}
+	if len(r.Options) == 0 {
+		ps.add("receptionist.options", "required: at least one option")
+	}
+	// Keys are compared as the receptionist matches input: ignoring case
+	// and surrounding space.
+	keys := make(map[string]int, len(r.Options))
+	for i, o := range r.Options {
+		p := fmt.Sprintf("receptionist.options[%d]", i)
+		key := strings.ToLower(strings.TrimSpace(o.Key))
+		switch first, dup := keys[key]; {
+		case key == "":
+			ps.add(p+".key", "required")
+		case dup:
+			ps.add(p+".key", "duplicate key %q (also options[%d])", o.Key, first)
+		default:
+			keys[key] = i
+		}
+		if blank(o.Label) {
+			ps.add(p+".label", "required")
+		}
+		switch q, a := !blank(o.Queue), !blank(o.Answer); {
+		case !q && !a:
+			ps.add(p, "exactly one of queue and answer must be set, got neither")
+		case q && a:
+			ps.add(p, "exactly one of queue and answer must be set, got both")
+		case q && !queues[o.Queue]:
+			ps.add(p+".queue", "unknown queue %q", o.Queue)
+		}
+	}
+	if blank(r.ClosedMessage) {
+		ps.add("receptionist.closedMessage", "required")
+	}
+}
+
+func (t *Template) checkStaffing(ps *problems) {
+	s := t.Staffing
+	if !unitInterval(s.ServiceLevel.Target) {
+		ps.add("staffing.serviceLevel.target", "must be in (0,1], got %v", s.ServiceLevel.Target)
+	}
+	if s.ServiceLevel.Within <= 0 {
+		ps.add("staffing.serviceLevel.within", "must be > 0, got %s", s.ServiceLevel.Within)
+	}
+	if !unitInterval(s.TargetUtilisation) {
+		ps.add("staffing.targetUtilisation", "must be in (0,1], got %v", s.TargetUtilisation)
+	}
+	switch {
+	case s.MinAgents < 0:
+		ps.add("staffing.minAgents", "must be >= 0, got %d", s.MinAgents)
+	case s.MinAgents > s.MaxAgents && s.MaxAgents >= 1:
+		ps.addRelated([]string{"staffing.maxAgents"}, "staffing.minAgents",
+			"must be <= maxAgents (%d), got %d", s.MaxAgents, s.MinAgents)
+	}
+	if s.MaxAgents < 1 {
+		ps.add("staffing.maxAgents", "must be >= 1, got %d", s.MaxAgents)
+	}
+	if !nonNegative(s.AgentsPer1000) {
+		ps.add("staffing.agentsPer1000", "must be >= 0, got %v", s.AgentsPer1000)
+	}
+	if s.AgentsPerSupervisor < 0 {
+		ps.add("staffing.agentsPerSupervisor", "must be >= 0 (0: no supervisors), got %d", s.AgentsPerSupervisor)
+	}
+	if s.ScaleInterval <= 0 {
+		ps.add("staffing.scaleInterval", "must be > 0, got %s", s.ScaleInterval)
+	}
+	if s.ScaleDownWindow < 0 {
+		ps.add("staffing.scaleDownWindow", "must be >= 0, got %s", s.ScaleDownWindow)
+	}
+	if s.MaxStepUp < 0 {
+		ps.add("staffing.maxStepUp", "must be >= 0 (0: unlimited), got %d", s.MaxStepUp)
+	}
+	if s.MaxStepDown < 0 {
+		ps.add("staffing.maxStepDown", "must be >= 0 (0: unlimited), got %d", s.MaxStepDown)
+	}
+}
+
+func (t *Template) checkCapacity(ps *problems) {
+	c, s := t.Capacity, t.Staffing
+	if c.LicencesPerAgent < 1 {
+		ps.add("capacity.licencesPerAgent", "must be >= 1, got %d", c.LicencesPerAgent)
+	}
+	if !nonNegative(c.SpacePerAgent) {
+		ps.add("capacity.spacePerAgent", "must be >= 0, got %v", c.SpacePerAgent)
+	}
+	if !nonNegative(c.BaseSpace) {
+		ps.add("capacity.baseSpace", "must be >= 0, got %v", c.BaseSpace)
+	}
+	if s.MaxAgents >= 1 && c.LicencesPerAgent >= 1 && s.AgentsPerSupervisor >= 0 {
+		related := []string{"staffing.maxAgents", "staffing.agentsPerSupervisor", "capacity.licencesPerAgent"}
+		sup := supervisors(s.MaxAgents, s.AgentsPerSupervisor)
+		need, ok := licences(s.MaxAgents, sup, c.LicencesPerAgent)
+		switch {
+		case !ok:
+			ps.addRelated(related, "capacity.maxLicences",
+				"cannot cover maxAgents (%d) and %d supervisors at %d licences each: the total overflows",
+				s.MaxAgents, sup, c.LicencesPerAgent)
+		case c.MaxLicences < need:
+			ps.addRelated(related, "capacity.maxLicences",
+				"must be >= %d to cover maxAgents (%d) and %d supervisors at %d licences each, got %d",
+				need, s.MaxAgents, sup, c.LicencesPerAgent, c.MaxLicences)
+		}
+	} else if c.MaxLicences < 1 {
+		ps.add("capacity.maxLicences", "must be >= 1, got %d", c.MaxLicences)
+	}
+	if c.MaxSpace <= 0 {
+		ps.add("capacity.maxSpace", "must be > 0, got %d", c.MaxSpace)
+	}
+}
+
+func (t *Template) checkNumbers(ps *problems) {
+	n := t.Numbers
+	if n.Count < 0 {
+		ps.add("numbers.count", "must be >= 0, got %d", n.Count)
+	}
+	switch {
+	case n.Country == "" && n.Count > 0:
+		ps.addRelated([]string{"numbers.count"}, "numbers.country", "required when count > 0")
+	case n.Country != "" && !countryPattern.MatchString(n.Country):
+		ps.add("numbers.country", "must be an ISO 3166-1 alpha-2 code such as \"US\", got %q", n.Country)
+	}
+}
+
+func (t *Template) checkAccess(ps *problems) {
+	roles := t.Access.Roles
+	if len(roles) == 0 {
+		ps.add("access.roles", "required: at least the roles \"agent\" and \"supervisor\"")
+		return
+	}
+	names := make(map[string]bool, len(roles))
+	for i, r := range roles {
+		p := fmt.Sprintf("access.roles[%d]", i)
+		switch {
+		case blank(r.Name):
+			ps.add(p+".name", "required")
+		case names[r.Name]:
+			ps.add(p+".name", "duplicate role %q", r.Name)
+		}
+		names[r.Name] = true
+		if len(r.Privileges) == 0 {
+			ps.add(p+".privileges", "required: at least one privilege")
+		}
+		seen := make(map[string]bool, len(r.Privileges))
+		for j, pr := range r.Privileges {
+			pj := fmt.Sprintf("%s.privileges[%d]", p, j)
+			switch {
+			case blank(pr):
+				ps.add(pj, "must not be empty")
+			case seen[pr]:
+				ps.add(pj, "duplicate privilege %q", pr)
+			}
+			seen[pr] = true
+		}
+	}
+	for _, want := range []string{"agent", "supervisor"} {
+		if !names[want] {
+			ps.add("access.roles", "must include a role named %q", want)
+		}
+	}
+}
+
+func (t *Template) checkTiming(ps *problems) {
+	tm := t.Timing
+	if tm.DeployLead < 0 {
+		ps.add("timing.deployLead", "must be >= 0, got %s", tm.DeployLead)
+	}
+	if tm.Grace < 0 {
+		ps.add("timing.grace", "must be >= 0, got %s", tm.Grace)
+	}
+}
+
+func (t *Template) checkPostTerm(ps *problems) {
+	pt := t.PostTerm
+	switch {
+	case pt.Policy == "":
+		ps.add("postTerm.policy", "required: one of %s", strings.Join(policies, ", "))
+	case !slices.Contains(policies, pt.Policy):
+		ps.add("postTerm.policy", "unknown policy %q; want one of %s", pt.Policy, strings.Join(policies, ", "))
+	}
+	switch {
+	case pt.Policy == PolicyForward && pt.ForwardTo == "":
+		ps.add("postTerm.forwardTo", "required when policy is %q", PolicyForward)
+	case pt.Policy == PolicyForward && !e164Pattern.MatchString(pt.ForwardTo):
+		ps.add("postTerm.forwardTo", "must be an E.164 number such as \"+15555550100\", got %q", pt.ForwardTo)
+	case pt.Policy != PolicyForward && pt.ForwardTo != "":
+		ps.add("postTerm.forwardTo", "must be empty unless policy is %q", PolicyForward)
+	}
+	if pt.Policy == PolicyAnnounce && blank(pt.Announcement) {
+		ps.add("postTerm.announcement", "required when policy is %q", PolicyAnnounce)
+	}
+	if pt.For < 0 {
+		ps.add("postTerm.for", "must be >= 0, got %s", pt.For)
+	}
+	if pt.Aging.D() < minAging && (pt.Aging != 0 || t.Numbers.Count != 0) {
+		ps.addRelated([]string{"numbers.count"}, "postTerm.aging",
+			"must be at least 45 days (1080h), the minimum aging of a disconnected number under 47 CFR 52.15(f)(1)(ii), got %s"+
+				"; it may be 0 only when numbers.count is 0", pt.Aging)
+	}
+}
+
+// supervisors returns how many supervisors agents need at one per perSup
+// agents (none when perSup is 0).
+func supervisors(agents, perSup int) int {
+	if perSup <= 0 || agents <= 0 {
+		return 0
+	}
+	n := agents / perSup
+	if agents%perSup != 0 {
+		n++
+	}
+	return n
+}
+
+// licences returns (agents+sups)*perAgent, and false if that overflows an
+// int. All arguments are >= 0.
+func licences(agents, sups, perAgent int) (int, bool) {
+	people, carry := bits.Add64(uint64(agents), uint64(sups), 0)
+	hi, lo := bits.Mul64(people, uint64(perAgent))
+	if carry != 0 || hi != 0 || lo > math.MaxInt {
+		return 0, false
+	}
+	return int(lo), true
+}
+
+// blank reports whether s is empty or only white space.
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// unitInterval reports whether x is in (0,1].
+func unitInterval(x float64) bool { return x > 0 && x <= 1 }
+
+// nonNegative reports whether x is a finite number >= 0.
+func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }

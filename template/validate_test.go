@@ -1,0 +1,267 @@
+package template_test
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventcc/eventcc/template"
+)
+
+func TestValidateAcceptsValidTemplate(t *testing.T) {
+	assert.NoError(t, validTemplate().Validate(), "want the test template to be valid")
+}
+
+func TestValidateRules(t *testing.T) {
+	tests := []struct {
+		name     string
+		mutate   func(*template.Template)
+		path     string
+		fragment string
+	}{
+		// Header.
+		{"name required", func(tp *template.Template) { tp.Name = "" }, "name", "required"},
+		{"name charset", func(tp *template.Template) { tp.Name = "Big Event" }, "name", "lower-case letters"},
+		{"name underscore", func(tp *template.Template) { tp.Name = "big_event" }, "name", `got "big_event"`},
+		{"version required", func(tp *template.Template) { tp.Version = " " }, "version", "required"},
+		{"eventTypes required", func(tp *template.Template) { tp.EventTypes = nil }, "eventTypes", "at least one event type"},
+		{"eventType empty", func(tp *template.Template) { tp.EventTypes[1] = "" }, "eventTypes[1]", "must not be empty"},
+		{"eventType duplicate", func(tp *template.Template) { tp.EventTypes[1] = "conference" }, "eventTypes[1]", `duplicate event type "conference"`},
+
+		// Modalities.
+		{"modalities required", func(tp *template.Template) { tp.Modalities = nil }, "modalities", "at least one modality"},
+		{"kind required", func(tp *template.Template) { tp.Modalities[0].Kind = "" }, "modalities[0].kind", "required"},
+		{"kind unknown", func(tp *template.Template) { tp.Modalities[2].Kind = "fax" }, "modalities[2].kind", `unknown modality "fax"`},
+		{"kind duplicate", func(tp *template.Template) { tp.Modalities[2].Kind = template.Chat }, "modalities[2].kind", `duplicate modality "chat"`},
+		{"kind without queue", func(tp *template.Template) {
+			tp.Queues[0].Modalities = []string{template.Telephony, template.Chat}
+			tp.Queues[2].Modalities = []string{template.Telephony}
+		}, "modalities[2]", `no queue serves modality "sms"`},
+		{"feature empty", func(tp *template.Template) { tp.Modalities[0].Features[1] = "" }, "modalities[0].features[1]", "must not be empty"},
+		{"handleTime zero", func(tp *template.Template) { tp.Modalities[1].HandleTime = 0 }, "modalities[1].handleTime", "must be > 0"},
+		{"handleTime negative", func(tp *template.Template) { tp.Modalities[1].HandleTime = d(-time.Minute) }, "modalities[1].handleTime", "got -1m"},
+		{"concurrency zero", func(tp *template.Template) { tp.Modalities[1].Concurrency = 0 }, "modalities[1].concurrency", "must be >= 1"},
+		{"concurrency telephony", func(tp *template.Template) { tp.Modalities[0].Concurrency = 2 }, "modalities[0].concurrency", "must be 1 for telephony"},
+		{"concurrency video", func(tp *template.Template) {
+			tp.Modalities[1] = template.Modality{Kind: template.Video, HandleTime: d(time.Minute), Concurrency: 3}
+		}, "modalities[1].concurrency", "must be 1 for video"},
+		{"space negative", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = -0.1 }, "modalities[2].spacePerEngagement", "must be >= 0"},
+		{"space NaN", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = math.NaN() }, "modalities[2].spacePerEngagement", "must be >= 0"},
+		{"space infinite", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = math.Inf(1) }, "modalities[2].spacePerEngagement", "must be >= 0"},
+
+		// Queues.
+		{"queues required", func(tp *template.Template) { tp.Queues = nil }, "queues", "at least one queue"},
+		{"queue name required", func(tp *template.Template) { tp.Queues[2].Name = "" }, "queues[2].name", "required"},
+		{"queue name duplicate", func(tp *template.Template) { tp.Queues[2].Name = "speakers" }, "queues[2].name", `duplicate queue "speakers"`},
+		{"queue modalities required", func(tp *template.Template) { tp.Queues[1].Modalities = nil }, "queues[1].modalities", "at least one modality"},
+		{"queue modality unknown", func(tp *template.Template) { tp.Queues[1].Modalities[1] = "fax" }, "queues[1].modalities[1]", `unknown modality "fax"`},
+		{"queue modality not offered", func(tp *template.Template) { tp.Queues[1].Modalities[0] = template.Video },
+			"queues[1].modalities[0]", `modality "video" is not offered by the template`},
+		{"queue modality duplicate", func(tp *template.Template) { tp.Queues[1].Modalities[1] = template.Telephony },
+			"queues[1].modalities[1]", `duplicate modality "telephony"`},
+
+		// Receptionist.
+		{"greeting required", func(tp *template.Template) { tp.Receptionist.Greeting = "  " }, "receptionist.greeting", "required"},
+		{"options required", func(tp *template.Template) { tp.Receptionist.Options = nil }, "receptionist.options", "at least one option"},
+		{"option key required", func(tp *template.Template) { tp.Receptionist.Options[1].Key = "" }, "receptionist.options[1].key", "required"},
+		{"option key duplicate", func(tp *template.Template) { tp.Receptionist.Options[2].Key = "1" }, "receptionist.options[2].key", `duplicate key "1"`},
+		{"option key duplicate ignoring case", func(tp *template.Template) {
+			tp.Receptionist.Options[0].Key = "help"
+			tp.Receptionist.Options[1].Key = " HELP"
+		}, "receptionist.options[1].key", `duplicate key " HELP" (also options[0])`},
+		{"option label required", func(tp *template.Template) { tp.Receptionist.Options[1].Label = "" }, "receptionist.options[1].label", "required"},
+		{"option neither", func(tp *template.Template) { tp.Receptionist.Options[1].Answer = "" }, "receptionist.options[1]", "got neither"},
+		{"option both", func(tp *template.Template) { tp.Receptionist.Options[0].Answer = "Hi" }, "receptionist.options[0]", "got both"},
+		{"option queue unknown", func(tp *template.Template) { tp.Receptionist.Options[0].Queue = "lost" }, "receptionist.options[0].queue", `unknown queue "lost"`},
+		{"closedMessage required", func(tp *template.Template) { tp.Receptionist.ClosedMessage = "" }, "receptionist.closedMessage", "required"},
+
+		// Staffing.
+		{"target zero", func(tp *template.Template) { tp.Staffing.ServiceLevel.Target = 0 }, "staffing.serviceLevel.target", "must be in (0,1]"},
+		{"target above one", func(tp *template.Template) { tp.Staffing.ServiceLevel.Target = 1.2 }, "staffing.serviceLevel.target", "must be in (0,1], got 1.2"},
+		{"target NaN", func(tp *template.Template) { tp.Staffing.ServiceLevel.Target = math.NaN() }, "staffing.serviceLevel.target", "must be in (0,1]"},
+		{"within zero", func(tp *template.Template) { tp.Staffing.ServiceLevel.Within = 0 }, "staffing.serviceLevel.within", "must be > 0"},
+		{"utilisation zero", func(tp *template.Template) { tp.Staffing.TargetUtilisation = 0 }, "staffing.targetUtilisation", "must be in (0,1]"},
+		{"utilisation above one", func(tp *template.Template) { tp.Staffing.TargetUtilisation = 1.01 }, "staffing.targetUtilisation", "must be in (0,1]"},
+		{"minAgents negative", func(tp *template.Template) { tp.Staffing.MinAgents = -1 }, "staffing.minAgents", "must be >= 0"},
+		{"minAgents above maxAgents", func(tp *template.Template) { tp.Staffing.MinAgents = 21 }, "staffing.minAgents", "must be <= maxAgents (20), got 21"},
+		{"maxAgents zero", func(tp *template.Template) { tp.Staffing.MaxAgents = 0 }, "staffing.maxAgents", "must be >= 1"},
+		{"agentsPer1000 negative", func(tp *template.Template) { tp.Staffing.AgentsPer1000 = -1 }, "staffing.agentsPer1000", "must be >= 0"},
+		{"agentsPerSupervisor negative", func(tp *template.Template) { tp.Staffing.AgentsPerSupervisor = -1 }, "staffing.agentsPerSupervisor", "must be >= 0"},
+		{"scaleInterval zero", func(tp *template.Template) { tp.Staffing.ScaleInterval = 0 }, "staffing.scaleInterval", "must be > 0"},
+		{"scaleDownWindow negative", func(tp *template.Template) { tp.Staffing.ScaleDownWindow = d(-time.Second) }, "staffing.scaleDownWindow", "must be >= 0"},
+		{"maxStepUp negative", func(tp *template.Template) { tp.Staffing.MaxStepUp = -1 }, "staffing.maxStepUp", "must be >= 0"},
+		{"maxStepDown negative", func(tp *template.Template) { tp.Staffing.MaxStepDown = -1 }, "staffing.maxStepDown", "must be >= 0"},
+
+		// Capacity.
+		{"licencesPerAgent zero", func(tp *template.Template) { tp.Capacity.LicencesPerAgent = 0 }, "capacity.licencesPerAgent", "must be >= 1"},
+		{"spacePerAgent negative", func(tp *template.Template) { tp.Capacity.SpacePerAgent = -1 }, "capacity.spacePerAgent", "must be >= 0"},
+		{"baseSpace negative", func(tp *template.Template) { tp.Capacity.BaseSpace = -1 }, "capacity.baseSpace", "must be >= 0"},
+		{"maxLicences below agents and supervisors", func(tp *template.Template) { tp.Capacity.MaxLicences = 21 },
+			"capacity.maxLicences", "must be >= 22 to cover maxAgents (20) and 2 supervisors at 1 licences each, got 21"},
+		{"maxLicences with two per agent", func(tp *template.Template) { tp.Capacity.LicencesPerAgent = 2 },
+			"capacity.maxLicences", "must be >= 44"},
+		{"maxLicences overflow", func(tp *template.Template) { tp.Staffing.MaxAgents = math.MaxInt; tp.Capacity.LicencesPerAgent = 2 },
+			"capacity.maxLicences", "overflows"},
+		{"maxSpace zero", func(tp *template.Template) { tp.Capacity.MaxSpace = 0 }, "capacity.maxSpace", "must be > 0"},
+
+		// Numbers.
+		{"count negative", func(tp *template.Template) { tp.Numbers.Count = -1 }, "numbers.count", "must be >= 0"},
+		{"country lower-case", func(tp *template.Template) { tp.Numbers.Country = "us" }, "numbers.country", "ISO 3166-1 alpha-2"},
+		{"country three letters", func(tp *template.Template) { tp.Numbers.Country = "USA" }, "numbers.country", `got "USA"`},
+		{"country required", func(tp *template.Template) { tp.Numbers.Country = "" }, "numbers.country", "required when count > 0"},
+
+		// Access.
+		{"roles required", func(tp *template.Template) { tp.Access.Roles = nil }, "access.roles", "required"},
+		{"role name required", func(tp *template.Template) { tp.Access.Roles[1].Name = "" }, "access.roles[1].name", "required"},
+		{"role name duplicate", func(tp *template.Template) {
+			tp.Access.Roles = append(tp.Access.Roles, template.Role{Name: "agent", Privileges: []string{"x"}})
+		}, "access.roles[2].name", `duplicate role "agent"`},
+		{"privileges required", func(tp *template.Template) { tp.Access.Roles[0].Privileges = nil }, "access.roles[0].privileges", "at least one privilege"},
+		{"privilege empty", func(tp *template.Template) { tp.Access.Roles[0].Privileges[1] = "" }, "access.roles[0].privileges[1]", "must not be empty"},
+		{"privilege duplicate", func(tp *template.Template) { tp.Access.Roles[0].Privileges[1] = "engagement.handle" },
+			"access.roles[0].privileges[1]", `duplicate privilege "engagement.handle"`},
+		{"agent role missing", func(tp *template.Template) { tp.Access.Roles[0].Name = "operator" }, "access.roles", `must include a role named "agent"`},
+		{"supervisor role missing", func(tp *template.Template) { tp.Access.Roles = tp.Access.Roles[:1] }, "access.roles", `must include a role named "supervisor"`},
+
+		// Timing.
+		{"deployLead negative", func(tp *template.Template) { tp.Timing.DeployLead = d(-time.Hour) }, "timing.deployLead", "must be >= 0, got -1h"},
+		{"grace negative", func(tp *template.Template) { tp.Timing.Grace = d(-time.Hour) }, "timing.grace", "must be >= 0"},
+
+		// Post-term.
+		{"policy required", func(tp *template.Template) { tp.PostTerm = template.PostTerm{Aging: d(90 * day)} }, "postTerm.policy", "required"},
+		{"policy unknown", func(tp *template.Template) { tp.PostTerm.Policy = "bounce" }, "postTerm.policy", `unknown policy "bounce"`},
+		{"forwardTo required", func(tp *template.Template) { tp.PostTerm.ForwardTo = "" }, "postTerm.forwardTo", `required when policy is "forward"`},
+		{"forwardTo not E.164", func(tp *template.Template) { tp.PostTerm.ForwardTo = "5555550100" }, "postTerm.forwardTo", "must be an E.164 number"},
+		{"forwardTo leading zero", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+05555550100" }, "postTerm.forwardTo", "must be an E.164 number"},
+		{"forwardTo too long", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+1234567890123456" }, "postTerm.forwardTo", "must be an E.164 number"},
+		{"forwardTo without forward", func(tp *template.Template) { tp.PostTerm.Policy = template.PolicyVacant }, "postTerm.forwardTo", `must be empty unless policy is "forward"`},
+		{"announcement required", func(tp *template.Template) {
+			tp.PostTerm = template.PostTerm{Policy: template.PolicyAnnounce, Aging: d(90 * day)}
+		}, "postTerm.announcement", `required when policy is "announce"`},
+		{"for negative", func(tp *template.Template) { tp.PostTerm.For = d(-time.Hour) }, "postTerm.for", "must be >= 0"},
+		{"aging below 45 days", func(tp *template.Template) { tp.PostTerm.Aging = d(30 * day) }, "postTerm.aging", "47 CFR 52.15(f)(1)(ii)"},
+		{"aging just below 45 days", func(tp *template.Template) { tp.PostTerm.Aging = d(45*day - time.Second) }, "postTerm.aging", "at least 45 days"},
+		{"aging zero with numbers", func(tp *template.Template) { tp.PostTerm.Aging = 0 }, "postTerm.aging", "may be 0 only when numbers.count is 0"},
+		{"aging short without numbers", func(tp *template.Template) {
+			tp.Numbers = template.Numbers{}
+			tp.PostTerm = template.PostTerm{Policy: template.PolicyRelease, Aging: d(day)}
+		}, "postTerm.aging", "at least 45 days"},
+		{"aging negative", func(tp *template.Template) { tp.PostTerm.Aging = d(-day) }, "postTerm.aging", "at least 45 days"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp := validTemplate()
+			tt.mutate(tp)
+			requireProblem(t, tp.Validate(), tt.path, tt.fragment)
+		})
+	}
+}
+
+func TestValidateAccepts(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*template.Template)
+	}{
+		{"no receptionist", func(tp *template.Template) { tp.Receptionist = nil }},
+		{"no description", func(tp *template.Template) { tp.Description = "" }},
+		{"no numbers, no country, no aging", func(tp *template.Template) {
+			tp.Numbers = template.Numbers{}
+			tp.PostTerm = template.PostTerm{Policy: template.PolicyRelease}
+		}},
+		{"aging exactly 45 days", func(tp *template.Template) { tp.PostTerm.Aging = d(45 * day) }},
+		{"announce", func(tp *template.Template) {
+			tp.PostTerm = template.PostTerm{Policy: template.PolicyAnnounce, Announcement: "Gone.", For: d(day), Aging: d(60 * day)}
+		}},
+		{"vacant", func(tp *template.Template) {
+			tp.PostTerm = template.PostTerm{Policy: template.PolicyVacant, Aging: d(45 * day)}
+		}},
+		{"minAgents zero", func(tp *template.Template) { tp.Staffing.MinAgents = 0 }},
+		{"minAgents equal to maxAgents", func(tp *template.Template) { tp.Staffing.MinAgents = 20 }},
+		{"no supervisors", func(tp *template.Template) { tp.Staffing.AgentsPerSupervisor = 0; tp.Capacity.MaxLicences = 20 }},
+		{"zero windows and steps", func(tp *template.Template) {
+			tp.Staffing.ScaleDownWindow, tp.Staffing.MaxStepUp, tp.Staffing.MaxStepDown = 0, 0, 0
+		}},
+		{"zero timing", func(tp *template.Template) { tp.Timing = template.Timing{} }},
+		{"target and utilisation of 1", func(tp *template.Template) {
+			tp.Staffing.ServiceLevel.Target, tp.Staffing.TargetUtilisation = 1, 1
+		}},
+		{"chat concurrency 10", func(tp *template.Template) { tp.Modalities[1].Concurrency = 10 }},
+		{"extra roles", func(tp *template.Template) {
+			tp.Access.Roles = append(tp.Access.Roles, template.Role{Name: "safety", Privileges: []string{"queue.safety"}})
+		}},
+		{"shortest E.164", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+12" }},
+		{"longest E.164", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+123456789012345" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp := validTemplate()
+			tt.mutate(tp)
+			err := tp.Validate()
+			assert.NoError(t, err, "want the template valid after %q", tt.name)
+		})
+	}
+}
+
+func TestValidateReportsEveryProblemInFieldOrder(t *testing.T) {
+	tp := validTemplate()
+	tp.Name = ""
+	tp.Modalities[2].Kind = "fax"
+	tp.Queues[1].Modalities[0] = template.Video
+	tp.Receptionist.Greeting = ""
+	tp.Staffing.ServiceLevel.Target = 2
+	tp.Capacity.MaxSpace = 0
+	tp.Numbers.Country = ""
+	tp.Access.Roles[1].Name = "lead"
+	tp.PostTerm.Aging = d(44 * day)
+
+	err := tp.Validate()
+	assert.Equal(t, []string{
+		"name",
+		"modalities[2].kind",
+		"queues[0].modalities[2]", // sms is no longer offered
+		"queues[1].modalities[0]",
+		"queues[2].modalities[1]",
+		"receptionist.greeting",
+		"staffing.serviceLevel.target",
+		"capacity.maxSpace",
+		"numbers.country",
+		"access.roles",
+		"postTerm.aging",
+	}, paths(t, err), "want every problem, in field order")
+	assert.Contains(t, err.Error(), `modalities[2].kind: unknown modality "fax"`, "want Error to list the problems")
+	assert.Contains(t, err.Error(), `queues[1].modalities[0]: modality "video" is not offered by the template`)
+	assert.Contains(t, err.Error(), "staffing.serviceLevel.target: must be in (0,1]")
+
+	// Deterministic: the same template gives the same error.
+	assert.Equal(t, err.Error(), tp.Validate().Error(), "want the same problems in the same order every time")
+}
+
+func TestValidateErrorsAs(t *testing.T) {
+	tp := validTemplate()
+	tp.Version = ""
+	err := tp.Validate()
+
+	var ve *template.ValidationError
+	require.True(t, errors.As(err, &ve), "want errors.As to find a *ValidationError")
+	var fe *template.FieldError
+	require.True(t, errors.As(err, &fe), "want errors.As to find a *FieldError through Unwrap")
+	assert.Equal(t, "version", fe.Path)
+	assert.Equal(t, "version: required", fe.Error())
+	assert.Equal(t, "template: invalid: version: required", err.Error())
+}
+
+func TestValidateNil(t *testing.T) {
+	var tp *template.Template
+	requireProblem(t, tp.Validate(), "", "nil template")
+}
+
+func TestValidateDoesNotModify(t *testing.T) {
+	tp, want := validTemplate(), validTemplate()
+	tp.Modalities[0].Kind, want.Modalities[0].Kind = "fax", "fax"
+	_ = tp.Validate()
+	assert.Equal(t, want, tp, "want Validate to leave the template alone")
+}
