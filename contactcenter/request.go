@@ -292,11 +292,22 @@ func (l *Lifecycle) transition(ctx context.Context, e *entry, to State, reason s
 		return fmt.Errorf("contactcenter: %s: %s to %s: %w", e.svc.ID, from, to, ErrInvalidState)
 	}
 	now := l.now()
-	return l.update(ctx, e, func(s *Service) {
+	err := l.update(ctx, e, func(s *Service) {
 		s.State = to
 		s.Timeline = append(s.Timeline, Transition{At: now, From: from, To: to, Reason: reason})
 	}, &StateChanged{ServiceID: e.svc.ID, At: now, From: from, To: to, Reason: reason})
+	if err == nil && to.Final() {
+		if f, ok := l.cfg.Traffic.(forgetter); ok {
+			f.Forget(e.svc.ID)
+		}
+	}
+	return err
 }
+
+// forgetter is implemented by traffic sources that keep per-service state,
+// such as [ChannelTraffic]; the lifecycle calls Forget once a service has
+// ended.
+type forgetter interface{ Forget(serviceID string) }
 
 // update applies fn to a copy of the service, stores it, and on success
 // makes it the working copy and emits the events.

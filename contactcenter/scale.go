@@ -25,6 +25,10 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("contactcenter: %s: autoscaler: %w", s.ID, err)
 		}
+		// What the service holds now (planned from the expected
+		// attendance, or scaled before a restart) stands for one window:
+		// quiet first minutes do not undo it before traffic is seen.
+		a.Hold(now, s.Resources.Agents)
 		e.scaler = a
 	}
 	samples, err := l.cfg.Traffic.Samples(ctx, s.ID, now)

@@ -48,6 +48,19 @@ type Autoscaler struct {
 	head   int
 }
 
+// Hold records agents as if a decision at now had desired them, without
+// deciding anything: no later decision scales below agents until
+// ScaleDownWindow has passed since now. A host calls it when a service
+// opens with staffing planned ahead (from the expected attendance), so
+// that the first quiet minutes do not undo the plan before traffic has
+// been seen. agents is held within [MinAgents, MaxAgents].
+func (a *Autoscaler) Hold(now time.Time, agents int) {
+	agents = min(max(agents, a.p.MinAgents), a.p.MaxAgents)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.remember(now, agents)
+}
+
 // mark is one decision's desired count in the stabilisation window.
 type mark struct {
 	at     time.Time

@@ -433,3 +433,24 @@ func BenchmarkDecide(b *testing.B) {
 		current = d.Desired.Agents
 	}
 }
+
+func TestAutoscaler_HoldDelaysScaleDown(t *testing.T) {
+	p := scaling.Params{
+		Modalities:        []scaling.Modality{{Kind: "chat", HandleTime: time.Minute, Concurrency: 1}},
+		TargetUtilisation: 0.8, MinAgents: 1, MaxAgents: 20, LicencesPerAgent: 1,
+		MaxLicences: 100, MaxSpace: 100, ScaleDownWindow: 10 * time.Minute,
+	}
+	a, err := scaling.NewAutoscaler(p, nil)
+	require.NoError(t, err)
+	open := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+	a.Hold(open, 8)
+	quiet := []scaling.Sample{{Modality: "chat", At: open, Interval: time.Minute}}
+	d := a.Decide(open.Add(time.Minute), 8, quiet)
+	assert.Equal(t, 8, d.Desired.Agents, "planned staffing is held through the window")
+	assert.Equal(t, scaling.ReasonStabilisation, d.Reason)
+	d = a.Decide(open.Add(10*time.Minute), 8, quiet)
+	assert.Equal(t, 1, d.Desired.Agents, "after the window, quiet traffic scales down to the minimum")
+	a.Hold(open.Add(11*time.Minute), 500)
+	d = a.Decide(open.Add(12*time.Minute), 20, quiet)
+	assert.Equal(t, 20, d.Desired.Agents, "a hold keeps the staffing, within MaxAgents")
+}
