@@ -83,7 +83,8 @@ type Lifecycle struct {
 	channels map[modality.Kind]modality.Channel
 	policy   scaling.Policy
 
-	wake chan struct{}
+	wake     chan struct{}
+	stopping chan struct{} // closed by Close: Run returns
 
 	mu       sync.Mutex
 	closed   bool
@@ -190,6 +191,7 @@ func New(cfg Config) (*Lifecycle, error) {
 		channels: channels,
 		policy:   cfg.Policy,
 		wake:     make(chan struct{}, 1),
+		stopping: make(chan struct{}),
 		services: make(map[string]*entry),
 	}, nil
 }
@@ -216,7 +218,10 @@ func (l *Lifecycle) leave() { l.running.Done() }
 // picks them up. Close is idempotent.
 func (l *Lifecycle) Close() error {
 	l.mu.Lock()
-	l.closed = true
+	if !l.closed {
+		l.closed = true
+		close(l.stopping)
+	}
 	l.mu.Unlock()
 	l.running.Wait()
 	return nil
@@ -296,14 +301,10 @@ func (l *Lifecycle) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-l.stopping:
+			return ErrClosed
 		case <-t.C:
 		case <-l.wake:
-		}
-		l.mu.Lock()
-		closed := l.closed
-		l.mu.Unlock()
-		if closed {
-			return ErrClosed
 		}
 	}
 }

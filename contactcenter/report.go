@@ -31,6 +31,11 @@ func (l *Lifecycle) Report(ctx context.Context, id string) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	if !s.State.Final() {
+		// Usage is integrated when resources change; count what the
+		// service has held since, up to now.
+		l.accrue(&s, l.now())
+	}
 	return reportOf(s), nil
 }
 

@@ -296,6 +296,9 @@ func (l *Lifecycle) transition(ctx context.Context, e *entry, to State, reason s
 		s.State = to
 		s.Timeline = append(s.Timeline, Transition{At: now, From: from, To: to, Reason: reason})
 	}, &StateChanged{ServiceID: e.svc.ID, At: now, From: from, To: to, Reason: reason})
+	if err == nil {
+		l.log.Info("state changed", "service", e.svc.ID, "from", from, "to", to, "reason", reason)
+	}
 	if err == nil && to.Final() {
 		if f, ok := l.cfg.Traffic.(forgetter); ok {
 			f.Forget(e.svc.ID)

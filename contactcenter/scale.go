@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/eventcc/eventcc/access"
@@ -19,7 +20,14 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		return nil
 	}
 	s := &e.svc
-	e.nextScale = now.Add(s.Config.Staffing.ScaleInterval.D())
+	interval := s.Config.Staffing.ScaleInterval.D()
+	if e.scaler == nil {
+		// Spread services that opened together over the interval, so a
+		// tick takes a share of their decisions, not all of them at once.
+		e.nextScale = now.Add(interval + stagger(s.ID, interval))
+	} else {
+		e.nextScale = now.Add(interval)
+	}
 	if e.scaler == nil {
 		a, err := scaling.NewAutoscaler(scalingParams(s.Config), l.policy)
 		if err != nil {
@@ -41,10 +49,8 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 	before := s.Resources
 	want := d.Desired
 	if want == before {
-		// Nothing to apply; still integrate usage so reports stay current.
-		if err := l.update(ctx, e, func(s *Service) { l.accrue(s, now) }); err != nil {
-			return err
-		}
+		// Nothing to apply and nothing to store: usage is integrated at
+		// the next change, and Report adds what accrued since.
 		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: before})
 		return nil
 	}
@@ -130,4 +136,14 @@ func diff(a, b []string) (added, removed []string) {
 		}
 	}
 	return added, removed
+}
+
+// stagger is a stable offset in [0, interval) derived from the service ID.
+func stagger(id string, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return time.Duration(h.Sum64() % uint64(interval))
 }

@@ -146,3 +146,24 @@ func TestLifecycle_RunLeavesNoGoroutines(t *testing.T) {
 		require.NoError(t, lc.Close())
 	})
 }
+
+// TestLifecycle_CloseStopsRun checks that Close makes a running Run return
+// at once, without waiting for its next tick.
+func TestLifecycle_CloseStopsRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t)
+		lc, err := contactcenter.New(contactcenter.Config{
+			Store: w.store, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
+			Channels: []modality.Channel{w.channel}, EventSystem: w.events,
+			TickInterval: time.Hour,
+		})
+		require.NoError(t, err)
+		done := make(chan error)
+		go func() { done <- lc.Run(context.Background()) }()
+		synctest.Wait() // Run is parked waiting for its next tick
+		start := time.Now()
+		require.NoError(t, lc.Close())
+		assert.ErrorIs(t, <-done, contactcenter.ErrClosed)
+		assert.Zero(t, time.Since(start), "Close returned without waiting for a tick")
+	})
+}
