@@ -89,6 +89,13 @@ func (l *Lifecycle) Terminate(ctx context.Context, id, reason string) error {
 }
 
 func (l *Lifecycle) endNow(ctx context.Context, id, change, reason string) error {
+	return l.withService(ctx, id, func(e *entry, now time.Time) error {
+		return l.endLocked(ctx, e, now, change, reason)
+	})
+}
+
+// withService runs fn with the service's entry locked and the clock read.
+func (l *Lifecycle) withService(ctx context.Context, id string, fn func(e *entry, now time.Time) error) error {
 	if err := l.enter(); err != nil {
 		return err
 	}
@@ -99,8 +106,12 @@ func (l *Lifecycle) endNow(ctx context.Context, id, change, reason string) error
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := l.now()
+	return fn(e, l.now())
+}
+
+func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, change, reason string) error {
 	s := &e.svc
+	id := s.ID
 	switch s.State {
 	case Requested, Scheduled:
 		if err := l.update(ctx, e, func(s *Service) { s.CancelReason = reason },
@@ -142,18 +153,14 @@ func (l *Lifecycle) endNow(ctx context.Context, id, change, reason string) error
 
 // changeTerm applies a term change computed by next to a live service.
 func (l *Lifecycle) changeTerm(ctx context.Context, id, change, reason string, next func(*Service, time.Time) (Term, error)) error {
-	if err := l.enter(); err != nil {
-		return err
-	}
-	defer l.leave()
-	e, err := l.entryFor(ctx, id)
-	if err != nil {
-		return err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := l.now()
+	return l.withService(ctx, id, func(e *entry, now time.Time) error {
+		return l.changeTermLocked(ctx, e, now, change, reason, next)
+	})
+}
+
+func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Time, change, reason string, next func(*Service, time.Time) (Term, error)) error {
 	s := &e.svc
+	id := s.ID
 	if s.State == Terminating || s.State.Final() {
 		return fmt.Errorf("contactcenter: %s: %s when %s: %w", id, change, s.State, ErrInvalidState)
 	}
