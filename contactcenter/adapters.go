@@ -136,3 +136,38 @@ type Store interface {
 	// for a stored plan never run; ErrNotFound if the plan is not stored).
 	Journal(ctx context.Context, planID string) ([]JournalEntry, error)
 }
+
+// Leaser is an optional capability of a Store that several Lifecycles
+// share — replicas of one host application — discovered by type
+// assertion. With it, each service that is not final is driven by exactly
+// one Lifecycle at a time: a Lifecycle advances only the services it
+// holds a lease on, renews its leases on every tick, and a service whose
+// owner stopped renewing (it died) is taken over by another once the
+// lease has expired. A Store without it is for one Lifecycle at a time.
+//
+// Leases are advisory scheduling; correctness does not rest on them
+// alone: the Store's revisions and journal sequence numbers fence off a
+// former owner that still acts after losing its lease.
+//
+// Implementations must be safe for concurrent use, from several
+// processes if the Store is shared by several processes. A done ctx makes
+// a method return ctx.Err(), possibly wrapped.
+type Leaser interface {
+	// Acquire renews every lease owner holds and claims every service not
+	// in a final state whose lease is free or expired at now, all until
+	// now+ttl; it returns the services owner holds afterwards, sorted by
+	// ID, each with its stored revision (so the owner reloads only what
+	// changed). Two owners never hold the same service at the same now.
+	// Services in a final state are never held: their leases end.
+	Acquire(ctx context.Context, owner string, now time.Time, ttl time.Duration) ([]Held, error)
+	// Release ends owner's leases on ids, or on every service it holds
+	// when no id is given, so that another owner may claim them at once.
+	// Releasing a lease one does not hold is not an error.
+	Release(ctx context.Context, owner string, ids ...string) error
+}
+
+// Held is a service an owner holds a lease on, as [Leaser.Acquire] found it.
+type Held struct {
+	ServiceID string
+	Revision  int64
+}

@@ -56,6 +56,17 @@ type Config struct {
 	// BaseURL is where video and chat entry points live:
 	// BaseURL/<service>/<kind>. Default: "https://eventcc.invalid".
 	BaseURL string
+	// Owner names this Lifecycle among replicas that share one Store.
+	// Set it, distinct per replica, to run several Lifecycles on one
+	// Store: the Store must then implement [Leaser], and each Lifecycle
+	// drives only the services it holds a lease on. Empty (the default):
+	// this Lifecycle is the Store's only driver.
+	Owner string
+	// LeaseTTL is how long, on the lifecycle's clock, a replica's lease on
+	// a service lasts without renewal; each Tick renews it. A replica that
+	// dies is replaced after at most LeaseTTL plus one tick. Used only
+	// with Owner. Default: 30s.
+	LeaseTTL time.Duration
 }
 
 // Retry shapes how plan steps that fail transiently are retried. Waits
@@ -97,7 +108,10 @@ type Lifecycle struct {
 
 // entry is the lifecycle's working copy of one service.
 type entry struct {
-	mu        sync.Mutex
+	mu sync.Mutex
+	// owned: this Lifecycle drives the service (always for a sole driver;
+	// for a replica, while it holds the lease). Guarded by Lifecycle.mu.
+	owned     bool
 	svc       Service // as last stored
 	scaler    *scaling.Autoscaler
 	nextScale time.Time
@@ -147,6 +161,14 @@ func New(cfg Config) (*Lifecycle, error) {
 	if cfg.Retry.Initial < 0 || cfg.Retry.Max < 0 || cfg.Retry.MaxElapsed < 0 {
 		errs = append(errs, errors.New("contactcenter: Config.Retry durations must not be negative"))
 	}
+	if cfg.Owner != "" {
+		if _, ok := cfg.Store.(Leaser); cfg.Store != nil && !ok {
+			errs = append(errs, fmt.Errorf("contactcenter: Config.Owner %q is set, but the Store (%T) does not implement Leaser", cfg.Owner, cfg.Store))
+		}
+	}
+	if cfg.LeaseTTL < 0 {
+		errs = append(errs, fmt.Errorf("contactcenter: Config.LeaseTTL %v is negative", cfg.LeaseTTL))
+	}
 	if cfg.Retry.Initial > 0 && cfg.Retry.Max > 0 && cfg.Retry.Initial > cfg.Retry.Max {
 		errs = append(errs, fmt.Errorf("contactcenter: Config.Retry.Initial %v exceeds Retry.Max %v", cfg.Retry.Initial, cfg.Retry.Max))
 	}
@@ -181,6 +203,9 @@ func New(cfg Config) (*Lifecycle, error) {
 	}
 	if cfg.Retry.MaxElapsed == 0 {
 		cfg.Retry.MaxElapsed = 15 * time.Minute
+	}
+	if cfg.LeaseTTL == 0 {
+		cfg.LeaseTTL = 30 * time.Second
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "https://eventcc.invalid"
@@ -331,14 +356,16 @@ func (l *Lifecycle) Tick(ctx context.Context) error {
 }
 
 func (l *Lifecycle) tick(ctx context.Context) error {
-	if err := l.load(ctx); err != nil {
+	now := l.now()
+	if err := l.own(ctx, now); err != nil {
 		return err
 	}
-	now := l.now()
 	l.mu.Lock()
 	due := make([]*entry, 0, len(l.services))
 	for _, e := range l.services {
-		due = append(due, e)
+		if e.owned {
+			due = append(due, e)
+		}
 	}
 	l.mu.Unlock()
 	var errs []error
@@ -357,6 +384,68 @@ func (l *Lifecycle) tick(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// own decides which services this Lifecycle drives: all of the Store's
+// (loaded once) for a sole driver; for a replica, those it holds a lease
+// on, renewed at every tick, with any that another replica or a host call
+// changed reloaded.
+func (l *Lifecycle) own(ctx context.Context, now time.Time) error {
+	if l.cfg.Owner == "" {
+		return l.load(ctx)
+	}
+	held, err := l.cfg.Store.(Leaser).Acquire(ctx, l.cfg.Owner, now, l.cfg.LeaseTTL)
+	if err != nil {
+		return fmt.Errorf("contactcenter: acquire leases as %q: %w", l.cfg.Owner, err)
+	}
+	want := make(map[string]int64, len(held))
+	for _, h := range held {
+		want[h.ServiceID] = h.Revision
+	}
+	l.mu.Lock()
+	var stale []string
+	for id := range l.services {
+		if _, ok := want[id]; !ok {
+			delete(l.services, id) // no longer ours
+		}
+	}
+	for id, rev := range want {
+		e, ok := l.services[id]
+		if !ok {
+			stale = append(stale, id)
+			continue
+		}
+		e.owned = true
+		if e.mu.TryLock() {
+			if e.svc.Revision != rev {
+				stale = append(stale, id)
+			}
+			e.mu.Unlock()
+		} else {
+			stale = append(stale, id) // a host call is at it: reload after
+		}
+	}
+	l.mu.Unlock()
+	for _, id := range stale {
+		s, err := l.cfg.Store.Get(ctx, id)
+		if err != nil {
+			return fmt.Errorf("contactcenter: reload %s: %w", id, err)
+		}
+		l.mu.Lock()
+		e, ok := l.services[id]
+		if !ok {
+			l.services[id] = &entry{svc: s, owned: true}
+		}
+		l.mu.Unlock()
+		if ok {
+			e.mu.Lock()
+			if s.Revision > e.svc.Revision {
+				e.svc = s
+			}
+			e.mu.Unlock()
+		}
+	}
+	return nil
+}
+
 // load reads the services not yet final from the Store, once.
 func (l *Lifecycle) load(ctx context.Context) error {
 	l.mu.Lock()
@@ -373,7 +462,7 @@ func (l *Lifecycle) load(ctx context.Context) error {
 	defer l.mu.Unlock()
 	for _, s := range svcs {
 		if _, ok := l.services[s.ID]; !ok {
-			l.services[s.ID] = &entry{svc: s}
+			l.services[s.ID] = &entry{svc: s, owned: true}
 		}
 	}
 	l.loaded = true
@@ -412,7 +501,7 @@ func (l *Lifecycle) entryFor(ctx context.Context, id string) (*entry, error) {
 	if e, ok := l.services[id]; ok {
 		return e, nil
 	}
-	e = &entry{svc: s}
+	e = &entry{svc: s, owned: l.cfg.Owner == ""}
 	l.services[id] = e
 	return e, nil
 }

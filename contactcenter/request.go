@@ -261,7 +261,7 @@ func (l *Lifecycle) Request(ctx context.Context, req Request) (Service, error) {
 	if err != nil {
 		return Service{}, fmt.Errorf("contactcenter: request %s: %w", req.EventID, err)
 	}
-	e := &entry{svc: svc}
+	e := &entry{svc: svc, owned: l.cfg.Owner == ""}
 	l.mu.Lock()
 	l.services[svc.ID] = e
 	l.mu.Unlock()

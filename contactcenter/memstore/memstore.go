@@ -17,6 +17,7 @@ type Store struct {
 	services map[string]contactcenter.Service
 	plans    map[string]contactcenter.Plan
 	journals map[string][]contactcenter.JournalEntry // by plan ID; only plans with entries
+	leases   map[string]lease                        // by service ID
 }
 
 var _ contactcenter.Store = (*Store)(nil)

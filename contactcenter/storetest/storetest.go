@@ -87,6 +87,16 @@ func Run(t *testing.T, h Harness) {
 			c.run(t, st)
 		})
 	}
+	for _, c := range leaseCases {
+		t.Run(c.name, func(t *testing.T) {
+			st := h.New(t)
+			l, ok := st.(contactcenter.Leaser)
+			if !ok {
+				t.Skipf("%T does not implement contactcenter.Leaser: a store for one Lifecycle at a time", st)
+			}
+			c.run(t, st, l)
+		})
+	}
 }
 
 // cancelled returns a context that is already cancelled.
