@@ -21,6 +21,12 @@ var (
 	// ErrInvalid: a grant breaks a rule of Validate, or an Update tried to
 	// un-revoke a revoked grant.
 	ErrInvalid = errors.New("access: invalid grant")
+	// ErrRevoked: an Authority was asked to renew, move or issue a token
+	// for a grant that is revoked. Revocation is final.
+	ErrRevoked = errors.New("access: grant revoked")
+	// ErrMalformedToken: a string is not a token this package issued;
+	// the error wrapping it is a *TokenError saying what is wrong.
+	ErrMalformedToken = errors.New("access: malformed token")
 )
 
 // Privilege is one thing a principal may do on a service, e.g.
@@ -32,12 +38,19 @@ type Privilege string
 // [NotBefore, NotAfter). A grant never authorises anything on another
 // service, before NotBefore, at or after NotAfter, or once revoked.
 //
-// NotAfter is the end of the service's term plus its grace period; see
-// [Grant.Allows] for the exact rule.
+// NotAfter is never past the end of the service's term plus its grace
+// period; [Authority.Issue], [Authority.Renew] and [MoveExpiry] keep it so.
+// See [Grant.Allows] for the exact rule.
+//
+// The lifecycle keeps one grant per person per service (the bundle), so
+// revoking it ends everything that person may do there.
 type Grant struct {
-	ID         string
-	ServiceID  string
-	Principal  string // the agent's, supervisor's or attendee's id
+	ID        string
+	ServiceID string
+	Principal string // the agent's, supervisor's, attendee's or integration's id
+	// Kind is the kind of principal. Empty reads as KindAgent (grants
+	// written before kinds existed); Validate rejects unknown kinds.
+	Kind       PrincipalKind
 	Role       string // "agent", "supervisor", ...
 	Privileges []Privilege
 	NotBefore  time.Time
@@ -92,4 +105,51 @@ type Store interface {
 	// are left as they are and not counted; an unknown service revokes 0.
 	// Grants of other services are untouched.
 	RevokeService(ctx context.Context, serviceID string, at time.Time) (int, error)
+}
+
+// EffectiveKind is g.Kind, or [KindAgent] if g.Kind is empty.
+func (g Grant) EffectiveKind() PrincipalKind {
+	if g.Kind == "" {
+		return KindAgent
+	}
+	return g.Kind
+}
+
+// Decider is an optional interface a [Store] implements to answer
+// [Authorize] without copying grants out: [Authorize] discovers it by type
+// assertion and then never calls ListByPrincipal.
+//
+// Decide returns what the grants of principal on serviceID say about
+// privilege p at now: it builds a [Decision] and calls
+// [Decision.Consider] for each such grant (and only those), under the
+// same guarantee as ListByPrincipal: a change that has returned is seen.
+// A done ctx makes it return ctx.Err() (possibly wrapped); any error means
+// the caller denies. Implementations must be safe for concurrent use and
+// should not allocate when the request is allowed. The conformance suite
+// checks that Decide agrees with ListByPrincipal.
+type Decider interface {
+	Decide(ctx context.Context, now time.Time, principal, serviceID string, p Privilege) (Decision, error)
+}
+
+// GrantMatch selects grants for [BulkRevoker]: those of ServiceID, if it
+// is set, and of Principal, if it is set. At least one must be set.
+type GrantMatch struct {
+	ServiceID string
+	Principal string
+}
+
+// BulkRevoker is an optional interface a [Store] implements to revoke
+// grants in bulk and say which ones it revoked. [RevokePrincipal] and the
+// [Authority] discover it by type assertion: with it, a principal's grants
+// are revoked in one atomic change, and each revocation is reported to the
+// audit trail exactly once, without listing the grants before and after.
+//
+// RevokeGrants marks every unrevoked grant m selects revoked at at, in one
+// change, incrementing each one's Revision, and returns copies of the
+// grants it revoked, as stored afterwards (the caller owns them), in no
+// particular order. Idempotent like [Store.RevokeService]: grants already
+// revoked are neither changed nor returned. An empty m is ErrInvalid. A
+// done ctx makes it return ctx.Err() with nothing changed.
+type BulkRevoker interface {
+	RevokeGrants(ctx context.Context, m GrantMatch, at time.Time) ([]Grant, error)
 }

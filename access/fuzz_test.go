@@ -2,7 +2,10 @@ package access_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"slices"
 	"strings"
 	"testing"
@@ -176,4 +179,98 @@ func reason(g access.Grant, revoked bool, at time.Time) access.DenyReason {
 	default:
 		return access.PrivilegeNotGranted
 	}
+}
+
+// FuzzAuthorizeToken feeds the Authority's token entry point arbitrary
+// strings and near misses of two real tokens (a byte changed, with the
+// checksum fixed or not), on arbitrary services, privileges and instants.
+// Nothing may panic; only a real token, unchanged, on its grant's service,
+// for one of its privileges, inside its window, is allowed; every
+// malformed string gives a *TokenError and every other refusal a
+// *DeniedError.
+func FuzzAuthorizeToken(f *testing.F) {
+	ctx := context.Background()
+	s := memaccess.New()
+	var now time.Time
+	a, err := access.New(access.Config{Store: s, Keys: []access.Key{{ID: "fuzz", Secret: []byte("fuzz key, at least thirty-two bytes")}},
+		Now: func() time.Time { return now }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, svc := range []string{"svc-1", "svc-2"} {
+		if _, err := access.Issue(ctx, s, fuzzBase, access.IssueRequest{ServiceID: svc, Principal: "ann", Kind: access.KindServiceAccount,
+			Role: "integration", Privileges: []access.Privilege{"a", "b"}, Expires: fuzzBase.Add(time.Hour)}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	now = fuzzBase
+	real, _, err := a.IssueToken(ctx, "svc-1/ann")
+	if err != nil {
+		f.Fatal(err)
+	}
+	other, _, err := a.IssueToken(ctx, "svc-2/ann") // a real token of another service
+	if err != nil {
+		f.Fatal(err)
+	}
+
+	// s, mode (0: s as is, 1: the real token, 2: another service's), position and xor of a changed byte, fix the checksum, service, privilege, now
+	f.Add("", uint8(1), 0, byte(0), false, "svc-1", "a", int64(time.Minute))
+	f.Add("", uint8(1), 0, byte(0), false, "svc-1", "a", int64(time.Hour))
+	f.Add("", uint8(1), 0, byte(0), false, "svc-2", "a", int64(time.Minute))
+	f.Add("", uint8(2), 0, byte(0), false, "svc-1", "a", int64(time.Minute))
+	f.Add("", uint8(1), 20, byte(1), true, "svc-1", "a", int64(time.Minute))
+	f.Add("", uint8(1), 20, byte(1), false, "svc-1", "a", int64(time.Minute))
+	f.Add("", uint8(1), 2, byte(1), true, "svc-1", "a", int64(time.Minute))
+	f.Add("ecc_", uint8(0), 0, byte(0), false, "svc-1", "a", int64(0))
+	f.Add("ecc_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", uint8(0), 0, byte(0), true, "svc-1", "a", int64(0))
+	f.Fuzz(func(t *testing.T, in string, mode uint8, pos int, xor byte, fixSum bool, service, priv string, off int64) {
+		token := in
+		switch mode % 3 {
+		case 1:
+			token = real
+		case 2:
+			token = other
+		}
+		if mode%3 != 0 && xor != 0 {
+			token = mutateToken(token, pos, xor, fixSum)
+		}
+		now = fuzzBase.Add(time.Duration(off))
+		g, err := a.AuthorizeToken(ctx, token, service, access.Privilege(priv))
+		want := (token == real && service == "svc-1" || token == other && service == "svc-2") &&
+			(priv == "a" || priv == "b") && off >= 0 && off < int64(time.Hour)
+		switch {
+		case want && err != nil:
+			t.Fatalf("a real token, on its service %q for %q at +%s: %v; want allowed", service, priv, time.Duration(off), err)
+		case !want && err == nil:
+			t.Fatalf("AuthorizeToken(%q, %q, %q) at +%s allowed grant %s; want denied", token, service, priv, time.Duration(off), g.ID)
+		case err != nil:
+			var te *access.TokenError
+			var de *access.DeniedError
+			if !errors.As(err, &te) && !errors.As(err, &de) {
+				t.Fatalf("AuthorizeToken: %v; want a *TokenError or a *DeniedError", err)
+			}
+			if len(token) > 12 && strings.Contains(err.Error(), token[len(token)-8:]) && !strings.Contains(service+priv, token[len(token)-8:]) {
+				t.Fatalf("the error %q shows the token", err)
+			}
+		}
+	})
+}
+
+// mutateToken xors one byte of the token's decoded body and, if fixSum,
+// recomputes its checksum per the documented layout (CRC-32C of the prefix,
+// selector and secret, big endian, after them).
+func mutateToken(token string, pos int, xor byte, fixSum bool) string {
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(token, access.TokenPrefix))
+	if err != nil || len(raw) != 48 {
+		return token
+	}
+	if pos < 0 {
+		pos = -pos
+	}
+	raw[pos%len(raw)] ^= xor
+	if fixSum {
+		tab := crc32.MakeTable(crc32.Castagnoli)
+		binary.BigEndian.PutUint32(raw[44:], crc32.Update(crc32.Checksum([]byte(access.TokenPrefix), tab), tab, raw[:44]))
+	}
+	return access.TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 }

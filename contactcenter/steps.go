@@ -246,11 +246,11 @@ func (l *Lifecycle) grant(ctx context.Context, s *Service, principals []string, 
 	}
 	n := 0
 	for _, p := range principals {
-		role := "agent"
+		role, kind := "agent", access.KindAgent
 		if supervisors[p] {
-			role = "supervisor"
+			role, kind = "supervisor", access.KindSupervisor
 		}
-		g := access.Grant{ID: grantID(s.ID, p), ServiceID: s.ID, Principal: p, Role: role,
+		g := access.Grant{ID: grantID(s.ID, p), ServiceID: s.ID, Principal: p, Kind: kind, Role: role,
 			Privileges: privileges(s.Config, role), NotBefore: now, NotAfter: s.Expires,
 			IssuedBy: "eventcc", Reason: "deployed for event " + s.Request.EventID}
 		if !g.NotAfter.After(g.NotBefore) {

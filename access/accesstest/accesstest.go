@@ -18,12 +18,24 @@ import (
 type Harness struct {
 	// New returns an empty store. Run calls it once per subtest; register
 	// any cleanup (closing a connection, dropping a schema) with t.Cleanup.
+	// If the store also implements [access.Decider],
+	// [access.BulkRevoker] or [access.TokenStore], Run checks those
+	// contracts too.
 	New func(t *testing.T) access.Store
+	// RandomizedChecks is how many authorisations the randomized test
+	// makes in all. Default: 1,000,000 (100,000 with -short). A store
+	// behind a network may want fewer.
+	RandomizedChecks int
 }
 
 // Run checks the store h.New returns against every sentence of the
-// [access.Store] contract, in named subtests, and checks [access.Authorize]
-// against it. Run it under -race: several subtests use many goroutines.
+// [access.Store] contract, in named subtests, checks [access.Authorize]
+// against it (through [access.Decider] and through ListByPrincipal), checks
+// the optional interfaces it implements, and drives an [access.Authority]
+// over it through a randomized sequence of issues, renewals, term
+// extensions and shortenings, revocations and token checks, with clock
+// skew between the issuing side and the checking side. Run it under -race:
+// several subtests use many goroutines.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	require.NotNil(t, h.New, "Harness.New must be set")
@@ -32,11 +44,21 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Update", func(t *testing.T) { testUpdate(t, h) })
 	t.Run("Revoke", func(t *testing.T) { testRevoke(t, h) })
 	t.Run("RevokeService", func(t *testing.T) { testRevokeService(t, h) })
+	t.Run("RevokePrincipal", func(t *testing.T) { testRevokePrincipal(t, h) })
+	t.Run("BulkRevoker", func(t *testing.T) { testBulkRevoker(t, h) })
 	t.Run("List", func(t *testing.T) { testList(t, h) })
 	t.Run("CancelledContext", func(t *testing.T) { testCancelled(t, h) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, h) })
-	t.Run("Authorize", func(t *testing.T) { testAuthorize(t, h) })
+	t.Run("Authorize", func(t *testing.T) { testAuthorize(t, h, nil) })
+	t.Run("AuthorizeViaList", func(t *testing.T) { testAuthorize(t, h, listOnly) })
+	t.Run("Decider", func(t *testing.T) { testDecider(t, h) })
+	t.Run("Tokens", func(t *testing.T) { testTokens(t, h) })
+	t.Run("Randomized", func(t *testing.T) { testRandomized(t, h) })
 }
+
+// listOnly hides every method of s but those of access.Store, so that
+// access.Authorize lists grants instead of asking a Decider.
+func listOnly(s access.Store) access.Store { return struct{ access.Store }{s} }
 
 // Instants the suite uses. They are whole seconds in UTC so that stores
 // keeping microseconds (SQL timestamps) round-trip them exactly.
@@ -59,6 +81,7 @@ func grant(id, service, principal string) access.Grant {
 		ID:         id,
 		ServiceID:  service,
 		Principal:  principal,
+		Kind:       access.KindAgent,
 		Role:       "agent",
 		Privileges: []access.Privilege{privHandle, privTickets},
 		NotBefore:  termStart,
@@ -95,6 +118,7 @@ func assertGrant(t testing.TB, want, got access.Grant, msgAndArgs ...any) bool {
 	ok := assert.Equal(t, want.ID, got.ID, "%sID", what)
 	ok = assert.Equal(t, want.ServiceID, got.ServiceID, "%sServiceID", what) && ok
 	ok = assert.Equal(t, want.Principal, got.Principal, "%sPrincipal", what) && ok
+	ok = assert.Equal(t, want.Kind, got.Kind, "%sKind", what) && ok
 	ok = assert.Equal(t, want.Role, got.Role, "%sRole", what) && ok
 	wantPriv, gotPriv := want.Privileges, got.Privileges
 	if len(wantPriv) == 0 {
@@ -168,6 +192,7 @@ func invalidGrants(base access.Grant) []struct {
 		{"EmptyServiceID", mod(func(g *access.Grant) { g.ServiceID = "" })},
 		{"EmptyPrincipal", mod(func(g *access.Grant) { g.Principal = "" })},
 		{"EmptyRole", mod(func(g *access.Grant) { g.Role = "" })},
+		{"UnknownKind", mod(func(g *access.Grant) { g.Kind = "robot" })},
 		{"ZeroNotBefore", mod(func(g *access.Grant) { g.NotBefore = time.Time{} })},
 		{"ZeroNotAfter", mod(func(g *access.Grant) { g.NotAfter = time.Time{} })},
 		{"NotAfterEqualsNotBefore", mod(func(g *access.Grant) { g.NotAfter = g.NotBefore })},

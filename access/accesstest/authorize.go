@@ -15,8 +15,14 @@ import (
 	"github.com/eventcc/eventcc/access"
 )
 
-func testAuthorize(t *testing.T, h Harness) {
+// testAuthorize checks access.Authorize against stores h makes, each
+// wrapped by wrap if it is not nil.
+func testAuthorize(t *testing.T, h Harness, wrap func(access.Store) access.Store) {
 	ctx := context.Background()
+	if wrap != nil {
+		inner := h.New
+		h.New = func(t *testing.T) access.Store { return wrap(inner(t)) }
+	}
 
 	t.Run("Window", func(t *testing.T) {
 		s := h.New(t)
@@ -113,11 +119,17 @@ func testAuthorize(t *testing.T, h Harness) {
 	})
 
 	t.Run("NoAuthorizeAfterRevoke", func(t *testing.T) {
-		testRevokeVisible(t, h, func(s access.Store) error { return s.Revoke(ctx, "g1", revokedAt) })
+		testRevokeVisible(t, h, true, func(s access.Store) error { return s.Revoke(ctx, "g1", revokedAt) })
 	})
 	t.Run("NoAuthorizeAfterRevokeService", func(t *testing.T) {
-		testRevokeVisible(t, h, func(s access.Store) error {
+		testRevokeVisible(t, h, true, func(s access.Store) error {
 			_, err := s.RevokeService(ctx, "svc-1", revokedAt)
+			return err
+		})
+	})
+	t.Run("NoAuthorizeAfterRevokePrincipal", func(t *testing.T) {
+		testRevokeVisible(t, h, false, func(s access.Store) error {
+			_, err := access.RevokePrincipal(ctx, s, "ann", revokedAt)
 			return err
 		})
 	})
@@ -138,7 +150,8 @@ func assertDenied(t *testing.T, err error, reason access.DenyReason, format stri
 
 // testRevokeVisible has authorisers loop on Authorize while revoke runs:
 // every Authorize that starts after revoke has returned must be denied.
-func testRevokeVisible(t *testing.T, h Harness, revoke func(access.Store) error) {
+// keepsOther says whether revoke leaves ann's grant on svc-2 alone.
+func testRevokeVisible(t *testing.T, h Harness, keepsOther bool, revoke func(access.Store) error) {
 	const (
 		authorisers = 8
 		afterChecks = 50 // Authorize calls each authoriser makes once revoke has returned
@@ -188,6 +201,10 @@ func testRevokeVisible(t *testing.T, h Harness, revoke func(access.Store) error)
 	require.NoError(t, err, "revocation")
 	assert.Equal(t, authorisers, allowedBefore, "before revocation, Authorize wants allowed")
 	problems.check(t)
-	assert.NoError(t, access.Authorize(ctx, s, laterAt, "ann", "svc-2", privHandle),
-		"revoking svc-1's grant must leave ann's grant on svc-2 in force")
+	err = access.Authorize(ctx, s, laterAt, "ann", "svc-2", privHandle)
+	if keepsOther {
+		assert.NoError(t, err, "revoking svc-1's grant must leave ann's grant on svc-2 in force")
+	} else {
+		assertDenied(t, err, access.Revoked, "revoking all of ann's grants must revoke the one on svc-2 too")
+	}
 }

@@ -2,14 +2,32 @@
 // implementations.
 //
 // [Run] checks a store against every sentence of the Store contract, in
-// named subtests: create and get round trip, copies in and out, ErrExists,
-// ErrInvalid for each rule of [access.Validate], ErrNotFound, optimistic
-// concurrency on Update, final and idempotent revocation, RevokeService
-// counts and isolation, sorted and isolated lists, cancelled contexts, many
-// goroutines at once, and [access.Authorize] against the store (the
-// validity window to the nanosecond, other services, revoked grants, and no
-// authorisation after a revocation has returned). [Bench] measures
-// Authorize, RevokeService and Create.
+// named subtests: create and get round trip (every principal kind),
+// copies in and out, ErrExists, ErrInvalid for each rule of
+// [access.Validate], ErrNotFound, optimistic concurrency on Update, final
+// and idempotent revocation, RevokeService and RevokePrincipal counts and
+// isolation, sorted and isolated lists, cancelled contexts, many
+// goroutines at once, and [access.Authorize] against the store, through
+// its Decider and through ListByPrincipal (the validity window to the
+// nanosecond, other services, revoked grants, and no authorisation after a
+// revocation has returned, with revocations racing authorisations).
+//
+// If the store implements the optional interfaces, Run checks them too:
+// [access.Decider] must decide as the listed grants do,
+// [access.BulkRevoker] must return each grant it revokes exactly once, and
+// [access.TokenStore] must keep credentials to its contract, with an
+// [access.Authority] issuing and checking tokens over it while
+// revocations race the checks.
+//
+// Last, Run drives two Authorities over one store, a lifecycle's and a
+// checker's whose clocks disagree by up to three seconds, through random
+// sequences of issues, renewals, term extensions and shortenings,
+// revocations, tokens and key rotations, and checks a million
+// authorisations (Harness.RandomizedChecks) against a model: none may be
+// allowed outside its window or on another service.
+//
+// [Bench] measures Authorize (through the Decider, through the list,
+// denied, in parallel), RevokeService of 100,000 grants and Create.
 //
 // # Running the suite
 //
@@ -34,7 +52,7 @@
 // and runs it with the race detector:
 //
 //	go test -race -run TestConformance ./...
-//	go test -run '^$' -bench BenchmarkStore ./...
+//	go test -run '^$' -bench BenchmarkStore -benchtime 10x ./...
 //
 // New must return an empty store each time: Run calls it once per subtest.
 // The suite stores instants that are whole seconds in UTC, compares times as
