@@ -24,7 +24,7 @@ import (
 func newExampleLifecycle(clock *simclock.Clock) *contactcenter.Lifecycle {
 	ctx := context.Background()
 	numbers := memnumbermap.New()
-	for _, n := range []string{"+15555550101", "+15555550102"} {
+	for _, n := range []string{"+12025550101", "+12025550102"} {
 		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US"}); err != nil {
 			panic(err)
 		}

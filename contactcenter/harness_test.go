@@ -54,7 +54,7 @@ func newWorld(t testing.TB) *world {
 		channel: ch,
 		events:  memevents.New(),
 	}
-	for _, n := range []string{"+15555550101", "+15555550102", "+15555550103", "+15555550104", "+15555550105", "+15555550106"} {
+	for _, n := range []string{"+12025550101", "+12025550102", "+12025550103", "+12025550104", "+12025550105", "+12025550106"} {
 		require.NoError(t, w.numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US"}))
 	}
 	return w

@@ -3,7 +3,6 @@ package numbermap_test
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -13,148 +12,252 @@ import (
 	"github.com/eventcc/eventcc/numbermap"
 )
 
-func TestParse(t *testing.T) {
+// TestParseFormats reads numbers written the ways people and systems
+// write them. Test numbers are valid but fictional: +1 202 555 01xx (the
+// NANP's 555-01xx in a real area code) and +44 20 7946 0xxx (Ofcom's
+// drama range).
+func TestParseFormats(t *testing.T) {
+	possible := numbermap.ParseOptions{Possible: true}
+	in := func(region string) numbermap.ParseOptions { return numbermap.ParseOptions{Region: region} }
 	cases := []struct {
 		name, in string
-		want     numbermap.Number // "" for an error
-		reason   string           // substring of the reason, with an error
+		opts     numbermap.ParseOptions
+		want     numbermap.Number
 	}{
-		{"E.164", "+15555550100", "+15555550100", ""},
-		{"spaces", "+1 555 555 0100", "+15555550100", ""},
-		{"leading and trailing spaces", "  +1 555 555 0100 ", "+15555550100", ""},
-		{"dashes", "+1-555-555-0100", "+15555550100", ""},
-		{"dots", "+44.7700.900.123", "+447700900123", ""},
-		{"parentheses", "+1 (555) 555-0100", "+15555550100", ""},
-		{"parenthesised plus", "(+44) 20 7946 0958", "+442079460958", ""},
-		{"separator after plus", "+ 49 30 901820", "+4930901820", ""},
-		{"shortest: 8 digits", "+64212345", "+64212345", ""},
-		{"longest: 15 digits", "+123456789012345", "+123456789012345", ""},
-		{"empty", "", "", "empty"},
-		{"only separators", " ( ) - . ", "", "empty"},
-		{"without plus", "15555550100", "", "must start with + and a country code"},
-		{"national form", "(555) 555-0100", "", "must start with + and a country code"},
-		{"international prefix 00", "0044 20 7946 0958", "", "must start with + and a country code"},
-		{"letters without plus", "abc", "", "must start with + and a country code"},
-		{"letters", "+1 555 CALL NOW", "", `letter 'C' at position 8`},
-		{"letter after the digits", "+15555550100x", "", `letter 'x' at position 13`},
-		{"extension", "+1 555 555 0100 ext. 12", "", `letter 'e' at position 17`},
-		{"other character", "+1 555 555#0100", "", `unexpected character '#' at position 11`},
-		{"slash", "+1/555/5550100", "", `unexpected character '/' at position 3`},
-		{"tab", "+1\t5555550100", "", `unexpected character '\t' at position 3`},
-		{"second plus", "+1+5555550100", "", `'+' at position 3`},
-		{"non-ASCII digit", "+1٥٥٥5550100", "", "position 3"},
-		{"too long: 16 digits", "+1234567890123456", "", "too long (16 digits, at most 15)"},
-		{"too long with separators", "+44 (0) 20 7946 0958 1234", "", "too long (17 digits, at most 15)"},
-		{"too short: 7 digits", "+1555010", "", "too short (7 digits, at least 8)"},
-		{"plus alone", "+", "", "too short (0 digits, at least 8)"},
-		{"leading zero country code", "+0 555 555 0100", "", "country code cannot start with 0"},
-		{"trunk zero after plus", "+044 20 7946 0958", "", "country code cannot start with 0"},
+		{"E.164", "+12025550100", numbermap.ParseOptions{}, "+12025550100"},
+		{"spaces", "+1 202 555 0100", numbermap.ParseOptions{}, "+12025550100"},
+		{"leading and trailing spaces", "  +1 202 555 0100 ", numbermap.ParseOptions{}, "+12025550100"},
+		{"dashes", "+1-202-555-0100", numbermap.ParseOptions{}, "+12025550100"},
+		{"dots", "+1.202.555.0100", numbermap.ParseOptions{}, "+12025550100"},
+		{"dots, UK", "+44.20.7946.0958", numbermap.ParseOptions{}, "+442079460958"},
+		{"parentheses", "+1 (202) 555-0100", numbermap.ParseOptions{}, "+12025550100"},
+		{"parenthesised plus", "(+44) 20 7946 0958", numbermap.ParseOptions{}, "+442079460958"},
+		{"UK trunk zero in parentheses", "+44 (0)20 7946 0958", numbermap.ParseOptions{}, "+442079460958"},
+		{"separator after plus", "+ 49 30 901820", numbermap.ParseOptions{}, "+4930901820"},
+		{"slash", "+49 30/901820", numbermap.ParseOptions{}, "+4930901820"},
+		{"no-break spaces", "+1\u00a0202\u00a0555\u00a00100", numbermap.ParseOptions{}, "+12025550100"},
+		{"en dashes", "+1 202–555–0100", numbermap.ParseOptions{}, "+12025550100"},
+		{"full-width", "＋１ ２０２ ５５５ ０１００", numbermap.ParseOptions{}, "+12025550100"},
+		{"Arabic-Indic digits", "+1 ٢٠٢ ٥٥٥ ٠١٠٠", numbermap.ParseOptions{}, "+12025550100"},
+		{"vanity", "+1 800 FLOWERS", numbermap.ParseOptions{}, "+18003569377"},
+		{"vanity, lower case", "+1 800 flowers", numbermap.ParseOptions{}, "+18003569377"},
+		{"vanity, split", "+1-800-GO-FEDEX", numbermap.ParseOptions{}, "+18004633339"},
+		{"toll-free", "+1 800 555 0199", numbermap.ParseOptions{}, "+18005550199"},
+		{"mobile", "+61 491 570 006", numbermap.ParseOptions{}, "+61491570006"},
+		{"non-geographic", "+800 1234 5678", numbermap.ParseOptions{}, "+80012345678"},
+		{"seven digits in all", "+290 8999", numbermap.ParseOptions{}, "+2908999"},
+		{"national, US", "(202) 555-0100", in("US"), "+12025550100"},
+		{"national with dots, US", "202.555.0100", in("US"), "+12025550100"},
+		{"national with trunk 1, US", "1 (202) 555-0100", in("US"), "+12025550100"},
+		{"national vanity, US", "1-800-FLOWERS", in("US"), "+18003569377"},
+		{"international prefix 011, US", "011 44 20 7946 0958", in("US"), "+442079460958"},
+		{"national, GB", "020 7946 0958", in("GB"), "+442079460958"},
+		{"international prefix 00, DE", "0044 20 7946 0958", in("DE"), "+442079460958"},
+		{"region in lower case", "020 7946 0958", in("gb"), "+442079460958"},
+		{"international with a region", "+44 20 7946 0958", in("US"), "+442079460958"},
+		{"fictional 555 with Possible", "+1 555 555 0100", possible, "+15555550100"},
+		{"UK drama mobile with Possible", "+44 7700 900123", possible, "+447700900123"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := numbermap.Parse(c.in)
-			if c.want != "" {
-				require.NoError(t, err, "Parse(%q) should accept it", c.in)
-				assert.Equal(t, c.want, got, "Parse(%q) in E.164 form", c.in)
-				assert.True(t, got.Valid(), "Parse's result is Valid")
-				return
+			got, err := numbermap.ParseWith(c.in, c.opts)
+			require.NoError(t, err, "ParseWith(%q, %+v) should accept it", c.in, c.opts)
+			assert.Equal(t, c.want, got, "ParseWith(%q, %+v) in E.164 form", c.in, c.opts)
+			assert.True(t, got.Valid(), "the result is in E.164 form")
+			if c.opts == (numbermap.ParseOptions{}) {
+				again, err := numbermap.Parse(c.in)
+				assert.NoError(t, err, "Parse is ParseWith with no options")
+				assert.Equal(t, got, again, "Parse is ParseWith with no options")
 			}
-			require.Error(t, err, "Parse(%q) should refuse it (%s)", c.in, c.reason)
-			assert.Empty(t, got, "Parse returns the zero Number with an error")
-			assert.ErrorIs(t, err, numbermap.ErrInvalidNumber, "every Parse error is ErrInvalidNumber")
-			var pe *numbermap.ParseError
-			require.ErrorAs(t, err, &pe, "every Parse error is a *ParseError")
-			assert.Equal(t, c.in, pe.Input, "ParseError.Input is the input")
-			assert.Contains(t, pe.Reason, c.reason, "ParseError.Reason names what is wrong")
 		})
 	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	in := func(region string) numbermap.ParseOptions { return numbermap.ParseOptions{Region: region} }
+	none := numbermap.ParseOptions{}
+	cases := []struct {
+		name, in string
+		opts     numbermap.ParseOptions
+		problem  numbermap.Problem
+		region   string // ParseError.Region
+		reason   string // substring of the reason
+	}{
+		{"empty", "", none, numbermap.ProblemEmpty, "", "empty"},
+		{"blank", "   ", none, numbermap.ProblemEmpty, "", "empty"},
+		{"only separators", " ( ) - . ", none, numbermap.ProblemEmpty, "", "empty"},
+		{"plus alone", "+", none, numbermap.ProblemEmpty, "", "no digits after +"},
+		{"without plus", "2025550100", none, numbermap.ProblemNoCountryCode, "", "no country code"},
+		{"national without a region", "(202) 555-0100", none, numbermap.ProblemNoCountryCode, "", "give the region"},
+		{"international prefix without a region", "0044 20 7946 0958", none, numbermap.ProblemNoCountryCode, "", "no country code"},
+		{"words", "abc", none, numbermap.ProblemNotANumber, "", `letter 'a' at position 1`},
+		{"text around a number", "Call +12025550100", none, numbermap.ProblemNotANumber, "", `letter 'C' at position 1`},
+		{"stray letter", "+1 202 555 0100x", none, numbermap.ProblemNotANumber, "", "neither a vanity number nor an extension"},
+		{"hash", "+1 202 555#0100", none, numbermap.ProblemNotANumber, "", `unexpected character '#' at position 11`},
+		{"tab", "+1\t2025550100", none, numbermap.ProblemNotANumber, "", `unexpected character '\t' at position 3`},
+		{"tel URI", "tel:+12025550100", none, numbermap.ProblemNotANumber, "", "position 1"},
+		{"semicolon", "+12025550100;ext=1", none, numbermap.ProblemNotANumber, "", `unexpected character ';' at position 13`},
+		{"second plus", "+1+2025550100", none, numbermap.ProblemNotANumber, "", `'+' at position 3`},
+		{"extension", "+1 202 555 0100 ext. 12", none, numbermap.ProblemExtension, "", "extension (12)"},
+		{"extension x", "+1 202 555 0100 x12", none, numbermap.ProblemExtension, "", "extension (12)"},
+		{"too long for the country", "+1 202 555 0100 1", none, numbermap.ProblemTooLong, "", "too long: 11 digits after +1, numbers there have 10 digits"},
+		{"too long: 16 digits", "+1234567890123456", none, numbermap.ProblemTooLong, "", "too long"},
+		{"far too long", "+1" + strings.Repeat("5", 200), none, numbermap.ProblemTooLong, "", "too long"},
+		{"too long, national", "(202) 555-0100 99", in("US"), numbermap.ProblemTooLong, "", "too long"},
+		{"too short", "+1 202 555 01", none, numbermap.ProblemTooShort, "", "too short: 8 digits after +1, numbers there have 10 digits"},
+		{"local only", "+49 30 1", none, numbermap.ProblemTooShort, "DE", "local number only"},
+		{"two digits", "+12", none, numbermap.ProblemTooShort, "", "too short"},
+		{"bad length", "+41 44 668 18 00 0", none, numbermap.ProblemBadLength, "CH", "bad length: 10 digits after +41, numbers there have 9 or 12 digits"},
+		{"local only, UK", "+44 20 7946 09", none, numbermap.ProblemTooShort, "", "8 digits after +44 make a local number only"},
+		{"unknown country code", "+999 1234 5678", none, numbermap.ProblemBadCountryCode, "", "no country has the code +9, +99 or +999"},
+		{"unassigned country code", "+28 1234567", none, numbermap.ProblemBadCountryCode, "", "+28"},
+		{"country code 0", "+0 555 1234", none, numbermap.ProblemBadCountryCode, "", "+0"},
+		{"trunk zero after plus", "+044 20 7946 0958", none, numbermap.ProblemBadCountryCode, "", "+04"},
+		{"fictional 555", "+1 555 555 0100", none, numbermap.ProblemNotValid, "", "not a valid number for country code +1"},
+		{"exchange starting with 0", "+1 212 055 0100", none, numbermap.ProblemNotValid, "", "not a valid number"},
+		{"UK drama mobile", "+44 7700 900123", none, numbermap.ProblemNotValid, "", "not a valid number for country code +44"},
+		{"not valid in the region", "202 555 0100", in("GB"), numbermap.ProblemNotValid, "GB", "not a valid number in GB"},
+		{"too long for a single-country code", "+33 9 12 34 56 78 9", none, numbermap.ProblemTooLong, "FR", "numbers there have 9 digits"},
+		{"not valid in a single-country code", "+64 21 2345", none, numbermap.ProblemNotValid, "NZ", "not a valid number in NZ"},
+		{"unknown region", "2025550100", in("XX"), numbermap.ProblemBadRegion, "", `"XX" is not a region`},
+		{"region not a code", "2025550100", in("USA"), numbermap.ProblemBadRegion, "", "ISO 3166-1 alpha-2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := numbermap.ParseWith(c.in, c.opts)
+			require.Error(t, err, "ParseWith(%q, %+v) should refuse it (%s)", c.in, c.opts, c.problem)
+			assert.Empty(t, got, "the zero Number with an error")
+			assert.ErrorIs(t, err, numbermap.ErrInvalidNumber, "every parse error is ErrInvalidNumber")
+			var pe *numbermap.ParseError
+			require.ErrorAs(t, err, &pe, "every parse error is a *ParseError")
+			assert.Equal(t, c.in, pe.Input, "ParseError.Input is the input")
+			assert.Equal(t, c.problem, pe.Problem, "ParseError.Problem classifies the problem (reason %q)", pe.Reason)
+			assert.Equal(t, c.region, pe.Region, "ParseError.Region is the region the number was judged for")
+			assert.Contains(t, pe.Reason, c.reason, "ParseError.Reason says what is wrong")
+		})
+	}
+}
+
+func TestInspect(t *testing.T) {
+	cases := []struct {
+		in   string
+		opts numbermap.ParseOptions
+		want numbermap.Info
+	}{
+		{"+1 202 555 0100", numbermap.ParseOptions{}, numbermap.Info{Number: "+12025550100", Country: "US", Type: numbermap.TypeLocal, Valid: true}},
+		{"+1 800 FLOWERS", numbermap.ParseOptions{}, numbermap.Info{Number: "+18003569377", Country: "US", Type: numbermap.TypeTollFree, Valid: true}},
+		{"+44 20 7946 0958", numbermap.ParseOptions{}, numbermap.Info{Number: "+442079460958", Country: "GB", Type: numbermap.TypeLocal, Valid: true}},
+		{"0491 570 006", numbermap.ParseOptions{Region: "AU"}, numbermap.Info{Number: "+61491570006", Country: "AU", Type: numbermap.TypeMobile, Valid: true}},
+		{"+800 1234 5678", numbermap.ParseOptions{}, numbermap.Info{Number: "+80012345678", Country: "001", Type: numbermap.TypeTollFree, Valid: true}},
+		{"+883 5100 0000 0001", numbermap.ParseOptions{}, numbermap.Info{Number: "+883510000000001", Country: "001", Type: numbermap.TypeVoIP, Valid: true}},
+		{"+1 555 555 0100", numbermap.ParseOptions{Possible: true}, numbermap.Info{Number: "+15555550100", Type: numbermap.TypeOther}},
+		{"+33 1 99 00 00 00", numbermap.ParseOptions{Possible: true}, numbermap.Info{Number: "+33199000000", Country: "FR", Type: numbermap.TypeLocal, Valid: true}},
+	}
+	for _, c := range cases {
+		got, err := numbermap.Inspect(c.in, c.opts)
+		require.NoError(t, err, "Inspect(%q, %+v)", c.in, c.opts)
+		assert.Equal(t, c.want, got, "Inspect(%q, %+v)", c.in, c.opts)
+	}
+}
+
+func TestParseIn(t *testing.T) {
+	n, err := numbermap.ParseIn("020 7946 0958", "GB")
+	require.NoError(t, err, "ParseIn of a national GB number")
+	assert.Equal(t, numbermap.Number("+442079460958"), n, "ParseIn reads the national format of the region")
+	_, err = numbermap.Parse("020 7946 0958")
+	assert.ErrorIs(t, err, numbermap.ErrInvalidNumber, "Parse needs a + and a country code")
 }
 
 func TestParseErrorMessage(t *testing.T) {
 	_, err := numbermap.Parse("abc")
 	require.Error(t, err, "Parse(abc)")
-	assert.EqualError(t, err, `numbermap: invalid number "abc": must start with + and a country code`,
+	assert.EqualError(t, err, `numbermap: invalid number "abc": letter 'a' at position 1: a number starts with + or a digit`,
 		"the message quotes the input and says why")
 
 	long := "+1" + strings.Repeat("5", 200)
 	_, err = numbermap.Parse(long)
 	require.Error(t, err, "Parse of 201 digits")
 	assert.Less(t, len(err.Error()), 160, "the message quotes a long input only in part, got %q", err)
-	assert.Contains(t, err.Error(), "too long (201 digits, at most 15)", "the message still says why")
+	assert.Contains(t, err.Error(), "too long", "the message still says why")
 	var pe *numbermap.ParseError
 	require.ErrorAs(t, err, &pe, "a *ParseError")
 	assert.Equal(t, long, pe.Input, "ParseError.Input is the whole input")
 }
 
 func TestMustParse(t *testing.T) {
-	assert.Equal(t, numbermap.Number("+15555550100"), numbermap.MustParse("+1 555 555 0100"), "MustParse of a valid number")
-	assert.PanicsWithError(t, `numbermap: invalid number "555-0100": must start with + and a country code`,
+	assert.Equal(t, numbermap.Number("+12025550100"), numbermap.MustParse("+1 202 555 0100"), "MustParse of a valid number")
+	assert.PanicsWithError(t, `numbermap: invalid number "555-0100": no country code: write it with + and the country code, or give the region of its national format`,
 		func() { numbermap.MustParse("555-0100") }, "MustParse panics with Parse's error")
 }
 
 func TestNumberValid(t *testing.T) {
 	for n, want := range map[numbermap.Number]bool{
-		"+15555550100":      true,
-		"+64212345":         true,
+		"+12025550100":      true,
+		"+15555550100":      true, // the form only: the plan is Parse's business
+		"+2908999":          true,
+		"+123456":           true,
 		"+123456789012345":  true,
 		"":                  false,
 		"+":                 false,
-		"15555550100":       false,
-		"+1 555 555 0100":   false,
-		"+05555550100":      false,
-		"+1555010":          false,
+		"+12345":            false,
+		"12025550100":       false,
+		"+1 202 555 0100":   false,
+		"+02025550100":      false,
 		"+1234567890123456": false,
-		"+1555555010a":      false,
-		"++5555550100":      false,
+		"+1202555010a":      false,
+		"++2025550100":      false,
+		"+１２０２５５５０１００":      false,
 	} {
 		assert.Equal(t, want, n.Valid(), "Number(%q).Valid()", n)
 	}
 }
 
-// e164 is the form every number Parse accepts is in.
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
-
+// FuzzParse reads arbitrary strings every way a number can be read. Each
+// either fails with a *ParseError that says why, or gives a number in
+// E.164 form that reads back as itself.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"+15555550100", "+1 (555) 555-0100", "abc", "", "+", "+0123456789", "+1234567890123456", "+1 555 CALL NOW"} {
+	for _, s := range []string{"+12025550100", "+1 (202) 555-0100", "abc", "", "+", "+0123456789", "+1234567890123456",
+		"+1 800 FLOWERS", "(202) 555-0100", "020 7946 0958", "011 44 20 7946 0958", "+1 202 555 0100 ext. 12", "＋１ ２０２ ５５５ ０１００"} {
 		f.Add(s)
 	}
+	known := map[numbermap.Problem]bool{
+		numbermap.ProblemEmpty: true, numbermap.ProblemNotANumber: true, numbermap.ProblemNoCountryCode: true,
+		numbermap.ProblemBadCountryCode: true, numbermap.ProblemBadRegion: true, numbermap.ProblemTooShort: true,
+		numbermap.ProblemTooLong: true, numbermap.ProblemBadLength: true, numbermap.ProblemExtension: true, numbermap.ProblemNotValid: true,
+	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := numbermap.Parse(s)
-		if err != nil {
-			var pe *numbermap.ParseError
-			if !errors.As(err, &pe) || !errors.Is(err, numbermap.ErrInvalidNumber) {
-				t.Fatalf("Parse(%q) error %v (%T) is not a *ParseError unwrapping to ErrInvalidNumber", s, err, err)
+		for _, o := range []numbermap.ParseOptions{{}, {Possible: true}, {Region: "US"}, {Region: "GB", Possible: true}, {Region: "DE"}} {
+			info, err := numbermap.Inspect(s, o)
+			if err != nil {
+				var pe *numbermap.ParseError
+				if !errors.As(err, &pe) || !errors.Is(err, numbermap.ErrInvalidNumber) {
+					t.Fatalf("Inspect(%q, %+v) error %v (%T) is not a *ParseError unwrapping to ErrInvalidNumber", s, o, err, err)
+				}
+				if pe.Input != s || pe.Reason == "" || !known[pe.Problem] {
+					t.Fatalf("Inspect(%q, %+v): ParseError%+v should hold the input, a known problem and a reason", s, o, *pe)
+				}
+				if info != (numbermap.Info{}) {
+					t.Fatalf("Inspect(%q, %+v) returned %+v with an error; want the zero Info", s, o, info)
+				}
+				continue
 			}
-			if pe.Input != s || pe.Reason == "" {
-				t.Fatalf("Parse(%q): ParseError%+v should hold the input and a reason", s, *pe)
+			n := info.Number
+			if !n.Valid() {
+				t.Fatalf("Inspect(%q, %+v) = %q, not in E.164 form", s, o, n)
 			}
-			if n != "" {
-				t.Fatalf("Parse(%q) returned %q with an error; want the zero Number", s, n)
+			if !o.Possible && !info.Valid {
+				t.Fatalf("Inspect(%q, %+v) accepted %q, which the plan does not list", s, o, n)
 			}
-			return
-		}
-		if !e164.MatchString(string(n)) || !n.Valid() {
-			t.Fatalf("Parse(%q) = %q, not in E.164 form", s, n)
-		}
-		again, err := numbermap.Parse(string(n))
-		if err != nil || again != n {
-			t.Fatalf("Parse(Parse(%q)) = %q, %v; want %q", s, again, err, n)
-		}
-		if digits := strings.Map(keepDigits, s); "+"+digits != string(n) {
-			t.Fatalf("Parse(%q) = %q; want + and the input's digits %s", s, n, digits)
+			again, err := numbermap.Inspect(string(n), numbermap.ParseOptions{Possible: o.Possible})
+			if err != nil || again != info {
+				t.Fatalf("Inspect(%q) of Inspect(%q, %+v) = %+v, %v; want %+v", n, s, o, again, err, info)
+			}
 		}
 	})
 }
 
-func keepDigits(r rune) rune {
-	if '0' <= r && r <= '9' {
-		return r
-	}
-	return -1
-}
-
 func ExampleParse() {
-	for _, s := range []string{"+1 (555) 555-0100", "+44 7700 900123", "(555) 555-0100", "+1 555 CALL NOW"} {
+	for _, s := range []string{"+1 (202) 555-0100", "+44 20 7946 0958", "+1 800 FLOWERS", "(202) 555-0100", "+1 555 555 0100", "+999 1234 5678"} {
 		n, err := numbermap.Parse(s)
 		if err != nil {
 			fmt.Println(err)
@@ -163,8 +266,59 @@ func ExampleParse() {
 		fmt.Println(n)
 	}
 	// Output:
-	// +15555550100
-	// +447700900123
-	// numbermap: invalid number "(555) 555-0100": must start with + and a country code
-	// numbermap: invalid number "+1 555 CALL NOW": letter 'C' at position 8: only digits may follow +
+	// +12025550100
+	// +442079460958
+	// +18003569377
+	// numbermap: invalid number "(202) 555-0100": no country code: write it with + and the country code, or give the region of its national format
+	// numbermap: invalid number "+1 555 555 0100": not a valid number for country code +1: no range of the numbering plan holds it
+	// numbermap: invalid number "+999 1234 5678": bad country code: no country has the code +9, +99 or +999
+}
+
+func ExampleParseIn() {
+	n, err := numbermap.ParseIn("020 7946 0958", "GB")
+	fmt.Println(n, err)
+	// Output:
+	// +442079460958 <nil>
+}
+
+func ExampleInspect() {
+	info, err := numbermap.Inspect("1-800-FLOWERS", numbermap.ParseOptions{Region: "US"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(info.Number, info.Country, info.Type)
+
+	_, err = numbermap.Inspect("+1 202 555 0100 1", numbermap.ParseOptions{})
+	var pe *numbermap.ParseError
+	if errors.As(err, &pe) {
+		fmt.Println(pe.Problem == numbermap.ProblemTooLong, pe.Reason)
+	}
+	// Output:
+	// +18003569377 US toll-free
+	// true too long: 11 digits after +1, numbers there have 10 digits
+}
+
+// BenchmarkParse measures normalising an input number: parse, validate
+// against the plan, format in E.164. It belongs where numbers enter the
+// system, not on the call path.
+func BenchmarkParse(b *testing.B) {
+	for _, c := range []struct {
+		name, in string
+		opts     numbermap.ParseOptions
+	}{
+		{"E.164", "+12025550100", numbermap.ParseOptions{}},
+		{"formatted", "+1 (202) 555-0100", numbermap.ParseOptions{}},
+		{"national", "020 7946 0958", numbermap.ParseOptions{Region: "GB"}},
+		{"vanity", "+1 800 FLOWERS", numbermap.ParseOptions{}},
+		{"possible", "+1 555 555 0100", numbermap.ParseOptions{Possible: true}},
+		{"refused", "+999 1234 5678", numbermap.ParseOptions{}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = numbermap.ParseWith(c.in, c.opts)
+			}
+		})
+	}
 }

@@ -87,7 +87,7 @@ func TestBuiltinCharacter(t *testing.T) {
 	}
 	conf := get("conference")
 	assert.Equal(t, template.PostTerm{
-		Policy: template.PolicyForward, ForwardTo: "+15555550100",
+		Policy: template.PolicyForward, ForwardTo: "+12025550100",
 		For: d(30 * day), Aging: d(90 * day),
 	}, conf.PostTerm, "want the conference to forward to the organiser for 30 days, then age 90 days")
 

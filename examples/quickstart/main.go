@@ -43,7 +43,7 @@ func run(ctx context.Context, out io.Writer) error {
 	// In-memory adapters: the reference implementations of every
 	// pluggable interface.
 	numbers := memnumbermap.New()
-	for _, n := range []string{"+1 555 555 0101", "+1 555 555 0102", "+1 555 555 0103"} {
+	for _, n := range []string{"+1 202 555 0101", "+1 202 555 0102", "+1 202 555 0103"} {
 		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Provider: "sim"}); err != nil {
 			return err
 		}

@@ -25,12 +25,16 @@ type Harness struct {
 // t0 is the instant the suite's scenarios start from.
 var t0 = time.Date(2026, time.June, 1, 9, 0, 0, 0, time.UTC)
 
-// us returns the i-th test number in the US, +1 555 555 iiii (the 555
-// exchange, fictional numbers).
-func us(i int) numbermap.Number { return numbermap.MustParse(fmt.Sprintf("+1555555%04d", i)) }
+// us returns the i-th test number in the US (0 <= i < 100): +1 202 555
+// 0100 to 0199, valid numbers the NANP reserves for fiction.
+func us(i int) numbermap.Number { return numbermap.MustParse(fmt.Sprintf("+1 202 555 %04d", 100+i)) }
 
-// gb returns the i-th test number in the UK (Ofcom drama range).
-func gb(i int) numbermap.Number { return numbermap.MustParse(fmt.Sprintf("+447700900%03d", i)) }
+// gb returns the i-th test number in the UK (0 <= i < 1000): +44 20 7946
+// 0000 to 0999, valid numbers Ofcom reserves for drama.
+func gb(i int) numbermap.Number { return numbermap.MustParse(fmt.Sprintf("+44 20 7946 %04d", i)) }
+
+// office is where the suite's policy forwards calls.
+var office = gb(999)
 
 func owned(n numbermap.Number) numbermap.Owned {
 	country := "US"
@@ -51,12 +55,12 @@ func pool(t *testing.T, s numbermap.Store, numbers ...numbermap.Number) {
 }
 
 // policy is the suite's default post-term policy: forward for an hour,
-// then age for two.
+// then age for the minimum.
 var policy = numbermap.Policy{
 	Kind:      numbermap.Forward,
-	ForwardTo: "+15555559999",
+	ForwardTo: office,
 	For:       time.Hour,
-	Aging:     2 * time.Hour,
+	Aging:     numbermap.MinAging,
 }
 
 // request asks for count numbers for service, claimed at at, for a term
@@ -137,6 +141,9 @@ func Run(t *testing.T, h Harness) {
 		{"Get/UnknownNumberIsErrNotFound", testGetNotFound},
 		{"Claim/LeasesCountNumbersSortedByNumber", testClaimCount},
 		{"Claim/CountryFilter", testClaimCountry},
+		{"Claim/CriteriaRegionTypeCapabilities", testClaimCriteria},
+		{"Claim/InsufficientErrorSaysWhy", testClaimInsufficientError},
+		{"Claim/KeepsThePreviousLease", testClaimPrevious},
 		{"Claim/ErrInsufficientClaimsNothing", testClaimInsufficient},
 		{"Claim/InvalidRequestIsErrInvalid", testClaimInvalid},
 		{"Claim/NotBeforeAgingEnds", testClaimAging},
@@ -153,11 +160,14 @@ func Run(t *testing.T, h Harness) {
 		{"Release/Idempotent", testReleaseIdempotent},
 		{"Route/PhaseBoundaries", testRouteBoundaries},
 		{"Route/UnassignedAndNotFound", testRouteUnassigned},
+		{"Route/StaleCallGuard", testRouteStale},
+		{"Router/AgreesWithGet", testRouterAgrees},
 		{"Revision/IncrementedByEveryChange", testRevision},
 		{"Context/CancelledChangesNothing", testCancelled},
 		{"Copies/ReturnedRecordsAreTheCallers", testCopiesOut},
 		{"Copies/PassedValuesAreTheStores", testCopiesIn},
 		{"Concurrency/MixedOperations", testConcurrentMixed},
+		{"Property/RandomLeaseSequences", testProperty},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -282,6 +292,8 @@ func testClaimInsufficient(t *testing.T, s numbermap.Store) {
 		assert.Equal(t, int64(1), rec.Revision, "a refused claim changes nothing (%s)", n)
 	}
 	assert.Empty(t, list(t, s, "svc-a"), "a refused claim leaves the service holding nothing")
+	_, err = s.Claim(context.Background(), request("svc-huge", 1<<40, t0))
+	require.ErrorIs(t, err, numbermap.ErrInsufficient, "a claim of 2^40 numbers is refused for want of numbers, not by running out of memory")
 	assert.Len(t, claim(t, s, request("svc-b", 2, t0)), 2, "after a refused claim the whole pool is still available")
 }
 
@@ -308,7 +320,9 @@ func testClaimInvalid(t *testing.T, s numbermap.Store) {
 		})},
 		{"negative For", edit(func(r *numbermap.ClaimRequest) { r.Lease.Policy.For = -time.Second })},
 		{"negative Aging", edit(func(r *numbermap.ClaimRequest) { r.Lease.Policy.Aging = -time.Second })},
-		{"unknown kind", edit(func(r *numbermap.ClaimRequest) { r.Lease.Policy.Kind = "park" })},
+		{"Aging below the minimum", edit(func(r *numbermap.ClaimRequest) { r.Lease.Policy.Aging = numbermap.MinAging - time.Second })},
+		{"lease starting before the claim", edit(func(r *numbermap.ClaimRequest) { r.Lease.Start = r.At.Add(-time.Nanosecond) })},
+		{"unknown kind", edit(func(r *numbermap.ClaimRequest) { r.Lease.Policy.Kind = "bounce" })},
 		{"no kind", edit(func(r *numbermap.ClaimRequest) { r.Lease.Policy.Kind = "" })},
 	}
 	for _, c := range cases {
@@ -353,8 +367,9 @@ func testClaimAging(t *testing.T, s numbermap.Store) {
 func testClaimPrefersLongestAvailable(t *testing.T, s numbermap.Store) {
 	// us(5): leased long ago; its aging ends at t0+30m.
 	pool(t, s, us(5))
-	old := request("svc-old", 1, t0.Add(-27*time.Hour))
-	old.Lease.Expires = t0.Add(30*time.Minute - policy.For - policy.Aging)
+	oldExpires := t0.Add(30*time.Minute - policy.For - policy.Aging)
+	old := request("svc-old", 1, oldExpires.Add(-24*time.Hour))
+	old.Lease.Expires = oldExpires
 	require.Equal(t, []numbermap.Number{us(5)}, claim(t, s, old), "precondition: the old lease")
 	// us(1..3): leased at t0 (us(5) is still aging then), released at
 	// t0+3h, t0+2h and t0+1h.
@@ -601,15 +616,16 @@ func testReleaseIdempotent(t *testing.T, s numbermap.Store) {
 func testRouteBoundaries(t *testing.T, s numbermap.Store) {
 	const (
 		forTerm = 30 * time.Minute
-		aging   = 45 * time.Minute
+		aging   = numbermap.MinAging + time.Hour
 	)
 	kinds := []struct {
 		policy numbermap.Policy
 		want   numbermap.RouteKind
 	}{
-		{numbermap.Policy{Kind: numbermap.Forward, ForwardTo: "+15555559999", For: forTerm, Aging: aging}, numbermap.RouteForward},
+		{numbermap.Policy{Kind: numbermap.Forward, ForwardTo: office, For: forTerm, Aging: aging}, numbermap.RouteForward},
 		{numbermap.Policy{Kind: numbermap.Announce, Announcement: "This event has ended.", For: forTerm, Aging: aging}, numbermap.RouteAnnounce},
 		{numbermap.Policy{Kind: numbermap.Vacant, For: forTerm, Aging: aging}, numbermap.RouteVacant},
+		{numbermap.Policy{Kind: numbermap.Park, For: forTerm, Aging: aging}, numbermap.RouteParked},
 		{numbermap.Policy{Kind: numbermap.Release, For: forTerm, Aging: aging}, numbermap.RouteVacant},
 	}
 	for i, k := range kinds {
@@ -639,6 +655,7 @@ func testRouteBoundaries(t *testing.T, s numbermap.Store) {
 				assert.Equal(t, st.want, rt.Kind, "%s policy, %s (%v)", k.policy.Kind, st.why, st.at)
 				assert.Equal(t, n, rt.Number, "the route carries the number")
 				assert.Equal(t, req.Lease.ServiceID, rt.ServiceID, "the route carries the lease's service")
+				assert.Equal(t, t0, rt.LeaseStart, "the route carries the lease's start")
 				switch rt.Kind {
 				case numbermap.RouteService:
 					assert.Equal(t, "main", rt.EntryPoint, "a service route carries the entry point")
@@ -661,6 +678,17 @@ func testRouteBoundaries(t *testing.T, s numbermap.Store) {
 		assert.Equal(t, numbermap.RouteService, route(t, s, n, exp.Add(-time.Nanosecond)), "1ns before expiry")
 		assert.Equal(t, numbermap.RouteVacant, route(t, s, n, exp), "a release policy ages the number from expiry")
 		assert.Equal(t, numbermap.RouteUnassigned, route(t, s, n, exp.Add(aging)), "then it is unassigned")
+	})
+	t.Run("zero aging is the default", func(t *testing.T) {
+		n := us(11)
+		pool(t, s, n)
+		req := request("svc-default-aging", 1, t0)
+		req.Lease.Policy = numbermap.Policy{Kind: numbermap.Vacant, For: forTerm}
+		claim(t, s, req)
+		end := req.Lease.Expires.Add(forTerm + numbermap.DefaultAging)
+		assert.Equal(t, numbermap.RouteVacant, route(t, s, n, end.Add(-time.Nanosecond)), "a policy with Aging 0 ages the number DefaultAging")
+		assert.Equal(t, numbermap.RouteUnassigned, route(t, s, n, end), "then it is unassigned")
+		assert.Equal(t, end, get(t, s, n).AvailableFrom(), "and available")
 	})
 }
 
