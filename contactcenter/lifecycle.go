@@ -38,7 +38,9 @@ type Config struct {
 	// Traffic reports traffic for scaling. Default: the channels' counts
 	// ([NewChannelTraffic]).
 	Traffic scaling.TrafficSource
-	// Policy recommends agents from traffic. Default: scaling.Utilisation.
+	// Policy recommends agents from traffic. Default: scaling.Erlang,
+	// which staffs each modality for the template's service level
+	// (staffing.serviceLevel) on a forecast of its arrivals.
 	Policy scaling.Policy
 	// Templates are the templates requests may name. Default:
 	// template.Builtin().
@@ -181,7 +183,7 @@ func New(cfg Config) (*Lifecycle, error) {
 		cfg.Traffic = NewChannelTraffic(cfg.Channels...)
 	}
 	if cfg.Policy == nil {
-		cfg.Policy = scaling.Utilisation{}
+		cfg.Policy = scaling.Erlang{}
 	}
 	if cfg.Templates == nil {
 		cfg.Templates = template.Builtin()

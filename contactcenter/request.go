@@ -145,6 +145,10 @@ func scalingParams(cfg template.Config) scaling.Params {
 		ScaleDownWindow:     cfg.Staffing.ScaleDownWindow.D(),
 		MaxStepUp:           cfg.Staffing.MaxStepUp,
 		MaxStepDown:         cfg.Staffing.MaxStepDown,
+		// The service level the Erlang policy staffs for, on a forecast
+		// of each modality's arrivals.
+		Targets:  scaling.Targets{ServiceLevel: cfg.Staffing.ServiceLevel.Target, Within: cfg.Staffing.ServiceLevel.Within.D()},
+		Forecast: scaling.DefaultForecast(),
 	}
 	for _, m := range cfg.Modalities {
 		p.Modalities = append(p.Modalities, scaling.Modality{

@@ -38,4 +38,19 @@ func TestDecideAllocations(t *testing.T) {
 	p := scaleParams()
 	assert.Equal(t, 0.0, testing.AllocsPerRun(200, func() { scaling.Utilisation{}.Recommend(p, samples) }),
 		"allocations of Utilisation.Recommend; want none")
+
+	ep := erlangParams()
+	erlangSamples := []scaling.Sample{
+		{Modality: "telephony", Interval: time.Minute, Arrivals: 12, Concurrent: 10},
+		{Modality: "chat", Interval: time.Minute, Arrivals: 20, Concurrent: 30},
+	}
+	assert.Equal(t, 0.0, testing.AllocsPerRun(200, func() { scaling.Erlang{}.Recommend(ep, erlangSamples) }),
+		"allocations of Erlang.Recommend; want none")
+	ep.Forecast = scaling.DefaultForecast()
+	fa, err := scaling.NewAutoscaler(ep, scaling.Erlang{})
+	require.NoError(t, err, "NewAutoscaler with a forecast")
+	assert.Equal(t, 2.0, testing.AllocsPerRun(200, func() {
+		now = now.Add(time.Minute)
+		fa.Decide(now, 10, erlangSamples)
+	}), "allocations per forecasting decision; want the copy of the samples and the demand")
 }

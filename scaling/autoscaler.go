@@ -33,11 +33,13 @@ const (
 // of their instants: drive each Autoscaler from one goroutine, with an
 // instant that never goes back.
 type Autoscaler struct {
-	p      Params // frozen: Modalities is the Autoscaler's own copy
-	policy Policy
-	licCap int // the most agents whose agents and supervisors the licences pay for
+	p        Params // frozen: Modalities is the Autoscaler's own copy
+	policy   Policy
+	forecast ForecastPolicy // policy, when it is one and p.Forecast is on
+	licCap   int            // the most agents whose agents and supervisors the licences pay for
 
-	mu sync.Mutex
+	mu     sync.Mutex
+	trends []trend // per modality of p.Modalities, when forecasting
 	// window holds the desired counts of the decisions within the
 	// stabilisation window as a monotonic queue: instants ascending,
 	// counts strictly descending from window[head]. A decision is dropped
@@ -79,7 +81,12 @@ func NewAutoscaler(p Params, policy Policy) (*Autoscaler, error) {
 		policy = Utilisation{}
 	}
 	p.Modalities = slices.Clone(p.Modalities)
-	return &Autoscaler{p: p, policy: policy, licCap: licenceCap(p)}, nil
+	a := &Autoscaler{p: p, policy: policy, licCap: licenceCap(p)}
+	if fp, ok := policy.(ForecastPolicy); ok && p.Forecast.on() {
+		a.forecast = fp
+		a.trends = make([]trend, len(p.Modalities))
+	}
+	return a, nil
 }
 
 // licenceCap returns the most agents whose agents and supervisors the
@@ -112,17 +119,33 @@ func (a *Autoscaler) Params() Params {
 // decided, with the supervisors, licences and space they need
 // ([Params.ResourcesFor]); Decision.Reason names the rule that bound them.
 //
+// When the Policy is a [ForecastPolicy] and Params.Forecast is on,
+// Decide first updates each modality's forecast with samples and asks
+// the policy to staff for the forecast demand, which Decision.Demand
+// records (see [Forecast]).
+//
 // Decide keeps no reference to samples: Decision.Samples is a copy. It
-// allocates nothing else (when the Policy does not), so it can run on
-// every traffic sample. The Policy is called once, without the
-// Autoscaler's lock held; it must not change the Params it is given.
+// allocates nothing else (when the Policy does not) but Decision.Demand,
+// so it can run on every traffic sample. The Policy is called once,
+// without the Autoscaler's lock held; it must not change the Params it
+// is given.
 //
 // An instant earlier than a previous decision's counts as that decision's
 // instant.
 func (a *Autoscaler) Decide(now time.Time, current int, samples []Sample) Decision {
 	p := &a.p
 	current = max(current, 0)
-	rec := max(a.policy.Recommend(a.p, samples), 0)
+	var rec int
+	var demand []Demand
+	if a.forecast != nil {
+		a.mu.Lock()
+		demand = a.demand(samples)
+		a.mu.Unlock()
+		rec = a.forecast.RecommendDemand(a.p, demand)
+	} else {
+		rec = a.policy.Recommend(a.p, samples)
+	}
+	rec = max(rec, 0)
 
 	// What the traffic asks for, within the bounds.
 	agents, reason := rec, ""
@@ -188,7 +211,38 @@ func (a *Autoscaler) Decide(now time.Time, current int, samples []Sample) Decisi
 	if len(samples) > 0 {
 		d.Samples = slices.Clone(samples)
 	}
+	d.Demand = demand
 	return d
+}
+
+// demand updates the forecasts with samples and returns the demand of
+// each modality seen so far, in the order of Params.Modalities. The
+// caller holds a.mu.
+func (a *Autoscaler) demand(samples []Sample) []Demand {
+	p := &a.p
+	for i := range samples {
+		if j := p.modalityIndex(samples[i].Modality); j >= 0 {
+			a.trends[j].observe(p.Forecast, &samples[i])
+		}
+	}
+	var out []Demand
+	for j, m := range p.Modalities {
+		live, sampled := 0, false
+		for i := range samples {
+			if s := &samples[i]; s.Modality == m.Kind {
+				live, sampled = addCount(live, addCount(max(s.Concurrent, 0), max(s.Queued, 0))), true
+			}
+		}
+		t := &a.trends[j]
+		if !t.seen && !sampled {
+			continue
+		}
+		if out == nil {
+			out = make([]Demand, 0, len(p.Modalities))
+		}
+		out = append(out, Demand{Modality: m.Kind, Rate: t.rate(p.Forecast), HandleTime: t.handleTime(m.HandleTime), Live: live})
+	}
+	return out
 }
 
 // remember records the desired count of the decision at now in the

@@ -8,9 +8,10 @@ import (
 	"github.com/eventcc/eventcc/scaling"
 )
 
-// FuzzScaling feeds arbitrary numbers to Utilisation, ResourcesFor and,
-// when the Params are valid, an Autoscaler: none may panic, and every
-// count must stay in [0, math.MaxInt32] and within the bounds.
+// FuzzScaling feeds arbitrary numbers to Utilisation, Erlang,
+// ResourcesFor and, when the Params are valid, Autoscalers with either
+// policy (Erlang with a forecast): none may panic, and every count must
+// stay in [0, math.MaxInt32] and within the bounds.
 func FuzzScaling(f *testing.F) {
 	f.Add(0.8, 2, 40, 10, 2, 500, 0.5, 4.0, 0.1, 3, int64(300e9), int64(300e9), 8, 5, 2, 5)
 	f.Add(math.NaN(), 0, 1, 0, 1, 1, math.Inf(1), -1.0, math.NaN(), 0, int64(0), int64(-1), -5, -1, -1, -3)
@@ -31,6 +32,8 @@ func FuzzScaling(f *testing.F) {
 			MaxLicences:         maxLicences,
 			MaxSpace:            maxLicences,
 			ScaleDownWindow:     time.Duration(interval),
+			Targets:             scaling.Targets{ServiceLevel: target, Within: time.Duration(handleTime)},
+			Forecast:            scaling.DefaultForecast(),
 		}
 		samples := []scaling.Sample{
 			{Modality: "chat", Interval: time.Duration(interval), HandleTime: time.Duration(handleTime), Arrivals: arrivals, Concurrent: concurrent, Queued: queued},
@@ -43,6 +46,7 @@ func FuzzScaling(f *testing.F) {
 			}
 		}
 		inRange("recommendation", scaling.Utilisation{}.Recommend(p, samples))
+		inRange("Erlang recommendation", scaling.Erlang{}.Recommend(p, samples))
 		r := p.ResourcesFor(agents, samples)
 		inRange("agents", r.Agents)
 		inRange("supervisors", r.Supervisors)
@@ -55,22 +59,24 @@ func FuzzScaling(f *testing.F) {
 		if p.Validate() != nil {
 			return
 		}
-		a, err := scaling.NewAutoscaler(p, nil)
-		if err != nil {
-			t.Fatalf("NewAutoscaler of valid Params: %v", err)
-		}
-		now := time.Date(2030, time.June, 1, 9, 0, 0, 0, time.UTC)
-		current := agents
-		for i := range 3 {
-			d := a.Decide(now.Add(time.Duration(i)*time.Minute), current, samples)
-			got := d.Desired.Agents
-			if got > p.MaxAgents || (got < p.MinAgents && d.Reason != scaling.ReasonLicences) {
-				t.Fatalf("decision %d: %d agents (%s); want them in [%d, %d]", i, got, d.Reason, p.MinAgents, p.MaxAgents)
+		for _, policy := range []scaling.Policy{nil, scaling.Erlang{}} {
+			a, err := scaling.NewAutoscaler(p, policy)
+			if err != nil {
+				t.Fatalf("NewAutoscaler of valid Params: %v", err)
 			}
-			if people := int64(got + d.Desired.Supervisors); people*int64(p.LicencesPerAgent) > int64(p.MaxLicences) {
-				t.Fatalf("decision %d: %d agents and %d supervisors need more than %d licences", i, got, d.Desired.Supervisors, p.MaxLicences)
+			now := time.Date(2030, time.June, 1, 9, 0, 0, 0, time.UTC)
+			current := agents
+			for i := range 3 {
+				d := a.Decide(now.Add(time.Duration(i)*time.Minute), current, samples)
+				got := d.Desired.Agents
+				if got > p.MaxAgents || (got < p.MinAgents && d.Reason != scaling.ReasonLicences) {
+					t.Fatalf("decision %d: %d agents (%s); want them in [%d, %d]", i, got, d.Reason, p.MinAgents, p.MaxAgents)
+				}
+				if people := int64(got + d.Desired.Supervisors); people*int64(p.LicencesPerAgent) > int64(p.MaxLicences) {
+					t.Fatalf("decision %d: %d agents and %d supervisors need more than %d licences", i, got, d.Desired.Supervisors, p.MaxLicences)
+				}
+				current = got
 			}
-			current = got
 		}
 	})
 }

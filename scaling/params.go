@@ -19,7 +19,10 @@ import (
 //   - MaxLicences >= 1, MaxSpace >= 1;
 //   - ScaleDownWindow >= 0, MaxStepUp >= 0, MaxStepDown >= 0;
 //   - each Modality: Kind non-empty and unique, Concurrency >= 1,
-//     HandleTime > 0, SpacePerEngagement >= 0 and finite.
+//     HandleTime > 0, SpacePerEngagement >= 0 and finite, Patience >= 0;
+//   - Targets: ServiceLevel, MaxOccupancy and MaxAbandon in [0,1],
+//     Within >= 0, MaxASA >= 0;
+//   - Forecast: Alpha and Beta in [0,1], Horizon >= 0.
 func (p Params) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
@@ -84,7 +87,12 @@ func (p Params) Validate() error {
 		if !nonNegFinite(m.SpacePerEngagement) {
 			bad("Modalities[%d].SpacePerEngagement %v not a finite number >= 0", i, m.SpacePerEngagement)
 		}
+		if m.Patience < 0 {
+			bad("Modalities[%d].Patience %v < 0", i, m.Patience)
+		}
 	}
+	p.Targets.problems(bad)
+	p.Forecast.problems(bad)
 	return errors.Join(errs...)
 }
 

@@ -54,6 +54,10 @@ type Modality struct {
 	HandleTime         time.Duration // expected handle time when samples carry none, > 0
 	Concurrency        int           // engagements one agent handles at once, >= 1
 	SpacePerEngagement float64       // server space units per live engagement, >= 0
+	// Patience is the mean time a waiting engagement waits before it
+	// abandons, >= 0. The [Erlang] policy models abandonment (Erlang A)
+	// when it is set, and nobody abandoning (Erlang C) when it is 0.
+	Patience time.Duration
 }
 
 // Params are the bounds and conversion factors of a service's scaling,
@@ -73,6 +77,15 @@ type Params struct {
 	ScaleDownWindow     time.Duration // scale down only to the highest desired count seen this long, >= 0
 	MaxStepUp           int           // agents added by one decision at most; 0: unlimited
 	MaxStepDown         int           // agents removed by one decision at most; 0: unlimited
+	// Targets is the service the [Erlang] policy staffs each modality
+	// for: a service level, and optionally a maximum occupancy, ASA and
+	// abandon probability. Zero: no target (Erlang then staffs like
+	// [Utilisation]).
+	Targets Targets
+	// Forecast shapes the short-term forecast of arrivals the
+	// [Autoscaler] gives a [ForecastPolicy]. Zero: no forecast, the
+	// policy sees the latest samples.
+	Forecast Forecast
 }
 
 // Resources are the three quantities scaling sets: agents (with the
@@ -98,6 +111,11 @@ type Decision struct {
 	// [ReasonMaxStepDown], [ReasonLicences]).
 	Reason  string
 	Samples []Sample // the inputs, a copy the Decision owns
+	// Demand is the traffic the policy staffed for when it is a
+	// [ForecastPolicy] and Params.Forecast is on: the forecast arrival
+	// rate and handle time of each modality. Nil otherwise. The Decision
+	// owns it.
+	Demand []Demand
 }
 
 // Policy recommends a number of agents for the traffic in samples. It is

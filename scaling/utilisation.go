@@ -70,12 +70,20 @@ func (Utilisation) Recommend(p Params, samples []Sample) int {
 
 // modality returns the Modality of kind, if p has one.
 func (p *Params) modality(kind string) (Modality, bool) {
-	for _, m := range p.Modalities {
-		if m.Kind == kind {
-			return m, true
-		}
+	if i := p.modalityIndex(kind); i >= 0 {
+		return p.Modalities[i], true
 	}
 	return Modality{}, false
+}
+
+// modalityIndex returns the index of kind in p.Modalities, or -1.
+func (p *Params) modalityIndex(kind string) int {
+	for i := range p.Modalities {
+		if p.Modalities[i].Kind == kind {
+			return i
+		}
+	}
+	return -1
 }
 
 // busy returns the agents needed to hold what is live in s: one per conc

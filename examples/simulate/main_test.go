@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventcc/eventcc/scaling/sim"
+)
+
+func init() { stderr = io.Discard }
+
+// TestRun runs the example on each shipped trace so that it cannot rot,
+// and checks what it promises: the comparison, a CSV per policy, a
+// summary and a well-formed SVG.
+func TestRun(t *testing.T) {
+	for _, c := range []struct{ trace, template string }{
+		{"conference", "conference"}, {"concert", "concert"}, {"tradeshow", "trade-show"},
+	} {
+		t.Run(c.trace, func(t *testing.T) {
+			dir := t.TempDir()
+			var out bytes.Buffer
+			args := []string{"-template", c.template, "-trace", filepath.Join("testdata", c.trace+".csv"), "-out", dir, "-window", "2m"}
+			require.NoError(t, run(context.Background(), args, &out), "run %v", args)
+			got := out.String()
+			for _, want := range []string{"static peak", "hpa", "eventcc", "oracle", "vs oracle", "eventcc targets:", "plot.svg"} {
+				assert.Contains(t, got, want, "output; want %q", want)
+			}
+			assert.NotContains(t, got, "MISSED", "eventcc's targets on the %s trace", c.trace)
+			for _, f := range []string{"static-peak.csv", "hpa.csv", "eventcc.csv", "oracle.csv", "summary.csv"} {
+				data, err := os.ReadFile(filepath.Join(dir, f))
+				require.NoError(t, err, "reading %s", f)
+				lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+				assert.Greater(t, len(lines), 1, "%s: want a header and rows", f)
+				fields := strings.Count(lines[0], ",")
+				for i, l := range lines {
+					assert.Equal(t, fields, strings.Count(l, ","), "%s line %d: want as many fields as the header", f, i+1)
+				}
+			}
+			svg, err := os.ReadFile(filepath.Join(dir, "plot.svg"))
+			require.NoError(t, err, "reading plot.svg")
+			d := xml.NewDecoder(bytes.NewReader(svg))
+			polylines := 0
+			for {
+				tok, err := d.Token()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				require.NoError(t, err, "plot.svg must be well-formed XML")
+				if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polyline" {
+					polylines++
+				}
+			}
+			assert.Equal(t, 8, polylines, "plot.svg: agents and service level of 4 policies")
+		})
+	}
+}
+
+// TestTestdataIsGenerated checks that the shipped traces are what the
+// documented generator writes, so anyone can regenerate them.
+func TestTestdataIsGenerated(t *testing.T) {
+	for name := range sim.Scenarios() {
+		want, err := os.ReadFile(filepath.Join("testdata", name+".csv"))
+		require.NoError(t, err, "reading testdata/%s.csv", name)
+		var got bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"-generate", name, "-seed", "1"}, &got), "generate %s", name)
+		assert.Equal(t, string(want), got.String(), "testdata/%s.csv; want `go run ./examples/simulate -generate %s -seed 1`'s output", name, name)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	require.NoError(t, os.WriteFile(bad, []byte(sim.Header+"\n0,900,telephony,4,240,\n900,900,telephony,many,240,\n"), 0o644))
+	cases := []struct {
+		name  string
+		args  []string
+		usage bool
+		want  string
+	}{
+		{"no trace", []string{"-out", "x"}, true, "-trace is required"},
+		{"no out", []string{"-trace", "x.csv"}, true, "-out is required"},
+		{"bad flag", []string{"-nope"}, true, "-nope"},
+		{"bad duration", []string{"-trace", "x", "-out", "y", "-window", "soon"}, true, "-window"},
+		{"negative window", []string{"-trace", "x", "-out", "y", "-window", "-1m"}, true, "-window"},
+		{"zero decide", []string{"-trace", "x", "-out", "y", "-decide", "0s"}, true, "-decide"},
+		{"max agents", []string{"-trace", "x", "-out", "y", "-max-agents", "0"}, true, "-max-agents"},
+		{"unknown scenario", []string{"-generate", "opera"}, true, `-generate "opera"`},
+		{"unknown template", []string{"-trace", bad, "-out", t.TempDir(), "-template", "opera"}, true, `-template "opera"`},
+		{"extra argument", []string{"-trace", "x", "-out", "y", "z"}, true, `"z"`},
+		{"missing file", []string{"-trace", filepath.Join(t.TempDir(), "none.csv"), "-out", t.TempDir()}, false, "none.csv"},
+		{"bad trace", []string{"-trace", bad, "-out", t.TempDir()}, false, "line 3, column 4 (arrivals)"},
+		{"modality not in template", []string{"-trace", filepath.Join("testdata", "tradeshow.csv"), "-out", t.TempDir(), "-template", "conference"}, true, `"video"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := run(context.Background(), c.args, io.Discard)
+			require.Error(t, err, "run %v", c.args)
+			var ue usageError
+			assert.Equal(t, c.usage, errors.As(err, &ue), "usage error? %v", err)
+			assert.Contains(t, err.Error(), c.want, "the error; want it to name the problem")
+		})
+	}
+}
