@@ -15,8 +15,11 @@
 //     runs the closing plan at expiry (end plus grace).
 //   - [Lifecycle.Extend], [Lifecycle.Shorten], [Lifecycle.Reschedule],
 //     [Lifecycle.Cancel] and [Lifecycle.Terminate] apply event changes.
+//   - [Lifecycle.RegisterAttendee] and [Lifecycle.UnregisterAttendee]
+//     grant and revoke an attendee's access to attendee-only features.
 //   - [Lifecycle.Subscribe] delivers typed events ([StateChanged],
-//     [StepEvent], [ScaleEvent], [TermChanged], [IntakeChanged]);
+//     [StepEvent], [ScaleEvent], [TermChanged], [IntakeChanged],
+//     [AttendeeChanged]);
 //     [Lifecycle.Report] gives the timeline, usage and closing proof.
 //
 // # States

@@ -9,7 +9,7 @@ import (
 // Event is something that happened to a service. Hosts receive events
 // through [Lifecycle.Subscribe] and tell them apart with a type switch on
 // the concrete types: *StateChanged, *StepEvent, *ScaleEvent,
-// *TermChanged, *IntakeChanged.
+// *TermChanged, *IntakeChanged, *AttendeeChanged.
 type Event interface {
 	// Service is the ID of the service the event is about.
 	Service() string

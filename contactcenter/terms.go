@@ -114,6 +114,9 @@ func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, chan
 	id := s.ID
 	switch s.State {
 	case Requested, Scheduled:
+		if _, err := l.cfg.Access.RevokeService(ctx, id, now); err != nil { // registered attendees' grants
+			return fmt.Errorf("contactcenter: %s: revoke grants: %w", id, err)
+		}
 		if err := l.update(ctx, e, func(s *Service) { s.CancelReason = reason },
 			&TermChanged{ServiceID: id, At: now, Change: change, Old: s.Term, New: s.Term, Expires: s.Expires, Reason: reason}); err != nil {
 			return err

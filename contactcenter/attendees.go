@@ -1,0 +1,169 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventcc/eventcc/access"
+)
+
+// AttendeeRole is the name of the template role whose privileges a
+// registered attendee receives (see [Lifecycle.RegisterAttendee]).
+const AttendeeRole = "attendee"
+
+// DefaultAttendeePrivileges are what a registered attendee receives when
+// the service's template has no role named [AttendeeRole]: starting an
+// engagement on the service's attendee-only entry points, and nothing an
+// agent or supervisor may do. A template that offers attendee-only
+// features (a VIP line) names them in its "attendee" role, e.g.
+// ["engagement.start", "feature.vip-line"].
+func DefaultAttendeePrivileges() []access.Privilege {
+	return []access.Privilege{"engagement.start"}
+}
+
+// AttendeeChanged reports an attendee's access to a service granted
+// (registered) or revoked (unregistered). It is delivered through
+// [Lifecycle.Subscribe] like the other events.
+type AttendeeChanged struct {
+	ServiceID  string
+	At         time.Time
+	Attendee   string
+	Registered bool   // true: granted; false: revoked
+	GrantID    string // the grant issued or revoked
+	Expires    time.Time
+}
+
+func (e *AttendeeChanged) Service() string { return e.ServiceID }
+func (e *AttendeeChanged) Time() time.Time { return e.At }
+
+// RegisterAttendee gives attendee access to the service's attendee-only
+// features: one grant, of role [AttendeeRole] with that template role's
+// privileges (or [DefaultAttendeePrivileges]), valid from now until the
+// service's expiry. The grant moves with the term like every grant of the
+// service (Extend, Shorten, Reschedule), and ends with it: revoked by the
+// closing plan, by a cancellation, or by [Lifecycle.UnregisterAttendee].
+//
+// Registering again while registered changes nothing and returns the
+// grant in force. Registering after an unregistration issues a new grant
+// (revocation is final); its ID carries a "#n" suffix.
+//
+// Errors: ErrNotFound for an unknown service; ErrInvalidState once the
+// service is terminating, ended or cancelled; ErrExpired once its expiry
+// has passed; an empty attendee is an error wrapping ErrPermanent. The
+// access store's errors are returned wrapped. Safe for concurrent use;
+// work on one service is serialised with its other changes. The returned
+// grant is a copy the caller owns.
+func (l *Lifecycle) RegisterAttendee(ctx context.Context, serviceID, attendee string) (access.Grant, error) {
+	if attendee == "" {
+		return access.Grant{}, Permanent(fmt.Errorf("contactcenter: %s: register attendee: empty attendee id", serviceID))
+	}
+	var out access.Grant
+	err := l.withService(ctx, serviceID, func(e *entry, now time.Time) error {
+		s := &e.svc
+		switch {
+		case s.State == Terminating || s.State.Final():
+			return fmt.Errorf("contactcenter: %s: register attendee %s when %s: %w", serviceID, attendee, s.State, ErrInvalidState)
+		case s.CancelReason != "":
+			return fmt.Errorf("contactcenter: %s: register attendee %s after cancellation: %w", serviceID, attendee, ErrInvalidState)
+		case !now.Before(s.Expires):
+			return fmt.Errorf("contactcenter: %s: register attendee %s at %s: expired at %s: %w", serviceID, attendee,
+				now.Format(time.RFC3339), s.Expires.Format(time.RFC3339), ErrExpired)
+		}
+		held, err := l.attendeeGrants(ctx, serviceID, attendee)
+		if err != nil {
+			return err
+		}
+		for _, g := range held {
+			if g.Revoked {
+				continue
+			}
+			if !g.NotAfter.Equal(s.Expires) { // a grant left behind by a failed term change: catch it up
+				g.NotAfter = s.Expires
+				if g, err = l.cfg.Access.Update(ctx, g); err != nil {
+					return fmt.Errorf("contactcenter: %s: move attendee grant %s: %w", serviceID, g.ID, err)
+				}
+			}
+			out = g
+			return nil
+		}
+		privs := privileges(s.Config, AttendeeRole)
+		if privs == nil {
+			privs = DefaultAttendeePrivileges()
+		}
+		id := attendeeGrantID(serviceID, attendee, len(held))
+		g, err := l.cfg.Access.Create(ctx, access.Grant{
+			ID: id, ServiceID: serviceID, Principal: attendee, Kind: access.KindAttendee, Role: AttendeeRole,
+			Privileges: privs, NotBefore: now, NotAfter: s.Expires,
+			IssuedBy: "eventcc", Reason: "attendee of event " + s.Request.EventID,
+		})
+		if err != nil {
+			return fmt.Errorf("contactcenter: %s: grant attendee %s: %w", serviceID, attendee, err)
+		}
+		out = g
+		l.log.V(1).Info("attendee registered", "service", serviceID, "attendee", attendee, "grant", g.ID)
+		l.emit(&AttendeeChanged{ServiceID: serviceID, At: now, Attendee: attendee, Registered: true, GrantID: g.ID, Expires: g.NotAfter})
+		return nil
+	})
+	return out, err
+}
+
+// UnregisterAttendee revokes attendee's access to the service now.
+// Idempotent: unregistering an attendee who holds no grant in force is
+// not an error. It is allowed in every state, since revoking never widens
+// access.
+//
+// Errors: ErrNotFound for an unknown service; the access store's errors,
+// wrapped. Safe for concurrent use.
+func (l *Lifecycle) UnregisterAttendee(ctx context.Context, serviceID, attendee string) error {
+	return l.withService(ctx, serviceID, func(e *entry, now time.Time) error {
+		held, err := l.attendeeGrants(ctx, serviceID, attendee)
+		if err != nil {
+			return err
+		}
+		for _, g := range held {
+			if g.Revoked {
+				continue
+			}
+			if err := l.cfg.Access.Revoke(ctx, g.ID, now); err != nil && !errors.Is(err, access.ErrNotFound) {
+				return fmt.Errorf("contactcenter: %s: revoke attendee grant %s: %w", serviceID, g.ID, err)
+			}
+			l.log.V(1).Info("attendee unregistered", "service", serviceID, "attendee", attendee, "grant", g.ID)
+			l.emit(&AttendeeChanged{ServiceID: serviceID, At: now, Attendee: attendee, GrantID: g.ID, Expires: now})
+		}
+		return nil
+	})
+}
+
+// attendeeGrants returns the attendee grants of attendee on the service,
+// revoked or not, in ID order. They are told apart from agents' and
+// supervisors' grants by their IDs (see attendeeGrantID), which the
+// lifecycle alone issues.
+func (l *Lifecycle) attendeeGrants(ctx context.Context, serviceID, attendee string) ([]access.Grant, error) {
+	all, err := l.cfg.Access.ListByPrincipal(ctx, attendee)
+	if err != nil {
+		return nil, fmt.Errorf("contactcenter: %s: list grants of attendee %s: %w", serviceID, attendee, err)
+	}
+	base := attendeeGrantID(serviceID, attendee, 0)
+	var held []access.Grant
+	for _, g := range all {
+		if g.ServiceID == serviceID && (g.ID == base || strings.HasPrefix(g.ID, base+"#")) {
+			held = append(held, g)
+		}
+	}
+	return held, nil
+}
+
+// attendeeGrantID is the ID of an attendee's grant on a service after n
+// earlier grants: "<service>/attendee/<attendee>", then "…#2", "…#3".
+// The "attendee/" segment keeps it apart from agents' grant IDs.
+func attendeeGrantID(serviceID, attendee string, n int) string {
+	id := serviceID + "/attendee/" + attendee
+	if n > 0 {
+		id += "#" + strconv.Itoa(n+1)
+	}
+	return id
+}

@@ -1,0 +1,344 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/eventcc/eventcc/contactcenter"
+)
+
+// Defaults of [HandlerConfig].
+const (
+	DefaultTolerance      = 5 * time.Minute
+	DefaultMaxBodyBytes   = 64 << 10
+	DefaultReplayCapacity = 100_000
+	DefaultApplyTimeout   = 30 * time.Second
+)
+
+// HandlerConfig configures a [Handler]. [NewHandler] validates it,
+// reporting every problem at once, and keeps a copy.
+type HandlerConfig struct {
+	// Lifecycle receives the changes. Required.
+	Lifecycle *contactcenter.Lifecycle
+	// Secrets are the shared secrets a delivery may be signed with, each
+	// at least [MinSecretLen] bytes. A delivery signed with any of them is
+	// accepted: during a rotation, hold the old and the new secret, and
+	// drop the old one when the event system signs only with the new
+	// (see [Handler.SetSecrets]). At least one is required.
+	Secrets [][]byte
+	// Tolerance is how far a delivery's timestamp may be from Now, either
+	// way. Default: [DefaultTolerance] (5 minutes).
+	Tolerance time.Duration
+	// MaxBodyBytes bounds a delivery's body; a larger one is answered 413.
+	// Default: [DefaultMaxBodyBytes] (64 KiB).
+	MaxBodyBytes int64
+	// Versions remembers the last delivery decided per event and per
+	// attendee. Default: a new [MemVersions], with the limits it
+	// documents.
+	Versions VersionStore
+	// ReplayCapacity bounds how many signed deliveries are remembered to
+	// refuse replays; each is forgotten once its timestamp is older than
+	// Tolerance. When full, deliveries are answered 503 until entries
+	// expire. Default: [DefaultReplayCapacity].
+	ReplayCapacity int
+	// ApplyTimeout bounds the work on the Lifecycle for one delivery. The
+	// work is not cancelled when the sender hangs up, so a change is
+	// never left half-applied for that reason. Default:
+	// [DefaultApplyTimeout].
+	ApplyTimeout time.Duration
+	// Now is the clock timestamps are checked against and term changes
+	// are decided on. Pass the Lifecycle's clock. Default: time.Now.
+	Now func() time.Time
+	// Logger receives a line per delivery. Default: logs nothing.
+	Logger logr.Logger
+}
+
+// Handler is an http.Handler that applies signed deliveries from the
+// event system to a Lifecycle. Create one with [NewHandler] and mount it
+// on the URL the event system posts to. It is safe for concurrent use;
+// deliveries about one event (or one attendee of an event) are applied
+// one at a time, others in parallel. It starts no goroutines.
+type Handler struct {
+	lc        *contactcenter.Lifecycle
+	secrets   atomic.Pointer[[][]byte]
+	tolerance time.Duration
+	maxBody   int64
+	versions  VersionStore
+	replay    *replaySet
+	timeout   time.Duration
+	now       func() time.Time
+	log       logr.Logger
+	locks     keyedMutex
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// NewHandler validates cfg and returns a Handler.
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
+	var errs []error
+	if cfg.Lifecycle == nil {
+		errs = append(errs, errors.New("webhook: HandlerConfig.Lifecycle is required"))
+	}
+	errs = append(errs, checkSecrets("HandlerConfig.Secrets", cfg.Secrets)...)
+	if cfg.Tolerance < 0 {
+		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.Tolerance %v is negative", cfg.Tolerance))
+	}
+	if cfg.MaxBodyBytes < 0 {
+		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.MaxBodyBytes %d is negative", cfg.MaxBodyBytes))
+	}
+	if cfg.ReplayCapacity < 0 {
+		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.ReplayCapacity %d is negative", cfg.ReplayCapacity))
+	}
+	if cfg.ApplyTimeout < 0 {
+		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.ApplyTimeout %v is negative", cfg.ApplyTimeout))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.Tolerance == 0 {
+		cfg.Tolerance = DefaultTolerance
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Versions == nil {
+		cfg.Versions = NewMemVersions()
+	}
+	if cfg.ReplayCapacity == 0 {
+		cfg.ReplayCapacity = DefaultReplayCapacity
+	}
+	if cfg.ApplyTimeout == 0 {
+		cfg.ApplyTimeout = DefaultApplyTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Handler{
+		lc:        cfg.Lifecycle,
+		tolerance: cfg.Tolerance,
+		maxBody:   cfg.MaxBodyBytes,
+		versions:  cfg.Versions,
+		replay:    newReplaySet(cfg.Tolerance, cfg.ReplayCapacity),
+		timeout:   cfg.ApplyTimeout,
+		now:       cfg.Now,
+		log:       cfg.Logger.WithName("webhook"),
+	}
+	secrets := cloneSecrets(cfg.Secrets)
+	h.secrets.Store(&secrets)
+	return h, nil
+}
+
+// SetSecrets replaces the secrets deliveries may be signed with, for a
+// rotation without a restart. Each must be at least [MinSecretLen] bytes
+// and at least one is required; otherwise it returns an error and keeps
+// the secrets it had. Safe for concurrent use with ServeHTTP: a delivery
+// is checked against the secrets held when it arrived.
+func (h *Handler) SetSecrets(secrets ...[]byte) error {
+	if err := errors.Join(checkSecrets("secrets", secrets)...); err != nil {
+		return err
+	}
+	s := cloneSecrets(secrets)
+	h.secrets.Store(&s)
+	return nil
+}
+
+// Response is the JSON body of every answer of the Handler. A 2xx answer
+// has Status (and Change); any other has Code and Error, and Field and
+// Problems when the body was at fault.
+type Response struct {
+	Delivery string `json:"delivery,omitempty"`
+	// Status is "applied" (the change was made now), "already-applied"
+	// (a delivery with the same version was applied before; nothing
+	// changed) or "stale" (a newer version was decided before; nothing
+	// changed).
+	Status string `json:"status,omitempty"`
+	// Change is what the delivery did to the service: "created",
+	// "extended", "shortened", "rescheduled", "unchanged", "cancelled",
+	// "registered", "unregistered", or "none" (a cancellation of an
+	// event with no service).
+	Change string `json:"change,omitempty"`
+	// Code is a stable word for the error; see the package doc.
+	Code     string    `json:"code,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	Field    string    `json:"field,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Error codes of [Response.Code], with the status they come with.
+const (
+	CodeMethodNotAllowed = "method_not_allowed" // 405: not a POST
+	CodeUnsupportedMedia = "unsupported_media"  // 415: a Content-Type other than application/json
+	CodeTooLarge         = "too_large"          // 413: the body exceeds MaxBodyBytes
+	CodeMissingSignature = "missing_signature"  // 401: no timestamp or signature header
+	CodeBadTimestamp     = "bad_timestamp"      // 401: the timestamp is not Unix seconds
+	CodeStaleTimestamp   = "stale_timestamp"    // 401: the timestamp is outside the tolerance
+	CodeBadSignature     = "bad_signature"      // 401: no signature matches
+	CodeMalformed        = "malformed"          // 400: the body is not a valid delivery; see Field
+	CodeReplayed         = "replayed"           // 409: this signed request was received already
+	CodeUnknownEvent     = "unknown_event"      // 404: no service for the event (yet)
+	CodeExpired          = "expired"            // 409: the service's term has expired
+	CodeInvalidState     = "invalid_state"      // 409: the service's state does not allow the change
+	CodeExists           = "exists"             // 409: the service exists and cannot be requested again
+	CodeTemplateMismatch = "template_mismatch"  // 409: event.created names another template than the service's
+	CodeInvalidRequest   = "invalid_request"    // 422: the lifecycle refused the request; see Problems
+	CodeUnavailable      = "unavailable"        // 503: a transient failure; retry
+	CodeInternal         = "internal"           // 500: a failure retrying will not fix until an operator acts
+)
+
+// Values of [Response.Status].
+const (
+	statusApplied        = "applied"
+	statusAlreadyApplied = "already-applied"
+	statusStale          = "stale"
+)
+
+// retryAfterSeconds is the Retry-After of a 503.
+const retryAfterSeconds = 5
+
+// ServeHTTP answers one delivery: it checks the method, media type and
+// size, verifies the signature and timestamp, decodes the body strictly,
+// refuses replays, orders the delivery against the last one decided for
+// its event (or attendee), and applies it to the Lifecycle. The answer is
+// a JSON [Response]; its status is documented in the package doc.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.reply(w, http.StatusMethodNotAllowed, Response{Code: CodeMethodNotAllowed, Error: "deliveries are POSTed"})
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			h.reply(w, http.StatusUnsupportedMediaType, Response{Code: CodeUnsupportedMedia,
+				Error: fmt.Sprintf("Content-Type %q; want application/json", clip(ct))})
+			return
+		}
+	}
+	tooLarge := Response{Code: CodeTooLarge, Error: fmt.Sprintf("body larger than %d bytes", h.maxBody)}
+	if r.ContentLength > h.maxBody {
+		h.reply(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			h.reply(w, http.StatusRequestEntityTooLarge, tooLarge)
+			return
+		}
+		h.reply(w, http.StatusBadRequest, Response{Code: CodeMalformed, Error: "reading the body: " + err.Error()})
+		return
+	}
+
+	now := h.now()
+	signed, err := Verify(r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature), body, now, h.tolerance, *h.secrets.Load()...)
+	if err != nil {
+		code := CodeBadSignature
+		switch {
+		case errors.Is(err, ErrNoSignature):
+			code = CodeMissingSignature
+		case errors.Is(err, ErrBadTimestamp):
+			code = CodeBadTimestamp
+		case errors.Is(err, ErrStaleTimestamp):
+			code = CodeStaleTimestamp
+		}
+		h.log.Info("delivery refused", "code", code, "remote", r.RemoteAddr, "error", err.Error())
+		h.reply(w, http.StatusUnauthorized, Response{Code: code, Error: err.Error()})
+		return
+	}
+
+	d, err := Decode(body)
+	if err != nil {
+		var de *DecodeError
+		errors.As(err, &de)
+		h.log.V(1).Info("delivery malformed", "error", err.Error())
+		h.reply(w, http.StatusBadRequest, Response{Code: CodeMalformed, Error: err.Error(),
+			Field: de.Problems[0].Field, Problems: de.Problems})
+		return
+	}
+	switch h.replay.claim(d.ID, signed, now) {
+	case replayed:
+		h.log.Info("delivery replayed", "delivery", d.ID, "signed", signed)
+		h.reply(w, http.StatusConflict, Response{Delivery: d.ID, Code: CodeReplayed,
+			Error: fmt.Sprintf("delivery %s signed at %s was received already; sign every attempt afresh", d.ID, signed.UTC().Format(time.RFC3339))})
+		return
+	case full:
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+		h.log.Error(nil, "replay window full: refusing deliveries until entries expire", "delivery", d.ID)
+		h.reply(w, http.StatusServiceUnavailable, Response{Delivery: d.ID, Code: CodeUnavailable, Error: "too many deliveries in the replay window; retry later"})
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.timeout)
+	defer cancel()
+	o := h.deliver(ctx, &d, now)
+	if !o.decided {
+		// The sender should retry (a transient failure, an event not yet
+		// created): let the same signed request through again.
+		h.replay.release(d.ID, signed)
+	}
+	resp := o.response(d.ID)
+	switch {
+	case o.status >= 500:
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+		h.log.Error(o.err, "delivery failed; the sender should retry", "delivery", d.ID, "type", d.Type, "event", d.Event.ID)
+	case o.status >= 300:
+		h.log.Info("delivery refused", "delivery", d.ID, "type", d.Type, "event", d.Event.ID, "code", o.code, "error", o.message)
+	case o.state == statusApplied:
+		h.log.Info("delivery applied", "delivery", d.ID, "type", d.Type, "event", d.Event.ID, "change", o.change)
+	default:
+		h.log.V(1).Info("delivery ignored", "delivery", d.ID, "type", d.Type, "event", d.Event.ID, "status", o.state)
+	}
+	h.reply(w, o.status, resp)
+}
+
+func (h *Handler) reply(w http.ResponseWriter, status int, resp Response) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(resp) // the sender hung up: nothing to do
+}
+
+// keyedMutex serialises work per key, holding memory only for keys in
+// use.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	mu sync.Mutex
+	n  int // holders and waiters
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = make(map[string]*keyLock)
+	}
+	l := k.m[key]
+	if l == nil {
+		l = &keyLock{}
+		k.m[key] = l
+	}
+	l.n++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.n--; l.n == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}
