@@ -85,7 +85,9 @@ type MenuOption struct {
 type Staffing struct {
 	ServiceLevel ServiceLevel `json:"serviceLevel"`
 	// TargetUtilisation is the share of agent capacity the utilisation
-	// policy aims to keep busy, in (0,1].
+	// policy (scaling.Utilisation) aims to keep busy, in (0,1]. The
+	// lifecycle's default policy, scaling.Erlang, staffs for ServiceLevel
+	// instead and ignores it.
 	TargetUtilisation float64 `json:"targetUtilisation"`
 	MinAgents         int     `json:"minAgents"`
 	MaxAgents         int     `json:"maxAgents"`

@@ -1,0 +1,325 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/go-logr/logr"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/numbermap"
+)
+
+// Cache keeps grants by principal and number records in memory for the
+// call path — authorisation and route lookup — and drops them when
+// another replica (or this one) changes them: it LISTENs on
+// [GrantsChannel] and [NumbersChannel] on a connection of its own. A
+// notification is delivered when the change commits, so a revoked grant
+// or a retired number leaves every replica's cache within one round trip
+// of the commit ([Cache.Sync] waits for that). Checks stay correct when a
+// notification is lost: expiry (NotAfter, a lease's Expires) is checked
+// at check time from the cached value, and the cache is flushed whenever
+// its connection is re-made. Safe for concurrent use; call Close when
+// done.
+type Cache struct {
+	db  *DB
+	log logr.Logger
+
+	mu     sync.Mutex
+	epoch  uint64 // bumped by every invalidation; fills of an older epoch are dropped
+	grants map[string][]access.Grant
+	routes map[numbermap.Number]numbermap.Record
+	syncs  map[string]chan struct{}
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	ready  chan error
+}
+
+// NewCache starts a cache over db: it returns once it is listening, or
+// with the error that prevented it. log receives reconnections (the zero
+// logr.Logger logs nothing).
+func (db *DB) NewCache(ctx context.Context, log logr.Logger) (*Cache, error) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c := &Cache{
+		db: db, log: log, cancel: cancel, done: make(chan struct{}), ready: make(chan error, 1),
+		grants: make(map[string][]access.Grant), routes: make(map[numbermap.Number]numbermap.Record),
+		syncs: make(map[string]chan struct{}),
+	}
+	conn, err := c.listen(ctx)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	go c.run(runCtx, conn)
+	return c, nil
+}
+
+func (c *Cache) listen(ctx context.Context) (*pgxpool.Conn, error) {
+	conn, err := c.db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: cache: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `LISTEN `+GrantsChannel+`; LISTEN `+NumbersChannel+`; LISTEN `+syncChannel); err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("pgstore: cache: listen: %w", err)
+	}
+	return conn, nil
+}
+
+// run receives notifications until ctx is done, re-making the connection
+// (and flushing the cache, since notifications may have been lost) after
+// an error.
+func (c *Cache) run(ctx context.Context, conn *pgxpool.Conn) {
+	defer close(c.done)
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err == nil {
+			c.apply(n.Channel, n.Payload)
+			continue
+		}
+		// Close the connection rather than return it: it may still listen.
+		_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		conn.Release()
+		if ctx.Err() != nil {
+			return
+		}
+		c.log.Error(err, "cache lost its notification connection; flushing and reconnecting")
+		c.flush()
+		conn, err = backoff.RetryWithData(func() (*pgxpool.Conn, error) { return c.listen(ctx) },
+			backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithMaxElapsedTime(0)), ctx))
+		if err != nil {
+			return
+		}
+		c.flush() // what changed while nobody listened
+	}
+}
+
+func (c *Cache) apply(channel, payload string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch channel {
+	case GrantsChannel:
+		c.epoch++
+		if payload == "*" {
+			clear(c.grants)
+		} else {
+			delete(c.grants, payload)
+		}
+	case NumbersChannel:
+		c.epoch++
+		delete(c.routes, numbermap.Number(payload))
+	case syncChannel:
+		if ch, ok := c.syncs[payload]; ok {
+			close(ch)
+			delete(c.syncs, payload)
+		}
+	}
+}
+
+func (c *Cache) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	clear(c.grants)
+	clear(c.routes)
+}
+
+// Sync returns once every change committed before it was called has been
+// applied to the cache: it sends a notification of its own and waits for
+// it, and PostgreSQL delivers notifications in commit order. A done ctx
+// returns ctx.Err().
+func (c *Cache) Sync(ctx context.Context) error {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	token := hex.EncodeToString(b)
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.syncs[token] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.syncs, token)
+		c.mu.Unlock()
+	}()
+	if _, err := c.db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, syncChannel, token); err != nil {
+		return fmt.Errorf("pgstore: cache sync: %w", ctxErr(ctx, err))
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-c.done:
+		return errors.New("pgstore: cache closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops listening and waits for the listener to end. Idempotent.
+func (c *Cache) Close() error {
+	c.cancel()
+	<-c.done
+	return nil
+}
+
+// Len returns how many principals and numbers the cache holds.
+func (c *Cache) Len() (principals, numbers int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.grants), len(c.routes)
+}
+
+// Grants returns an [access.Store] over the DB's grants whose
+// ListByPrincipal — what [access.Authorize] reads — is served from the
+// cache. Writes go to the database and drop what they change from this
+// cache at once (read your writes); other replicas drop it on the
+// notification.
+func (c *Cache) Grants() *CachedGrants { return &CachedGrants{Grants: c.db.Grants(), c: c} }
+
+// Numbers returns a [numbermap.Store] and [numbermap.Router] over the
+// DB's numbers whose Route is served from the cache.
+func (c *Cache) Numbers() *CachedNumbers { return &CachedNumbers{Numbers: c.db.Numbers(), c: c} }
+
+// CachedGrants is the access.Store of a [Cache]. Safe for concurrent use.
+type CachedGrants struct {
+	*Grants
+	c *Cache
+}
+
+var _ access.Store = (*CachedGrants)(nil)
+
+func cloneGrants(gs []access.Grant) []access.Grant {
+	out := slices.Clone(gs)
+	for i := range out {
+		out[i].Privileges = slices.Clone(out[i].Privileges)
+	}
+	return out
+}
+
+// ListByPrincipal implements [access.Store] from the cache, filling it
+// from the database on a miss.
+func (g *CachedGrants) ListByPrincipal(ctx context.Context, principal string) ([]access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := g.c
+	c.mu.Lock()
+	gs, ok := c.grants[principal]
+	epoch := c.epoch
+	c.mu.Unlock()
+	if ok {
+		return cloneGrants(gs), nil
+	}
+	gs, err := g.Grants.ListByPrincipal(ctx, principal)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.epoch == epoch { // nothing invalidated while we read
+		c.grants[principal] = cloneGrants(gs)
+	}
+	c.mu.Unlock()
+	return gs, nil
+}
+
+func (g *CachedGrants) drop() {
+	g.c.apply(GrantsChannel, "*")
+}
+
+// Create implements [access.Store].
+func (g *CachedGrants) Create(ctx context.Context, gr access.Grant) (access.Grant, error) {
+	defer g.drop()
+	return g.Grants.Create(ctx, gr)
+}
+
+// Update implements [access.Store].
+func (g *CachedGrants) Update(ctx context.Context, gr access.Grant) (access.Grant, error) {
+	defer g.drop()
+	return g.Grants.Update(ctx, gr)
+}
+
+// Revoke implements [access.Store].
+func (g *CachedGrants) Revoke(ctx context.Context, id string, at time.Time) error {
+	defer g.drop()
+	return g.Grants.Revoke(ctx, id, at)
+}
+
+// RevokeService implements [access.Store].
+func (g *CachedGrants) RevokeService(ctx context.Context, serviceID string, at time.Time) (int, error) {
+	defer g.drop()
+	return g.Grants.RevokeService(ctx, serviceID, at)
+}
+
+// CachedNumbers is the numbermap.Store of a [Cache]. Safe for concurrent
+// use.
+type CachedNumbers struct {
+	*Numbers
+	c *Cache
+}
+
+var (
+	_ numbermap.Store  = (*CachedNumbers)(nil)
+	_ numbermap.Router = (*CachedNumbers)(nil)
+)
+
+// Route implements [numbermap.Router] from the cache: the route is
+// computed at now from the cached leases, so a term that ended routes per
+// its policy whether or not a notification arrived.
+func (n *CachedNumbers) Route(ctx context.Context, num numbermap.Number, now time.Time, dst *numbermap.Route) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := n.c
+	c.mu.Lock()
+	r, ok := c.routes[num]
+	epoch := c.epoch
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if r, err = n.Numbers.Get(ctx, num); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		if c.epoch == epoch {
+			c.routes[num] = r
+		}
+		c.mu.Unlock()
+	}
+	dst.Set(num, r.Lease, r.Previous, now)
+	return nil
+}
+
+func (n *CachedNumbers) dropAll() { n.c.flushRoutes() }
+
+func (c *Cache) flushRoutes() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	clear(c.routes)
+}
+
+// Claim implements [numbermap.Store].
+func (n *CachedNumbers) Claim(ctx context.Context, req numbermap.ClaimRequest) ([]numbermap.Record, error) {
+	defer n.dropAll()
+	return n.Numbers.Claim(ctx, req)
+}
+
+// SetExpiry implements [numbermap.Store].
+func (n *CachedNumbers) SetExpiry(ctx context.Context, serviceID string, expires time.Time) (int, error) {
+	defer n.dropAll()
+	return n.Numbers.SetExpiry(ctx, serviceID, expires)
+}
+
+// Release implements [numbermap.Store].
+func (n *CachedNumbers) Release(ctx context.Context, serviceID string, at time.Time) (int, error) {
+	defer n.dropAll()
+	return n.Numbers.Release(ctx, serviceID, at)
+}

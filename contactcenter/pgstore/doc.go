@@ -1,0 +1,69 @@
+// Package pgstore keeps the lifecycle's services, plans and journals, the
+// access grants and the number pool in PostgreSQL, through
+// github.com/jackc/pgx/v5, so that several replicas of a host application
+// share one durable state.
+//
+// One [DB] over a *pgxpool.Pool serves three stores on one schema:
+//
+//	db := pgstore.New(pool)
+//	if err := db.Migrate(ctx); err != nil { … } // explicit, by the host
+//	cfg := contactcenter.Config{
+//		Store:   db.Services(), // contactcenter.Store and contactcenter.Leaser
+//		Access:  db.Grants(),   // access.Store
+//		Numbers: db.Numbers(),  // numbermap.Store and numbermap.Router
+//		…
+//	}
+//
+// # Migrations
+//
+// The schema is a list of versioned SQL files embedded in the package.
+// [DB.Migrate] applies those not yet applied, in order, each in its own
+// transaction, under a session advisory lock: several replicas may call it
+// at once and exactly one applies each version. The tables live in the
+// connection's search_path, so a host (or a test) may give each
+// deployment its own schema.
+//
+// # Concurrency
+//
+// Every update is checked against a revision column and fails with the
+// owning package's ErrConflict sentinel when the stored revision moved on.
+// Journal entries are rows keyed by (plan, seq): Append inserts only when
+// Seq is one more than the last, and the primary key refuses a second
+// writer of the same Seq. The executor appends before it moves on, so a
+// replica that takes a service over resumes from the journal.
+//
+// [Services] implements [contactcenter.Leaser]: Acquire claims services
+// whose lease is free or expired with SELECT … FOR UPDATE SKIP LOCKED and
+// renews the caller's own in the same statement; leases end when a service
+// reaches a final state. Due work is found by query: the Lifecycle lists
+// the services it holds each tick, and their deploy, start, end and expiry
+// instants are columns of the row it loads.
+//
+// # Change notification and caches
+//
+// Every change to a grant or a number sends a NOTIFY (on channels
+// "eventcc_grants" and "eventcc_numbers", payload the principal or the
+// number) in the transaction that makes it, so it is delivered at commit.
+// [Cache] listens on a dedicated connection and drops what it holds for
+// the principal or number named: [Cache.Grants] is an access.Store whose
+// ListByPrincipal (and so access.Authorize) is served from memory, and
+// [Cache.Numbers] a numbermap.Store whose Route is. Expiry is checked at
+// check time from the cached NotAfter or lease, so a lost notification
+// never extends access or routing past the term; a revocation whose
+// notification was lost is seen when the cache's connection is re-made
+// (the cache is flushed) — [Cache.Sync] proves delivery of everything
+// committed before it.
+//
+// # Termination in one transaction
+//
+// [DB.ExpireService] revokes a service's grants, moves the expiry of its
+// numbers to now and sets the service's Expires, all in one transaction
+// checked against the service's revision: access and routing end
+// together or not at all. The Lifecycle's closing plan still runs after
+// it (its steps are idempotent) to release what the provider holds.
+//
+// Errors wrap the sentinels of the package whose Store is implemented
+// (contactcenter, access, numbermap); database errors are returned
+// wrapped. A done context makes a method return ctx.Err(), possibly
+// wrapped. Every type is safe for concurrent use.
+package pgstore

@@ -1,0 +1,282 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventcc/eventcc/access"
+)
+
+// Grants is the [access.Store] of a [DB]: one row per grant, its JSON
+// document beside the columns queries use. Every change sends a NOTIFY
+// on [GrantsChannel] naming the principal (or "*" for a change to more
+// than [maxNotices] principals) in its own transaction. Safe for
+// concurrent use from any number of processes.
+type Grants struct{ db *DB }
+
+var _ access.Store = (*Grants)(nil)
+
+// maxNotices is the most principals one change names one by one; a
+// larger change tells caches to drop everything.
+const maxNotices = 100
+
+func encodeGrant(g access.Grant) ([]byte, error) { return json.Marshal(g) }
+
+func decodeGrant(doc []byte) (access.Grant, error) {
+	var g access.Grant
+	if err := json.Unmarshal(doc, &g); err != nil {
+		return access.Grant{}, fmt.Errorf("pgstore: decode grant: %w", err)
+	}
+	return g, nil
+}
+
+func notifyPrincipals(ctx context.Context, tx pgx.Tx, principals []string) error {
+	slices.Sort(principals)
+	principals = slices.Compact(principals)
+	if len(principals) > maxNotices {
+		principals = []string{"*"}
+	}
+	if len(principals) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, GrantsChannel, principals)
+	return err
+}
+
+// Create implements [access.Store]: ErrInvalid for a grant [access.Validate]
+// refuses, ErrExists for a stored ID.
+func (st *Grants) Create(ctx context.Context, g access.Grant) (access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return access.Grant{}, err
+	}
+	if err := access.Validate(g); err != nil {
+		return access.Grant{}, fmt.Errorf("pgstore: create grant %q: %w", g.ID, err)
+	}
+	g.Revision = 1
+	g.Privileges = slices.Clone(g.Privileges)
+	doc, err := encodeGrant(g)
+	if err != nil {
+		return access.Grant{}, err
+	}
+	err = pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO access_grants (id, service_id, principal, revoked, not_after, revision, doc)
+			VALUES ($1, $2, $3, $4, $5, 1, $6)`, g.ID, g.ServiceID, g.Principal, g.Revoked, g.NotAfter, doc); err != nil {
+			return err
+		}
+		return notifyPrincipals(ctx, tx, []string{g.Principal})
+	})
+	if pgCode(err) == uniqueViolation {
+		return access.Grant{}, fmt.Errorf("pgstore: grant %q: %w", g.ID, access.ErrExists)
+	}
+	if err != nil {
+		return access.Grant{}, fmt.Errorf("pgstore: create grant %q: %w", g.ID, ctxErr(ctx, err))
+	}
+	return decodeGrant(doc)
+}
+
+// Get implements [access.Store]: ErrNotFound if id is not stored.
+func (st *Grants) Get(ctx context.Context, id string) (access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return access.Grant{}, err
+	}
+	var doc []byte
+	err := st.db.pool.QueryRow(ctx, `SELECT doc FROM access_grants WHERE id = $1`, id).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return access.Grant{}, fmt.Errorf("pgstore: grant %q: %w", id, access.ErrNotFound)
+	}
+	if err != nil {
+		return access.Grant{}, fmt.Errorf("pgstore: get grant %q: %w", id, ctxErr(ctx, err))
+	}
+	return decodeGrant(doc)
+}
+
+// Update implements [access.Store]: ErrInvalid for a grant Validate
+// refuses or one that would un-revoke, ErrConflict for a stale Revision,
+// ErrNotFound if absent.
+func (st *Grants) Update(ctx context.Context, g access.Grant) (access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return access.Grant{}, err
+	}
+	if err := access.Validate(g); err != nil {
+		return access.Grant{}, fmt.Errorf("pgstore: update grant %q: %w", g.ID, err)
+	}
+	var out []byte
+	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
+		var doc []byte
+		err := tx.QueryRow(ctx, `SELECT doc FROM access_grants WHERE id = $1 FOR UPDATE`, g.ID).Scan(&doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("pgstore: grant %q: %w", g.ID, access.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		old, err := decodeGrant(doc)
+		if err != nil {
+			return err
+		}
+		switch {
+		case old.Revision != g.Revision:
+			return fmt.Errorf("pgstore: grant %q at revision %d, stored %d: %w", g.ID, g.Revision, old.Revision, access.ErrConflict)
+		case old.Revoked && !g.Revoked:
+			return fmt.Errorf("pgstore: grant %q is revoked; revocation is final: %w", g.ID, access.ErrInvalid)
+		}
+		g.Revision = old.Revision + 1
+		g.Privileges = slices.Clone(g.Privileges)
+		if out, err = encodeGrant(g); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE access_grants SET service_id = $2, principal = $3, revoked = $4, not_after = $5,
+			revision = $6, doc = $7 WHERE id = $1`, g.ID, g.ServiceID, g.Principal, g.Revoked, g.NotAfter, g.Revision, out); err != nil {
+			return err
+		}
+		return notifyPrincipals(ctx, tx, []string{old.Principal, g.Principal})
+	})
+	if err != nil {
+		if errors.Is(err, access.ErrNotFound) || errors.Is(err, access.ErrConflict) || errors.Is(err, access.ErrInvalid) {
+			return access.Grant{}, err
+		}
+		return access.Grant{}, fmt.Errorf("pgstore: update grant %q: %w", g.ID, ctxErr(ctx, err))
+	}
+	return decodeGrant(out)
+}
+
+func (st *Grants) list(ctx context.Context, q querier, where string, arg any) ([]access.Grant, error) {
+	rows, err := q.Query(ctx, `SELECT doc FROM access_grants WHERE `+where+` ORDER BY id`, arg)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	docs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	out := make([]access.Grant, 0, len(docs))
+	for _, d := range docs {
+		g, err := decodeGrant(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// ListByService implements [access.Store].
+func (st *Grants) ListByService(ctx context.Context, serviceID string) ([]access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	gs, err := st.list(ctx, st.db.pool, `service_id = $1`, serviceID)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: grants of service %q: %w", serviceID, err)
+	}
+	return gs, nil
+}
+
+// ListByPrincipal implements [access.Store].
+func (st *Grants) ListByPrincipal(ctx context.Context, principal string) ([]access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	gs, err := st.list(ctx, st.db.pool, `principal = $1`, principal)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: grants of principal %q: %w", principal, err)
+	}
+	return gs, nil
+}
+
+// revokeWhere revokes, at at, every unrevoked grant the condition
+// selects, in tx, and returns the grants it revoked.
+func revokeWhere(ctx context.Context, tx pgx.Tx, where string, arg any, at time.Time) ([]access.Grant, error) {
+	rows, err := tx.Query(ctx, `SELECT doc FROM access_grants WHERE NOT revoked AND `+where+` ORDER BY id FOR UPDATE`, arg)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	revoked := make([]access.Grant, 0, len(docs))
+	ids := make([]string, 0, len(docs))
+	newDocs := make([][]byte, 0, len(docs))
+	principals := make([]string, 0, len(docs))
+	for _, d := range docs {
+		g, err := decodeGrant(d)
+		if err != nil {
+			return nil, err
+		}
+		g.Revoked, g.RevokedAt, g.Revision = true, at, g.Revision+1
+		nd, err := encodeGrant(g)
+		if err != nil {
+			return nil, err
+		}
+		revoked = append(revoked, g)
+		ids = append(ids, g.ID)
+		newDocs = append(newDocs, nd)
+		principals = append(principals, g.Principal)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE access_grants a SET revoked = true, revision = a.revision + 1, doc = u.doc
+		FROM unnest($1::text[], $2::json[]) AS u(id, doc) WHERE a.id = u.id`, ids, jsonDocs(newDocs)); err != nil {
+		return nil, err
+	}
+	return revoked, notifyPrincipals(ctx, tx, principals)
+}
+
+// jsonDocs passes documents as text, which PostgreSQL casts to json.
+func jsonDocs(docs [][]byte) []string {
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = string(d)
+	}
+	return out
+}
+
+// Revoke implements [access.Store]: idempotent; ErrNotFound if absent.
+func (st *Grants) Revoke(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
+		revoked, err := revokeWhere(ctx, tx, `id = $1`, id, at)
+		if err != nil || len(revoked) > 0 {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM access_grants WHERE id = $1)`, id).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("pgstore: grant %q: %w", id, access.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, access.ErrNotFound) {
+		return fmt.Errorf("pgstore: revoke grant %q: %w", id, ctxErr(ctx, err))
+	}
+	return err
+}
+
+// RevokeService implements [access.Store], in one transaction.
+func (st *Grants) RevokeService(ctx context.Context, serviceID string, at time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
+		revoked, err := revokeWhere(ctx, tx, `service_id = $1`, serviceID, at)
+		n = len(revoked)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pgstore: revoke grants of %q: %w", serviceID, ctxErr(ctx, err))
+	}
+	return n, nil
+}
