@@ -64,6 +64,12 @@ type Config struct {
 	// drives only the services it holds a lease on. Empty (the default):
 	// this Lifecycle is the Store's only driver.
 	Owner string
+	// Parallelism is how many services a Tick advances at once. With a
+	// store whose writes wait on a disk or a network (PostgreSQL), more
+	// than one keeps the store busy while a service waits. With more than
+	// one, subscribers are called from several goroutines at once (events
+	// of one service still come in order). Default: 1.
+	Parallelism int
 	// LeaseTTL is how long, on the lifecycle's clock, a replica's lease on
 	// a service lasts without renewal; each Tick renews it. A replica that
 	// dies is replaced after at most LeaseTTL plus one tick. Used only
@@ -167,6 +173,9 @@ func New(cfg Config) (*Lifecycle, error) {
 		if _, ok := cfg.Store.(Leaser); cfg.Store != nil && !ok {
 			errs = append(errs, fmt.Errorf("contactcenter: Config.Owner %q is set, but the Store (%T) does not implement Leaser", cfg.Owner, cfg.Store))
 		}
+	}
+	if cfg.Parallelism < 0 {
+		errs = append(errs, fmt.Errorf("contactcenter: Config.Parallelism %d is negative", cfg.Parallelism))
 	}
 	if cfg.LeaseTTL < 0 {
 		errs = append(errs, fmt.Errorf("contactcenter: Config.LeaseTTL %v is negative", cfg.LeaseTTL))
@@ -370,20 +379,52 @@ func (l *Lifecycle) tick(ctx context.Context) error {
 		}
 	}
 	l.mu.Unlock()
-	var errs []error
-	for _, e := range due {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := l.advance(ctx, e, now); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			errs = append(errs, err)
-		}
+	errs := l.advanceAll(ctx, due, now)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	l.forgetFinal()
 	return errors.Join(errs...)
+}
+
+// advanceAll advances the due services, Config.Parallelism at a time, and
+// returns their errors.
+func (l *Lifecycle) advanceAll(ctx context.Context, due []*entry, now time.Time) []error {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	work := func(e *entry) {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := l.advance(ctx, e, now); err != nil && ctx.Err() == nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	if l.cfg.Parallelism <= 1 {
+		for _, e := range due {
+			work(e)
+		}
+		return errs
+	}
+	next := make(chan *entry)
+	var wg sync.WaitGroup
+	for range min(l.cfg.Parallelism, len(due)) {
+		wg.Go(func() {
+			for e := range next {
+				work(e)
+			}
+		})
+	}
+	for _, e := range due {
+		next <- e
+	}
+	close(next)
+	wg.Wait()
+	return errs
 }
 
 // own decides which services this Lifecycle drives: all of the Store's

@@ -21,8 +21,18 @@ import (
 func BenchmarkTransitions(b *testing.B) {
 	w := newWorld(b)
 	ctx := context.Background()
-	r1, r2 := w.lifecycle(b, "r1"), w.lifecycle(b, "r2")
-	const perRound = 20
+	// Each replica advances up to 16 services at once, so that commits of
+	// different services overlap instead of queueing behind one another.
+	replica := func(owner string) *contactcenter.Lifecycle {
+		cfg := w.config(owner)
+		cfg.Parallelism = 16
+		lc, err := contactcenter.New(cfg)
+		require.NoError(b, err)
+		b.Cleanup(func() { lc.Close() })
+		return lc
+	}
+	r1, r2 := replica("r1"), replica("r2")
+	const perRound = 64
 	transitions := 0
 	b.ResetTimer()
 	for round := range b.N {
