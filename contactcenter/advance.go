@@ -123,6 +123,10 @@ func (l *Lifecycle) channelSetups(s *Service) map[modality.Channel]modality.Setu
 
 // openIntake opens the service on its channels.
 func (l *Lifecycle) openIntake(ctx context.Context, e *entry, now time.Time) error {
+	// Capacity first, so no call is admitted beyond it.
+	if err := l.setCapacity(ctx, &e.svc); err != nil {
+		return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
+	}
 	for ch, su := range l.channelSetups(&e.svc) {
 		if err := ch.Open(ctx, e.svc.ID, su); err != nil {
 			return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))

@@ -50,9 +50,14 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 	want := d.Desired
 	if want == before {
 		// Nothing to apply and nothing to store: usage is integrated at
-		// the next change, and Report adds what accrued since.
-		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: before})
-		return nil
+		// the next change, and Report adds what accrued since. The
+		// channels' capacity is set again all the same.
+		err := l.setCapacity(ctx, s)
+		if err != nil {
+			err = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, err)
+		}
+		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: before, Err: err})
+		return err
 	}
 
 	held := map[Resource][]Item{}
@@ -106,6 +111,9 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		}
 	}); err != nil {
 		return errors.Join(applyErr, err)
+	}
+	if err := l.setCapacity(ctx, &e.svc); err != nil {
+		applyErr = errors.Join(applyErr, err)
 	}
 	if applyErr != nil {
 		applyErr = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, applyErr)

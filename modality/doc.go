@@ -38,6 +38,11 @@
 // Every method is idempotent and scoped to one service: nothing done for
 // one service touches another's engagements.
 //
+// A channel may also admit only as many engagements of a service as its
+// current capacity allows, by implementing the optional [CapacitySetter]
+// (sub-package sipchannel does): the lifecycle sets each service's
+// capacity when it opens and after each scaling decision.
+//
 // # Engagements and counts
 //
 // An [Engagement] is one attendee's contact: a call, a chat, a video

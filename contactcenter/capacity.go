@@ -1,0 +1,79 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/template"
+)
+
+// minQueueAllowance is the least a service may hold waiting on a channel,
+// whatever its agents: a service scaled down to few agents (or none)
+// still takes the calls that make the scaler add agents, instead of
+// refusing the traffic it would need to see.
+const minQueueAllowance = 10
+
+// liveCapacity is how many engagements of a service configured by cfg, run
+// by agents agents, a channel serving kinds may hold live at once; the
+// lifecycle hands it to channels that implement
+// [modality.CapacitySetter]. It is derived from what the scaler set:
+//
+//   - slots = agents × the highest Concurrency among the service's
+//     modalities the channel serves (agents are already within the
+//     licences: the scaler never deploys more agents than MaxLicences
+//     pays for);
+//   - a queue allowance of as many again, at least 10: callers beyond the
+//     agents wait about one handle time;
+//   - capped by the server space the service may grow to: what MaxSpace
+//     leaves after BaseSpace and the agents' SpacePerAgent, divided by the
+//     highest SpacePerEngagement of those modalities.
+//
+// ok is false when the service has no modality the channel serves: it
+// has nothing to limit there.
+func liveCapacity(cfg template.Config, agents int, kinds []modality.Kind) (maxLive int, ok bool) {
+	conc, space := 0, 0.0
+	for _, m := range cfg.Modalities {
+		if !slices.Contains(kinds, modality.Kind(m.Kind)) {
+			continue
+		}
+		ok = true
+		conc = max(conc, m.Concurrency, 1)
+		space = max(space, m.SpacePerEngagement)
+	}
+	if !ok {
+		return 0, false
+	}
+	slots := max(agents, 0) * conc
+	maxLive = slots + max(slots, minQueueAllowance)
+	if space > 0 {
+		free := float64(cfg.Capacity.MaxSpace) - cfg.Capacity.BaseSpace - float64(max(agents, 0))*cfg.Capacity.SpacePerAgent
+		maxLive = min(maxLive, int(math.Max(0, math.Floor(free/space))))
+	}
+	return maxLive, true
+}
+
+// setCapacity tells each channel that implements
+// [modality.CapacitySetter] the service's capacity on it, from the agents
+// it holds now (see liveCapacity). Called when the service opens and
+// after each scaling decision.
+func (l *Lifecycle) setCapacity(ctx context.Context, s *Service) error {
+	var errs []error
+	for _, ch := range l.cfg.Channels {
+		cs, ok := ch.(modality.CapacitySetter)
+		if !ok {
+			continue
+		}
+		maxLive, ok := liveCapacity(s.Config, s.Resources.Agents, ch.Kinds())
+		if !ok {
+			continue
+		}
+		if err := cs.SetCapacity(ctx, s.ID, maxLive); err != nil {
+			errs = append(errs, fmt.Errorf("set capacity %d: %w", maxLive, err))
+		}
+	}
+	return errors.Join(errs...)
+}

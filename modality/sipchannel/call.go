@@ -1,0 +1,731 @@
+package sipchannel
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
+)
+
+// phase is where a call is on the wire.
+type phase int
+
+const (
+	ringing     phase = iota // 180 sent, waiting Config.RingTime; no final response yet
+	answering                // the channel is sending 200; the dialog is not established yet
+	established              // 200 sent: a BYE may end it
+)
+
+// call is one live call. Fields after mu-guarded are guarded by
+// Channel.mu; the others are set before the call is published.
+type call struct {
+	id        string // the engagement ID: the dialog's local tag
+	dialogID  string
+	svc       *service
+	ep        modality.EntryPoint
+	number    numbermap.Number
+	from      string
+	callID    string
+	transport string
+	remote    string
+	laddr     sip.Addr // over UDP: the local socket the call came in on, for our BYE
+	dlg       *sipgo.DialogServerSession
+	tx        sip.ServerTransaction // the INVITE's
+
+	release     chan struct{} // closed to refuse a ringing call (teardown)
+	established chan struct{} // closed once established, or ended
+	confirmed   chan struct{} // closed once the caller's ACK came, or ended
+	done        chan struct{} // closed once ended
+
+	// mu-guarded
+	phase     phase
+	state     modality.State // Waiting or Active
+	arrived   time.Time
+	answered  time.Time
+	queue     string
+	claimed   bool // a hang-up took it on
+	released  bool // refused while ringing
+	estClosed bool
+	cnfClosed bool
+	ended     bool
+}
+
+// snapshot copies the call's public view. The caller holds Channel.mu.
+func (cl *call) snapshot() Call {
+	return Call{
+		Engagement: modality.Engagement{
+			ID: cl.id, ServiceID: cl.svc.id, Kind: modality.Telephony, EntryPoint: cl.ep.Name,
+			From: cl.from, State: cl.state, Arrived: cl.arrived, Answered: cl.answered,
+		},
+		Queue: cl.queue, Number: cl.number, CallID: cl.callID, Transport: cl.transport, Remote: cl.remote,
+	}
+}
+
+// rejectAckWait bounds how long a handler waits for the ACK of a final
+// non-2xx response. Waiting at all matters: sipgo hands an ACK nobody
+// reads to a goroutine parked for 5 s, one per rejected call; waiting
+// without bound would park ours instead when a peer never ACKs.
+const rejectAckWait = 2 * time.Second
+
+// outcome is a final response to refuse a call with.
+type outcome struct {
+	status     int
+	reason     string
+	contact    sip.Header // with a 3xx
+	retryAfter bool
+}
+
+func (c *Channel) retryAfter() sip.Header {
+	return sip.NewHeader("Retry-After", strconv.Itoa(int(c.cfg.RetryAfter/time.Second)))
+}
+
+// reply sends o to req (whose transaction is tx) and, for an INVITE,
+// waits a bounded time for the ACK.
+func (c *Channel) reply(req *sip.Request, tx sip.ServerTransaction, o outcome) {
+	res := sip.NewResponseFromRequest(req, o.status, o.reason, nil)
+	if o.contact != nil {
+		res.AppendHeader(o.contact)
+	}
+	if o.retryAfter {
+		res.AppendHeader(c.retryAfter())
+	}
+	if err := tx.Respond(res); err != nil {
+		c.log.V(2).Info("response not sent", "status", o.status, "err", err.Error())
+		return
+	}
+	if req.IsInvite() {
+		awaitAck(tx)
+	}
+}
+
+func awaitAck(tx sip.ServerTransaction) {
+	t := time.NewTimer(rejectAckWait)
+	defer t.Stop()
+	select {
+	case <-tx.Acks():
+	case <-tx.Done():
+	case <-t.C:
+	}
+}
+
+// onInvite handles a new call (or an in-dialog re-INVITE).
+func (c *Channel) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if !c.enter() {
+		c.reply(req, tx, outcome{status: sip.StatusServiceUnavailable, reason: "Service Unavailable", retryAfter: true})
+		return
+	}
+	defer c.leave()
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		c.onReinvite(req, tx)
+		return
+	}
+	number, err := dialledNumber(req, c.numberCache.parse)
+	if err != nil {
+		if l := c.log.V(2); l.Enabled() {
+			l.Info("call refused: no number", "err", err.Error())
+		}
+		c.reply(req, tx, outcome{status: sip.StatusNotFound, reason: "Not Found"})
+		return
+	}
+	now := c.cfg.Now()
+	want, o, ok := c.lookup(number, now)
+	if !ok {
+		c.refused(number, o)
+		c.reply(req, tx, o)
+		return
+	}
+	c.mu.Lock()
+	_, o, ok = c.check(number, want)
+	c.mu.Unlock()
+	if !ok {
+		c.refused(number, o)
+		c.reply(req, tx, o)
+		return
+	}
+	contact := c.contactFor(req)
+	body, err := answerSDP(req.Body(), c.sdpSessionFor(contact))
+	if err != nil {
+		c.reply(req, tx, outcome{status: sip.StatusNotAcceptableHere, reason: "Not Acceptable Here"})
+		return
+	}
+	dlg, err := c.dialogUA(req).ReadInvite(req, tx)
+	if err != nil {
+		c.log.V(2).Info("call refused: bad INVITE", "err", err.Error())
+		c.reply(req, tx, outcome{status: sip.StatusBadRequest, reason: "Bad Request"})
+		return
+	}
+	cl, o, ok := c.admit(number, want, dlg, tx, req)
+	if !ok {
+		c.reply(dlg.InviteRequest, tx, o)
+		return
+	}
+	dlg.OnStateReplay(func(s sip.DialogState) {
+		switch s {
+		case sip.DialogStateEstablished:
+			c.setEstablished(cl)
+		case sip.DialogStateConfirmed:
+			c.setConfirmed(cl)
+		case sip.DialogStateEnded:
+			c.end(cl)
+		}
+	})
+	c.answer(cl, req, contact, body)
+}
+
+// refused logs a refusal, when the logger wants it.
+func (c *Channel) refused(number numbermap.Number, o outcome) {
+	if l := c.log.V(2); l.Enabled() {
+		l.Info("call refused", "number", number, "status", o.status, "reason", o.reason)
+	}
+}
+
+// lookup asks the number pool how number routes at now. ok with the
+// service it routes to ("" without a pool), else the refusal.
+func (c *Channel) lookup(number numbermap.Number, now time.Time) (string, outcome, bool) {
+	if c.cfg.Numbers == nil {
+		return "", outcome{}, true
+	}
+	ctx, cancel := context.WithTimeout(c.base, c.cfg.LookupTimeout)
+	rt, err := numbermap.Lookup(ctx, c.cfg.Numbers, number, now)
+	cancel()
+	switch {
+	case errors.Is(err, numbermap.ErrNotFound):
+		return "", outcome{status: sip.StatusNotFound, reason: "Not Found"}, false
+	case err != nil:
+		c.log.Error(err, "number look-up failed; refusing the call with 503", "number", number)
+		return "", outcome{status: sip.StatusServiceUnavailable, reason: "Service Unavailable", retryAfter: true}, false
+	}
+	switch rt.Kind {
+	case numbermap.RouteService:
+		return rt.ServiceID, outcome{}, true
+	case numbermap.RouteForward:
+		return "", outcome{status: sip.StatusMovedTemporarily, reason: "Moved Temporarily", contact: c.forwardContact(rt.ForwardTo)}, false
+	case numbermap.RouteAnnounce:
+		return "", outcome{status: c.cfg.AnnounceStatus, reason: sanitizeReason(rt.Announcement, "Temporarily Unavailable")}, false
+	case numbermap.RouteVacant:
+		return "", outcome{status: c.cfg.VacantStatus, reason: c.cfg.VacantReason}, false
+	default:
+		return "", outcome{status: sip.StatusNotFound, reason: "Not Found"}, false
+	}
+}
+
+// forwardContact is the Contact of a 302 to n.
+func (c *Channel) forwardContact(n numbermap.Number) sip.Header {
+	uri := "tel:" + string(n)
+	if c.cfg.ForwardDomain != "" {
+		uri = "sip:" + string(n) + "@" + c.cfg.ForwardDomain + ";user=phone"
+	}
+	var u sip.Uri
+	// n is E.164 and ForwardDomain was checked by New: it parses.
+	_ = sip.ParseUri(uri, &u)
+	return &sip.ContactHeader{Address: u}
+}
+
+// check decides whether a call to number may be admitted now: the number
+// must be an entry point of an open service (the one the pool routes it
+// to, want, when there is a pool) accepting calls and under capacity. The
+// caller holds c.mu.
+func (c *Channel) check(number numbermap.Number, want string) (binding, outcome, bool) {
+	b, ok := c.numbers[number]
+	switch {
+	case c.state != serving:
+		return b, outcome{status: sip.StatusServiceUnavailable, reason: "Service Unavailable", retryAfter: true}, false
+	case !ok || (want != "" && b.svc.id != want):
+		if c.cfg.Numbers != nil {
+			// Leased to a service that is not open here: its term has not
+			// opened yet.
+			return b, outcome{status: sip.StatusTemporarilyUnavailable, reason: c.cfg.NotOpenReason}, false
+		}
+		return b, outcome{status: sip.StatusNotFound, reason: "Not Found"}, false
+	case !b.svc.intake:
+		return b, outcome{status: sip.StatusTemporarilyUnavailable, reason: c.cfg.ClosedReason}, false
+	case b.svc.capacity >= 0 && len(b.svc.live) >= b.svc.capacity:
+		reason := "Busy Here"
+		if c.cfg.BusyStatus == sip.StatusServiceUnavailable {
+			reason = "Service Unavailable"
+		}
+		return b, outcome{status: c.cfg.BusyStatus, reason: reason, retryAfter: true}, false
+	}
+	return b, outcome{}, true
+}
+
+// admit registers the call if it may still be admitted.
+func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogServerSession, tx sip.ServerTransaction, req *sip.Request) (*call, outcome, bool) {
+	tag, _ := dlg.InviteRequest.To().Params.Get("tag")
+	now := c.cfg.Now()
+	cl := &call{
+		id:          tag,
+		dialogID:    dlg.ID,
+		number:      number,
+		from:        fromOf(req),
+		transport:   transportName(req),
+		remote:      req.Source(),
+		dlg:         dlg,
+		tx:          tx,
+		release:     make(chan struct{}),
+		established: make(chan struct{}),
+		confirmed:   make(chan struct{}),
+		done:        make(chan struct{}),
+		state:       modality.Waiting,
+		arrived:     now,
+	}
+	if h := req.CallID(); h != nil {
+		cl.callID = h.Value()
+	}
+	if contact := c.contactFor(req); contact != nil && cl.transport == "UDP" {
+		// Not over TCP: sipgo would pick any connection accepted on that
+		// address; there the BYE goes back over the caller's connection.
+		cl.laddr = sip.Addr{IP: net.ParseIP(strings.Trim(contact.Address.Host, "[]")), Port: contact.Address.Port}
+	}
+	if c.cfg.RingTime == 0 {
+		cl.phase = answering
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, o, ok := c.check(number, want)
+	if !ok {
+		return nil, o, false
+	}
+	if _, dup := c.calls[cl.id]; dup || c.dialogs[cl.dialogID] != nil {
+		return nil, outcome{status: sip.StatusInternalServerError, reason: "Server Internal Error"}, false
+	}
+	cl.svc, cl.ep = b.svc, b.ep
+	switch {
+	case b.ep.Queue != "":
+		cl.queue = b.ep.Queue
+	case b.svc.reception == nil && len(b.svc.queues) > 0:
+		cl.queue = b.svc.queues[0]
+	}
+	c.calls[cl.id] = cl
+	c.dialogs[cl.dialogID] = cl
+	b.svc.live[cl.id] = cl
+	b.svc.counts.Arrivals++
+	b.svc.counts.Waiting++
+	if b.svc.reception != nil && cl.queue == "" {
+		c.log.V(3).Info("receptionist", "call", cl.id, "says", b.svc.reception.Start(true).Text)
+	}
+	return cl, outcome{}, true
+}
+
+// fromOf is the caller's address as the engagement shows it: the From
+// URI without parameters, printable and bounded.
+func fromOf(req *sip.Request) string {
+	f := req.From()
+	if f == nil {
+		return ""
+	}
+	return sanitizeReason(f.Address.Addr(), "")
+}
+
+// answer rings the call if so configured, then answers it with 200 and
+// the SDP answer, and waits for the caller's ACK.
+func (c *Channel) answer(cl *call, req *sip.Request, contact *sip.ContactHeader, body []byte) {
+	if c.cfg.RingTime > 0 {
+		ring := sip.NewResponseFromRequest(cl.dlg.InviteRequest, sip.StatusRinging, "Ringing", nil)
+		ring.AppendHeader(contact)
+		if err := cl.tx.Respond(ring); err != nil {
+			c.log.V(2).Info("180 not sent", "call", cl.id, "err", err.Error())
+		}
+		t := time.NewTimer(c.cfg.RingTime)
+		select {
+		case <-t.C:
+		case <-cl.release:
+		case <-cl.done:
+		}
+		t.Stop()
+		c.mu.Lock()
+		ended, released := cl.ended, cl.released
+		if !ended && !released {
+			cl.phase = answering
+		}
+		c.mu.Unlock()
+		switch {
+		case ended: // cancelled by the caller: sipgo answered 487
+			awaitAck(cl.tx)
+			return
+		case released: // disconnected while ringing
+			c.reply(cl.dlg.InviteRequest, cl.tx, outcome{status: sip.StatusTemporarilyUnavailable, reason: c.cfg.ClosedReason})
+			c.end(cl)
+			return
+		}
+	}
+	ct := sip.ContentTypeHeader("application/sdp")
+	err := cl.dlg.Respond(sip.StatusOK, "OK", body, &ct, contact)
+	if err == nil {
+		return
+	}
+	// Not confirmed: the caller hung up before its ACK (its BYE ended the
+	// call), the transaction died, or no ACK came at all: then the dialog
+	// must still be ended with a BYE (RFC 3261 section 13.3.1.4).
+	c.mu.Lock()
+	ended, est, ours := cl.ended, cl.phase == established, !cl.claimed
+	if ours {
+		cl.claimed = true
+	}
+	c.mu.Unlock()
+	if ended || !ours { // a hang-up in progress deals with it
+		return
+	}
+	c.log.V(2).Info("call not confirmed", "call", cl.id, "err", err.Error())
+	if est {
+		ctx, cancel := context.WithTimeout(c.base, c.cfg.HangupTimeout)
+		c.hangupAll(ctx, []*call{cl})
+		cancel()
+	}
+	c.end(cl)
+}
+
+// setEstablished records that the 200 is on its way.
+func (c *Channel) setEstablished(cl *call) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !cl.ended {
+		cl.phase = established
+	}
+	if !cl.estClosed {
+		cl.estClosed = true
+		close(cl.established)
+	}
+}
+
+// setConfirmed records that the caller's ACK came: a BYE may go.
+func (c *Channel) setConfirmed(cl *call) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !cl.cnfClosed {
+		cl.cnfClosed = true
+		close(cl.confirmed)
+	}
+}
+
+// end ends the call, once, and counts it: completed if an agent had it,
+// else abandoned. It reports whether this call ended it.
+func (c *Channel) end(cl *call) bool {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl.ended {
+		return false
+	}
+	cl.ended = true
+	n := &cl.svc.counts
+	if cl.state == modality.Active {
+		n.Active--
+		n.Completed++
+		if now.After(cl.answered) {
+			n.HandleTime += now.Sub(cl.answered)
+		}
+	} else {
+		n.Waiting--
+		n.Abandoned++
+	}
+	delete(cl.svc.live, cl.id)
+	delete(c.calls, cl.id)
+	delete(c.dialogs, cl.dialogID)
+	if !cl.estClosed {
+		cl.estClosed = true
+		close(cl.established)
+	}
+	if !cl.cnfClosed {
+		cl.cnfClosed = true
+		close(cl.confirmed)
+	}
+	close(cl.done)
+	return true
+}
+
+// hangupAll ends calls the caller has claimed, at most
+// Config.MaxHangupsInFlight at once across the channel, paced, and
+// returns how many ended. Calls still live when ctx is done are given
+// back (unclaimed) and the error wraps ctx.Err().
+func (c *Channel) hangupAll(ctx context.Context, calls []*call) (int, error) {
+	var (
+		wg    sync.WaitGroup
+		ended atomic.Int64
+	)
+	for _, cl := range calls {
+		if c.pace.wait(ctx) != nil {
+			break
+		}
+		acquired := false
+		select {
+		case c.sem <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		if !acquired {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-c.sem }()
+			if c.hangup(ctx, cl) {
+				ended.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	left := 0
+	c.mu.Lock()
+	for _, cl := range calls {
+		if !cl.ended {
+			cl.claimed = false
+			left++
+		}
+	}
+	c.mu.Unlock()
+	if left > 0 {
+		return int(ended.Load()), errors.Join(ctx.Err(), errors.New("calls left live"))
+	}
+	return int(ended.Load()), nil
+}
+
+// hangup ends one claimed call; it reports whether the call has ended.
+func (c *Channel) hangup(ctx context.Context, cl *call) bool {
+	c.mu.Lock()
+	ph := cl.phase
+	if ph == ringing && !cl.released && !cl.ended {
+		cl.released = true
+		close(cl.release) // its handler refuses it with 480
+	}
+	c.mu.Unlock()
+
+	if ph != established {
+		select {
+		case <-cl.established: // ended or established
+		case <-ctx.Done():
+			return c.isEnded(cl)
+		}
+		if ph == ringing { // released: the handler ends it
+			select {
+			case <-cl.done:
+				return true
+			case <-ctx.Done():
+				return c.isEnded(cl)
+			}
+		}
+		if c.isEnded(cl) {
+			return true
+		}
+	}
+	// A BYE may not precede the caller's ACK of our 200, unless the
+	// INVITE transaction timed out waiting for it (RFC 3261 sections 15
+	// and 13.3.1.4); sipgo would poll for it every T1, so wait here.
+	bctx, cancel := context.WithTimeout(ctx, c.cfg.HangupTimeout)
+	defer cancel()
+	select {
+	case <-cl.confirmed:
+	case <-cl.tx.Done():
+	case <-bctx.Done():
+	}
+	if c.isEnded(cl) {
+		return true
+	}
+	inv := cl.dlg.InviteRequest
+	bye := sip.NewRequest(sip.BYE, inv.Contact().Address)
+	bye.SetTransport(inv.Transport())
+	bye.Laddr = cl.laddr // over UDP, from the socket the call came in on
+	c.sendMu.RLock()
+	if c.uaClosed { // shut down: the SIP stack can send nothing more
+		c.sendMu.RUnlock()
+		c.end(cl)
+		return true
+	}
+	err := cl.dlg.WriteBye(bctx, bye)
+	c.sendMu.RUnlock()
+	if err != nil && ctx.Err() != nil {
+		return c.isEnded(cl) // interrupted: not ours to release
+	}
+	if err != nil {
+		c.log.V(1).Info("BYE failed; call released", "call", cl.id, "err", err.Error())
+	}
+	c.end(cl)
+	return true
+}
+
+func (c *Channel) isEnded(cl *call) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return cl.ended
+}
+
+// inDialog returns the live call of an in-dialog request, or nil.
+func (c *Channel) inDialog(req *sip.Request) *call {
+	id, err := sip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dialogs[id]
+}
+
+// onReinvite answers a re-INVITE of a live call (hold, resume, session
+// refresh) with 200 and a fresh SDP answer, and refuses one of an unknown
+// dialog with 481. The 200 is not retransmitted over UDP.
+func (c *Channel) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	cl := c.inDialog(req)
+	if cl == nil {
+		c.reply(req, tx, outcome{status: sip.StatusCallTransactionDoesNotExists, reason: "Call/Transaction Does Not Exist"})
+		return
+	}
+	contact := c.contactFor(req)
+	body, err := answerSDP(req.Body(), c.sdpSessionFor(contact))
+	if err != nil {
+		c.reply(req, tx, outcome{status: sip.StatusNotAcceptableHere, reason: "Not Acceptable Here"})
+		return
+	}
+	res := sip.NewSDPResponseFromRequest(req, body)
+	res.AppendHeader(contact)
+	if err := tx.Respond(res); err != nil {
+		c.log.V(2).Info("re-INVITE answer not sent", "call", cl.id, "err", err.Error())
+	}
+}
+
+// onAck confirms a call's dialog. ACKs of refused calls never get here:
+// their transactions take them.
+func (c *Channel) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	if cl := c.inDialog(req); cl != nil {
+		// An ACK of a re-INVITE has another CSeq: not an error.
+		err := cl.dlg.ReadAck(req, tx)
+		c.log.V(4).Info("ACK", "call", cl.id, "err", err)
+	} else {
+		c.log.V(4).Info("ACK outside any dialog")
+	}
+}
+
+// onBye is the caller hanging up.
+func (c *Channel) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	cl := c.inDialog(req)
+	if cl == nil {
+		c.reply(req, tx, outcome{status: sip.StatusCallTransactionDoesNotExists, reason: "Call/Transaction Does Not Exist"})
+		return
+	}
+	// A BYE with a CSeq below the INVITE's is not of this dialog's caller
+	// (ReadBye refuses it too); any other ends the call. Count it ended
+	// before the 200 goes out, so Counts agrees with what the caller saw.
+	if cs, inv := req.CSeq(), cl.dlg.InviteRequest.CSeq(); cs == nil || inv == nil || cs.SeqNo < inv.SeqNo {
+		c.reply(req, tx, outcome{status: sip.StatusInternalServerError, reason: "Server Internal Error"})
+		return
+	}
+	c.end(cl)
+	if err := cl.dlg.ReadBye(req, tx); err != nil {
+		c.log.V(2).Info("BYE not answered", "call", cl.id, "err", err.Error())
+	}
+}
+
+// onCancel answers a CANCEL that matches no pending INVITE (sipgo handles
+// those that do: 200, then 487 to the INVITE).
+func (c *Channel) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	c.reply(req, tx, outcome{status: sip.StatusCallTransactionDoesNotExists, reason: "Call/Transaction Does Not Exist"})
+}
+
+// allow lists the methods the channel handles.
+const allow = "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS"
+
+// onOptions answers keep-alive and capability probes.
+func (c *Channel) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
+	res.AppendHeader(sip.NewHeader("Allow", allow))
+	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
+	if err := tx.Respond(res); err != nil {
+		c.log.V(2).Info("OPTIONS answer not sent", "err", err.Error())
+	}
+}
+
+// onNoRoute refuses methods the channel does not handle.
+func (c *Channel) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
+	if req.IsAck() {
+		return
+	}
+	res := sip.NewResponseFromRequest(req, sip.StatusMethodNotAllowed, "Method Not Allowed", nil)
+	res.AppendHeader(sip.NewHeader("Allow", allow))
+	if err := tx.Respond(res); err != nil {
+		c.log.V(2).Info("405 not sent", "err", err.Error())
+	}
+}
+
+// onInfo takes a key the caller pressed (SIP INFO with
+// application/dtmf-relay or application/dtmf) to the call's virtual
+// receptionist: an answer is given (logged: the channel has no media to
+// say it on), or the call is handed off to a queue.
+func (c *Channel) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	cl := c.inDialog(req)
+	if cl == nil {
+		c.reply(req, tx, outcome{status: sip.StatusCallTransactionDoesNotExists, reason: "Call/Transaction Does Not Exist"})
+		return
+	}
+	key, ok := dtmfKey(req)
+	if !ok {
+		c.reply(req, tx, outcome{status: sip.StatusUnsupportedMediaType, reason: "Unsupported Media Type"})
+		return
+	}
+	c.mu.Lock()
+	if r := cl.svc.reception; r != nil && cl.queue == "" && !cl.ended {
+		reply := r.Respond(key)
+		if reply.Queue != "" {
+			cl.queue = reply.Queue
+		}
+		c.log.V(3).Info("receptionist", "call", cl.id, "key", key, "says", reply.Text, "queue", reply.Queue)
+	}
+	c.mu.Unlock()
+	c.reply(req, tx, outcome{status: sip.StatusOK, reason: "OK"})
+}
+
+// dtmfKey reads the key of a DTMF INFO body: "Signal=5" lines of
+// application/dtmf-relay, or the bare key of application/dtmf.
+func dtmfKey(req *sip.Request) (string, bool) {
+	ct := req.ContentType()
+	if ct == nil {
+		return "", false
+	}
+	body := string(req.Body())
+	switch strings.ToLower(strings.TrimSpace(strings.SplitN(ct.Value(), ";", 2)[0])) {
+	case "application/dtmf-relay":
+		for _, line := range strings.Split(body, "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "signal") {
+				return validKey(strings.TrimSpace(v))
+			}
+		}
+		return "", false
+	case "application/dtmf":
+		return validKey(strings.TrimSpace(body))
+	}
+	return "", false
+}
+
+// validKey accepts one DTMF key: 0-9, *, #, A-D.
+func validKey(s string) (string, bool) {
+	if len(s) != 1 {
+		return "", false
+	}
+	r := rune(s[0])
+	if unicode.IsDigit(r) || strings.ContainsRune("*#ABCDabcd", r) {
+		return strings.ToUpper(s), true
+	}
+	return "", false
+}

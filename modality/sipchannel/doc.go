@@ -1,0 +1,110 @@
+// Package sipchannel is a [modality.Channel] for telephony over real SIP:
+// a user agent server on UDP and TCP, built on github.com/emiago/sipgo,
+// that answers attendees' calls to an event's numbers, refuses what it
+// must with the right response, and hangs calls up when a service closes.
+// It also implements [modality.CapacitySetter].
+//
+// # Life of a channel
+//
+// [New] validates a [Config] (reporting every problem at once) and binds
+// the listening sockets, so [Channel.Addrs] knows the ports even when the
+// configuration asked for port 0. [Channel.Run] serves until its context
+// is done or [Channel.Shutdown] is called; Shutdown stops admitting calls
+// (503 with Retry-After), hangs up every live call while the sockets are
+// still open, then closes the sockets and the SIP stack and waits for the
+// channel's goroutines. A host typically runs:
+//
+//	ch, err := sipchannel.New(sipchannel.Config{Listen: []string{"127.0.0.1:5060"}, Numbers: pool, Now: clock})
+//	...
+//	go ch.Run(ctx) // returns once ctx is done and the channel is shut down
+//
+// and passes ch to contactcenter.Config.Channels, which opens services on
+// it at their term's start, sets their capacity as it scales them, and
+// stops intake, disconnects and closes them at the term's end.
+//
+// # Routing a call
+//
+// The dialled number comes from the request line ([DialledNumber]): the
+// user part of a sip: URI or the number of a tel: URI, percent-decoded
+// and normalised to E.164 by [numbermap.ParseWith], falling back to the To
+// header. A request without a valid international number gets 404.
+//
+// With Config.Numbers set, the number is looked up at the instant of the
+// call on the configured clock ([numbermap.Lookup]), so a number fails
+// closed at its lease's expiry whatever ran or did not run:
+//
+//	route                   response
+//	service, open here      admitted (below)
+//	service, not open here  480 Config.NotOpenReason ("Not Open Yet": before the term opens)
+//	service, intake stopped 480 Config.ClosedReason
+//	forward                 302 with Contact <tel:+E164> (or sip:+E164@Config.ForwardDomain;user=phone)
+//	announce                Config.AnnounceStatus (480, or 410) with the announcement as reason phrase
+//	vacant                  Config.VacantStatus (404, or 410) with Config.VacantReason
+//	unassigned, not in pool 404
+//	look-up failed          503 with Retry-After
+//
+// Without Config.Numbers, a number routes to the open service whose setup
+// lists it (480 Config.ClosedReason after StopIntake) and is otherwise
+// unknown (404).
+//
+// # Admission and answering
+//
+// A call to an open service beyond its capacity ([Channel.SetCapacity])
+// is refused with Config.BusyStatus (486 or 503) and a Retry-After, so a
+// surge degrades the service instead of collapsing it; refused calls are
+// not counted. An admitted call becomes an engagement of the service,
+// waiting: it rings for Config.RingTime (180), then the channel answers
+// it with 200 and an SDP answer to the caller's offer (the first audio
+// stream accepted, inactive: the channel carries no media; other streams
+// rejected; an offer without audio gets 488). The engagement's ID is the
+// local tag of the SIP dialog (the To tag of the 200), so a caller can
+// name its call. An entry point with a queue puts the call in it; one
+// without goes to the service's virtual receptionist, which takes keys
+// the caller presses as SIP INFO (application/dtmf-relay or
+// application/dtmf) and hands the call to a queue; without a receptionist
+// the call waits in the setup's first queue. [Channel.Calls] lists live
+// calls, [Channel.Answer] is an agent taking one, [Channel.Hangup] ends
+// one. [Channel.Counts] feeds the scaling of the service.
+//
+// # Teardown
+//
+// [Channel.StopIntake] refuses new calls at once (480) and leaves live
+// ones alone. [Channel.Disconnect] hangs up every live call of one
+// service: a BYE to each answered call, 480 to each ringing one, at most
+// Config.MaxHangupsInFlight at once across the channel and at most
+// Config.HangupRate per second, and calls of other services untouched. It
+// returns how many calls it ended once they have all ended; a call whose
+// BYE goes unanswered for Config.HangupTimeout is released anyway. When
+// its context ends first, the calls left stay live and counted, so the
+// lifecycle's "disconnect end points" step, which checks Counts, fails and
+// is retried.
+//
+// # Robustness
+//
+// Malformed or hostile input (garbage datagrams, oversized messages,
+// missing headers, numbers with letters, broken SDP) is refused or
+// dropped, never a crash. Every rejected INVITE waits a bounded time for
+// its ACK, so rejections do not pile up goroutines, and TCP connections
+// are bounded (Config.MaxConnections). Configured reason phrases and
+// forwarding domains are validated by New (no CR, LF or other control
+// characters, URIs that parse, sizes that keep every response within one
+// UDP datagram); announcements from the number pool are sanitised the
+// same way before they go on the wire.
+//
+// # Logging and global state
+//
+// The channel logs through Config.Logger (logr); sipgo's own logs are
+// routed there too, demoted to V(1) and below so a peer cannot flood the
+// host's error log. The channel changes no package-wide sipgo state: not
+// the default logger, not the SIP timers (sip.SetTimers), which it reads
+// as the host left them.
+//
+// # Errors and concurrency
+//
+// Methods return the sentinels of [modality.Channel] ([modality.ErrNotFound],
+// [modality.ErrUnsupported] ...) wrapped with context, plus [ErrClosed]
+// after Shutdown and [ErrAddressInUse] when two services claim one
+// number. A done context makes a method return ctx.Err(), possibly
+// wrapped. A Channel is safe for concurrent use; values passed in are
+// copied and values returned belong to the caller.
+package sipchannel

@@ -1,0 +1,234 @@
+package sipchannel_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventcc/eventcc/modality/sipchannel"
+	"github.com/eventcc/eventcc/numbermap"
+)
+
+// The SIPp tests run the channel against SIPp (Debian package
+// sip-tester), a real SIP peer. Without sipp on PATH they skip, except
+// under CI (CI=true), where they must run: .ci/run installs SIPp.
+
+// sippPath returns the sipp binary, or skips the test (fails it under CI).
+func sippPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("sipp")
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("sipp is not installed, and CI=true requires the SIPp tests to run (apt-get install sip-tester): %v", err)
+	}
+	t.Skip("sipp is not installed (apt-get install sip-tester): skipping the SIPp tests")
+	return ""
+}
+
+// sippResult is how a SIPp run went.
+type sippResult struct {
+	exit       int
+	successful int64 // SuccessfulCall(C)
+	failed     int64 // FailedCall(C)
+	output     string
+}
+
+func (r sippResult) String() string {
+	out := r.output
+	if len(out) > 4000 {
+		out = "..." + out[len(out)-4000:]
+	}
+	return "exit " + strconv.Itoa(r.exit) + ", " + strconv.FormatInt(r.successful, 10) + " successful, " +
+		strconv.FormatInt(r.failed, 10) + " failed\n" + out
+}
+
+// freePort returns a loopback port free for UDP and TCP just now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port := pc.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		pc.Close()
+		if err == nil {
+			l.Close()
+			return strconv.Itoa(port)
+		}
+	}
+	t.Fatal("no port free for both UDP and TCP")
+	return ""
+}
+
+// runSIPp runs sipp against target over transport tr with args (a
+// scenario, the number, rates...) and reads its statistics.
+func runSIPp(ctx context.Context, t *testing.T, target, tr string, args ...string) sippResult {
+	t.Helper()
+	dir := t.TempDir()
+	stats, errs := filepath.Join(dir, "stats.csv"), filepath.Join(dir, "errors.log")
+	base := []string{target, "-i", "127.0.0.1", "-p", freePort(t), "-mp", freePort(t),
+		"-nostdin", "-timeout", "60s", "-timeout_error",
+		"-trace_stat", "-stf", stats, "-fd", "1", "-trace_err", "-error_file", errs}
+	if tr == sipchannel.TCP {
+		base = append(base, "-t", "t1")
+	}
+	cmd := exec.CommandContext(ctx, sippPath(t), append(base, args...)...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r := sippResult{output: out.String()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.exit = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("running sipp: %v", err)
+	}
+	if b, err := os.ReadFile(errs); err == nil && len(b) > 0 {
+		r.output += "\nerrors:\n" + string(b)
+	}
+	b, err := os.ReadFile(stats)
+	require.NoError(t, err, "sipp's statistics file; sipp said:\n%s", r.output)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.GreaterOrEqual(t, len(lines), 2, "statistics: a header and a line")
+	head, last := strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";")
+	for i, h := range head {
+		if i >= len(last) {
+			break
+		}
+		v, _ := strconv.ParseInt(strings.TrimSpace(last[i]), 10, 64)
+		switch h {
+		case "SuccessfulCall(C)":
+			r.successful = v
+		case "FailedCall(C)":
+			r.failed = v
+		}
+	}
+	return r
+}
+
+// sippChannel is a channel with a pool in which +1 555 000 1001 is leased
+// to "expo" until t0+10h and forwards to +1 555 000 9999 after, and
+// +1 555 000 1003 to "fair", vacant after; "expo" is open.
+func sippChannel(t *testing.T, clk *clock, tr string) (*sipchannel.Channel, pool) {
+	t.Helper()
+	p := newPool(t)
+	ch := startChannel(t, sipchannel.Config{Numbers: p, Now: clk.Now, Transports: []string{tr}})
+	require.NoError(t, ch.Open(t.Context(), "expo", telephony(p.expo)))
+	require.NoError(t, ch.Open(t.Context(), "fair", telephony(p.fair)))
+	return ch, p
+}
+
+// TestSIPpSteadyRate: SIPp's own uac scenario at a steady rate; every
+// call succeeds.
+func TestSIPpSteadyRate(t *testing.T) {
+	sippPath(t)
+	for _, tr := range []string{sipchannel.UDP, sipchannel.TCP} {
+		t.Run(tr, func(t *testing.T) {
+			ch, p := sippChannel(t, newClock(t0.Add(time.Hour)), tr)
+			const calls = 250
+			r := runSIPp(t.Context(), t, addrOf(t, ch, tr), tr,
+				"-sn", "uac", "-s", p.expo.String(), "-r", "50", "-m", strconv.Itoa(calls), "-l", "100")
+			require.Equal(t, 0, r.exit, "sipp must exit 0 (every call successful): %s", r)
+			assert.Equal(t, int64(calls), r.successful, "successful calls: %s", r)
+			assert.Zero(t, r.failed, "failed calls: %s", r)
+			assert.Equal(t, int64(calls), counts(t, ch, "expo").Arrivals, "every call arrived")
+			// SIPp may exit on our 200 to its last BYE a moment before the
+			// channel has counted that call ended: poll, bounded.
+			assert.Eventually(t, func() bool { return counts(t, ch, "expo").Live() == 0 }, 10*time.Second, 5*time.Millisecond,
+				"every call ended with SIPp's BYE")
+		})
+	}
+}
+
+// TestSIPpRetired: calls to retired numbers get their retirement policy
+// on the wire: 302 with the forwarding number as Contact, 404 for a
+// vacant one, 404 for a number not in the pool.
+func TestSIPpRetired(t *testing.T) {
+	sippPath(t)
+	for _, tr := range []string{sipchannel.UDP, sipchannel.TCP} {
+		t.Run(tr, func(t *testing.T) {
+			clk := newClock(t0.Add(10 * time.Hour)) // the expiry instant
+			ch, p := sippChannel(t, clk, tr)
+			addr := addrOf(t, ch, tr)
+
+			scenario, err := os.ReadFile("testdata/sipp/uac_redirect.xml")
+			require.NoError(t, err)
+			redirect := filepath.Join(t.TempDir(), "uac_redirect.xml")
+			var want bytes.Buffer // the Contact's value, as a regular expression in an XML attribute
+			require.NoError(t, xml.EscapeText(&want, []byte(`^ *<tel:\+15550009999>$`)))
+			require.NoError(t, os.WriteFile(redirect, bytes.ReplaceAll(scenario, []byte("CONTACT_REGEXP"), want.Bytes()), 0o644))
+			refused, err := filepath.Abs("testdata/sipp/uac_refused.xml")
+			require.NoError(t, err)
+
+			for _, tc := range []struct {
+				name, scenario string
+				number         numbermap.Number
+			}{
+				{"forward: 302 with the forwarding number", redirect, p.expo},
+				{"vacant: 404", refused, p.fair},
+				{"unknown: 404", refused, num(t, "+1 555 000 7777")},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					r := runSIPp(t.Context(), t, addr, tr, "-sf", tc.scenario, "-s", tc.number.String(), "-m", "3", "-r", "10")
+					require.Equal(t, 0, r.exit, "sipp must exit 0: %s", r)
+					assert.Equal(t, int64(3), r.successful, "%s", r)
+				})
+			}
+			for _, svc := range []string{"expo", "fair"} {
+				assert.Zero(t, counts(t, ch, svc).Arrivals, "calls to retired numbers are not the service's")
+			}
+		})
+	}
+}
+
+// TestSIPpTermination: calls are up when the service closes: the channel
+// hangs each up with a BYE, which SIPp receives and answers; a call
+// succeeds only then.
+func TestSIPpTermination(t *testing.T) {
+	sippPath(t)
+	for _, tr := range []string{sipchannel.UDP, sipchannel.TCP} {
+		t.Run(tr, func(t *testing.T) {
+			ctx := t.Context()
+			ch, p := sippChannel(t, newClock(t0.Add(time.Hour)), tr)
+			scenario, err := filepath.Abs("testdata/sipp/uac_wait_bye.xml")
+			require.NoError(t, err)
+			const calls = 50
+			done := make(chan sippResult, 1)
+			go func() {
+				done <- runSIPp(ctx, t, addrOf(t, ch, tr), tr, "-sf", scenario, "-s", p.expo.String(),
+					"-r", "100", "-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls))
+			}()
+			// SIPp places the calls; poll the channel's counts (a bounded wait
+			// on another process) until they are all up.
+			require.Eventually(t, func() bool { return counts(t, ch, "expo").Live() == calls }, 60*time.Second, 10*time.Millisecond,
+				"%d calls up", calls)
+
+			require.NoError(t, ch.StopIntake(ctx, "expo"))
+			n, err := ch.Disconnect(ctx, "expo")
+			require.NoError(t, err)
+			assert.Equal(t, calls, n, "Disconnect ends every call")
+			assert.Zero(t, counts(t, ch, "expo").Live(), "nothing of expo is live")
+
+			r := <-done
+			require.Equal(t, 0, r.exit, "sipp must exit 0 (every call got its BYE): %s", r)
+			assert.Equal(t, int64(calls), r.successful, "SIPp saw and answered every BYE: %s", r)
+			assert.Zero(t, r.failed, "%s", r)
+		})
+	}
+}
