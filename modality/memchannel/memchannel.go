@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -150,66 +149,7 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 
 // validate reports every problem of s together.
 func (c *Channel) validate(serviceID string, s modality.Setup) error {
-	var errs []error
-	bad := func(err error) { errs = append(errs, err) }
-	if strings.TrimSpace(serviceID) == "" {
-		bad(errors.New("service id: empty"))
-	}
-
-	queues := make(map[string]int, len(s.Queues))
-	for i, q := range s.Queues {
-		switch first, dup := queues[q]; {
-		case strings.TrimSpace(q) == "":
-			bad(fmt.Errorf("queues[%d]: empty", i))
-		case dup:
-			bad(fmt.Errorf("queues[%d]: %q duplicates queues[%d]", i, q, first))
-		default:
-			queues[q] = i
-		}
-	}
-
-	names := make(map[string]int, len(s.EntryPoints))
-	for i, ep := range s.EntryPoints {
-		switch first, dup := names[ep.Name]; {
-		case strings.TrimSpace(ep.Name) == "":
-			bad(fmt.Errorf("entryPoints[%d].name: empty", i))
-		case dup:
-			bad(fmt.Errorf("entryPoints[%d].name: %q duplicates entryPoints[%d].name", i, ep.Name, first))
-		default:
-			names[ep.Name] = i
-		}
-		if _, err := modality.ParseKind(string(ep.Kind)); err != nil {
-			bad(fmt.Errorf("entryPoints[%d].kind: %w: %w", i, modality.ErrUnsupported, err))
-		} else if _, ok := c.index[ep.Kind]; !ok {
-			bad(fmt.Errorf("entryPoints[%d].kind: %w: %q (this channel serves %s)", i, modality.ErrUnsupported, ep.Kind, c.kindList()))
-		}
-		switch _, ok := queues[ep.Queue]; {
-		case ep.Queue != "" && !ok:
-			bad(fmt.Errorf("entryPoints[%d].queue: %q is not one of the setup's queues", i, ep.Queue))
-		case ep.Queue == "" && s.Receptionist == nil && len(s.Queues) == 0:
-			bad(fmt.Errorf("entryPoints[%d].queue: empty, and the setup has neither a receptionist nor a queue", i))
-		}
-	}
-
-	if r := s.Receptionist; r != nil {
-		if err := r.Validate(); err != nil {
-			bad(err)
-		}
-		for i, o := range r.Options {
-			if _, ok := queues[o.Queue]; o.Queue != "" && !ok {
-				bad(fmt.Errorf("receptionist.options[%d].queue: %q is not one of the setup's queues", i, o.Queue))
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (c *Channel) kindList() string {
-	names := make([]string, len(c.kinds))
-	for i, k := range c.kinds {
-		names[i] = string(k)
-	}
-	return strings.Join(names, ", ")
+	return s.Validate(serviceID, c.kinds)
 }
 
 // StopIntake refuses new engagements for serviceID from now on:

@@ -531,61 +531,20 @@ func (c *Channel) unbind(svc *service) {
 // validateSetup reports every problem of s and returns its numbers, in
 // the order of s.EntryPoints.
 func validateSetup(serviceID string, s modality.Setup) ([]numbermap.Number, error) {
-	var errs []error
-	bad := func(err error) { errs = append(errs, err) }
-	if strings.TrimSpace(serviceID) == "" {
-		bad(errors.New("service id: empty"))
-	}
-	queues := make(map[string]int, len(s.Queues))
-	for i, q := range s.Queues {
-		switch first, dup := queues[q]; {
-		case strings.TrimSpace(q) == "":
-			bad(fmt.Errorf("queues[%d]: empty", i))
-		case dup:
-			bad(fmt.Errorf("queues[%d]: %q duplicates queues[%d]", i, q, first))
-		default:
-			queues[q] = i
-		}
-	}
-	names := make(map[string]int, len(s.EntryPoints))
+	errs := []error{s.Validate(serviceID, []modality.Kind{modality.Telephony})}
 	numbers := make(map[numbermap.Number]int, len(s.EntryPoints))
 	nums := make([]numbermap.Number, len(s.EntryPoints))
 	for i, ep := range s.EntryPoints {
-		switch first, dup := names[ep.Name]; {
-		case strings.TrimSpace(ep.Name) == "":
-			bad(fmt.Errorf("entryPoints[%d].name: empty", i))
-		case dup:
-			bad(fmt.Errorf("entryPoints[%d].name: %q duplicates entryPoints[%d].name", i, ep.Name, first))
-		default:
-			names[ep.Name] = i
+		if ep.Kind != modality.Telephony {
+			continue // reported by Validate
 		}
-		if _, err := modality.ParseKind(string(ep.Kind)); err != nil {
-			bad(fmt.Errorf("entryPoints[%d].kind: %w: %w", i, modality.ErrUnsupported, err))
-		} else if ep.Kind != modality.Telephony {
-			bad(fmt.Errorf("entryPoints[%d].kind: %w: %q (this channel serves telephony)", i, modality.ErrUnsupported, ep.Kind))
-		} else if n, err := parseNumber(ep.Address); err != nil {
-			bad(fmt.Errorf("entryPoints[%d].address: %w", i, err))
+		if n, err := parseNumber(ep.Address); err != nil {
+			errs = append(errs, fmt.Errorf("entryPoints[%d].address: %w", i, err))
 		} else if first, dup := numbers[n]; dup {
-			bad(fmt.Errorf("entryPoints[%d].address: %s duplicates entryPoints[%d].address", i, n, first))
+			errs = append(errs, fmt.Errorf("entryPoints[%d].address: %s duplicates entryPoints[%d].address", i, n, first))
 		} else {
 			numbers[n] = i
 			nums[i] = n
-		}
-		switch _, ok := queues[ep.Queue]; {
-		case ep.Queue != "" && !ok:
-			bad(fmt.Errorf("entryPoints[%d].queue: %q is not one of the setup's queues", i, ep.Queue))
-		case ep.Queue == "" && s.Receptionist == nil && len(s.Queues) == 0:
-			bad(fmt.Errorf("entryPoints[%d].queue: empty, and the setup has neither a receptionist nor a queue", i))
-		}
-	}
-	if r := s.Receptionist; r != nil {
-		if err := r.Validate(); err != nil {
-			bad(err)
-		}
-		for i, o := range r.Options {
-			if _, ok := queues[o.Queue]; o.Queue != "" && !ok {
-				bad(fmt.Errorf("receptionist.options[%d].queue: %q is not one of the setup's queues", i, o.Queue))
-			}
 		}
 	}
 	return nums, errors.Join(errs...)
