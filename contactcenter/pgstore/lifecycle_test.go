@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/pgstore"
@@ -20,9 +20,8 @@ import (
 	"github.com/eventcc/eventcc/numbermap"
 )
 
-// The scenarios below are contactcenter's crash and replica tests (its
-// harness_test.go, crash_test.go and replicas_test.go), run with every
-// durable adapter — services, grants, numbers — in PostgreSQL.
+// The world below serves the benchmarks and the cache tests; the crash and
+// replica scenarios are lifecycletest's.
 
 var t0 = time.Date(2027, 5, 2, 6, 0, 0, 0, time.UTC)
 
@@ -143,154 +142,13 @@ func (w *world) assertOnce(t *testing.T, id string) {
 	}
 }
 
-func TestCrashAfterEveryStep(t *testing.T) {
+// TestLifecycleScenarios runs the Lifecycle's crash-after-every-step and
+// replica-takeover scenarios with services, grants and numbers in
+// PostgreSQL.
+func TestLifecycleScenarios(t *testing.T) {
 	testURL(t)
-	probe := newWorld(t)
-	plans, err := probe.lifecycle(t, "").Plan(context.Background(), conference("probe"))
-	require.NoError(t, err)
-	for _, plan := range []contactcenter.Plan{plans.Deploy, plans.Close} {
-		for i, step := range plan.Steps {
-			t.Run(fmt.Sprintf("%s/%s", plan.Kind, step.Key), func(t *testing.T) {
-				crashAfter(t, plan.Kind, plan.Steps[i].Key)
-			})
-		}
-	}
-}
-
-func crashAfter(t *testing.T, kind contactcenter.PlanKind, key string) {
-	w := newWorld(t)
-	ctx := context.Background()
-	req := conference("conf-crash")
-
-	first := w.lifecycle(t, "")
-	runCtx, crash := context.WithCancel(ctx)
-	defer crash()
-	crashed := false
-	unsubscribe := first.Subscribe(func(e contactcenter.Event) {
-		se, ok := e.(*contactcenter.StepEvent)
-		if ok && se.Kind == kind && se.Status == contactcenter.StepDone && se.Step.Key == key {
-			crashed = true
-			crash()
-		}
-	})
-	svc, err := first.Request(ctx, req)
-	require.NoError(t, err)
-	for !crashed {
-		require.False(t, w.clock.Now().After(req.Term.End.Add(24*time.Hour)), "want step %s to run", key)
-		_ = first.Tick(runCtx)
-		if !crashed {
-			w.clock.Advance(time.Minute)
-		}
-	}
-	unsubscribe()
-	require.NoError(t, first.Close())
-	if w.state(t, svc.ID) == contactcenter.Active {
-		_, err := w.channel.Arrive(ctx, svc.ID, "chat", "attendee", w.clock.Now())
-		require.NoError(t, err)
-	}
-
-	second := w.lifecycle(t, "")
-	for !w.state(t, svc.ID).Final() {
-		require.False(t, w.clock.Now().After(req.Term.End.Add(24*time.Hour)), "want %s finished by the day after its term", svc.ID)
-		_ = second.Tick(ctx)
-		w.clock.Advance(time.Minute)
-	}
-	assert.Equal(t, contactcenter.Terminated, w.state(t, svc.ID), "want the service terminated after the restart")
-	w.assertNothingLeft(t, svc.ID)
-	w.assertOnce(t, svc.ID)
-
-	gs, err := w.grants.ListByService(ctx, svc.ID)
-	require.NoError(t, err)
-	seen := map[string]int{}
-	for _, g := range gs {
-		seen[g.Principal]++
-	}
-	for p, n := range seen {
-		assert.Equal(t, 1, n, "want one grant bundle for principal %s", p)
-	}
-}
-
-func TestReplicas_OneOwnerPerServiceAndTakeover(t *testing.T) {
-	testURL(t)
-	w := newWorld(t)
-	ctx := context.Background()
-	names := []string{"a", "b", "c"}
-	replicas := map[string]*contactcenter.Lifecycle{}
-	drivers := map[string]map[string]bool{} // service → replicas that ran a step of it
-	for _, n := range names {
-		replicas[n] = w.lifecycle(t, n)
-		replicas[n].Subscribe(func(e contactcenter.Event) {
-			if se, ok := e.(*contactcenter.StepEvent); ok {
-				if drivers[se.ServiceID] == nil {
-					drivers[se.ServiceID] = map[string]bool{}
-				}
-				drivers[se.ServiceID][n] = true
-			}
-		})
-	}
-	var ids []string
-	for i := range 9 {
-		req := conference(fmt.Sprintf("conf-r%d", i))
-		if i%3 != 0 { // chat only: six numbers cannot serve nine services at once
-			req.Features.Modalities = []modality.Kind{modality.Chat}
-			req.Overrides.Numbers = new(int)
-		} else {
-			one := 1
-			req.Overrides.Numbers = &one
-		}
-		req.Term.Start = req.Term.Start.Add(time.Duration(i) * 2 * time.Hour)
-		req.Term.End = req.Term.Start.Add(2 * time.Hour)
-		_, err := replicas[names[i%3]].Request(ctx, req)
-		require.NoError(t, err)
-		ids = append(ids, req.EventID)
-	}
-
-	// Replica a dies right after a step of the first closing plan it runs.
-	actx, kill := context.WithCancel(ctx)
-	dead := false
-	replicas["a"].Subscribe(func(e contactcenter.Event) {
-		if se, ok := e.(*contactcenter.StepEvent); ok && se.Kind == contactcenter.CloseKind && se.Status == contactcenter.StepDone && !dead {
-			dead = true
-			kill()
-		}
-	})
-	limit := t0.Add(4 * 24 * time.Hour)
-	for {
-		done := true
-		for _, id := range ids {
-			done = done && w.state(t, id).Final()
-		}
-		if done {
-			break
-		}
-		require.False(t, w.clock.Now().After(limit), "want every service finished by %s", limit)
-		for _, n := range names {
-			switch {
-			case n == "a" && dead:
-			case n == "a":
-				_ = replicas[n].Tick(actx)
-			default:
-				_ = replicas[n].Tick(ctx)
-			}
-		}
-		w.clock.Advance(time.Minute)
-	}
-	require.True(t, dead, "want replica a killed mid-plan")
-	for _, id := range ids {
-		assert.Equal(t, contactcenter.Terminated, w.state(t, id), "want %s terminated", id)
-		w.assertNothingLeft(t, id)
-		w.assertOnce(t, id)
-	}
-	var takenOver bool
-	for _, d := range drivers {
-		if d["a"] && (d["b"] || d["c"]) {
-			takenOver = true
-		}
-	}
-	assert.True(t, takenOver, "want a service replica a had started finished by another replica")
-
-	// No lease outlives its service.
-	held, err := w.store.Acquire(ctx, "late", w.clock.Now(), time.Minute)
-	require.NoError(t, err)
-	assert.Empty(t, held, "want no service left to hold once all are final")
+	lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
+		db := newDB(t)
+		return lifecycletest.Adapters{Store: db.Services(), Access: db.Grants(), Numbers: db.Numbers()}
+	}})
 }

@@ -1,0 +1,26 @@
+// Package lifecycletest runs the Lifecycle's durability scenarios against
+// a set of durable adapters: a contactcenter.Store, an access.Store and a
+// numbermap.Store. Where storetest, accesstest and numbermaptest check each
+// contract on its own, these scenarios check what the three must achieve
+// together under a real Lifecycle:
+//
+//   - CrashAfterEveryStep: the Lifecycle dies right after each step of the
+//     deploy plan and of the closing plan; a new Lifecycle on the same
+//     adapters brings the service to Terminated with nothing left behind
+//     and every step done exactly once.
+//   - Replicas (for a Store that implements contactcenter.Leaser): three
+//     Lifecycles share the adapters, one is killed in the middle of a
+//     closing plan, and the others finish every service, each step once,
+//     with no lease left when all are final.
+//
+// The provisioner, channel and event system are the in-memory ones; time
+// is a simulated clock, so the scenarios take seconds against memory and
+// about a minute against PostgreSQL.
+//
+//	func TestLifecycleScenarios(t *testing.T) {
+//		lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
+//			db := openMyDB(t)
+//			return lifecycletest.Adapters{Store: db.Services(), Access: db.Grants(), Numbers: db.Numbers()}
+//		}})
+//	}
+package lifecycletest

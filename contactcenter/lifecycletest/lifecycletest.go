@@ -1,0 +1,323 @@
+package lifecycletest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/memevents"
+	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
+	"github.com/eventcc/eventcc/internal/simclock"
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/memchannel"
+	"github.com/eventcc/eventcc/numbermap"
+)
+
+// Adapters are the durable adapters under test. Each call of Harness.New
+// returns empty ones: no service, no grant, no number.
+type Adapters struct {
+	Store   contactcenter.Store
+	Access  access.Store
+	Numbers numbermap.Store
+}
+
+// Harness tells the scenarios how to make the adapters under test.
+type Harness struct {
+	// New returns empty adapters; it is called once per scenario (and per
+	// crash point), and may register cleanups with t.
+	New func(t testing.TB) Adapters
+}
+
+// Run runs every scenario against the adapters h makes.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	require.NotNil(t, h.New, "lifecycletest: Harness.New is required")
+	t.Run("CrashAfterEveryStep", func(t *testing.T) { crashAfterEveryStep(t, h) })
+	t.Run("Replicas", func(t *testing.T) { replicas(t, h) })
+}
+
+// t0 is the simulated clock's start: the day before the test events.
+var t0 = time.Date(2027, 5, 2, 6, 0, 0, 0, time.UTC)
+
+// world is the adapters under test plus in-memory ones and a clock.
+type world struct {
+	Adapters
+	clock   *simclock.Clock
+	prov    *memprovisioner.Provisioner
+	channel *memchannel.Channel
+	events  *memevents.EventSystem
+}
+
+func newWorld(t testing.TB, h Harness) *world {
+	t.Helper()
+	a := h.New(t)
+	require.NotNil(t, a.Store, "Harness.New must return a Store")
+	require.NotNil(t, a.Access, "Harness.New must return an access Store")
+	require.NotNil(t, a.Numbers, "Harness.New must return a numbermap Store")
+	ch, err := memchannel.New()
+	require.NoError(t, err)
+	w := &world{Adapters: a, clock: simclock.New(t0), prov: memprovisioner.New(memprovisioner.Limits{}),
+		channel: ch, events: memevents.New()}
+	for i := 1; i <= 6; i++ {
+		n := numbermap.MustParse(fmt.Sprintf("+1202555010%d", i))
+		require.NoError(t, a.Numbers.Add(context.Background(), numbermap.Owned{Number: n, Country: "US"}))
+	}
+	return w
+}
+
+// lifecycle returns a Lifecycle on the world, a replica named owner when
+// owner is not empty; it is closed when the test ends.
+func (w *world) lifecycle(t testing.TB, owner string) *contactcenter.Lifecycle {
+	t.Helper()
+	lc, err := contactcenter.New(contactcenter.Config{
+		Store: w.Store, Provisioner: w.prov, Access: w.Access, Numbers: w.Numbers,
+		Channels: []modality.Channel{w.channel}, EventSystem: w.events,
+		Now: w.clock.Now, Owner: owner, LeaseTTL: 2 * time.Minute,
+		Retry: contactcenter.Retry{Initial: time.Second, Max: 10 * time.Second, MaxElapsed: time.Minute},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { lc.Close() })
+	return lc
+}
+
+// conference is a request for a conference from 09:00 to 17:00 on the day
+// after t0, with telephony, chat and the receptionist.
+func conference(id string) contactcenter.Request {
+	start := time.Date(2027, 5, 3, 9, 0, 0, 0, time.UTC)
+	return contactcenter.Request{
+		EventID: id, EventType: "conference", Template: "conference",
+		Term: contactcenter.Term{Start: start, End: start.Add(8 * time.Hour), TimeZone: "Europe/Berlin"},
+		Features: contactcenter.Features{
+			Modalities: []modality.Kind{modality.Telephony, modality.Chat}, Receptionist: true,
+		},
+		ExpectedAttendance: 1500,
+	}
+}
+
+func (w *world) state(t *testing.T, id string) contactcenter.State {
+	t.Helper()
+	s, err := w.Store.Get(context.Background(), id)
+	require.NoError(t, err)
+	return s.State
+}
+
+// assertNothingLeft checks the "nothing left behind" guarantee at the
+// clock's time.
+func (w *world) assertNothingLeft(t *testing.T, id string) {
+	t.Helper()
+	ctx := context.Background()
+	now := w.clock.Now()
+	inv, err := w.prov.Inventory(ctx, id)
+	require.NoError(t, err)
+	assert.Empty(t, inv, "want the provisioner inventory of %s empty", id)
+	gs, err := w.Access.ListByService(ctx, id)
+	require.NoError(t, err)
+	for _, g := range gs {
+		for _, p := range g.Privileges {
+			assert.ErrorIs(t, access.Authorize(ctx, w.Access, now, g.Principal, id, p), access.ErrDenied,
+				"want grant %s not to authorise %s", g.ID, p)
+		}
+	}
+	cs, err := w.channel.Counts(ctx, id)
+	require.NoError(t, err)
+	for _, c := range cs {
+		assert.Zero(t, c.Live(), "want no %s end point of %s live", c.Kind, id)
+	}
+	recs, err := w.Numbers.ListByService(ctx, id)
+	require.NoError(t, err)
+	for _, r := range recs {
+		assert.NotEqual(t, numbermap.RouteService, r.RouteAt(now).Kind, "want number %s not routing to %s", r.Number, id)
+	}
+	_, published := w.events.Published(id)
+	assert.False(t, published, "want the entry points of %s retracted", id)
+}
+
+// assertOnce checks that every step of both plans of id is done exactly
+// once in the journal, and that each principal holds one grant bundle.
+func (w *world) assertOnce(t *testing.T, id string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := w.Store.Get(ctx, id)
+	require.NoError(t, err)
+	for _, planID := range []string{s.DeployPlan, s.ClosePlan} {
+		journal, err := w.Store.Journal(ctx, planID)
+		require.NoError(t, err)
+		done := map[string]int{}
+		for _, j := range journal {
+			if j.Status == contactcenter.StepDone {
+				done[j.Step]++
+			}
+		}
+		plan, err := w.Store.GetPlan(ctx, planID)
+		require.NoError(t, err)
+		for _, st := range plan.Steps {
+			assert.Equal(t, 1, done[st.Key], "want %s step %s done exactly once", planID, st.Key)
+		}
+	}
+	gs, err := w.Access.ListByService(ctx, id)
+	require.NoError(t, err)
+	seen := map[string]int{}
+	for _, g := range gs {
+		seen[g.Principal]++
+	}
+	for p, n := range seen {
+		assert.Equal(t, 1, n, "want one grant bundle for principal %s", p)
+	}
+	assert.GreaterOrEqual(t, len(seen), s.Config.InitialAgents, "want every deployed agent granted access")
+}
+
+func crashAfterEveryStep(t *testing.T, h Harness) {
+	probe := newWorld(t, h)
+	plans, err := probe.lifecycle(t, "").Plan(context.Background(), conference("probe"))
+	require.NoError(t, err)
+	for _, plan := range []contactcenter.Plan{plans.Deploy, plans.Close} {
+		for _, step := range plan.Steps {
+			t.Run(fmt.Sprintf("%s/%s", plan.Kind, step.Key), func(t *testing.T) {
+				crashAfter(t, h, plan.Kind, step.Key)
+			})
+		}
+	}
+}
+
+func crashAfter(t *testing.T, h Harness, kind contactcenter.PlanKind, key string) {
+	w := newWorld(t, h)
+	ctx := context.Background()
+	req := conference("conf-crash")
+
+	// The first process runs until the step is done, then dies.
+	first := w.lifecycle(t, "")
+	runCtx, crash := context.WithCancel(ctx)
+	defer crash()
+	crashed := false
+	unsubscribe := first.Subscribe(func(e contactcenter.Event) {
+		se, ok := e.(*contactcenter.StepEvent)
+		if ok && se.Kind == kind && se.Status == contactcenter.StepDone && se.Step.Key == key {
+			crashed = true
+			crash()
+		}
+	})
+	svc, err := first.Request(ctx, req)
+	require.NoError(t, err)
+	for !crashed {
+		require.False(t, w.clock.Now().After(req.Term.End.Add(24*time.Hour)), "want step %s to run", key)
+		_ = first.Tick(runCtx)
+		if !crashed {
+			w.clock.Advance(time.Minute)
+		}
+	}
+	unsubscribe()
+	require.NoError(t, first.Close())
+	// An engagement live at the crash must not survive the close.
+	if w.state(t, svc.ID) == contactcenter.Active {
+		_, err := w.channel.Arrive(ctx, svc.ID, "chat", "attendee", w.clock.Now())
+		require.NoError(t, err)
+	}
+
+	// The second process, on the same adapters, resumes from the journal.
+	second := w.lifecycle(t, "")
+	for !w.state(t, svc.ID).Final() {
+		require.False(t, w.clock.Now().After(req.Term.End.Add(24*time.Hour)), "want %s finished by the day after its term", svc.ID)
+		_ = second.Tick(ctx)
+		w.clock.Advance(time.Minute)
+	}
+	assert.Equal(t, contactcenter.Terminated, w.state(t, svc.ID), "want the service terminated after the restart")
+	w.assertNothingLeft(t, svc.ID)
+	w.assertOnce(t, svc.ID)
+	for _, k := range contactcenter.Resources() {
+		assert.Zero(t, w.prov.Total(k), "want no %s held in the provider's account", k)
+	}
+}
+
+func replicas(t *testing.T, h Harness) {
+	w := newWorld(t, h)
+	leaser, ok := w.Store.(contactcenter.Leaser)
+	if !ok {
+		t.Skipf("%T does not implement contactcenter.Leaser: a store for one Lifecycle at a time", w.Store)
+	}
+	ctx := context.Background()
+	names := []string{"a", "b", "c"}
+	lcs := map[string]*contactcenter.Lifecycle{}
+	drivers := map[string]map[string]bool{} // service → replicas that ran a step of it
+	for _, n := range names {
+		lcs[n] = w.lifecycle(t, n)
+		lcs[n].Subscribe(func(e contactcenter.Event) {
+			if se, ok := e.(*contactcenter.StepEvent); ok {
+				if drivers[se.ServiceID] == nil {
+					drivers[se.ServiceID] = map[string]bool{}
+				}
+				drivers[se.ServiceID][n] = true
+			}
+		})
+	}
+	var ids []string
+	for i := range 9 {
+		req := conference(fmt.Sprintf("conf-r%d", i))
+		if i%3 != 0 { // chat only: six numbers cannot serve nine services at once
+			req.Features.Modalities = []modality.Kind{modality.Chat}
+			req.Overrides.Numbers = new(int)
+		} else {
+			one := 1
+			req.Overrides.Numbers = &one
+		}
+		req.Term.Start = req.Term.Start.Add(time.Duration(i) * 2 * time.Hour)
+		req.Term.End = req.Term.Start.Add(2 * time.Hour)
+		_, err := lcs[names[i%3]].Request(ctx, req)
+		require.NoError(t, err)
+		ids = append(ids, req.EventID)
+	}
+
+	// Replica a dies right after a step of the first closing plan it runs.
+	actx, kill := context.WithCancel(ctx)
+	dead := false
+	lcs["a"].Subscribe(func(e contactcenter.Event) {
+		if se, ok := e.(*contactcenter.StepEvent); ok && se.Kind == contactcenter.CloseKind && se.Status == contactcenter.StepDone && !dead {
+			dead = true
+			kill()
+		}
+	})
+	limit := t0.Add(4 * 24 * time.Hour)
+	for {
+		done := true
+		for _, id := range ids {
+			done = done && w.state(t, id).Final()
+		}
+		if done {
+			break
+		}
+		require.False(t, w.clock.Now().After(limit), "want every service finished by %s", limit)
+		for _, n := range names {
+			switch {
+			case n == "a" && dead:
+			case n == "a":
+				_ = lcs[n].Tick(actx)
+			default:
+				_ = lcs[n].Tick(ctx)
+			}
+		}
+		w.clock.Advance(time.Minute)
+	}
+	require.True(t, dead, "want replica a killed mid-plan")
+	for _, id := range ids {
+		assert.Equal(t, contactcenter.Terminated, w.state(t, id), "want %s terminated", id)
+		w.assertNothingLeft(t, id)
+		w.assertOnce(t, id)
+	}
+	var takenOver bool
+	for _, d := range drivers {
+		if d["a"] && (d["b"] || d["c"]) {
+			takenOver = true
+		}
+	}
+	assert.True(t, takenOver, "want a service replica a had started finished by another replica")
+
+	// No lease outlives its service.
+	held, err := leaser.Acquire(ctx, "late", w.clock.Now(), time.Minute)
+	require.NoError(t, err)
+	assert.Empty(t, held, "want no service left to hold once all are final")
+}
