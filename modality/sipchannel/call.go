@@ -190,6 +190,10 @@ func (c *Channel) refused(number numbermap.Number, o outcome) {
 	}
 }
 
+// routes recycles the Routes of look-ups: numbermap.LookupTo fills one
+// in place, so a call's look-up allocates nothing for its answer.
+var routes = sync.Pool{New: func() any { return new(numbermap.Route) }}
+
 // lookup asks the number pool how number routes at now. ok with the
 // service it routes to ("" without a pool), else the refusal.
 func (c *Channel) lookup(number numbermap.Number, now time.Time) (string, outcome, bool) {
@@ -197,7 +201,9 @@ func (c *Channel) lookup(number numbermap.Number, now time.Time) (string, outcom
 		return "", outcome{}, true
 	}
 	ctx, cancel := context.WithTimeout(c.base, c.cfg.LookupTimeout)
-	rt, err := numbermap.Lookup(ctx, c.cfg.Numbers, number, now)
+	rt := routes.Get().(*numbermap.Route)
+	defer routes.Put(rt)
+	err := numbermap.LookupTo(ctx, c.cfg.Numbers, number, now, rt)
 	cancel()
 	switch {
 	case errors.Is(err, numbermap.ErrNotFound):

@@ -45,7 +45,7 @@ type Config struct {
 	Transports []string
 
 	// Numbers is the pool of telephone numbers, consulted on every call at
-	// the instant of the call ([numbermap.Lookup]): a number in its
+	// the instant of the call ([numbermap.LookupTo]): a number in its
 	// lease's term reaches its service; a number past its expiry routes per
 	// its retirement policy (302 to the forwarding number, the
 	// announcement, or not in service), whatever the channel was told, so

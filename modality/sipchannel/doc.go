@@ -30,7 +30,7 @@
 // header. A request without a valid international number gets 404.
 //
 // With Config.Numbers set, the number is looked up at the instant of the
-// call on the configured clock ([numbermap.Lookup]), so a number fails
+// call on the configured clock ([numbermap.LookupTo]), so a number fails
 // closed at its lease's expiry whatever ran or did not run:
 //
 //	route                   response

@@ -143,6 +143,46 @@ func BenchmarkRoute1M(b *testing.B) {
 	}
 }
 
+// BenchmarkRoute1MActive routes, in random order, the numbers that calls
+// reach in practice: those leased to the events under way. The pool holds
+// 1,000,000 numbers, 10,000 of them leased to 100 running services; the
+// rest are unassigned or aging and get no calls.
+func BenchmarkRoute1MActive(b *testing.B) {
+	const size, services, each = 1_000_000, 100, 100
+	ctx := context.Background()
+	s := memnumbermap.New()
+	numbermaptest.BenchPool(b, s, size)
+	var leased []numbermap.Number
+	for i := range services {
+		recs, err := s.Claim(ctx, request(fmt.Sprintf("svc-%d", i), each, t0))
+		if err != nil {
+			b.Fatalf("claim: %v", err)
+		}
+		for _, r := range recs {
+			leased = append(leased, r.Number)
+		}
+	}
+	probes := make([]numbermap.Number, 1<<16)
+	x := uint64(1)
+	for i := range probes {
+		x = x*6364136223846793005 + 1442695040888963407
+		probes[i] = leased[int(x>>33)%len(leased)]
+	}
+	now := t0.Add(time.Hour)
+	var rt numbermap.Route
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := numbermap.LookupTo(ctx, s, probes[i&(len(probes)-1)], now, &rt); err != nil {
+			b.Fatalf("LookupTo: %v", err)
+		}
+		i++
+	}
+	if rt.Kind != numbermap.RouteService {
+		b.Fatalf("last route is %q, want %q", rt.Kind, numbermap.RouteService)
+	}
+}
+
 // BenchmarkClaim1M claims and releases one number of a pool of 1,000,000.
 func BenchmarkClaim1M(b *testing.B) {
 	ctx := context.Background()
