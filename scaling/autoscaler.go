@@ -122,45 +122,52 @@ func (a *Autoscaler) Params() Params {
 // When the Policy is a [ForecastPolicy] and Params.Forecast is on,
 // Decide first updates each modality's forecast with samples and asks
 // the policy to staff for the forecast demand, which Decision.Demand
-// records (see [Forecast]).
+// records (see [Forecast]). When a rising trend lifts some modality's
+// forecast above its smoothed level, Decide also asks the policy to
+// staff for the levels, and the stabilisation window remembers that
+// count instead: a scale-up the trend alone asked for is not held for a
+// whole window once the trend fades.
 //
 // Decide keeps no reference to samples: Decision.Samples is a copy. It
 // allocates nothing else (when the Policy does not) but Decision.Demand,
-// so it can run on every traffic sample. The Policy is called once,
-// without the Autoscaler's lock held; it must not change the Params it
-// is given.
+// so it can run on every traffic sample. The Policy is called once, or
+// twice as above, without the Autoscaler's lock held; it must not change
+// the Params it is given.
 //
 // An instant earlier than a previous decision's counts as that decision's
 // instant.
 func (a *Autoscaler) Decide(now time.Time, current int, samples []Sample) Decision {
 	p := &a.p
 	current = max(current, 0)
-	var rec int
+	var rec, seen int
 	var demand []Demand
 	if a.forecast != nil {
 		a.mu.Lock()
-		demand = a.demand(samples)
+		var levels []Demand
+		demand, levels = a.demand(samples)
 		a.mu.Unlock()
 		rec = a.forecast.RecommendDemand(a.p, demand)
+		seen = rec
+		if levels != nil {
+			seen = min(a.forecast.RecommendDemand(a.p, levels), rec)
+		}
 	} else {
 		rec = a.policy.Recommend(a.p, samples)
+		seen = rec
 	}
-	rec = max(rec, 0)
+	rec, seen = max(rec, 0), max(seen, 0)
 
-	// What the traffic asks for, within the bounds.
-	agents, reason := rec, ""
-	if agents > p.MaxAgents {
-		agents, reason = p.MaxAgents, ReasonMaxAgents
-	}
-	if agents < p.MinAgents {
-		agents, reason = p.MinAgents, ReasonMinAgents
-	}
-	if live := min(liveNeed(p, samples), p.MaxAgents); live > agents {
-		agents, reason = live, ReasonLiveFloor
+	// What the traffic asks for, within the bounds; and what the window
+	// remembers of it.
+	live := min(liveNeed(p, samples), p.MaxAgents)
+	agents, reason := a.bound(rec, live)
+	kept := agents
+	if seen < rec {
+		kept, _ = a.bound(seen, live)
 	}
 
 	a.mu.Lock()
-	held := a.remember(now, agents)
+	held := max(a.remember(now, kept), agents)
 	a.mu.Unlock()
 
 	// How fast to get there: up at once, down only as far as the window
@@ -215,10 +222,30 @@ func (a *Autoscaler) Decide(now time.Time, current int, samples []Sample) Decisi
 	return d
 }
 
+// bound returns n within [MinAgents, MaxAgents] and at least live (the
+// engagements live now need, already at most MaxAgents), with the
+// reason of the rule that bound it last, or "".
+func (a *Autoscaler) bound(n, live int) (int, string) {
+	reason := ""
+	if n > a.p.MaxAgents {
+		n, reason = a.p.MaxAgents, ReasonMaxAgents
+	}
+	if n < a.p.MinAgents {
+		n, reason = a.p.MinAgents, ReasonMinAgents
+	}
+	if live > n {
+		n, reason = live, ReasonLiveFloor
+	}
+	return n, reason
+}
+
 // demand updates the forecasts with samples and returns the demand of
-// each modality seen so far, in the order of Params.Modalities. The
-// caller holds a.mu.
-func (a *Autoscaler) demand(samples []Sample) []Demand {
+// each modality seen so far, in the order of Params.Modalities. When a
+// rising trend lifts some modality's forecast rate above its smoothed
+// level, it also returns levels: the same demand with each rate at most
+// its level; else levels is nil. Both share one allocation. The caller
+// holds a.mu.
+func (a *Autoscaler) demand(samples []Sample) (demand, levels []Demand) {
 	p := &a.p
 	for i := range samples {
 		if j := p.modalityIndex(samples[i].Modality); j >= 0 {
@@ -226,6 +253,7 @@ func (a *Autoscaler) demand(samples []Sample) []Demand {
 		}
 	}
 	var out []Demand
+	rising := false
 	for j, m := range p.Modalities {
 		live, sampled := 0, false
 		for i := range samples {
@@ -238,11 +266,24 @@ func (a *Autoscaler) demand(samples []Sample) []Demand {
 			continue
 		}
 		if out == nil {
-			out = make([]Demand, 0, len(p.Modalities))
+			out = make([]Demand, 0, 2*len(p.Modalities))
 		}
-		out = append(out, Demand{Modality: m.Kind, Rate: t.rate(p.Forecast), HandleTime: t.handleTime(m.HandleTime), Live: live})
+		r := t.rate(p.Forecast)
+		rising = rising || t.seenRate() < r
+		out = append(out, Demand{Modality: m.Kind, Rate: r, HandleTime: t.handleTime(m.HandleTime), Live: live})
 	}
-	return out
+	n := len(out)
+	demand = out[:n:n]
+	if !rising {
+		return demand, nil
+	}
+	levels = append(out[n:], demand...) // within out's capacity: no allocation
+	for i := range levels {
+		if j := p.modalityIndex(levels[i].Modality); j >= 0 {
+			levels[i].Rate = min(levels[i].Rate, a.trends[j].seenRate())
+		}
+	}
+	return demand, levels
 }
 
 // remember records the desired count of the decision at now in the

@@ -98,15 +98,20 @@
 //  2. Bounds: the recommendation is held within [MinAgents, MaxAgents].
 //  3. Live floor: never fewer than the engagements live now need,
 //     Σ ⌈(Concurrent + Queued) / Concurrency⌉, still at most MaxAgents.
-//     The result of rules 1 to 3 is the desired count, which the
-//     Autoscaler remembers for ScaleDownWindow.
+//     The result of rules 1 to 3 is the desired count. The Autoscaler
+//     remembers it for ScaleDownWindow, except that when forecasting
+//     and a rising trend lifts a modality's forecast above its smoothed
+//     level, it remembers the count for the levels instead (through
+//     the same rules): the window holds what the traffic seen asks for,
+//     not the trend's anticipation, which the next decisions confirm or
+//     drop.
 //  4. Scale up at once, but by at most MaxStepUp agents.
-//  5. Scale down only to the highest desired count of the decisions
-//     within the last ScaleDownWindow, the current one included (the
-//     stabilisation of Kubernetes' horizontal pod autoscaler): a burst
-//     keeps its agents until it has been over for a whole window, and the
-//     count never flaps with noisy traffic. Then by at most MaxStepDown
-//     agents.
+//  5. Scale down only to the highest count remembered from the
+//     decisions within the last ScaleDownWindow, and never below the
+//     current desired count (the stabilisation of Kubernetes' horizontal
+//     pod autoscaler): a burst keeps its agents until it has been over
+//     for a whole window, and the count does not flap with noisy
+//     traffic. Then by at most MaxStepDown agents.
 //  6. The bounds again, over the steps: a current count outside
 //     [MinAgents, MaxAgents] goes straight back inside.
 //  7. Licences: agents and their supervisors never need more than

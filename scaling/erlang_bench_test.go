@@ -2,6 +2,7 @@ package scaling_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -75,18 +76,27 @@ func BenchmarkDecideErlang(b *testing.B) {
 	for _, c := range []struct {
 		name   string
 		policy scaling.Policy
-	}{{"erlang+forecast", scaling.Erlang{}}, {"utilisation", scaling.Utilisation{}}} {
+		rising bool // arrivals climbing most minutes: a rising trend, so the policy is asked twice
+	}{{"erlang+forecast", scaling.Erlang{}, false}, {"erlang+forecast+rising", scaling.Erlang{}, true}, {"utilisation", scaling.Utilisation{}, false}} {
 		b.Run(c.name, func(b *testing.B) {
 			a, err := scaling.NewAutoscaler(p, c.policy)
 			if err != nil {
 				b.Fatal(err)
 			}
+			s := slices.Clone(samples)
 			now := time.Date(2030, time.June, 1, 9, 0, 0, 0, time.UTC)
 			current := 20
+			i := 0
 			b.ReportAllocs()
 			for b.Loop() {
 				now = now.Add(time.Minute)
-				current = a.Decide(now, current, samples).Desired.Agents
+				if c.rising {
+					i++
+					for j := range s {
+						s[j].Arrivals = samples[j].Arrivals + i%20
+					}
+				}
+				current = a.Decide(now, current, s).Desired.Agents
 			}
 		})
 	}

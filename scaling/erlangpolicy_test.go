@@ -123,6 +123,55 @@ func TestAutoscalerForecast(t *testing.T) {
 	assert.InEpsilon(t, 0.1, steady.Demand[0].Rate, 1e-3, "the forecast of a steady 6 a minute")
 }
 
+// TestAutoscalerWindowHoldsLevel checks what the stabilisation window
+// remembers of a forecasting decision: the staffing for the traffic
+// seen (the smoothed level), not for the trend's anticipation. A jump
+// in traffic is held for the window; an extrapolated trend that the
+// next minute does not confirm is not.
+func TestAutoscalerWindowHoldsLevel(t *testing.T) {
+	p := erlangParams()
+	p.ScaleDownWindow = 10 * time.Minute
+	// Alpha and Beta 1: the level is the latest minute's rate, the trend
+	// its latest change, so the demands below are exact.
+	p.Forecast = scaling.Forecast{Alpha: 1, Beta: 1, Horizon: 5 * time.Minute}
+	staff := func(perMinute float64) int {
+		return scaling.Erlang{}.RecommendDemand(p, []scaling.Demand{{Modality: "telephony", Rate: perMinute / 60, HandleTime: 180 * time.Second}})
+	}
+	run := func(t *testing.T, perMinute ...int) []scaling.Decision {
+		a, err := scaling.NewAutoscaler(p, scaling.Erlang{})
+		require.NoError(t, err, "NewAutoscaler")
+		var ds []scaling.Decision
+		current := 0
+		for i, n := range perMinute {
+			now := t0.Add(time.Duration(i+1) * time.Minute)
+			d := a.Decide(now, current, []scaling.Sample{{Modality: "telephony", At: now, Interval: time.Minute, Arrivals: n}})
+			ds, current = append(ds, d), d.Desired.Agents
+		}
+		return ds
+	}
+	require.Less(t, staff(12), staff(42), "precondition: 42 a minute needs more agents than 12")
+
+	t.Run("trend", func(t *testing.T) {
+		// 6, 6, then 12 a minute: the trend of +6 a minute per minute
+		// extrapolates to 42 a minute 5 minutes ahead; the next minute
+		// stays at 12, and the trend is gone.
+		ds := run(t, 6, 6, 12, 12)
+		assert.InDelta(t, 42.0/60, ds[2].Demand[0].Rate, 1e-9, "forecast rate at the jump")
+		assert.Equal(t, staff(42), ds[2].Desired.Agents, "scale up at once for the forecast")
+		assert.Equal(t, staff(12), ds[3].Desired.Agents, "the trend gone; want the staffing for the 12 a minute seen, not held for the window")
+		assert.Equal(t, scaling.ReasonScaleDown, ds[3].Reason, "reason")
+	})
+	t.Run("traffic", func(t *testing.T) {
+		// 42 a minute seen, then 12: the window holds the 42's staffing.
+		ds := run(t, 42, 42, 12, 12)
+		assert.Equal(t, staff(42), ds[1].Desired.Agents, "staffing for 42 a minute")
+		for _, d := range ds[2:] {
+			assert.Equal(t, staff(42), d.Desired.Agents, "traffic seen within the window; want its staffing held")
+			assert.Equal(t, scaling.ReasonStabilisation, d.Reason, "reason")
+		}
+	})
+}
+
 func TestAutoscalerForecastHandleTime(t *testing.T) {
 	p := erlangParams()
 	p.Forecast = scaling.Forecast{Alpha: 0.2}

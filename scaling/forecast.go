@@ -105,6 +105,10 @@ func (t *trend) rate(f Forecast) float64 {
 	return r
 }
 
+// seenRate returns the smoothed level of the arrival rate: the traffic
+// seen, without the trend's anticipation.
+func (t *trend) seenRate() float64 { return max(t.level, 0) }
+
 // handleTime returns the smoothed handle time, anchored on prior.
 func (t *trend) handleTime(prior time.Duration) time.Duration {
 	if t.ahtN <= 0 {
