@@ -99,7 +99,14 @@ type Staffing struct {
 	// ScaleInterval is how often traffic is sampled and a decision taken.
 	ScaleInterval Duration `json:"scaleInterval"`
 	// ScaleDownWindow: a scale-down happens only if every recommendation
-	// over this window was at most the new value.
+	// over this window was at most the new value. An agent released can
+	// be added back at the next decision, so the window need only outlast
+	// a few minutes of noisy traffic, and every minute more holds the
+	// last peak's staffing that much longer. The conference, concert and
+	// trade-show templates use 3m: on their simulated event traces
+	// (scaling/sim, BENCHMARKS.md) it meets the service level at no more
+	// than 1.10× the agent-hours of staffing each interval for its true
+	// traffic, which windows of 4m and more exceed.
 	ScaleDownWindow Duration `json:"scaleDownWindow"`
 	MaxStepUp       int      `json:"maxStepUp"`   // most agents added by one decision (0: unlimited)
 	MaxStepDown     int      `json:"maxStepDown"` // most agents removed by one decision (0: unlimited)
