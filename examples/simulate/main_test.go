@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventcc/eventcc/scaling"
 	"github.com/eventcc/eventcc/scaling/sim"
+	"github.com/eventcc/eventcc/template"
 )
 
 func init() { stderr = io.Discard }
@@ -29,7 +32,7 @@ func TestRun(t *testing.T) {
 		t.Run(c.trace, func(t *testing.T) {
 			dir := t.TempDir()
 			var out bytes.Buffer
-			args := []string{"-template", c.template, "-trace", filepath.Join("testdata", c.trace+".csv"), "-out", dir, "-window", "2m"}
+			args := []string{"-template", c.template, "-trace", filepath.Join("testdata", c.trace+".csv"), "-out", dir}
 			require.NoError(t, run(context.Background(), args, &out), "run %v", args)
 			got := out.String()
 			for _, want := range []string{"static peak", "hpa", "eventcc", "oracle", "vs oracle", "eventcc targets:", "plot.svg"} {
@@ -62,6 +65,37 @@ func TestRun(t *testing.T) {
 			}
 			assert.Equal(t, 8, polylines, "plot.svg: agents and service level of 4 policies")
 		})
+	}
+}
+
+// TestTargetsWithTemplates checks eventcc's targets on every built-in
+// scenario, seeds 1 to 3, with the Params the command derives from the
+// scenario's built-in template (its scaleDownWindow included), so that
+// a template change that breaks them is caught. The targets: the
+// service level over the event, intervals meeting it no fewer than the
+// oracle's minus 5 points, at most 1.10× the oracle's agent-hours and
+// 0.6× static peak's.
+func TestTargetsWithTemplates(t *testing.T) {
+	for name, sc := range sim.Scenarios() {
+		tmpl, err := template.Builtin().Lookup(sc.Template)
+		require.NoError(t, err, "scenario %s: template %q", name, sc.Template)
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
+				tr := sc.Trace(seed)
+				p, err := params(tmpl, tr, options{maxAgents: 100000})
+				require.NoError(t, err, "params")
+				rs, err := sim.Compare(context.Background(), tr, sim.Config{Params: p, Seed: seed},
+					sim.StaticPeak(), sim.Autoscaler("eventcc", scaling.Erlang{}), sim.Oracle())
+				require.NoError(t, err, "Compare")
+				static, ev, oracle := rs[0], rs[1], rs[2]
+				evMet, _ := ev.PeriodsMet()
+				orMet, _ := oracle.PeriodsMet()
+				assert.GreaterOrEqual(t, ev.Total.ServiceLevel(), p.Targets.ServiceLevel, "service level over the event, window %v", p.ScaleDownWindow)
+				assert.GreaterOrEqual(t, evMet, orMet-0.05, "share of intervals meeting the target; want the oracle's minus 5 pp at least")
+				assert.LessOrEqual(t, ev.Total.AgentHours(), 1.10*oracle.Total.AgentHours(), "agent-hours; want at most 1.10× the oracle's, window %v", p.ScaleDownWindow)
+				assert.LessOrEqual(t, ev.Total.AgentHours(), 0.6*static.Total.AgentHours(), "agent-hours; want at most 0.6× static peak's")
+			})
+		}
 	}
 }
 

@@ -18,7 +18,8 @@ import (
 //	eventcc-x-static    eventcc's agent-hours over static peak's (target <= 0.60)
 //	hpa-sl, hpa-met-pp, hpa-x-oracle, hpa-x-static: the same for the HPA-style policy
 //
-// The window is 2 minutes; -window in examples/simulate shows others.
+// The scale-down window is the scenario's template's; -window in
+// examples/simulate shows others.
 func BenchmarkCompare(b *testing.B) {
 	for _, name := range []string{"conference", "concert", "tradeshow"} {
 		b.Run(name, func(b *testing.B) {
