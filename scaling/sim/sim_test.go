@@ -290,7 +290,8 @@ func TestHPA(t *testing.T) {
 }
 
 // conferenceParams returns the conference template's staffing as the
-// simulator uses it: no cap but MaxAgents 100000, a 2-minute window.
+// simulator uses it: no cap but MaxAgents 100000, and a 2-minute window
+// (scenarioParams sets the template's own).
 func conferenceParams() scaling.Params {
 	return scaling.Params{
 		Modalities: []scaling.Modality{
