@@ -166,6 +166,26 @@ type Leaser interface {
 	Release(ctx context.Context, owner string, ids ...string) error
 }
 
+// Committer is an optional capability of a Store, discovered by type
+// assertion: it stores a service and appends to a plan's journal in one
+// atomic change. With it, the executor records a step's outcome, what the
+// step changed in the service and the start of the next step in one
+// write, instead of one write each; a shared database store saves two
+// round trips and two commits per step.
+//
+// Implementations must be safe for concurrent use. A done ctx makes
+// Commit return ctx.Err(), possibly wrapped, with nothing changed.
+type Committer interface {
+	// Commit does what Update(ctx, *s) and then Append(ctx, e) for each
+	// of entries in order would do, atomically: on any error nothing is
+	// stored. With a nil s it only appends. It returns the service as
+	// stored (the zero Service when s is nil). Errors are those of Update
+	// and Append: ErrConflict if s.Revision is not the stored revision or
+	// an entry's Seq is not the next one, ErrNotFound if the service or a
+	// plan is not stored.
+	Commit(ctx context.Context, s *Service, entries ...JournalEntry) (Service, error)
+}
+
 // Held is a service an owner holds a lease on, as [Leaser.Acquire] found it.
 type Held struct {
 	ServiceID string

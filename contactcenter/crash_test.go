@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/eventcc/eventcc/access/memaccess"
+	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
 	"github.com/eventcc/eventcc/numbermap/memnumbermap"
@@ -14,5 +15,21 @@ import (
 func TestLifecycleScenarios(t *testing.T) {
 	lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
 		return lifecycletest.Adapters{Store: memstore.New(), Access: memaccess.New(), Numbers: memnumbermap.New()}
+	}})
+}
+
+// oneWriteAtATime is a Store and Leaser without the Committer capability,
+// so the executor journals and stores one change per write.
+type oneWriteAtATime struct {
+	contactcenter.Store
+	contactcenter.Leaser
+}
+
+// TestLifecycleScenarios_WithoutCommitter runs the same scenarios on a
+// store the executor cannot commit a step's writes to at once.
+func TestLifecycleScenarios_WithoutCommitter(t *testing.T) {
+	lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
+		st := memstore.New()
+		return lifecycletest.Adapters{Store: oneWriteAtATime{st, st}, Access: memaccess.New(), Numbers: memnumbermap.New()}
 	}})
 }

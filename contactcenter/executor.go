@@ -27,6 +27,10 @@ type progress struct {
 	status   map[string]StepStatus // by step key: its latest status
 	attempts map[string]int
 	failed   bool // a step failed permanently: the plan is being undone
+	// open is the step whose start is journaled and whose attempt has not
+	// run yet: the executor journals a step's start with the previous
+	// step's outcome. "" after replay, so a resumed plan journals anew.
+	open string
 }
 
 func replay(journal []JournalEntry) progress {
@@ -64,14 +68,18 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 	}
 	p := replay(journal)
 	if !p.failed {
-		for _, step := range plan.Steps {
+		for i, step := range plan.Steps {
 			if p.status[step.Key] == StepDone {
 				continue
 			}
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}
-			err := l.runStep(ctx, e, &plan, &p, step, step.Key)
+			var next *Step
+			if i+1 < len(plan.Steps) && p.status[plan.Steps[i+1].Key] != StepDone {
+				next = &plan.Steps[i+1]
+			}
+			err := l.runStep(ctx, e, &plan, &p, step, step.Key, next)
 			if err == nil {
 				continue
 			}
@@ -84,7 +92,7 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 				}
 				err = Permanent(fmt.Errorf("gave up after retrying for %v: %w", l.cfg.Retry.MaxElapsed, err))
 			}
-			if err := l.journal(ctx, e, &plan, &p, step, step.Key, StepFailed, p.attempts[step.Key], err, nil); err != nil {
+			if err := l.record(ctx, e, &plan, &p, nil, note{step: step, key: step.Key, status: StepFailed, attempt: p.attempts[step.Key], err: err}); err != nil {
 				return false, err
 			}
 			p.failed = true
@@ -109,7 +117,7 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
-		if err := l.runStep(ctx, e, &plan, &p, *step.Undo, step.Key); err != nil {
+		if err := l.runStep(ctx, e, &plan, &p, *step.Undo, step.Key, nil); err != nil {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
 			}
@@ -126,24 +134,29 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 }
 
 // runStep runs one step (or the undo of the step named key): it journals
-// the attempt, does the action, stores what it changed in the service,
-// then journals the outcome. Crashing anywhere in between is safe because
-// every action is idempotent.
-func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progress, step Step, key string) error {
-	attempt := p.attempts[step.Key] + 1
-	if err := l.journal(ctx, e, plan, p, step, step.Key, StepStarted, attempt, nil, nil); err != nil {
-		return err
-	}
-	now := l.now()
-	mutate, out, err := l.do(ctx, e, plan.Kind, step, now)
-	if mutate != nil {
-		// Stored even when the step failed: a partial result (end points
-		// already disconnected) is still true.
-		if uerr := l.update(ctx, e, mutate); uerr != nil {
-			return uerr
+// the attempt, does the action, then stores what the action changed in
+// the service with the outcome and, when next is not nil, the start of
+// the next step. Crashing anywhere in between is safe because every
+// action is idempotent. With a [Committer] Store that last write is one
+// atomic change, so a step costs two writes; without one, one write each.
+func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progress, step Step, key string, next *Step) error {
+	if p.open != step.Key {
+		if err := l.record(ctx, e, plan, p, nil, note{step: step, key: step.Key, status: StepStarted, attempt: p.attempts[step.Key] + 1}); err != nil {
+			return err
 		}
 	}
+	attempt := p.attempts[step.Key]
+	p.open = ""
+	now := l.now()
+	mutate, out, err := l.do(ctx, e, plan.Kind, step, now)
 	if err != nil {
+		// What the action changed is stored even when it failed: a
+		// partial result (end points already disconnected) is still true.
+		if mutate != nil {
+			if uerr := l.record(ctx, e, plan, p, mutate); uerr != nil {
+				return uerr
+			}
+		}
 		return fmt.Errorf("contactcenter: %s: step %s (%s): %w", e.svc.ID, step.Key, step.Action, err)
 	}
 	status := StepDone
@@ -156,38 +169,97 @@ func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progre
 			return Permanent(fmt.Errorf("contactcenter: step %s output: %w", step.Key, err))
 		}
 	}
-	if err := l.journal(ctx, e, plan, p, step, key, status, attempt, nil, raw); err != nil {
+	notes := []note{{step: step, key: key, status: status, attempt: attempt, out: raw}}
+	if next != nil {
+		notes = append(notes, note{step: *next, key: next.Key, status: StepStarted, attempt: p.attempts[next.Key] + 1})
+	}
+	if err := l.record(ctx, e, plan, p, mutate, notes...); err != nil {
 		return err
 	}
 	e.backoff = nil
 	return nil
 }
 
-// journal appends one entry to the plan's journal and emits it.
-func (l *Lifecycle) journal(ctx context.Context, e *entry, plan *Plan, p *progress, step Step, key string, status StepStatus, attempt int, stepErr error, out json.RawMessage) error {
+// note is a journal entry to write: the step (for StepStarted, the step or
+// undo that starts), the key of the plan step it concerns, and the rest of
+// the entry.
+type note struct {
+	step    Step
+	key     string
+	status  StepStatus
+	attempt int
+	err     error
+	out     json.RawMessage
+}
+
+// record stores, in this order, the service as mutate changes it (if
+// mutate is not nil) and the notes as the plan's next journal entries; then
+// it folds the entries into p and emits a StepEvent for each. With a
+// [Committer] Store the writes are one atomic change.
+func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progress, mutate func(*Service), notes ...note) error {
 	now := l.now()
-	je := JournalEntry{PlanID: plan.ID, Seq: p.lastSeq + 1, Step: key, Status: status, Attempt: attempt, At: now, Output: out}
-	if status == StepStarted {
-		je.Step = step.Key
-	}
-	if stepErr != nil {
-		je.Error = stepErr.Error()
-	}
-	if err := l.cfg.Store.Append(ctx, je); err != nil {
-		return fmt.Errorf("contactcenter: %s: journal %s: %w", e.svc.ID, plan.ID, err)
-	}
-	p.lastSeq = je.Seq
-	switch status {
-	case StepStarted:
-		p.attempts[je.Step]++
-		if _, seen := p.status[je.Step]; !seen {
-			p.status[je.Step] = StepStarted
+	entries := make([]JournalEntry, len(notes))
+	for i, n := range notes {
+		je := JournalEntry{PlanID: plan.ID, Seq: p.lastSeq + int64(i) + 1, Step: n.key, Status: n.status, Attempt: n.attempt, At: now, Output: n.out}
+		if n.status == StepStarted {
+			je.Step = n.step.Key
 		}
-	default:
-		p.status[key] = status
+		if n.err != nil {
+			je.Error = n.err.Error()
+		}
+		entries[i] = je
 	}
-	l.emit(&StepEvent{ServiceID: e.svc.ID, At: now, PlanID: plan.ID, Kind: plan.Kind, Step: step,
-		Status: status, Attempt: attempt, Err: stepErr})
+	written := func(i int) {
+		je, n := entries[i], notes[i]
+		p.lastSeq = je.Seq
+		switch je.Status {
+		case StepStarted:
+			p.attempts[je.Step]++
+			if _, seen := p.status[je.Step]; !seen {
+				p.status[je.Step] = StepStarted
+			}
+			p.open = je.Step
+		default:
+			p.status[je.Step] = je.Status
+			p.open = ""
+		}
+		l.emit(&StepEvent{ServiceID: e.svc.ID, At: now, PlanID: plan.ID, Kind: plan.Kind, Step: n.step,
+			Status: je.Status, Attempt: je.Attempt, Err: n.err})
+	}
+	if c, ok := l.cfg.Store.(Committer); ok && (mutate != nil && len(entries) > 0 || len(entries) > 1) {
+		var s *Service
+		if mutate != nil {
+			changed := cloneService(e.svc)
+			mutate(&changed)
+			changed.Updated = now
+			s = &changed
+		}
+		stored, err := c.Commit(ctx, s, entries...)
+		if err != nil {
+			if s != nil {
+				l.reloadOnConflict(ctx, e, err)
+			}
+			return fmt.Errorf("contactcenter: %s: journal %s: %w", e.svc.ID, plan.ID, err)
+		}
+		if s != nil {
+			e.svc = stored
+		}
+		for i := range entries {
+			written(i)
+		}
+		return nil
+	}
+	if mutate != nil {
+		if err := l.update(ctx, e, mutate); err != nil {
+			return err
+		}
+	}
+	for i, je := range entries {
+		if err := l.cfg.Store.Append(ctx, je); err != nil {
+			return fmt.Errorf("contactcenter: %s: journal %s: %w", e.svc.ID, plan.ID, err)
+		}
+		written(i)
+	}
 	return nil
 }
 

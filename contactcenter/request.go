@@ -324,13 +324,7 @@ func (l *Lifecycle) update(ctx context.Context, e *entry, fn func(*Service), eve
 	s.Updated = l.now()
 	stored, err := l.cfg.Store.Update(ctx, s)
 	if err != nil {
-		if errors.Is(err, ErrConflict) {
-			// Someone else changed it: reload, so the next attempt starts
-			// from the truth.
-			if fresh, gerr := l.cfg.Store.Get(ctx, s.ID); gerr == nil {
-				e.svc = fresh
-			}
-		}
+		l.reloadOnConflict(ctx, e, err)
 		return fmt.Errorf("contactcenter: %s: store: %w", s.ID, err)
 	}
 	e.svc = stored
@@ -338,6 +332,18 @@ func (l *Lifecycle) update(ctx context.Context, e *entry, fn func(*Service), eve
 		l.emit(ev)
 	}
 	return nil
+}
+
+// reloadOnConflict reloads the working copy of the service when err
+// says someone else changed it, so that the next attempt starts from the
+// truth.
+func (l *Lifecycle) reloadOnConflict(ctx context.Context, e *entry, err error) {
+	if !errors.Is(err, ErrConflict) {
+		return
+	}
+	if fresh, gerr := l.cfg.Store.Get(ctx, e.svc.ID); gerr == nil {
+		e.svc = fresh
+	}
 }
 
 // cloneService copies the slices of s that the lifecycle appends to, so

@@ -10,8 +10,9 @@ import (
 	"github.com/eventcc/eventcc/contactcenter"
 )
 
-// Store is an in-memory [contactcenter.Store]. The zero value is not ready
-// for use; call [New].
+// Store is an in-memory [contactcenter.Store], [contactcenter.Leaser] and
+// [contactcenter.Committer]. The zero value is not ready for use; call
+// [New].
 type Store struct {
 	mu       sync.RWMutex
 	services map[string]contactcenter.Service
@@ -20,7 +21,10 @@ type Store struct {
 	leases   map[string]lease                        // by service ID
 }
 
-var _ contactcenter.Store = (*Store)(nil)
+var (
+	_ contactcenter.Store     = (*Store)(nil)
+	_ contactcenter.Committer = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
@@ -75,18 +79,33 @@ func (st *Store) Update(ctx context.Context, s contactcenter.Service) (contactce
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if err := st.checkUpdate(s); err != nil {
+		return contactcenter.Service{}, err
+	}
+	return st.update(s), nil
+}
+
+// checkUpdate reports why s may not replace the stored service; st.mu is
+// held.
+func (st *Store) checkUpdate(s contactcenter.Service) error {
 	old, ok := st.services[s.ID]
 	if !ok {
-		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: %w", s.ID, contactcenter.ErrNotFound)
+		return fmt.Errorf("memstore: service %q: %w", s.ID, contactcenter.ErrNotFound)
 	}
 	if s.Revision != old.Revision {
-		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: update of revision %d, stored revision is %d: %w",
+		return fmt.Errorf("memstore: service %q: update of revision %d, stored revision is %d: %w",
 			s.ID, s.Revision, old.Revision, contactcenter.ErrConflict)
 	}
+	return nil
+}
+
+// update stores a copy of s, checked, with the next revision, and returns
+// a copy; st.mu is held.
+func (st *Store) update(s contactcenter.Service) contactcenter.Service {
 	s = copyService(s)
-	s.Revision = old.Revision + 1
+	s.Revision++
 	st.services[s.ID] = s
-	return copyService(s), nil
+	return copyService(s)
 }
 
 // List returns copies of the services in any of states, or of every
@@ -161,16 +180,54 @@ func (st *Store) Append(ctx context.Context, e contactcenter.JournalEntry) error
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if err := st.checkAppend(e, 0); err != nil {
+		return err
+	}
+	st.journals[e.PlanID] = append(st.journals[e.PlanID], copyEntry(e))
+	return nil
+}
+
+// checkAppend reports why e may not be appended after the stored journal
+// of its plan and ahead more entries of it; st.mu is held.
+func (st *Store) checkAppend(e contactcenter.JournalEntry, ahead int) error {
 	if _, ok := st.plans[e.PlanID]; !ok {
 		return fmt.Errorf("memstore: journal of plan %q: %w", e.PlanID, contactcenter.ErrNotFound)
 	}
-	j := st.journals[e.PlanID]
-	if want := int64(len(j)) + 1; e.Seq != want {
+	if want := int64(len(st.journals[e.PlanID])+ahead) + 1; e.Seq != want {
 		return fmt.Errorf("memstore: journal of plan %q: append of seq %d, next seq is %d: %w",
 			e.PlanID, e.Seq, want, contactcenter.ErrConflict)
 	}
-	st.journals[e.PlanID] = append(j, copyEntry(e))
 	return nil
+}
+
+// Commit implements [contactcenter.Committer]: it checks the update and
+// every entry before it changes anything, under one lock.
+func (st *Store) Commit(ctx context.Context, s *contactcenter.Service, entries ...contactcenter.JournalEntry) (contactcenter.Service, error) {
+	if err := ctx.Err(); err != nil {
+		return contactcenter.Service{}, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if s != nil {
+		if err := st.checkUpdate(*s); err != nil {
+			return contactcenter.Service{}, err
+		}
+	}
+	ahead := make(map[string]int, 1)
+	for _, e := range entries {
+		if err := st.checkAppend(e, ahead[e.PlanID]); err != nil {
+			return contactcenter.Service{}, err
+		}
+		ahead[e.PlanID]++
+	}
+	var out contactcenter.Service
+	if s != nil {
+		out = st.update(*s)
+	}
+	for _, e := range entries {
+		st.journals[e.PlanID] = append(st.journals[e.PlanID], copyEntry(e))
+	}
+	return out, nil
 }
 
 // Journal returns copies of the entries of a plan's journal in Seq order:

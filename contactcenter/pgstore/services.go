@@ -21,8 +21,9 @@ import (
 type Services struct{ db *DB }
 
 var (
-	_ contactcenter.Store  = (*Services)(nil)
-	_ contactcenter.Leaser = (*Services)(nil)
+	_ contactcenter.Store     = (*Services)(nil)
+	_ contactcenter.Leaser    = (*Services)(nil)
+	_ contactcenter.Committer = (*Services)(nil)
 )
 
 func finalStates() []string {
@@ -239,6 +240,61 @@ func (st *Services) Append(ctx context.Context, e contactcenter.JournalEntry) er
 		return fmt.Errorf("pgstore: append to plan %q: %w", e.PlanID, contactcenter.ErrNotFound)
 	}
 	return fmt.Errorf("pgstore: append seq %d to %q: not the next: %w", e.Seq, e.PlanID, contactcenter.ErrConflict)
+}
+
+// Commit implements [contactcenter.Committer]: the update and the appends
+// are one call of the database function cc_commit, so one round trip and
+// one transaction.
+func (st *Services) Commit(ctx context.Context, s *contactcenter.Service, entries ...contactcenter.JournalEntry) (contactcenter.Service, error) {
+	if err := ctx.Err(); err != nil {
+		return contactcenter.Service{}, err
+	}
+	var (
+		id, state         *string
+		read              int64
+		final             bool
+		deployAt, expires any
+		doc               []byte
+	)
+	if s != nil {
+		next := *s
+		read, next.Revision = s.Revision, s.Revision+1
+		var err error
+		if doc, err = json.Marshal(next); err != nil {
+			return contactcenter.Service{}, fmt.Errorf("pgstore: commit service %q: %w", s.ID, err)
+		}
+		id, state = &s.ID, (*string)(&next.State)
+		final, deployAt, expires = next.State.Final(), nullTime(next.DeployAt()), nullTime(next.Expires)
+	}
+	plans := make([]string, len(entries))
+	seqs := make([]int64, len(entries))
+	docs := make([]string, len(entries))
+	for i, e := range entries {
+		d, err := json.Marshal(e)
+		if err != nil {
+			return contactcenter.Service{}, fmt.Errorf("pgstore: commit to %q: %w", e.PlanID, err)
+		}
+		plans[i], seqs[i], docs[i] = e.PlanID, e.Seq, string(d)
+	}
+	_, err := st.db.pool.Exec(ctx, `SELECT cc_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		id, read, state, final, deployAt, expires, doc, plans, seqs, docs)
+	if err != nil {
+		what := "commit"
+		if s != nil {
+			what = fmt.Sprintf("commit service %q", s.ID)
+		}
+		switch pgCode(err) {
+		case "EC001", "EC003", uniqueViolation:
+			return contactcenter.Service{}, fmt.Errorf("pgstore: %s: %w: %w", what, err, contactcenter.ErrConflict)
+		case "EC002", "EC004", foreignKeyViolation:
+			return contactcenter.Service{}, fmt.Errorf("pgstore: %s: %w: %w", what, err, contactcenter.ErrNotFound)
+		}
+		return contactcenter.Service{}, fmt.Errorf("pgstore: %s: %w", what, ctxErr(ctx, err))
+	}
+	if s == nil {
+		return contactcenter.Service{}, nil
+	}
+	return decodeService(doc)
 }
 
 // Journal implements [contactcenter.Store].

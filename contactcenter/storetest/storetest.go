@@ -87,6 +87,16 @@ func Run(t *testing.T, h Harness) {
 			c.run(t, st)
 		})
 	}
+	for _, c := range commitCases {
+		t.Run(c.name, func(t *testing.T) {
+			st := h.New(t)
+			cm, ok := st.(contactcenter.Committer)
+			if !ok {
+				t.Skipf("%T does not implement contactcenter.Committer: the executor writes one change at a time", st)
+			}
+			c.run(t, st, cm)
+		})
+	}
 	for _, c := range leaseCases {
 		t.Run(c.name, func(t *testing.T) {
 			st := h.New(t)
