@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -152,4 +153,74 @@ type GrantMatch struct {
 // done ctx makes it return ctx.Err() with nothing changed.
 type BulkRevoker interface {
 	RevokeGrants(ctx context.Context, m GrantMatch, at time.Time) ([]Grant, error)
+}
+
+// BulkCreator is an optional interface a [Store] implements to create many
+// grants in one atomic change. [CreateGrants] and the [Authority] discover
+// it by type assertion: with it, the grants of a deployment are stored at
+// once rather than one Create each.
+//
+// CreateGrants stores each grant of gs whose ID is not stored yet, with
+// Revision 1 whatever its Revision says, in one atomic change, and returns
+// copies of the grants it created, as stored, in the order of gs (the
+// caller owns them; gs is not retained). A grant whose ID is stored
+// already is left as it is and not returned, so a retried call is
+// idempotent, and of concurrent calls each grant is returned by exactly
+// one. If any grant of gs is one Create would refuse as ErrInvalid, or two
+// grants of gs share an ID, it returns ErrInvalid and stores nothing. No
+// grants create nothing and are not an error. A done ctx makes it return
+// ctx.Err() (possibly wrapped) with nothing changed.
+type BulkCreator interface {
+	CreateGrants(ctx context.Context, gs ...Grant) ([]Grant, error)
+}
+
+// CreateGrants stores each grant of gs whose ID is not stored yet in s,
+// with Revision 1, and returns copies of those it created, in the order of
+// gs. Grants already stored are left as they are, so a retried call
+// creates only what is missing. If any grant fails [Validate], or two share
+// an ID, it returns ErrInvalid and stores nothing.
+//
+// It uses s's [BulkCreator] if s has one (one atomic change). Otherwise it
+// creates the grants one by one with s.Create, skipping those that return
+// ErrExists; that is not atomic: on an error it returns the grants created
+// until then with the error, and they stay stored (calling again finishes
+// the job).
+func CreateGrants(ctx context.Context, s Store, gs ...Grant) ([]Grant, error) {
+	if b, ok := s.(BulkCreator); ok {
+		return b.CreateGrants(ctx, gs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := validateGrants(gs); err != nil {
+		return nil, err
+	}
+	var out []Grant
+	for _, g := range gs {
+		c, err := s.Create(ctx, g)
+		switch {
+		case err == nil:
+			out = append(out, c)
+		case errors.Is(err, ErrExists):
+		default:
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// validateGrants returns ErrInvalid, naming every problem, if a grant of gs
+// fails [Validate] or two share an ID.
+func validateGrants(gs []Grant) error {
+	var errs []error
+	seen := make(map[string]bool, len(gs))
+	for _, g := range gs {
+		if err := Validate(g); err != nil {
+			errs = append(errs, err)
+		} else if seen[g.ID] {
+			errs = append(errs, fmt.Errorf("%w %q: ID: given twice", ErrInvalid, g.ID))
+		}
+		seen[g.ID] = true
+	}
+	return errors.Join(errs...)
 }

@@ -38,8 +38,8 @@ type Config struct {
 // reports every issue, renewal, revocation and denial to its subscribers
 // as an [AuditEvent].
 //
-// An Authority is itself a [Store] (and a [Decider]) over the one it is
-// given: pass it wherever a Store
+// An Authority is itself a [Store] (and a [Decider] and a [BulkCreator])
+// over the one it is given: pass it wherever a Store
 // goes, such as the contact-center lifecycle, and every change made
 // through it is audited. Revocations through it mark the grants revoked
 // first, then clean up their tokens' credentials: if the clean-up fails
@@ -65,8 +65,9 @@ type subscriber struct {
 }
 
 var (
-	_ Store   = (*Authority)(nil)
-	_ Decider = (*Authority)(nil)
+	_ Store       = (*Authority)(nil)
+	_ Decider     = (*Authority)(nil)
+	_ BulkCreator = (*Authority)(nil)
 )
 
 // New returns an Authority for cfg, or an error naming every problem with
@@ -244,17 +245,37 @@ func (a *Authority) Create(ctx context.Context, g Grant) (Grant, error) {
 	if err != nil {
 		return Grant{}, err
 	}
-	if a.subscribed() {
-		ev := a.grantEvent(ctx, AuditIssued, out)
-		if ev.Actor == "" {
-			ev.Actor = out.IssuedBy
-		}
-		if ev.Reason == "" {
-			ev.Reason = out.Reason
-		}
-		a.emit(ev)
-	}
+	a.issued(ctx, out)
 	return out, nil
+}
+
+// CreateGrants stores the grants of gs not stored yet, like the package
+// function [CreateGrants] over the Store, and reports an [AuditIssued]
+// event for each grant it created (on an error too, for those created
+// until then). It makes the Authority a [BulkCreator]: one atomic change
+// if its Store is a BulkCreator, otherwise one Create per grant, after
+// checking them all.
+func (a *Authority) CreateGrants(ctx context.Context, gs ...Grant) ([]Grant, error) {
+	out, err := CreateGrants(ctx, a.store, gs...)
+	for _, g := range out {
+		a.issued(ctx, g)
+	}
+	return out, err
+}
+
+// issued reports an [AuditIssued] event for g, just created.
+func (a *Authority) issued(ctx context.Context, g Grant) {
+	if !a.subscribed() {
+		return
+	}
+	ev := a.grantEvent(ctx, AuditIssued, g)
+	if ev.Actor == "" {
+		ev.Actor = g.IssuedBy
+	}
+	if ev.Reason == "" {
+		ev.Reason = g.Reason
+	}
+	a.emit(ev)
 }
 
 // Get returns one grant, like [Store.Get].

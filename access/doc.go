@@ -100,9 +100,10 @@
 //   - Lists are sorted by ID.
 //
 // Optional interfaces add capabilities, discovered by type assertion:
-// [Decider] (authorise without copying), [BulkRevoker] (revoke a
-// principal's or a service's grants in one change and say which) and
-// [TokenStore] (credentials of bearer tokens). The package
+// [Decider] (authorise without copying), [BulkCreator] (create many
+// grants in one change, skipping those stored already: [CreateGrants]),
+// [BulkRevoker] (revoke a principal's or a service's grants in one change
+// and say which) and [TokenStore] (credentials of bearer tokens). The package
 // [github.com/eventcc/eventcc/access/memaccess] is an in-memory reference
 // implementation of all of them.
 //

@@ -19,8 +19,8 @@ type Harness struct {
 	// New returns an empty store. Run calls it once per subtest; register
 	// any cleanup (closing a connection, dropping a schema) with t.Cleanup.
 	// If the store also implements [access.Decider],
-	// [access.BulkRevoker] or [access.TokenStore], Run checks those
-	// contracts too.
+	// [access.BulkCreator], [access.BulkRevoker] or [access.TokenStore],
+	// Run checks those contracts too.
 	New func(t *testing.T) access.Store
 	// RandomizedChecks is how many authorisations the randomized test
 	// makes in all. Default: 1,000,000 (100,000 with -short). A store
@@ -46,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RevokeService", func(t *testing.T) { testRevokeService(t, h) })
 	t.Run("RevokePrincipal", func(t *testing.T) { testRevokePrincipal(t, h) })
 	t.Run("BulkRevoker", func(t *testing.T) { testBulkRevoker(t, h) })
+	t.Run("CreateGrants", func(t *testing.T) { testCreateGrants(t, h) })
 	t.Run("List", func(t *testing.T) { testList(t, h) })
 	t.Run("CancelledContext", func(t *testing.T) { testCancelled(t, h) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, h) })

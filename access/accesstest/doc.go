@@ -14,6 +14,10 @@
 //
 // If the store implements the optional interfaces, Run checks them too:
 // [access.Decider] must decide as the listed grants do,
+// [access.BulkCreator] must create all of a call's new grants or none
+// (skipping stored IDs, refusing an invalid grant or an ID given twice)
+// and return each grant it creates exactly once, as must
+// [access.CreateGrants] over the store without it,
 // [access.BulkRevoker] must return each grant it revokes exactly once, and
 // [access.TokenStore] must keep credentials to its contract, with an
 // [access.Authority] issuing and checking tokens over it while

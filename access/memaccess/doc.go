@@ -1,7 +1,8 @@
 // Package memaccess is an in-memory [access.Store], the reference
 // implementation of the contract the package access documents and the
 // package accesstest checks, with every optional interface:
-// [access.Decider], [access.BulkRevoker] and [access.TokenStore].
+// [access.Decider], [access.BulkCreator], [access.BulkRevoker] and
+// [access.TokenStore].
 //
 // A [Store] indexes grants by ID, by principal and by service, so
 // [access.Authorize] (through [Store.Decide]) and the revocations cost

@@ -15,12 +15,13 @@ import (
 var (
 	_ access.Store       = (*Store)(nil)
 	_ access.Decider     = (*Store)(nil)
+	_ access.BulkCreator = (*Store)(nil)
 	_ access.BulkRevoker = (*Store)(nil)
 	_ access.TokenStore  = (*Store)(nil)
 )
 
 // Store is an in-memory [access.Store], [access.Decider],
-// [access.BulkRevoker] and [access.TokenStore]. Its zero value is not
+// [access.BulkCreator], [access.BulkRevoker] and [access.TokenStore]. Its zero value is not
 // usable; call [New]. It is safe for concurrent use.
 type Store struct {
 	mu sync.RWMutex
@@ -256,15 +257,51 @@ func (s *Store) Create(ctx context.Context, g access.Grant) (access.Grant, error
 	if s.byID.get(g.ID) != nil {
 		return access.Grant{}, fmt.Errorf("%w: %q", access.ErrExists, g.ID)
 	}
+	return s.grant(s.insert(&g)), nil
+}
+
+// CreateGrants implements [access.BulkCreator]: under one lock, it stores
+// a copy of each grant of gs whose ID is not taken, with Revision 1, and
+// returns copies of them in the order of gs. It returns ErrInvalid if a
+// grant fails [access.Validate] or two share an ID, and ctx.Err() if ctx is
+// done, changing nothing in each case.
+func (s *Store) CreateGrants(ctx context.Context, gs ...access.Grant) ([]access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(gs))
+	for i := range gs {
+		if err := access.Validate(gs[i]); err != nil {
+			return nil, err
+		}
+		if seen[gs[i].ID] {
+			return nil, fmt.Errorf("%w %q: ID: given twice", access.ErrInvalid, gs[i].ID)
+		}
+		seen[gs[i].ID] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []access.Grant
+	for i := range gs {
+		if s.byID.get(gs[i].ID) == nil {
+			out = append(out, s.grant(s.insert(&gs[i])))
+		}
+	}
+	return out, nil
+}
+
+// insert stores a new record for g, whose ID is not taken, with Revision
+// 1. s.mu must be held for writing.
+func (s *Store) insert(g *access.Grant) *record {
 	r := &record{id: strings.Clone(g.ID), principal: strings.Clone(g.Principal), revision: 1}
-	r.prof = s.intern(&g)
+	r.prof = s.intern(g)
 	s.setTime(r, notBefore, g.NotBefore)
 	s.setTime(r, notAfter, g.NotAfter)
 	s.setRevoked(r, g.Revoked, g.RevokedAt)
 	s.byID.put(r)
 	s.linkPrincipal(r)
 	s.linkService(r, r.prof.service)
-	return s.grant(r), nil
+	return r
 }
 
 // Get returns a copy of the grant with that ID, ErrNotFound if there is
