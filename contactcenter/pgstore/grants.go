@@ -13,14 +13,19 @@ import (
 	"github.com/eventcc/eventcc/access"
 )
 
-// Grants is the [access.Store] of a [DB]: one row per grant, its JSON
-// document beside the columns queries use. Every change sends a NOTIFY
-// on [GrantsChannel] naming the principal (or "*" for a change to more
-// than [maxNotices] principals) in its own transaction. Safe for
-// concurrent use from any number of processes.
+// Grants is the [access.Store] of a [DB], and an [access.BulkCreator] and
+// [access.BulkRevoker]: one row per grant, its JSON document beside the
+// columns queries use. Every change sends a NOTIFY on [GrantsChannel]
+// naming the principal (or "*" for a change to more than [maxNotices]
+// principals) in its own transaction. Safe for concurrent use from any
+// number of processes.
 type Grants struct{ db *DB }
 
-var _ access.Store = (*Grants)(nil)
+var (
+	_ access.Store       = (*Grants)(nil)
+	_ access.BulkCreator = (*Grants)(nil)
+	_ access.BulkRevoker = (*Grants)(nil)
+)
 
 // maxNotices is the most principals one change names one by one; a
 // larger change tells caches to drop everything.
@@ -78,6 +83,88 @@ func (st *Grants) Create(ctx context.Context, g access.Grant) (access.Grant, err
 		return access.Grant{}, fmt.Errorf("pgstore: create grant %q: %w", g.ID, ctxErr(ctx, err))
 	}
 	return decodeGrant(doc)
+}
+
+// createGrantsSQL inserts the grants whose IDs are not stored yet and
+// notifies their principals, all in one statement, so in one implicit
+// transaction and one round trip. Arguments: the channel, maxNotices, then
+// one array per column. It returns the IDs it inserted. pg_notify runs once
+// per row inserted, but PostgreSQL delivers one notification per distinct
+// payload of a transaction, at commit; more than maxNotices principals
+// notify "*" instead.
+const createGrantsSQL = `WITH created AS (
+	INSERT INTO access_grants (id, service_id, principal, revoked, not_after, revision, doc)
+	SELECT id, service_id, principal, revoked, not_after, 1, doc
+	FROM unnest($3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::json[])
+		AS g(id, service_id, principal, revoked, not_after, doc)
+	ON CONFLICT (id) DO NOTHING
+	RETURNING id, principal
+), wide AS (
+	SELECT count(DISTINCT principal) > $2 AS wide FROM created
+)
+SELECT created.id, pg_notify($1, CASE WHEN wide.wide THEN '*' ELSE created.principal END)
+FROM created, wide`
+
+// CreateGrants implements [access.BulkCreator] in one statement: one
+// INSERT ... ON CONFLICT (id) DO NOTHING of every grant, which notifies
+// the principals of those it inserted when it commits. ErrInvalid for a
+// grant [access.Validate] refuses or an ID given twice.
+func (st *Grants) CreateGrants(ctx context.Context, gs ...access.Grant) ([]access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(gs) == 0 {
+		return nil, nil
+	}
+	n := len(gs)
+	ids, services, principals, docs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	revoked, notAfter := make([]bool, n), make([]time.Time, n)
+	pos := make(map[string]int, n)
+	for i, g := range gs {
+		if err := access.Validate(g); err != nil {
+			return nil, fmt.Errorf("pgstore: create grants: %w", err)
+		}
+		if _, dup := pos[g.ID]; dup {
+			return nil, fmt.Errorf("pgstore: create grants: %w %q: ID: given twice", access.ErrInvalid, g.ID)
+		}
+		pos[g.ID] = i
+		g.Revision = 1
+		doc, err := encodeGrant(g)
+		if err != nil {
+			return nil, err
+		}
+		ids[i], services[i], principals[i], docs[i] = g.ID, g.ServiceID, g.Principal, string(doc)
+		revoked[i], notAfter[i] = g.Revoked, g.NotAfter
+	}
+	rows, err := st.db.pool.Query(ctx, createGrantsSQL, GrantsChannel, maxNotices,
+		ids, services, principals, revoked, notAfter, docs)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: create grants: %w", ctxErr(ctx, err))
+	}
+	created := make([]bool, n)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id, nil); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("pgstore: create grants: %w", err)
+		}
+		created[pos[id]] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgstore: create grants: %w", ctxErr(ctx, err))
+	}
+	var out []access.Grant
+	for i, c := range created {
+		if !c {
+			continue
+		}
+		g, err := decodeGrant([]byte(docs[i]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
 
 // Get implements [access.Store]: ErrNotFound if id is not stored.
@@ -193,7 +280,15 @@ func (st *Grants) ListByPrincipal(ctx context.Context, principal string) ([]acce
 // revokeWhere revokes, at at, every unrevoked grant the condition
 // selects, in tx, and returns the grants it revoked.
 func revokeWhere(ctx context.Context, tx pgx.Tx, where string, arg any, at time.Time) ([]access.Grant, error) {
-	rows, err := tx.Query(ctx, `SELECT doc FROM access_grants WHERE NOT revoked AND `+where+` ORDER BY id FOR UPDATE`, arg)
+	return revokeMatching(ctx, tx, where, []any{arg}, at)
+}
+
+// revokeMatching is revokeWhere with any number of arguments. It locks the
+// rows and re-encodes their documents here rather than editing them in
+// SQL: the json column keeps "\u0000" in a string, which jsonb (and
+// json_each) refuse, so an edit in SQL could leave a grant unrevocable.
+func revokeMatching(ctx context.Context, tx pgx.Tx, where string, args []any, at time.Time) ([]access.Grant, error) {
+	rows, err := tx.Query(ctx, `SELECT doc FROM access_grants WHERE NOT revoked AND `+where+` ORDER BY id FOR UPDATE`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -279,4 +374,56 @@ func (st *Grants) RevokeService(ctx context.Context, serviceID string, at time.T
 		return 0, fmt.Errorf("pgstore: revoke grants of %q: %w", serviceID, ctxErr(ctx, err))
 	}
 	return n, nil
+}
+
+// RevokeGrants implements [access.BulkRevoker] in one transaction: it
+// locks the unrevoked grants m selects, revokes them in one UPDATE and
+// notifies their principals at commit. ErrInvalid for an empty m.
+func (st *Grants) RevokeGrants(ctx context.Context, m access.GrantMatch, at time.Time) ([]access.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var where string
+	var args []any
+	switch {
+	case m.ServiceID != "" && m.Principal != "":
+		where, args = `service_id = $1 AND principal = $2`, []any{m.ServiceID, m.Principal}
+	case m.ServiceID != "":
+		where, args = `service_id = $1`, []any{m.ServiceID}
+	case m.Principal != "":
+		where, args = `principal = $1`, []any{m.Principal}
+	default:
+		return nil, fmt.Errorf("pgstore: revoke grants: %w: empty grant match", access.ErrInvalid)
+	}
+	var out []access.Grant
+	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = revokeMatching(ctx, tx, where, args, at)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: revoke grants of %+v: %w", m, ctxErr(ctx, err))
+	}
+	return out, nil
+}
+
+// The bulk changes of a CachedGrants, like its other changes, drop the
+// local cache once they return (read your writes); other replicas drop
+// the principals named on the notification. They are declared here, not
+// promoted from Grants, so that none bypasses the drop.
+var (
+	_ access.BulkCreator = (*CachedGrants)(nil)
+	_ access.BulkRevoker = (*CachedGrants)(nil)
+)
+
+// CreateGrants implements [access.BulkCreator].
+func (g *CachedGrants) CreateGrants(ctx context.Context, gs ...access.Grant) ([]access.Grant, error) {
+	defer g.drop()
+	return g.Grants.CreateGrants(ctx, gs...)
+}
+
+// RevokeGrants implements [access.BulkRevoker].
+func (g *CachedGrants) RevokeGrants(ctx context.Context, m access.GrantMatch, at time.Time) ([]access.Grant, error) {
+	defer g.drop()
+	return g.Grants.RevokeGrants(ctx, m, at)
 }
