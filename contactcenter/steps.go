@@ -244,30 +244,32 @@ func (l *Lifecycle) grant(ctx context.Context, s *Service, principals []string, 
 	for _, id := range s.Supervisors {
 		supervisors[id] = true
 	}
-	n := 0
+	if !s.Expires.After(now) {
+		return 0, nil // expired already: nothing to grant
+	}
+	gs := make([]access.Grant, 0, len(principals))
+	seen := make(map[string]bool, len(principals))
 	for _, p := range principals {
+		id := grantID(s.ID, p)
+		if seen[id] {
+			continue // listed twice (an agent who supervises too): one bundle
+		}
+		seen[id] = true
 		role, kind := "agent", access.KindAgent
 		if supervisors[p] {
 			role, kind = "supervisor", access.KindSupervisor
 		}
-		g := access.Grant{ID: grantID(s.ID, p), ServiceID: s.ID, Principal: p, Kind: kind, Role: role,
+		gs = append(gs, access.Grant{ID: id, ServiceID: s.ID, Principal: p, Kind: kind, Role: role,
 			Privileges: privileges(s.Config, role), NotBefore: now, NotAfter: s.Expires,
-			IssuedBy: "eventcc", Reason: "deployed for event " + s.Request.EventID}
-		if !g.NotAfter.After(g.NotBefore) {
-			continue // expired already: nothing to grant
-		}
-		_, err := l.cfg.Access.Create(ctx, g)
-		switch {
-		case err == nil:
-			n++
-		case errors.Is(err, access.ErrExists):
-		case errors.Is(err, access.ErrInvalid):
-			return n, Permanent(err)
-		default:
-			return n, err
-		}
+			IssuedBy: "eventcc", Reason: "deployed for event " + s.Request.EventID})
 	}
-	return n, nil
+	// One change where the store can (grants stored already, by an earlier
+	// attempt, are skipped), else one Create per grant.
+	created, err := access.CreateGrants(ctx, l.cfg.Access, gs...)
+	if errors.Is(err, access.ErrInvalid) {
+		return len(created), Permanent(err)
+	}
+	return len(created), err
 }
 
 func privileges(cfg template.Config, role string) []access.Privilege {
