@@ -153,16 +153,25 @@ type Store interface {
 // processes if the Store is shared by several processes. A done ctx makes
 // a method return ctx.Err(), possibly wrapped.
 type Leaser interface {
-	// Acquire renews every lease owner holds and claims every service not
-	// in a final state whose lease is free or expired at now, all until
-	// now+ttl; it returns the services owner holds afterwards, sorted by
-	// ID, each with its stored revision (so the owner reloads only what
-	// changed). Two owners never hold the same service at the same now.
-	// Services in a final state are never held: their leases end.
+	// Acquire renews every lease owner holds and claims its share of the
+	// services not in a final state whose lease is free or expired at
+	// now, all until now+ttl; it returns the services owner holds
+	// afterwards, sorted by ID, each with its stored revision (so the
+	// owner reloads only what changed). Two owners never hold the same
+	// service at the same now. Services in a final state are never held:
+	// their leases end.
+	//
+	// An owner is live from its Acquire at now until now+ttl. Its share
+	// is what brings it up to ceil(S/n), where S counts the services not
+	// final and n the live owners, itself included: replicas that tick
+	// together split new work evenly, and a lone owner, or the survivor
+	// of owners that died, claims every free service. Nobody's valid
+	// lease is taken to even out the shares.
 	Acquire(ctx context.Context, owner string, now time.Time, ttl time.Duration) ([]Held, error)
 	// Release ends owner's leases on ids, or on every service it holds
-	// when no id is given, so that another owner may claim them at once.
-	// Releasing a lease one does not hold is not an error.
+	// when no id is given, so that another owner may claim them at once;
+	// without ids the owner also stops being live. Releasing a lease one
+	// does not hold is not an error.
 	Release(ctx context.Context, owner string, ids ...string) error
 }
 

@@ -18,7 +18,8 @@ type lease struct {
 }
 
 // Acquire implements [contactcenter.Leaser]: it renews owner's leases and
-// claims every service not final whose lease is free or expired at now.
+// claims its share of the services not final whose lease is free or
+// expired at now, lowest IDs first.
 func (st *Store) Acquire(ctx context.Context, owner string, now time.Time, ttl time.Duration) ([]contactcenter.Held, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -28,18 +29,42 @@ func (st *Store) Acquire(ctx context.Context, owner string, now time.Time, ttl t
 	if st.leases == nil {
 		st.leases = make(map[string]lease)
 	}
+	if st.owners == nil {
+		st.owners = make(map[string]time.Time)
+	}
+	st.owners[owner] = now.Add(ttl)
+	live := 0
+	for o, until := range st.owners {
+		switch {
+		case now.Before(until):
+			live++
+		case until.Before(now.Add(-ttl)):
+			delete(st.owners, o) // long dead
+		}
+	}
 	var held []contactcenter.Held
+	var free []string
+	active := 0
 	for id, s := range st.services {
 		if s.State.Final() {
 			delete(st.leases, id)
 			continue
 		}
+		active++
 		l, ok := st.leases[id]
-		if ok && l.owner != owner && now.Before(l.until) {
-			continue // someone else's, still valid
+		switch {
+		case ok && l.owner == owner:
+			st.leases[id] = lease{owner: owner, until: now.Add(ttl)}
+			held = append(held, contactcenter.Held{ServiceID: id, Revision: s.Revision})
+		case !ok || !now.Before(l.until):
+			free = append(free, id)
 		}
+	}
+	share := (active+live-1)/live - len(held)
+	slices.Sort(free)
+	for _, id := range free[:max(0, min(share, len(free)))] {
 		st.leases[id] = lease{owner: owner, until: now.Add(ttl)}
-		held = append(held, contactcenter.Held{ServiceID: id, Revision: s.Revision})
+		held = append(held, contactcenter.Held{ServiceID: id, Revision: st.services[id].Revision})
 	}
 	slices.SortFunc(held, func(a, b contactcenter.Held) int { return strings.Compare(a.ServiceID, b.ServiceID) })
 	return held, nil
@@ -53,6 +78,7 @@ func (st *Store) Release(ctx context.Context, owner string, ids ...string) error
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(ids) == 0 {
+		delete(st.owners, owner)
 		for id, l := range st.leases {
 			if l.owner == owner {
 				delete(st.leases, id)

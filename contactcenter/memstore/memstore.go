@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/eventcc/eventcc/contactcenter"
 )
@@ -19,6 +20,7 @@ type Store struct {
 	plans    map[string]contactcenter.Plan
 	journals map[string][]contactcenter.JournalEntry // by plan ID; only plans with entries
 	leases   map[string]lease                        // by service ID
+	owners   map[string]time.Time                    // live until, by owner
 }
 
 var (

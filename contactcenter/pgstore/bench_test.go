@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,14 @@ func BenchmarkTransitions(b *testing.B) {
 		return lc
 	}
 	r1, r2 := replica("r1"), replica("r2")
+	var steps [2]atomic.Int64 // steps each replica ran
+	for i, r := range []*contactcenter.Lifecycle{r1, r2} {
+		r.Subscribe(func(e contactcenter.Event) {
+			if se, ok := e.(*contactcenter.StepEvent); ok && se.Status == contactcenter.StepDone {
+				steps[i].Add(1)
+			}
+		})
+	}
 	const perRound = 64
 	transitions := 0
 	b.ResetTimer()
@@ -77,6 +86,7 @@ func BenchmarkTransitions(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(transitions)/b.Elapsed().Seconds(), "transitions/s")
+	b.ReportMetric(float64(steps[0].Load())/float64(steps[0].Load()+steps[1].Load()), "r1-share")
 }
 
 // BenchmarkTakeover measures, in wall time, how long after its owner

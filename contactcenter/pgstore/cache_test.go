@@ -134,7 +134,7 @@ func TestMigrate_ConcurrentReplicas(t *testing.T) {
 	}
 	v, err := db.Version(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 2, v, "want the newest schema version, 2")
+	assert.Equal(t, 3, v, "want the newest schema version, 3")
 }
 
 func TestExpireService_OneTransaction(t *testing.T) {

@@ -328,24 +328,40 @@ func (st *Services) Journal(ctx context.Context, planID string) ([]contactcenter
 	return out, nil
 }
 
-// Acquire implements [contactcenter.Leaser]. In one statement it claims,
-// with FOR UPDATE SKIP LOCKED, every service not final whose lease is
-// free, expired at now or already owner's, sets its lease to owner until
-// now+ttl, and returns those together with the leases owner held that are
-// still valid at now (a row locked by a concurrent writer is skipped this
-// time and renewed by the next Acquire). Two owners never hold one
-// service at one now: a lease is taken over only once expired.
+// Acquire implements [contactcenter.Leaser]. In one statement it marks
+// owner live in cc_owners, works out its share, and claims with FOR
+// UPDATE SKIP LOCKED its own leases and up to its share of the services
+// not final whose lease is free or expired at now, lowest IDs first; it
+// sets those leases to owner until now+ttl and returns them with the
+// leases owner held that are still valid at now (a row locked by a
+// concurrent writer is skipped this time and renewed by the next
+// Acquire). Two owners never hold one service at one now: a lease is
+// taken over only once expired. Owners that start together may each see
+// the other not yet live and claim more than their share; the next
+// services are split evenly.
 func (st *Services) Acquire(ctx context.Context, owner string, now time.Time, ttl time.Duration) ([]contactcenter.Held, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rows, err := st.db.pool.Query(ctx, `WITH claim AS (
+	rows, err := st.db.pool.Query(ctx, `WITH beat AS (
+			INSERT INTO cc_owners (owner, until) VALUES ($1, $3)
+			ON CONFLICT (owner) DO UPDATE SET until = excluded.until
+		), share AS (
+			SELECT ceil((SELECT count(*) FROM cc_services WHERE NOT final)::numeric /
+				(1 + (SELECT count(*) FROM cc_owners WHERE owner <> $1 AND until > $2)))
+				- (SELECT count(*) FROM cc_services WHERE NOT final AND lease_owner = $1) AS n
+		), mine AS (
+			SELECT id FROM cc_services WHERE NOT final AND lease_owner = $1
+			FOR UPDATE SKIP LOCKED
+		), free AS (
 			SELECT id FROM cc_services
-			WHERE NOT final AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until <= $2)
+			WHERE NOT final AND (lease_owner IS NULL OR lease_until <= $2) AND lease_owner IS DISTINCT FROM $1
+			ORDER BY id
+			LIMIT (SELECT greatest(n, 0)::bigint FROM share)
 			FOR UPDATE SKIP LOCKED
 		), renewed AS (
 			UPDATE cc_services s SET lease_owner = $1, lease_until = $3
-			FROM claim WHERE s.id = claim.id
+			FROM (SELECT id FROM mine UNION ALL SELECT id FROM free) c WHERE s.id = c.id
 			RETURNING s.id, s.revision
 		)
 		SELECT id, revision FROM renewed
@@ -371,7 +387,10 @@ func (st *Services) Release(ctx context.Context, owner string, ids ...string) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err := st.db.pool.Exec(ctx, `UPDATE cc_services SET lease_owner = NULL, lease_until = NULL
+	_, err := st.db.pool.Exec(ctx, `WITH gone AS (
+			DELETE FROM cc_owners WHERE owner = $1 AND coalesce(cardinality($2::text[]), 0) = 0
+		)
+		UPDATE cc_services SET lease_owner = NULL, lease_until = NULL
 		WHERE lease_owner = $1 AND (coalesce(cardinality($2::text[]), 0) = 0 OR id = ANY($2))`, owner, ids)
 	if err != nil {
 		return fmt.Errorf("pgstore: release for %q: %w", owner, ctxErr(ctx, err))

@@ -26,6 +26,7 @@ var leaseCases = []struct {
 	{"Leaser/ReleaseFreesAtOnce", testLeaseRelease},
 	{"Leaser/CancelledContext", testLeaseCancelled},
 	{"Leaser/ConcurrentOwnersNeverShare", testLeaseConcurrent},
+	{"Leaser/LiveOwnersSplitFreeServices", testLeaseShares},
 }
 
 var leaseT0 = time.Date(2031, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -146,5 +147,61 @@ func testLeaseConcurrent(t *testing.T, st contactcenter.Store, l contactcenter.L
 			owner[h.ServiceID] = o
 		}
 	}
+	// Owners that start at once may each claim what they took for their
+	// share; a second round, with every owner live, leaves nothing free.
+	for o := 0; o < owners; o++ {
+		held, err := l.Acquire(context.Background(), fmt.Sprint("owner-", o), leaseT0, time.Minute)
+		require.NoError(t, err)
+		for _, h := range held {
+			if prev, ok := owner[h.ServiceID]; ok && prev != o {
+				assert.Fail(t, "lease moved", "service %s held by owner %d, then by owner %d while valid", h.ServiceID, prev, o)
+			}
+			owner[h.ServiceID] = o
+		}
+	}
 	assert.Len(t, owner, 20, "want every service held by some owner")
+}
+
+// testLeaseShares: live owners split the free services; nobody's valid
+// lease moves; a survivor takes over what a dead owner held.
+func testLeaseShares(t *testing.T, st contactcenter.Store, l contactcenter.Leaser) {
+	ctx := t.Context()
+	for _, o := range []string{"one", "two"} { // both live, holding nothing
+		held, err := l.Acquire(ctx, o, leaseT0, time.Minute)
+		require.NoError(t, err)
+		require.Empty(t, held)
+	}
+	for i := range 10 {
+		mustCreate(t, st, service(fmt.Sprintf("share-%02d", i), contactcenter.Scheduled))
+	}
+	at := leaseT0.Add(10 * time.Second)
+	one, err := l.Acquire(ctx, "one", at, time.Minute)
+	require.NoError(t, err)
+	assert.Len(t, one, 5, "with two live owners and 10 free services: want owner one to claim its half")
+	two, err := l.Acquire(ctx, "two", at, time.Minute)
+	require.NoError(t, err)
+	assert.Len(t, two, 5, "want owner two to claim the other half")
+	assert.Empty(t, intersect(heldIDs(one), heldIDs(two)), "want no service held by both")
+	again, err := l.Acquire(ctx, "one", at.Add(time.Second), time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, heldIDs(one), heldIDs(again), "with nothing free: want owner one to keep what it holds, no more")
+
+	// Owner two stops renewing; once its leases and its liveness expire,
+	// owner one, alone, takes everything.
+	late := at.Add(time.Minute)
+	all, err := l.Acquire(ctx, "one", late, time.Minute)
+	require.NoError(t, err)
+	assert.Len(t, all, 10, "after owner two expired: want the survivor to hold every service")
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
 }
