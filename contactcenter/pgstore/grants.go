@@ -41,12 +41,20 @@ func decodeGrant(doc []byte) (access.Grant, error) {
 	return g, nil
 }
 
-func notifyPrincipals(ctx context.Context, tx pgx.Tx, principals []string) error {
+// notices returns the payloads of the notifications of a change to the
+// grants of principals: each principal once, or "*" for more than
+// maxNotices of them. It sorts principals.
+func notices(principals []string) []string {
 	slices.Sort(principals)
 	principals = slices.Compact(principals)
 	if len(principals) > maxNotices {
 		principals = []string{"*"}
 	}
+	return principals
+}
+
+func notifyPrincipals(ctx context.Context, tx pgx.Tx, principals []string) error {
+	principals = notices(principals)
 	if len(principals) == 0 {
 		return nil
 	}
@@ -318,11 +326,16 @@ func revokeMatching(ctx context.Context, tx pgx.Tx, where string, args []any, at
 		newDocs = append(newDocs, nd)
 		principals = append(principals, g.Principal)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE access_grants a SET revoked = true, revision = a.revision + 1, doc = u.doc
-		FROM unnest($1::text[], $2::json[]) AS u(id, doc) WHERE a.id = u.id`, ids, jsonDocs(newDocs)); err != nil {
+	// One statement updates and notifies: the UPDATE in WITH runs to
+	// completion though nothing reads it, and the rows are locked.
+	if _, err := tx.Exec(ctx, `WITH revoked AS (
+			UPDATE access_grants a SET revoked = true, revision = a.revision + 1, doc = u.doc
+			FROM unnest($1::text[], $2::json[]) AS u(id, doc) WHERE a.id = u.id)
+		SELECT pg_notify($3, p) FROM unnest($4::text[]) AS p`,
+		ids, jsonDocs(newDocs), GrantsChannel, notices(principals)); err != nil {
 		return nil, err
 	}
-	return revoked, notifyPrincipals(ctx, tx, principals)
+	return revoked, nil
 }
 
 // jsonDocs passes documents as text, which PostgreSQL casts to json.
@@ -334,11 +347,65 @@ func jsonDocs(docs [][]byte) []string {
 	return out
 }
 
+// revokeOneSQL revokes grant $1 if it is still at revision $2, storing
+// document $3, and notifies its principal on channel $4 at commit: one
+// statement, so one implicit transaction.
+const revokeOneSQL = `WITH revoked AS (
+	UPDATE access_grants SET revoked = true, revision = revision + 1, doc = $3
+	WHERE id = $1 AND revision = $2 AND NOT revoked
+	RETURNING principal)
+SELECT pg_notify($4, principal) FROM revoked`
+
 // Revoke implements [access.Store]: idempotent; ErrNotFound if absent.
+// It reads the grant, then revokes it with one UPDATE on condition that
+// its revision has not moved (two round trips, no explicit transaction);
+// if concurrent changes keep moving it, it revokes under a row lock.
 func (st *Grants) Revoke(ctx context.Context, id string, at time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	for range 3 {
+		done, err := st.tryRevoke(ctx, id, at)
+		if errors.Is(err, access.ErrNotFound) {
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("pgstore: revoke grant %q: %w", id, ctxErr(ctx, err))
+		}
+		if done {
+			return nil
+		}
+	}
+	return st.revokeLocked(ctx, id, at)
+}
+
+// tryRevoke revokes grant id at at unless it changes between its read and
+// the UPDATE, and reports whether the grant is revoked now, by this call
+// or before it.
+func (st *Grants) tryRevoke(ctx context.Context, id string, at time.Time) (bool, error) {
+	var doc []byte
+	err := st.db.pool.QueryRow(ctx, `SELECT doc FROM access_grants WHERE id = $1`, id).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("pgstore: grant %q: %w", id, access.ErrNotFound)
+	}
+	if err != nil {
+		return false, err
+	}
+	g, err := decodeGrant(doc)
+	if err != nil || g.Revoked {
+		return g.Revoked, err
+	}
+	read := g.Revision
+	g.Revoked, g.RevokedAt, g.Revision = true, at, read+1
+	if doc, err = encodeGrant(g); err != nil {
+		return false, err
+	}
+	tag, err := st.db.pool.Exec(ctx, revokeOneSQL, id, read, doc, GrantsChannel)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// revokeLocked is Revoke in a transaction that locks the grant's row.
+func (st *Grants) revokeLocked(ctx context.Context, id string, at time.Time) error {
 	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
 		revoked, err := revokeWhere(ctx, tx, `id = $1`, id, at)
 		if err != nil || len(revoked) > 0 {
