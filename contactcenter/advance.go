@@ -38,31 +38,24 @@ func (l *Lifecycle) advanceOnce(ctx context.Context, e *entry, now time.Time) er
 		if now.Before(s.DeployAt()) {
 			return nil
 		}
-		return l.transition(ctx, e, Deploying, "deploy due")
-	case Deploying:
-		done, err := l.runPlan(ctx, e, s.DeployPlan)
-		if err != nil || !done {
+		start, err := l.transitionTo(e, Deploying, "deploy due", nil)
+		if err != nil {
 			return err
 		}
-		if e.svc.State == Failed {
-			return nil
-		}
-		// A service cancelled while deploying is closed from Ready.
-		return l.transition(ctx, e, Ready, "deployed")
+		return l.deploy(ctx, e, start)
+	case Deploying:
+		return l.deploy(ctx, e, nil)
 	case Ready:
 		if e.svc.CancelReason != "" || !now.Before(s.Expires) {
-			return l.transition(ctx, e, Terminating, closeReason(s))
+			return l.close(ctx, e, now)
 		}
 		if now.Before(s.Term.Start) {
 			return nil
 		}
-		if err := l.openIntake(ctx, e, now); err != nil {
-			return err
-		}
-		return l.transition(ctx, e, Active, "term started")
+		return l.openIntake(ctx, e, now, Active, "term started")
 	case Active:
 		if e.svc.CancelReason != "" || !now.Before(s.Expires) {
-			return l.transition(ctx, e, Terminating, closeReason(s))
+			return l.close(ctx, e, now)
 		}
 		if !now.Before(s.Term.End) && s.IntakeOpen {
 			if err := l.stopIntake(ctx, e, now); err != nil {
@@ -70,22 +63,62 @@ func (l *Lifecycle) advanceOnce(ctx context.Context, e *entry, now time.Time) er
 			}
 		} else if now.Before(s.Term.End) && !s.IntakeOpen {
 			// The term was extended after intake stopped.
-			if err := l.openIntake(ctx, e, now); err != nil {
+			if err := l.openIntake(ctx, e, now, "", ""); err != nil {
 				return err
 			}
 		}
 		return l.scale(ctx, e, now)
 	case Terminating:
-		done, err := l.runPlan(ctx, e, s.ClosePlan)
-		if err != nil || !done {
+		return l.close(ctx, e, now)
+	}
+	return nil
+}
+
+// deploy runs the deploy plan and moves the service to Ready once it is
+// done. start, if not nil, is the move to Deploying, stored with the
+// plan's first journal entry; the move to Ready is stored with its last.
+func (l *Lifecycle) deploy(ctx context.Context, e *entry, start *change) error {
+	done, err := l.runPlan(ctx, e, e.svc.DeployPlan, start, func() (*change, error) {
+		return l.transitionTo(e, Ready, "deployed", nil)
+	})
+	if err != nil || !done || e.svc.State != Deploying {
+		// Failed and undone, or Ready already. A service cancelled while
+		// deploying is closed from Ready.
+		return err
+	}
+	return l.transition(ctx, e, Ready, "deployed")
+}
+
+// close runs the closing plan, first moving an open service to
+// Terminating with the plan's first journal entry, and ends the service
+// with the plan's last: Cancelled if it was cancelled, else Terminated.
+func (l *Lifecycle) close(ctx context.Context, e *entry, now time.Time) error {
+	var start *change
+	if e.svc.State != Terminating {
+		var err error
+		if start, err = l.transitionTo(e, Terminating, closeReason(&e.svc), nil); err != nil {
 			return err
 		}
-		l.accrue(&e.svc, now)
-		if e.svc.CancelReason != "" {
-			return l.transition(ctx, e, Cancelled, "closed: "+e.svc.CancelReason)
-		}
-		return l.transition(ctx, e, Terminated, "closed, nothing left behind")
 	}
+	end := func() (*change, error) {
+		accrue := func(s *Service) { l.accrue(s, now) }
+		if e.svc.CancelReason != "" {
+			return l.transitionTo(e, Cancelled, "closed: "+e.svc.CancelReason, accrue)
+		}
+		return l.transitionTo(e, Terminated, "closed, nothing left behind", accrue)
+	}
+	done, err := l.runPlan(ctx, e, e.svc.ClosePlan, start, end)
+	if err != nil || !done || e.svc.State != Terminating {
+		return err
+	}
+	c, err := end()
+	if err != nil {
+		return err
+	}
+	if err := l.update(ctx, e, c.mutate); err != nil {
+		return err
+	}
+	c.stored()
 	return nil
 }
 
@@ -121,8 +154,16 @@ func (l *Lifecycle) channelSetups(s *Service) map[modality.Channel]modality.Setu
 	return setups
 }
 
-// openIntake opens the service on its channels.
-func (l *Lifecycle) openIntake(ctx context.Context, e *entry, now time.Time) error {
+// openIntake opens the service on its channels and, if to is not "",
+// moves it to the state to in the same write.
+func (l *Lifecycle) openIntake(ctx context.Context, e *entry, now time.Time, to State, reason string) error {
+	var c *change
+	if to != "" {
+		var err error
+		if c, err = l.transitionTo(e, to, reason, nil); err != nil {
+			return err
+		}
+	}
 	// Capacity first, so no call is admitted beyond it.
 	if err := l.setCapacity(ctx, &e.svc); err != nil {
 		return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
@@ -132,8 +173,18 @@ func (l *Lifecycle) openIntake(ctx context.Context, e *entry, now time.Time) err
 			return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
 		}
 	}
-	return l.update(ctx, e, func(s *Service) { s.IntakeOpen = true },
-		&IntakeChanged{ServiceID: e.svc.ID, At: now, Open: true})
+	if err := l.update(ctx, e, func(s *Service) {
+		s.IntakeOpen = true
+		if c != nil {
+			c.mutate(s)
+		}
+	}, &IntakeChanged{ServiceID: e.svc.ID, At: now, Open: true}); err != nil {
+		return err
+	}
+	if c != nil {
+		c.stored()
+	}
+	return nil
 }
 
 // stopIntake refuses new engagements on every channel of the service.

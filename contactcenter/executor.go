@@ -31,6 +31,9 @@ type progress struct {
 	// run yet: the executor journals a step's start with the previous
 	// step's outcome. "" after replay, so a resumed plan journals anew.
 	open string
+	// pending is a change of state stored with the plan's next write
+	// (the move to Deploying or Terminating), nil once stored.
+	pending *change
 }
 
 func replay(journal []JournalEntry) progress {
@@ -57,16 +60,29 @@ func replay(journal []JournalEntry) progress {
 // done when every step is done, or when a permanent failure has been
 // fully undone (the service is then Failed). A transient failure
 // schedules a retry on the lifecycle's clock and returns its error.
-func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done bool, err error) {
+//
+// start, if not nil, is stored with the plan's first write; end, if not
+// nil, gives the change stored with the last step's outcome when the
+// Store is a [Committer] (the caller stores it otherwise: the service is
+// then still in the plan's state). A plan that stops before its first
+// write drops start: the caller starts again at the next tick.
+func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start *change, end func() (*change, error)) (done bool, err error) {
 	plan, err := l.cfg.Store.GetPlan(ctx, planID)
 	if err != nil {
 		return false, fmt.Errorf("contactcenter: %s: load plan: %w", e.svc.ID, err)
 	}
-	journal, err := l.cfg.Store.Journal(ctx, planID)
-	if err != nil {
-		return false, fmt.Errorf("contactcenter: %s: load journal: %w", e.svc.ID, err)
+	// A plan that starts with this run has no journal yet: its first
+	// entry is stored with the move to the plan's state, so a journal
+	// written by someone else would have changed the service, and this
+	// run's first write would conflict.
+	var journal []JournalEntry
+	if start == nil {
+		if journal, err = l.cfg.Store.Journal(ctx, planID); err != nil {
+			return false, fmt.Errorf("contactcenter: %s: load journal: %w", e.svc.ID, err)
+		}
 	}
 	p := replay(journal)
+	p.pending = start
 	if !p.failed {
 		for i, step := range plan.Steps {
 			if p.status[step.Key] == StepDone {
@@ -79,7 +95,11 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 			if i+1 < len(plan.Steps) && p.status[plan.Steps[i+1].Key] != StepDone {
 				next = &plan.Steps[i+1]
 			}
-			err := l.runStep(ctx, e, &plan, &p, step, step.Key, next)
+			var then func() (*change, error)
+			if i == len(plan.Steps)-1 {
+				then = end
+			}
+			err := l.runStep(ctx, e, &plan, &p, step, step.Key, next, then)
 			if err == nil {
 				continue
 			}
@@ -92,7 +112,7 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 				}
 				err = Permanent(fmt.Errorf("gave up after retrying for %v: %w", l.cfg.Retry.MaxElapsed, err))
 			}
-			if err := l.record(ctx, e, &plan, &p, nil, note{step: step, key: step.Key, status: StepFailed, attempt: p.attempts[step.Key], err: err}); err != nil {
+			if err := l.record(ctx, e, &plan, &p, nil, nil, note{step: step, key: step.Key, status: StepFailed, attempt: p.attempts[step.Key], err: err}); err != nil {
 				return false, err
 			}
 			p.failed = true
@@ -104,7 +124,7 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 		}
 		if !p.failed {
 			e.backoff = nil
-			return true, nil
+			return true, l.flush(ctx, e, &p)
 		}
 	}
 	// Undo, in reverse, every step that started and is not yet undone.
@@ -117,7 +137,7 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
-		if err := l.runStep(ctx, e, &plan, &p, *step.Undo, step.Key, nil); err != nil {
+		if err := l.runStep(ctx, e, &plan, &p, *step.Undo, step.Key, nil, nil); err != nil {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
 			}
@@ -127,10 +147,27 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 		}
 	}
 	e.backoff = nil
+	if err := l.flush(ctx, e, &p); err != nil {
+		return false, err
+	}
 	if err := l.transition(ctx, e, Failed, "deploy failed and was undone: "+e.svc.Err); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// flush stores p's pending change if no write carried it.
+func (l *Lifecycle) flush(ctx context.Context, e *entry, p *progress) error {
+	c := p.pending
+	if c == nil {
+		return nil
+	}
+	if err := l.update(ctx, e, c.mutate); err != nil {
+		return err
+	}
+	p.pending = nil
+	c.stored()
+	return nil
 }
 
 // runStep runs one step (or the undo of the step named key): it journals
@@ -138,10 +175,12 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string) (done 
 // the service with the outcome and, when next is not nil, the start of
 // the next step. Crashing anywhere in between is safe because every
 // action is idempotent. With a [Committer] Store that last write is one
-// atomic change, so a step costs two writes; without one, one write each.
-func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progress, step Step, key string, next *Step) error {
+// atomic change, so a step costs two writes (one for the steps after the
+// first); without one, one write each. end, if not nil, gives a change
+// to store with a [Committer] in that last write.
+func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progress, step Step, key string, next *Step, end func() (*change, error)) error {
 	if p.open != step.Key {
-		if err := l.record(ctx, e, plan, p, nil, note{step: step, key: step.Key, status: StepStarted, attempt: p.attempts[step.Key] + 1}); err != nil {
+		if err := l.record(ctx, e, plan, p, nil, nil, note{step: step, key: step.Key, status: StepStarted, attempt: p.attempts[step.Key] + 1}); err != nil {
 			return err
 		}
 	}
@@ -153,7 +192,7 @@ func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progre
 		// What the action changed is stored even when it failed: a
 		// partial result (end points already disconnected) is still true.
 		if mutate != nil {
-			if uerr := l.record(ctx, e, plan, p, mutate); uerr != nil {
+			if uerr := l.record(ctx, e, plan, p, mutate, nil); uerr != nil {
 				return uerr
 			}
 		}
@@ -173,7 +212,11 @@ func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progre
 	if next != nil {
 		notes = append(notes, note{step: *next, key: next.Key, status: StepStarted, attempt: p.attempts[next.Key] + 1})
 	}
-	if err := l.record(ctx, e, plan, p, mutate, notes...); err != nil {
+	var then *change
+	if _, ok := l.cfg.Store.(Committer); ok && end != nil {
+		then, _ = end() // if it cannot be made now, the caller finds out
+	}
+	if err := l.record(ctx, e, plan, p, mutate, then, notes...); err != nil {
 		return err
 	}
 	e.backoff = nil
@@ -192,11 +235,13 @@ type note struct {
 	out     json.RawMessage
 }
 
-// record stores, in this order, the service as mutate changes it (if
-// mutate is not nil) and the notes as the plan's next journal entries; then
-// it folds the entries into p and emits a StepEvent for each. With a
-// [Committer] Store the writes are one atomic change.
-func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progress, mutate func(*Service), notes ...note) error {
+// record stores, in this order, the service as p's pending change and
+// mutate change it (each if not nil), the notes as the plan's next journal
+// entries and the service as then changes it (if not nil); then it folds
+// the entries into p and emits a StepEvent for each, and the changes'
+// events around them. With a [Committer] Store it is one atomic write;
+// otherwise an update, the appends, then an update for then.
+func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progress, mutate func(*Service), then *change, notes ...note) error {
 	now := l.now()
 	entries := make([]JournalEntry, len(notes))
 	for i, n := range notes {
@@ -226,11 +271,32 @@ func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progres
 		l.emit(&StepEvent{ServiceID: e.svc.ID, At: now, PlanID: plan.ID, Kind: plan.Kind, Step: n.step,
 			Status: je.Status, Attempt: je.Attempt, Err: n.err})
 	}
-	if c, ok := l.cfg.Store.(Committer); ok && (mutate != nil && len(entries) > 0 || len(entries) > 1) {
+	pending := p.pending
+	before := mutate
+	if pending != nil {
+		before = func(s *Service) {
+			pending.mutate(s)
+			if mutate != nil {
+				mutate(s)
+			}
+		}
+	}
+	storedBefore := func() {
+		if pending != nil {
+			p.pending = nil
+			pending.stored()
+		}
+	}
+	if c, ok := l.cfg.Store.(Committer); ok && ((before != nil || then != nil) && len(entries) > 0 || len(entries) > 1) {
 		var s *Service
-		if mutate != nil {
+		if before != nil || then != nil {
 			changed := cloneService(e.svc)
-			mutate(&changed)
+			if before != nil {
+				before(&changed)
+			}
+			if then != nil {
+				then.mutate(&changed)
+			}
 			changed.Updated = now
 			s = &changed
 		}
@@ -244,21 +310,32 @@ func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progres
 		if s != nil {
 			e.svc = stored
 		}
+		storedBefore()
 		for i := range entries {
 			written(i)
 		}
+		if then != nil {
+			then.stored()
+		}
 		return nil
 	}
-	if mutate != nil {
-		if err := l.update(ctx, e, mutate); err != nil {
+	if before != nil {
+		if err := l.update(ctx, e, before); err != nil {
 			return err
 		}
+		storedBefore()
 	}
 	for i, je := range entries {
 		if err := l.cfg.Store.Append(ctx, je); err != nil {
 			return fmt.Errorf("contactcenter: %s: journal %s: %w", e.svc.ID, plan.ID, err)
 		}
 		written(i)
+	}
+	if then != nil {
+		if err := l.update(ctx, e, then.mutate); err != nil {
+			return err
+		}
+		then.stored()
 	}
 	return nil
 }

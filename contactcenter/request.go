@@ -291,24 +291,50 @@ func (l *Lifecycle) storePlans(ctx context.Context, e *entry, ps Plans) error {
 
 // transition moves a service to another state and stores it.
 func (l *Lifecycle) transition(ctx context.Context, e *entry, to State, reason string) error {
+	c, err := l.transitionTo(e, to, reason, nil)
+	if err != nil {
+		return err
+	}
+	if err := l.update(ctx, e, c.mutate); err != nil {
+		return err
+	}
+	c.stored()
+	return nil
+}
+
+// change is a change of a service to store, and what to do once it is
+// stored; the executor stores a change of state with a journal entry.
+type change struct {
+	mutate func(*Service)
+	stored func() // emits the events; called once, after the write
+}
+
+// transitionTo returns the change that moves e's service to the state to,
+// doing also (if not nil) in the same write, or ErrInvalidState.
+func (l *Lifecycle) transitionTo(e *entry, to State, reason string, also func(*Service)) (*change, error) {
 	from := e.svc.State
 	if !CanTransition(from, to) {
-		return fmt.Errorf("contactcenter: %s: %s to %s: %w", e.svc.ID, from, to, ErrInvalidState)
+		return nil, fmt.Errorf("contactcenter: %s: %s to %s: %w", e.svc.ID, from, to, ErrInvalidState)
 	}
 	now := l.now()
-	err := l.update(ctx, e, func(s *Service) {
-		s.State = to
-		s.Timeline = append(s.Timeline, Transition{At: now, From: from, To: to, Reason: reason})
-	}, &StateChanged{ServiceID: e.svc.ID, At: now, From: from, To: to, Reason: reason})
-	if err == nil {
-		l.log.Info("state changed", "service", e.svc.ID, "from", from, "to", to, "reason", reason)
-	}
-	if err == nil && to.Final() {
-		if f, ok := l.cfg.Traffic.(forgetter); ok {
-			f.Forget(e.svc.ID)
-		}
-	}
-	return err
+	return &change{
+		mutate: func(s *Service) {
+			if also != nil {
+				also(s)
+			}
+			s.State = to
+			s.Timeline = append(s.Timeline, Transition{At: now, From: from, To: to, Reason: reason})
+		},
+		stored: func() {
+			l.emit(&StateChanged{ServiceID: e.svc.ID, At: now, From: from, To: to, Reason: reason})
+			l.log.Info("state changed", "service", e.svc.ID, "from", from, "to", to, "reason", reason)
+			if to.Final() {
+				if f, ok := l.cfg.Traffic.(forgetter); ok {
+					f.Forget(e.svc.ID)
+				}
+			}
+		},
+	}, nil
 }
 
 // forgetter is implemented by traffic sources that keep per-service state,
