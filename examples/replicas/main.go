@@ -125,6 +125,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		})
 	}
 
+	// The replicas run before the events arrive, so each knows the others
+	// are live and they split the events between them.
+	for _, lc := range replicas {
+		if err := lc.Tick(ctx); err != nil {
+			return err
+		}
+	}
+
 	var ids []string
 	for i := range *events {
 		start := time.Date(2027, 5, 3, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * 3 * time.Hour)
