@@ -128,6 +128,53 @@ func TestLifecycle_FailsClosedAtExpiryWithoutClosingPlan(t *testing.T) {
 	}
 }
 
+// TestLifecycle_ParkedNumbers: a template's park policy holds the
+// service's numbers unassigned from the expiry instant, whether or not the
+// closing plan ran, and they stay out of the pool until they have aged.
+func TestLifecycle_ParkedNumbers(t *testing.T) {
+	w := newWorld(t)
+	lc := w.lifecycle(t)
+	ctx := context.Background()
+	req := conference("conf-park")
+	req.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyPark, For: template.Duration(30 * 24 * time.Hour),
+		Aging: template.Duration(90 * 24 * time.Hour)}
+	svc, err := lc.Request(ctx, req)
+	require.NoError(t, err)
+	w.clock.Set(req.Term.Start)
+	require.NoError(t, lc.Tick(ctx))
+	s, err := lc.Get(ctx, svc.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, s.Numbers)
+	for _, c := range []struct {
+		at   time.Time
+		want numbermap.RouteKind
+	}{
+		{s.Expires.Add(-time.Nanosecond), numbermap.RouteService},
+		{s.Expires, numbermap.RouteParked},
+		{s.Expires.Add(30*24*time.Hour - time.Nanosecond), numbermap.RouteParked},
+		{s.Expires.Add(30 * 24 * time.Hour), numbermap.RouteVacant},
+		{s.Expires.Add(120 * 24 * time.Hour), numbermap.RouteUnassigned},
+	} {
+		rt, err := numbermap.Lookup(ctx, w.numbers, s.Numbers[0], c.at)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, rt.Kind, "route at expiry%+v", c.at.Sub(s.Expires))
+	}
+	for !s.State.Final() {
+		w.clock.Advance(time.Hour)
+		require.NoError(t, lc.Tick(ctx))
+		s, err = lc.Get(ctx, svc.ID)
+		require.NoError(t, err)
+	}
+	require.Equal(t, contactcenter.Terminated, s.State, "want the service closed with its numbers parked")
+	require.NotEmpty(t, s.Closing.Numbers)
+	for _, n := range s.Closing.Numbers {
+		assert.Equal(t, numbermap.RouteParked, n.Route, "closing report: want %s parked", n.Number)
+	}
+	rt, err := numbermap.Lookup(ctx, w.numbers, s.Closing.Numbers[0].Number, w.clock.Now())
+	require.NoError(t, err)
+	assert.Equal(t, numbermap.RouteParked, rt.Kind, "after the closing plan: want the number parked")
+}
+
 func TestLifecycle_PlanIsADryRun(t *testing.T) {
 	w := newWorld(t)
 	lc := w.lifecycle(t)

@@ -227,6 +227,8 @@ func policyText(p template.PostTerm) string {
 		return fmt.Sprintf("announce %q for %s", p.Announcement, p.For.D())
 	case template.PolicyVacant:
 		return fmt.Sprintf("vacant for %s", p.For.D())
+	case template.PolicyPark:
+		return fmt.Sprintf("parked for %s", p.For.D())
 	default:
 		return p.Policy
 	}

@@ -12,7 +12,7 @@
 // the telephone numbers wanted; the roles granted to agents and
 // supervisors; when to deploy and close around the event's term; and what
 // the numbers do after it ([PolicyForward], [PolicyAnnounce],
-// [PolicyVacant], [PolicyRelease]).
+// [PolicyVacant], [PolicyPark], [PolicyRelease]).
 //
 // A Template is plain data. Its JSON form, which [Load] reads, uses the
 // field names of the json tags and Go duration strings for durations:

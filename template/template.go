@@ -21,6 +21,7 @@ const (
 	PolicyForward  = "forward"  // forward calls to PostTerm.ForwardTo
 	PolicyAnnounce = "announce" // play or return PostTerm.Announcement
 	PolicyVacant   = "vacant"   // not in service
+	PolicyPark     = "park"     // held unassigned: not in service, kept from reuse
 	PolicyRelease  = "release"  // return to the pool once aged
 )
 
@@ -152,7 +153,7 @@ type Timing struct {
 
 // PostTerm says what the service's telephone numbers do after expiry.
 type PostTerm struct {
-	Policy       string   `json:"policy"`                 // PolicyForward, PolicyAnnounce, PolicyVacant or PolicyRelease
+	Policy       string   `json:"policy"`                 // PolicyForward, PolicyAnnounce, PolicyVacant, PolicyPark or PolicyRelease
 	ForwardTo    string   `json:"forwardTo,omitempty"`    // E.164, with PolicyForward
 	Announcement string   `json:"announcement,omitempty"` // with PolicyAnnounce
 	For          Duration `json:"for,omitempty"`          // how long the policy holds before the number ages

@@ -22,7 +22,7 @@ var (
 
 var (
 	kinds    = []string{Telephony, Video, Chat, SMS, Social}
-	policies = []string{PolicyForward, PolicyAnnounce, PolicyVacant, PolicyRelease}
+	policies = []string{PolicyForward, PolicyAnnounce, PolicyVacant, PolicyPark, PolicyRelease}
 )
 
 // A problem is a FieldError under construction. related lists the other

@@ -179,6 +179,9 @@ func TestValidateAccepts(t *testing.T) {
 		{"vacant", func(tp *template.Template) {
 			tp.PostTerm = template.PostTerm{Policy: template.PolicyVacant, Aging: d(45 * day)}
 		}},
+		{"park", func(tp *template.Template) {
+			tp.PostTerm = template.PostTerm{Policy: template.PolicyPark, For: d(30 * day), Aging: d(45 * day)}
+		}},
 		{"minAgents zero", func(tp *template.Template) { tp.Staffing.MinAgents = 0 }},
 		{"minAgents equal to maxAgents", func(tp *template.Template) { tp.Staffing.MinAgents = 20 }},
 		{"no supervisors", func(tp *template.Template) { tp.Staffing.AgentsPerSupervisor = 0; tp.Capacity.MaxLicences = 20 }},
