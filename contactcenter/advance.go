@@ -115,11 +115,7 @@ func (l *Lifecycle) close(ctx context.Context, e *entry, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := l.update(ctx, e, c.mutate); err != nil {
-		return err
-	}
-	c.stored()
-	return nil
+	return l.apply(ctx, e, c)
 }
 
 func closeReason(s *Service) string {

@@ -36,24 +36,32 @@ type progress struct {
 	pending *change
 }
 
+// replay folds a plan's journal into its progress.
 func replay(journal []JournalEntry) progress {
 	p := progress{status: make(map[string]StepStatus), attempts: make(map[string]int)}
 	for _, j := range journal {
-		p.lastSeq = j.Seq
-		switch j.Status {
-		case StepStarted:
-			p.attempts[j.Step]++
-			if _, seen := p.status[j.Step]; !seen {
-				p.status[j.Step] = StepStarted
-			}
-		case StepDone, StepUndone:
-			p.status[j.Step] = j.Status
-		case StepFailed:
-			p.status[j.Step] = StepFailed
-			p.failed = true
-		}
+		p.fold(j)
 	}
+	p.open = "" // the attempt a started entry announced is over
 	return p
+}
+
+// fold takes one more journal entry into p.
+func (p *progress) fold(j JournalEntry) {
+	p.lastSeq = j.Seq
+	switch j.Status {
+	case StepStarted:
+		p.attempts[j.Step]++
+		if _, seen := p.status[j.Step]; !seen {
+			p.status[j.Step] = StepStarted
+		}
+		p.open = j.Step
+		return
+	case StepFailed:
+		p.failed = true
+	}
+	p.status[j.Step] = j.Status
+	p.open = ""
 }
 
 // runPlan runs a plan from where its journal says it stopped. It returns
@@ -158,15 +166,13 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start 
 
 // flush stores p's pending change if no write carried it.
 func (l *Lifecycle) flush(ctx context.Context, e *entry, p *progress) error {
-	c := p.pending
-	if c == nil {
+	if p.pending == nil {
 		return nil
 	}
-	if err := l.update(ctx, e, c.mutate); err != nil {
+	if err := l.apply(ctx, e, p.pending); err != nil {
 		return err
 	}
 	p.pending = nil
-	c.stored()
 	return nil
 }
 
@@ -256,18 +262,7 @@ func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progres
 	}
 	written := func(i int) {
 		je, n := entries[i], notes[i]
-		p.lastSeq = je.Seq
-		switch je.Status {
-		case StepStarted:
-			p.attempts[je.Step]++
-			if _, seen := p.status[je.Step]; !seen {
-				p.status[je.Step] = StepStarted
-			}
-			p.open = je.Step
-		default:
-			p.status[je.Step] = je.Status
-			p.open = ""
-		}
+		p.fold(je)
 		l.emit(&StepEvent{ServiceID: e.svc.ID, At: now, PlanID: plan.ID, Kind: plan.Kind, Step: n.step,
 			Status: je.Status, Attempt: je.Attempt, Err: n.err})
 	}

@@ -297,6 +297,11 @@ func (l *Lifecycle) transition(ctx context.Context, e *entry, to State, reason s
 	if err != nil {
 		return err
 	}
+	return l.apply(ctx, e, c)
+}
+
+// apply stores a change on its own.
+func (l *Lifecycle) apply(ctx context.Context, e *entry, c *change) error {
 	if err := l.update(ctx, e, c.mutate); err != nil {
 		return err
 	}
