@@ -8,8 +8,8 @@
 //	db := pgstore.New(pool)
 //	if err := db.Migrate(ctx); err != nil { … } // explicit, by the host
 //	cfg := contactcenter.Config{
-//		Store:   db.Services(), // contactcenter.Store and contactcenter.Leaser
-//		Access:  db.Grants(),   // access.Store
+//		Store:   db.Services(), // contactcenter.Store, Leaser and Committer
+//		Access:  db.Grants(),   // access.Store, BulkCreator and BulkRevoker
 //		Numbers: db.Numbers(),  // numbermap.Store and numbermap.Router
 //		…
 //	}
@@ -31,11 +31,16 @@
 // Seq is one more than the last, and the primary key refuses a second
 // writer of the same Seq. The executor appends before it moves on, so a
 // replica that takes a service over resumes from the journal.
+// [Services.Commit] ([contactcenter.Committer]) stores a service and
+// appends journal entries in one call of the database function cc_commit:
+// one round trip and one commit for a plan step's outcome, what the step
+// changed and the next step's start.
 //
-// [Services] implements [contactcenter.Leaser]: Acquire claims services
-// whose lease is free or expired with SELECT … FOR UPDATE SKIP LOCKED and
-// renews the caller's own in the same statement; leases end when a service
-// reaches a final state. Due work is found by query: the Lifecycle lists
+// [Services] implements [contactcenter.Leaser]: Acquire marks its owner
+// live (table cc_owners), claims its share of the services whose lease is
+// free or expired with SELECT … FOR UPDATE SKIP LOCKED and renews the
+// caller's own in the same statement, so replicas split new services
+// evenly; leases end when a service reaches a final state. Due work is found by query: the Lifecycle lists
 // the services it holds each tick, and their deploy, start, end and expiry
 // instants are columns of the row it loads.
 //
