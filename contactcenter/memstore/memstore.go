@@ -49,10 +49,10 @@ func (st *Store) Create(ctx context.Context, s contactcenter.Service) (contactce
 	if _, ok := st.services[s.ID]; ok {
 		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: %w", s.ID, contactcenter.ErrExists)
 	}
-	s = copyService(s)
+	s = s.Clone()
 	s.Revision = 1
 	st.services[s.ID] = s
-	return copyService(s), nil
+	return s.Clone(), nil
 }
 
 // Get returns a copy of the service stored under id, or an error wrapping
@@ -67,7 +67,7 @@ func (st *Store) Get(ctx context.Context, id string) (contactcenter.Service, err
 	if !ok {
 		return contactcenter.Service{}, fmt.Errorf("memstore: service %q: %w", id, contactcenter.ErrNotFound)
 	}
-	return copyService(s), nil
+	return s.Clone(), nil
 }
 
 // Update replaces the service stored under s.ID with a copy of s if
@@ -104,10 +104,10 @@ func (st *Store) checkUpdate(s contactcenter.Service) error {
 // update stores a copy of s, checked, with the next revision, and returns
 // a copy; st.mu is held.
 func (st *Store) update(s contactcenter.Service) contactcenter.Service {
-	s = copyService(s)
+	s = s.Clone()
 	s.Revision++
 	st.services[s.ID] = s
-	return copyService(s)
+	return s.Clone()
 }
 
 // List returns copies of the services in any of states, or of every
@@ -121,7 +121,7 @@ func (st *Store) List(ctx context.Context, states ...contactcenter.State) ([]con
 	out := make([]contactcenter.Service, 0, listCap(len(st.services), len(states)))
 	for _, s := range st.services {
 		if len(states) == 0 || slices.Contains(states, s.State) {
-			out = append(out, copyService(s))
+			out = append(out, s.Clone())
 		}
 	}
 	slices.SortFunc(out, func(a, b contactcenter.Service) int { return cmp.Compare(a.ID, b.ID) })

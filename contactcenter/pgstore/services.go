@@ -55,7 +55,7 @@ func (st *Services) Create(ctx context.Context, s contactcenter.Service) (contac
 		}
 		return contactcenter.Service{}, fmt.Errorf("pgstore: create service %q: %w", s.ID, ctxErr(ctx, err))
 	}
-	return decodeService(doc)
+	return s.Clone(), nil
 }
 
 func decodeService(doc []byte) (contactcenter.Service, error) {
@@ -126,7 +126,7 @@ func (st *Services) update(ctx context.Context, q querier, s contactcenter.Servi
 		}
 		return contactcenter.Service{}, fmt.Errorf("pgstore: service %q at revision %d, stored %d: %w", s.ID, read, stored, contactcenter.ErrConflict)
 	}
-	return decodeService(doc)
+	return s.Clone(), nil
 }
 
 // List implements [contactcenter.Store].
@@ -255,9 +255,10 @@ func (st *Services) Commit(ctx context.Context, s *contactcenter.Service, entrie
 		final             bool
 		deployAt, expires any
 		doc               []byte
+		next              contactcenter.Service
 	)
 	if s != nil {
-		next := *s
+		next = *s
 		read, next.Revision = s.Revision, s.Revision+1
 		var err error
 		if doc, err = json.Marshal(next); err != nil {
@@ -294,7 +295,7 @@ func (st *Services) Commit(ctx context.Context, s *contactcenter.Service, entrie
 	if s == nil {
 		return contactcenter.Service{}, nil
 	}
-	return decodeService(doc)
+	return next.Clone(), nil
 }
 
 // Journal implements [contactcenter.Store].
