@@ -120,12 +120,9 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start 
 				}
 				err = Permanent(fmt.Errorf("gave up after retrying for %v: %w", l.cfg.Retry.MaxElapsed, err))
 			}
-			if err := l.record(ctx, e, &plan, &p, nil, nil, note{step: step, key: step.Key, status: StepFailed, attempt: p.attempts[step.Key], err: err}); err != nil {
+			failed := func(s *Service) { s.Err = err.Error() }
+			if err := l.record(ctx, e, &plan, &p, failed, nil, note{step: step, key: step.Key, status: StepFailed, attempt: p.attempts[step.Key], err: err}); err != nil {
 				return false, err
-			}
-			p.failed = true
-			if uerr := l.update(ctx, e, func(s *Service) { s.Err = err.Error() }); uerr != nil {
-				return false, uerr
 			}
 			l.log.Error(err, "deploy failed permanently; undoing", "service", e.svc.ID, "step", step.Key)
 			break
