@@ -103,11 +103,12 @@ type Staffing struct {
 	// over this window was at most the new value. An agent released can
 	// be added back at the next decision, so the window need only outlast
 	// a few minutes of noisy traffic, and every minute more holds the
-	// last peak's staffing that much longer. The conference, concert and
-	// trade-show templates use 3m: on their simulated event traces
+	// last peak's staffing that much longer. Every built-in template uses
+	// 3m: on the simulated conference, concert and trade-show traces
 	// (scaling/sim, BENCHMARKS.md) it meets the service level at no more
 	// than 1.10× the agent-hours of staffing each interval for its true
-	// traffic, which windows of 4m and more exceed.
+	// traffic, which windows of 4m and more exceed; the other templates'
+	// events surge and ebb the same way.
 	ScaleDownWindow Duration `json:"scaleDownWindow"`
 	MaxStepUp       int      `json:"maxStepUp"`   // most agents added by one decision (0: unlimited)
 	MaxStepDown     int      `json:"maxStepDown"` // most agents removed by one decision (0: unlimited)
