@@ -2,9 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
@@ -18,28 +15,13 @@ import (
 // changes keep moving a grant's revision, which the conformance suite
 // rarely reaches: it revokes once, idempotently, and says ErrNotFound.
 func TestRevokeLocked(t *testing.T) {
-	url := os.Getenv(EnvURL)
-	if url == "" {
-		t.Skipf("set %s to run the PostgreSQL tests", EnvURL)
-	}
 	ctx := context.Background()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	pool, err := Connect(ctx, url, schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_ = DropSchema(context.Background(), pool, schema)
-		pool.Close()
-	})
-	db := New(pool)
-	_, err = db.Migrate(ctx)
-	require.NoError(t, err)
+	db := internalDB(t)
 
 	st := db.Grants()
 	from := time.Date(2030, 5, 1, 8, 0, 0, 0, time.UTC)
 	at := from.Add(time.Hour)
-	_, err = st.Create(ctx, access.Grant{ID: "g1", ServiceID: "svc", Principal: "ann", Role: "agent",
+	_, err := st.Create(ctx, access.Grant{ID: "g1", ServiceID: "svc", Principal: "ann", Role: "agent",
 		NotBefore: from, NotAfter: from.Add(24 * time.Hour)})
 	require.NoError(t, err)
 

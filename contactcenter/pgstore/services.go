@@ -337,7 +337,8 @@ func (st *Services) Journal(ctx context.Context, planID string) ([]contactcenter
 // leases owner held that are still valid at now (a row locked by a
 // concurrent writer is skipped this time and renewed by the next
 // Acquire). Two owners never hold one service at one now: a lease is
-// taken over only once expired. Owners that start together may each see
+// taken over only once expired. Owners dead for longer than ttl are
+// swept from cc_owners. Owners that start together may each see
 // the other not yet live and claim more than their share; the next
 // services are split evenly.
 func (st *Services) Acquire(ctx context.Context, owner string, now time.Time, ttl time.Duration) ([]contactcenter.Held, error) {
@@ -347,6 +348,8 @@ func (st *Services) Acquire(ctx context.Context, owner string, now time.Time, tt
 	rows, err := st.db.pool.Query(ctx, `WITH beat AS (
 			INSERT INTO cc_owners (owner, until) VALUES ($1, $3)
 			ON CONFLICT (owner) DO UPDATE SET until = excluded.until
+		), swept AS (
+			DELETE FROM cc_owners WHERE owner <> $1 AND until < $4
 		), share AS (
 			SELECT ceil((SELECT count(*) FROM cc_services WHERE NOT final)::numeric /
 				(1 + (SELECT count(*) FROM cc_owners WHERE owner <> $1 AND until > $2)))
@@ -368,7 +371,7 @@ func (st *Services) Acquire(ctx context.Context, owner string, now time.Time, tt
 		SELECT id, revision FROM renewed
 		UNION
 		SELECT id, revision FROM cc_services WHERE NOT final AND lease_owner = $1 AND lease_until > $2
-		ORDER BY id`, owner, now, now.Add(ttl))
+		ORDER BY id`, owner, now, now.Add(ttl), now.Add(-ttl))
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: acquire for %q: %w", owner, ctxErr(ctx, err))
 	}
