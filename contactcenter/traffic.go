@@ -22,7 +22,7 @@ type ChannelTraffic struct {
 
 type trafficMark struct {
 	at     time.Time
-	counts map[modality.Kind]modality.Counts
+	counts []modality.Counts // of every channel, in channel order
 }
 
 var _ scaling.TrafficSource = (*ChannelTraffic)(nil)
@@ -39,16 +39,16 @@ func (t *ChannelTraffic) Samples(ctx context.Context, serviceID string, now time
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cur := make(map[modality.Kind]modality.Counts)
-	var order []modality.Kind
+	var cur []modality.Counts
 	for _, ch := range t.channels {
 		cs, err := ch.Counts(ctx, serviceID)
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range cs {
-			cur[c.Kind] = c
-			order = append(order, c.Kind)
+		if cur == nil {
+			cur = cs // ours: a channel returns a new slice
+		} else {
+			cur = append(cur, cs...)
 		}
 	}
 	t.mu.Lock()
@@ -56,12 +56,17 @@ func (t *ChannelTraffic) Samples(ctx context.Context, serviceID string, now time
 	t.last[serviceID] = trafficMark{at: now, counts: cur}
 	t.mu.Unlock()
 
-	out := make([]scaling.Sample, 0, len(order))
-	for _, k := range order {
-		c := cur[k]
-		s := scaling.Sample{Modality: string(k), At: now, Concurrent: c.Active, Queued: c.Waiting}
+	out := make([]scaling.Sample, 0, len(cur))
+	for _, c := range cur {
+		s := scaling.Sample{Modality: string(c.Kind), At: now, Concurrent: c.Active, Queued: c.Waiting}
 		if seen {
-			p := prev.counts[k]
+			var p modality.Counts
+			for _, pc := range prev.counts {
+				if pc.Kind == c.Kind {
+					p = pc
+					break
+				}
+			}
 			s.Interval = now.Sub(prev.at)
 			s.Arrivals = nonNeg(c.Arrivals - p.Arrivals)
 			s.Completed = nonNeg(c.Completed - p.Completed)

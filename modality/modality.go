@@ -113,6 +113,7 @@ type Channel interface {
 	// Disconnect first). Idempotent.
 	Close(ctx context.Context, serviceID string) error
 	// Counts returns the service's traffic per kind served, in the order
-	// of Kinds. A service never opened has zero counts.
+	// of Kinds, in a new slice the caller owns. A service never opened
+	// has zero counts.
 	Counts(ctx context.Context, serviceID string) ([]Counts, error)
 }
