@@ -12,8 +12,10 @@
 // start_seconds,interval_seconds,modality,arrivals,aht_seconds,patience_seconds
 // (see sim.ReadTrace); its modalities must be those of the template,
 // which also gives the service-level target, the concurrency of each
-// modality and the licence and space factors. Agents are bounded only
-// by the template's minAgents and by -max-agents.
+// modality, the licence and space factors, and eventcc's scale-down
+// window and step limits. Every policy decides at the template's
+// scaleInterval (or -decide). Agents are bounded only by the template's
+// minAgents and by -max-agents.
 //
 // -generate writes one of the built-in synthetic traces instead
 // (conference, concert, tradeshow; see sim.Scenarios):
@@ -78,7 +80,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.generate, "generate", "", "write the built-in synthetic trace `name` (conference, concert, tradeshow) to stdout instead")
 	fs.Uint64Var(&o.seed, "seed", 1, "random `seed` of the arrivals (and of -generate)")
 	fs.DurationVar(&o.window, "window", 0, "eventcc's scale-down stabilisation window (default: the template's)")
-	fs.DurationVar(&o.decide, "decide", time.Minute, "how often policies decide")
+	fs.DurationVar(&o.decide, "decide", 0, "how often policies decide (default: the template's scaleInterval)")
 	fs.IntVar(&o.maxAgents, "max-agents", 100000, "most agents any policy may staff")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -100,8 +102,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, usageError{errors.New("-out is required with -trace")}
 	case o.window < 0:
 		return o, usageError{fmt.Errorf("-window %v must not be negative", o.window)}
-	case o.decide <= 0:
-		return o, usageError{fmt.Errorf("-decide %v must be positive", o.decide)}
+	case o.decide < 0:
+		return o, usageError{fmt.Errorf("-decide %v must not be negative", o.decide)}
 	case o.maxAgents < 1:
 		return o, usageError{fmt.Errorf("-max-agents %d must be at least 1", o.maxAgents)}
 	}
@@ -144,7 +146,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	results, err := sim.Compare(ctx, trace, sim.Config{Params: p, DecisionInterval: o.decide, Seed: o.seed},
+	decide := decisionInterval(tmpl, o)
+	results, err := sim.Compare(ctx, trace, sim.Config{Params: p, DecisionInterval: decide, Seed: o.seed},
 		sim.StaticPeak(), sim.HPA{}.Contender(), sim.Autoscaler("eventcc", scaling.Erlang{}), sim.Oracle())
 	if err != nil {
 		return err
@@ -173,7 +176,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	files = append(files, name)
 
 	fmt.Fprintf(out, "%s: %d intervals, %d arrivals, template %s (service level %.0f%% in %v), eventcc window %v, decisions every %v, seed %d\n\n",
-		o.trace, len(trace), results[0].Total.Arrivals, o.tmpl, 100*p.Targets.ServiceLevel, p.Targets.Within, p.ScaleDownWindow, o.decide, o.seed)
+		o.trace, len(trace), results[0].Total.Arrivals, o.tmpl, 100*p.Targets.ServiceLevel, p.Targets.Within, p.ScaleDownWindow, decide, o.seed)
 	if err := writeTable(out, results); err != nil {
 		return err
 	}
@@ -186,7 +189,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// params maps the template onto the simulator's Params.
+// decisionInterval is how often the policies decide: -decide, else the
+// template's scaleInterval, as the lifecycle decides.
+func decisionInterval(t *template.Template, o options) time.Duration {
+	if o.decide > 0 {
+		return o.decide
+	}
+	return t.Staffing.ScaleInterval.D()
+}
+
+// params maps the template onto the simulator's Params: its modalities,
+// targets, factors, minAgents, scale-down window (or -window) and step
+// limits, as the lifecycle gives them to its autoscaler.
 func params(t *template.Template, trace sim.Trace, o options) (scaling.Params, error) {
 	p := scaling.Params{
 		TargetUtilisation:   t.Staffing.TargetUtilisation,
@@ -199,6 +213,8 @@ func params(t *template.Template, trace sim.Trace, o options) (scaling.Params, e
 		MaxLicences:         1 << 30,
 		MaxSpace:            1 << 30,
 		ScaleDownWindow:     t.Staffing.ScaleDownWindow.D(),
+		MaxStepUp:           t.Staffing.MaxStepUp,
+		MaxStepDown:         t.Staffing.MaxStepDown,
 		Targets:             scaling.Targets{ServiceLevel: t.Staffing.ServiceLevel.Target, Within: t.Staffing.ServiceLevel.Within.D()},
 		Forecast:            scaling.DefaultForecast(),
 	}

@@ -70,7 +70,8 @@ func TestRun(t *testing.T) {
 
 // TestTargetsWithTemplates checks eventcc's targets on every built-in
 // scenario, seeds 1 to 3, with the Params the command derives from the
-// scenario's built-in template (its scaleDownWindow included), so that
+// scenario's built-in template (its scaleDownWindow and step limits
+// included), deciding at its scaleInterval as the lifecycle does, so that
 // a template change that breaks them is caught. The targets: the
 // service level over the event, intervals meeting it no fewer than the
 // oracle's minus 5 points, at most 1.10× the oracle's agent-hours and
@@ -82,9 +83,10 @@ func TestTargetsWithTemplates(t *testing.T) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
 				tr := sc.Trace(seed)
-				p, err := params(tmpl, tr, options{maxAgents: 100000})
+				o := options{maxAgents: 100000}
+				p, err := params(tmpl, tr, o)
 				require.NoError(t, err, "params")
-				rs, err := sim.Compare(context.Background(), tr, sim.Config{Params: p, Seed: seed},
+				rs, err := sim.Compare(context.Background(), tr, sim.Config{Params: p, Seed: seed, DecisionInterval: decisionInterval(tmpl, o)},
 					sim.StaticPeak(), sim.Autoscaler("eventcc", scaling.Erlang{}), sim.Oracle())
 				require.NoError(t, err, "Compare")
 				static, ev, oracle := rs[0], rs[1], rs[2]
@@ -125,7 +127,7 @@ func TestRunErrors(t *testing.T) {
 		{"bad flag", []string{"-nope"}, true, "-nope"},
 		{"bad duration", []string{"-trace", "x", "-out", "y", "-window", "soon"}, true, "-window"},
 		{"negative window", []string{"-trace", "x", "-out", "y", "-window", "-1m"}, true, "-window"},
-		{"zero decide", []string{"-trace", "x", "-out", "y", "-decide", "0s"}, true, "-decide"},
+		{"negative decide", []string{"-trace", "x", "-out", "y", "-decide", "-1m"}, true, "-decide"},
 		{"max agents", []string{"-trace", "x", "-out", "y", "-max-agents", "0"}, true, "-max-agents"},
 		{"unknown scenario", []string{"-generate", "opera"}, true, `-generate "opera"`},
 		{"unknown template", []string{"-trace", bad, "-out", t.TempDir(), "-template", "opera"}, true, `-template "opera"`},

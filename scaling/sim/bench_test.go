@@ -3,7 +3,6 @@ package sim_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/eventcc/eventcc/scaling/sim"
 )
@@ -18,13 +17,15 @@ import (
 //	eventcc-x-static    eventcc's agent-hours over static peak's (target <= 0.60)
 //	hpa-sl, hpa-met-pp, hpa-x-oracle, hpa-x-static: the same for the HPA-style policy
 //
-// The scale-down window is the scenario's template's; -window in
-// examples/simulate shows others.
+// The scale-down window, step limits and decision interval are the
+// scenario's template's; -window and -decide in examples/simulate show
+// others.
 func BenchmarkCompare(b *testing.B) {
 	for _, name := range []string{"conference", "concert", "tradeshow"} {
 		b.Run(name, func(b *testing.B) {
 			tr := sim.Scenarios()[name].Trace(1)
-			cfg := sim.Config{Params: scenarioParams(name), Seed: 1, DecisionInterval: time.Minute}
+			p, every := scenarioParams(name)
+			cfg := sim.Config{Params: p, Seed: 1, DecisionInterval: every}
 			var rs []sim.Result
 			for b.Loop() {
 				var err error

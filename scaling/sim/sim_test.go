@@ -325,28 +325,34 @@ func tradeShowModalities() []scaling.Modality {
 }
 
 // scenarioParams returns the Params the benchmarks simulate each
-// built-in scenario with: its template's modalities, minAgents,
-// targetUtilisation, factors and scaleDownWindow (copied here, since
+// built-in scenario with, and how often the lifecycle would decide: its
+// template's modalities, minAgents, targetUtilisation, factors,
+// scaleDownWindow, step limits and scaleInterval (copied here, since
 // scaling may not import template; examples/simulate's tests run the
 // same checks on the template files themselves), and the default
 // forecast.
-func scenarioParams(name string) scaling.Params {
+func scenarioParams(name string) (scaling.Params, time.Duration) {
 	p := conferenceParams()
-	p.ScaleDownWindow = 3 * time.Minute // conference.json
+	// conference.json
+	p.ScaleDownWindow, p.MaxStepUp, p.MaxStepDown = 3*time.Minute, 10, 5
+	every := 2 * time.Minute
 	switch name {
-	case "concert":
+	case "concert": // concert.json
 		p.Modalities, p.MinAgents, p.TargetUtilisation, p.AgentsPerSupervisor, p.BaseSpace = concertModalities(), 4, 0.8, 15, 8
-		p.ScaleDownWindow = 3 * time.Minute // concert.json
-	case "tradeshow":
+		p.ScaleDownWindow, p.MaxStepUp, p.MaxStepDown = 3*time.Minute, 20, 10
+		every = time.Minute
+	case "tradeshow": // trade-show.json
 		p.Modalities, p.MinAgents, p.TargetUtilisation, p.AgentsPerSupervisor, p.LicencesPerAgent, p.BaseSpace = tradeShowModalities(), 3, 0.8, 12, 2, 6
-		p.ScaleDownWindow = 3 * time.Minute // trade-show.json
+		p.ScaleDownWindow, p.MaxStepUp, p.MaxStepDown = 3*time.Minute, 10, 5
+		every = 3 * time.Minute
 	}
-	return p
+	return p, every
 }
 
 // TestTargetsOnTraces checks eventcc's autoscaler against the targets
 // on the built-in event traces (seeds 1 to 3), with the scale-down
-// windows of the scenarios' templates: it meets the service
+// windows, step limits and decision intervals of the scenarios'
+// templates: it meets the service
 // level over the whole event, meets it in no fewer intervals than the
 // oracle minus 5 percentage points, and uses at most 1.10× the oracle's
 // agent-hours and 0.6× static peak's. BENCHMARKS.md reports the
@@ -356,7 +362,8 @@ func TestTargetsOnTraces(t *testing.T) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
 				tr := sim.Scenarios()[name].Trace(seed)
-				rs, err := sim.Compare(context.Background(), tr, sim.Config{Params: scenarioParams(name), Seed: seed},
+				p, every := scenarioParams(name)
+				rs, err := sim.Compare(context.Background(), tr, sim.Config{Params: p, Seed: seed, DecisionInterval: every},
 					sim.StaticPeak(), sim.HPA{}.Contender(), sim.Autoscaler("", nil), sim.Oracle())
 				require.NoError(t, err, "Compare")
 				static, hpa, ev, oracle := rs[0], rs[1], rs[2], rs[3]
