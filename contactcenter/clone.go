@@ -2,8 +2,6 @@ package contactcenter
 
 import (
 	"slices"
-
-	"github.com/eventcc/eventcc/template"
 )
 
 // Clone returns a deep copy of s: the copy shares no slice, map or pointer
@@ -17,7 +15,7 @@ import (
 // so a field added later and forgotten here is caught.
 func (s Service) Clone() Service {
 	s.Request = cloneRequest(s.Request)
-	s.Config = cloneConfig(s.Config)
+	s.Config = s.Config.Clone()
 	s.Agents = slices.Clone(s.Agents)
 	s.Supervisors = slices.Clone(s.Supervisors)
 	s.Numbers = slices.Clone(s.Numbers)
@@ -46,27 +44,6 @@ func cloneRequest(r Request) Request {
 	o.PostTerm = clonePtr(o.PostTerm)
 	o.ServiceLevel = clonePtr(o.ServiceLevel)
 	return r
-}
-
-func cloneConfig(c template.Config) template.Config {
-	c.Modalities = slices.Clone(c.Modalities)
-	for i := range c.Modalities {
-		c.Modalities[i].Features = slices.Clone(c.Modalities[i].Features)
-	}
-	c.Queues = slices.Clone(c.Queues)
-	for i := range c.Queues {
-		c.Queues[i].Modalities = slices.Clone(c.Queues[i].Modalities)
-	}
-	if c.Receptionist != nil {
-		r := *c.Receptionist
-		r.Options = slices.Clone(r.Options)
-		c.Receptionist = &r
-	}
-	c.Access.Roles = slices.Clone(c.Access.Roles)
-	for i := range c.Access.Roles {
-		c.Access.Roles[i].Privileges = slices.Clone(c.Access.Roles[i].Privileges)
-	}
-	return c
 }
 
 func clonePtr[T any](p *T) *T {

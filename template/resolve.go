@@ -307,22 +307,52 @@ func initialAgents(attendance int, s Staffing) int {
 func (t *Template) clone() *Template {
 	c := *t
 	c.EventTypes = slices.Clone(t.EventTypes)
-	c.Modalities = slices.Clone(t.Modalities)
-	for i := range c.Modalities {
-		c.Modalities[i].Features = slices.Clone(c.Modalities[i].Features)
-	}
-	c.Queues = slices.Clone(t.Queues)
-	for i := range c.Queues {
-		c.Queues[i].Modalities = slices.Clone(c.Queues[i].Modalities)
-	}
-	if t.Receptionist != nil {
-		r := *t.Receptionist
-		r.Options = slices.Clone(r.Options)
-		c.Receptionist = &r
-	}
-	c.Access.Roles = slices.Clone(t.Access.Roles)
-	for i := range c.Access.Roles {
-		c.Access.Roles[i].Privileges = slices.Clone(c.Access.Roles[i].Privileges)
-	}
+	c.Modalities = cloneModalities(t.Modalities)
+	c.Queues = cloneQueues(t.Queues)
+	c.Receptionist = cloneReceptionist(t.Receptionist)
+	c.Access = cloneAccess(t.Access)
 	return &c
+}
+
+// Clone returns a deep copy of c: the copy shares no slice or pointer
+// with c. Stores use it to keep and hand out copies.
+func (c Config) Clone() Config {
+	c.Modalities = cloneModalities(c.Modalities)
+	c.Queues = cloneQueues(c.Queues)
+	c.Receptionist = cloneReceptionist(c.Receptionist)
+	c.Access = cloneAccess(c.Access)
+	return c
+}
+
+func cloneModalities(ms []Modality) []Modality {
+	ms = slices.Clone(ms)
+	for i := range ms {
+		ms[i].Features = slices.Clone(ms[i].Features)
+	}
+	return ms
+}
+
+func cloneQueues(qs []Queue) []Queue {
+	qs = slices.Clone(qs)
+	for i := range qs {
+		qs[i].Modalities = slices.Clone(qs[i].Modalities)
+	}
+	return qs
+}
+
+func cloneReceptionist(r *Receptionist) *Receptionist {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Options = slices.Clone(r.Options)
+	return &c
+}
+
+func cloneAccess(a Access) Access {
+	a.Roles = slices.Clone(a.Roles)
+	for i := range a.Roles {
+		a.Roles[i].Privileges = slices.Clone(a.Roles[i].Privileges)
+	}
+	return a
 }

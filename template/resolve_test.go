@@ -54,6 +54,29 @@ func TestResolveEverything(t *testing.T) {
 	assert.Equal(t, validTemplate(), tp, "want Resolve to leave the template alone")
 }
 
+func TestConfigClone(t *testing.T) {
+	c, err := validTemplate().Resolve(validInput())
+	require.NoError(t, err)
+	require.NotEmpty(t, c.Modalities[0].Features)
+	require.NotEmpty(t, c.Queues[0].Modalities)
+	require.NotNil(t, c.Receptionist)
+	require.NotEmpty(t, c.Receptionist.Options)
+	require.NotEmpty(t, c.Access.Roles[0].Privileges)
+	orig, err := validTemplate().Resolve(validInput())
+	require.NoError(t, err)
+
+	cp := c.Clone()
+	assert.Equal(t, c, cp, "want the clone equal to the original")
+	cp.Modalities[0].Features[0] = "changed"
+	cp.Modalities[0].Kind = "changed"
+	cp.Queues[0].Modalities[0] = "changed"
+	cp.Receptionist.Greeting = "changed"
+	cp.Receptionist.Options[0].Label = "changed"
+	cp.Access.Roles[0].Privileges[0] = "changed"
+	cp.Access.Roles[0].Name = "changed"
+	assert.Equal(t, orig, c, "after changing everything reachable from the clone: want the original unchanged")
+}
+
 func TestResolveSelection(t *testing.T) {
 	tp := validTemplate()
 	t.Run("modalities in template order, queues narrowed", func(t *testing.T) {
