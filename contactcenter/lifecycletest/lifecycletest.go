@@ -45,25 +45,30 @@ func Run(t *testing.T, h Harness) {
 // t0 is the simulated clock's start: the day before the test events.
 var t0 = time.Date(2027, 5, 2, 6, 0, 0, 0, time.UTC)
 
-// world is the adapters under test plus in-memory ones and a clock.
-type world struct {
+// World is a set of adapters under test with what a scenario needs
+// around them: the in-memory provisioner, channel and event system, a
+// simulated clock starting the day before the test events, and six US
+// numbers in the pool. Adapter packages use it to write scenarios of
+// their own; the fields are the scenario's to drive and inspect.
+type World struct {
 	Adapters
-	clock   *simclock.Clock
-	prov    *memprovisioner.Provisioner
-	channel *memchannel.Channel
-	events  *memevents.EventSystem
+	Clock       *simclock.Clock
+	Provisioner *memprovisioner.Provisioner
+	Channel     *memchannel.Channel
+	Events      *memevents.EventSystem
 }
 
-func newWorld(t testing.TB, h Harness) *world {
+// NewWorld returns a World around a, which must be empty (no service,
+// grant or number), after adding six numbers to a.Numbers.
+func NewWorld(t testing.TB, a Adapters) *World {
 	t.Helper()
-	a := h.New(t)
-	require.NotNil(t, a.Store, "Harness.New must return a Store")
-	require.NotNil(t, a.Access, "Harness.New must return an access Store")
-	require.NotNil(t, a.Numbers, "Harness.New must return a numbermap Store")
+	require.NotNil(t, a.Store, "lifecycletest: Adapters.Store is required")
+	require.NotNil(t, a.Access, "lifecycletest: Adapters.Access is required")
+	require.NotNil(t, a.Numbers, "lifecycletest: Adapters.Numbers is required")
 	ch, err := memchannel.New()
 	require.NoError(t, err)
-	w := &world{Adapters: a, clock: simclock.New(t0), prov: memprovisioner.New(memprovisioner.Limits{}),
-		channel: ch, events: memevents.New()}
+	w := &World{Adapters: a, Clock: simclock.New(t0), Provisioner: memprovisioner.New(memprovisioner.Limits{}),
+		Channel: ch, Events: memevents.New()}
 	for i := 1; i <= 6; i++ {
 		n := numbermap.MustParse(fmt.Sprintf("+1202555010%d", i))
 		require.NoError(t, a.Numbers.Add(context.Background(), numbermap.Owned{Number: n, Country: "US"}))
@@ -71,24 +76,37 @@ func newWorld(t testing.TB, h Harness) *world {
 	return w
 }
 
-// lifecycle returns a Lifecycle on the world, a replica named owner when
-// owner is not empty; it is closed when the test ends.
-func (w *world) lifecycle(t testing.TB, owner string) *contactcenter.Lifecycle {
+func newWorld(t testing.TB, h Harness) *World {
 	t.Helper()
-	lc, err := contactcenter.New(contactcenter.Config{
-		Store: w.Store, Provisioner: w.prov, Access: w.Access, Numbers: w.Numbers,
-		Channels: []modality.Channel{w.channel}, EventSystem: w.events,
-		Now: w.clock.Now, Owner: owner, LeaseTTL: 2 * time.Minute,
+	return NewWorld(t, h.New(t))
+}
+
+// Config returns the Config of a Lifecycle on the world, a replica named
+// owner when owner is not empty, with a two-minute lease and retries
+// from one second, given up on after a minute.
+func (w *World) Config(owner string) contactcenter.Config {
+	return contactcenter.Config{
+		Store: w.Store, Provisioner: w.Provisioner, Access: w.Access, Numbers: w.Numbers,
+		Channels: []modality.Channel{w.Channel}, EventSystem: w.Events,
+		Now: w.Clock.Now, Owner: owner, LeaseTTL: 2 * time.Minute,
 		Retry: contactcenter.Retry{Initial: time.Second, Max: 10 * time.Second, MaxElapsed: time.Minute},
-	})
+	}
+}
+
+// Lifecycle returns a Lifecycle with [World.Config]; it is closed when
+// the test ends.
+func (w *World) Lifecycle(t testing.TB, owner string) *contactcenter.Lifecycle {
+	t.Helper()
+	lc, err := contactcenter.New(w.Config(owner))
 	require.NoError(t, err)
 	t.Cleanup(func() { lc.Close() })
 	return lc
 }
 
-// conference is a request for a conference from 09:00 to 17:00 on the day
-// after t0, with telephony, chat and the receptionist.
-func conference(id string) contactcenter.Request {
+// Conference is a request for a conference from 09:00 to 17:00 on the day
+// after the world's clock starts, with telephony, chat and the
+// receptionist.
+func Conference(id string) contactcenter.Request {
 	start := time.Date(2027, 5, 3, 9, 0, 0, 0, time.UTC)
 	return contactcenter.Request{
 		EventID: id, EventType: "conference", Template: "conference",
@@ -100,20 +118,23 @@ func conference(id string) contactcenter.Request {
 	}
 }
 
-func (w *world) state(t *testing.T, id string) contactcenter.State {
+// State returns the stored state of service id.
+func (w *World) State(t testing.TB, id string) contactcenter.State {
 	t.Helper()
 	s, err := w.Store.Get(context.Background(), id)
 	require.NoError(t, err)
 	return s.State
 }
 
-// assertNothingLeft checks the "nothing left behind" guarantee at the
-// clock's time.
-func (w *world) assertNothingLeft(t *testing.T, id string) {
+// AssertNothingLeft checks the "nothing left behind" guarantee for
+// service id at the clock's time: the provisioner's inventory empty, no
+// grant authorising, no end point live, no number routing to it, its
+// entry points retracted.
+func (w *World) AssertNothingLeft(t testing.TB, id string) {
 	t.Helper()
 	ctx := context.Background()
-	now := w.clock.Now()
-	inv, err := w.prov.Inventory(ctx, id)
+	now := w.Clock.Now()
+	inv, err := w.Provisioner.Inventory(ctx, id)
 	require.NoError(t, err)
 	assert.Empty(t, inv, "want the provisioner inventory of %s empty", id)
 	gs, err := w.Access.ListByService(ctx, id)
@@ -124,7 +145,7 @@ func (w *world) assertNothingLeft(t *testing.T, id string) {
 				"want grant %s not to authorise %s", g.ID, p)
 		}
 	}
-	cs, err := w.channel.Counts(ctx, id)
+	cs, err := w.Channel.Counts(ctx, id)
 	require.NoError(t, err)
 	for _, c := range cs {
 		assert.Zero(t, c.Live(), "want no %s end point of %s live", c.Kind, id)
@@ -134,13 +155,14 @@ func (w *world) assertNothingLeft(t *testing.T, id string) {
 	for _, r := range recs {
 		assert.NotEqual(t, numbermap.RouteService, r.RouteAt(now).Kind, "want number %s not routing to %s", r.Number, id)
 	}
-	_, published := w.events.Published(id)
+	_, published := w.Events.Published(id)
 	assert.False(t, published, "want the entry points of %s retracted", id)
 }
 
-// assertOnce checks that every step of both plans of id is done exactly
-// once in the journal, and that each principal holds one grant bundle.
-func (w *world) assertOnce(t *testing.T, id string) {
+// AssertOnce checks that every step of both plans of service id is done
+// exactly once in the journal, and that each principal holds one grant
+// bundle.
+func (w *World) AssertOnce(t testing.TB, id string) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := w.Store.Get(ctx, id)
@@ -174,7 +196,7 @@ func (w *world) assertOnce(t *testing.T, id string) {
 
 func crashAfterEveryStep(t *testing.T, h Harness) {
 	probe := newWorld(t, h)
-	plans, err := probe.lifecycle(t, "").Plan(context.Background(), conference("probe"))
+	plans, err := probe.Lifecycle(t, "").Plan(context.Background(), Conference("probe"))
 	require.NoError(t, err)
 	for _, plan := range []contactcenter.Plan{plans.Deploy, plans.Close} {
 		for _, step := range plan.Steps {
@@ -188,10 +210,10 @@ func crashAfterEveryStep(t *testing.T, h Harness) {
 func crashAfter(t *testing.T, h Harness, kind contactcenter.PlanKind, key string) {
 	w := newWorld(t, h)
 	ctx := context.Background()
-	req := conference("conf-crash")
+	req := Conference("conf-crash")
 
 	// The first process runs until the step is done, then dies.
-	first := w.lifecycle(t, "")
+	first := w.Lifecycle(t, "")
 	runCtx, crash := context.WithCancel(ctx)
 	defer crash()
 	crashed := false
@@ -205,32 +227,32 @@ func crashAfter(t *testing.T, h Harness, kind contactcenter.PlanKind, key string
 	svc, err := first.Request(ctx, req)
 	require.NoError(t, err)
 	for !crashed {
-		require.False(t, w.clock.Now().After(req.Term.End.Add(24*time.Hour)), "want step %s to run", key)
+		require.False(t, w.Clock.Now().After(req.Term.End.Add(24*time.Hour)), "want step %s to run", key)
 		_ = first.Tick(runCtx)
 		if !crashed {
-			w.clock.Advance(time.Minute)
+			w.Clock.Advance(time.Minute)
 		}
 	}
 	unsubscribe()
 	require.NoError(t, first.Close())
 	// An engagement live at the crash must not survive the close.
-	if w.state(t, svc.ID) == contactcenter.Active {
-		_, err := w.channel.Arrive(ctx, svc.ID, "chat", "attendee", w.clock.Now())
+	if w.State(t, svc.ID) == contactcenter.Active {
+		_, err := w.Channel.Arrive(ctx, svc.ID, "chat", "attendee", w.Clock.Now())
 		require.NoError(t, err)
 	}
 
 	// The second process, on the same adapters, resumes from the journal.
-	second := w.lifecycle(t, "")
-	for !w.state(t, svc.ID).Final() {
-		require.False(t, w.clock.Now().After(req.Term.End.Add(24*time.Hour)), "want %s finished by the day after its term", svc.ID)
+	second := w.Lifecycle(t, "")
+	for !w.State(t, svc.ID).Final() {
+		require.False(t, w.Clock.Now().After(req.Term.End.Add(24*time.Hour)), "want %s finished by the day after its term", svc.ID)
 		_ = second.Tick(ctx)
-		w.clock.Advance(time.Minute)
+		w.Clock.Advance(time.Minute)
 	}
-	assert.Equal(t, contactcenter.Terminated, w.state(t, svc.ID), "want the service terminated after the restart")
-	w.assertNothingLeft(t, svc.ID)
-	w.assertOnce(t, svc.ID)
+	assert.Equal(t, contactcenter.Terminated, w.State(t, svc.ID), "want the service terminated after the restart")
+	w.AssertNothingLeft(t, svc.ID)
+	w.AssertOnce(t, svc.ID)
 	for _, k := range contactcenter.Resources() {
-		assert.Zero(t, w.prov.Total(k), "want no %s held in the provider's account", k)
+		assert.Zero(t, w.Provisioner.Total(k), "want no %s held in the provider's account", k)
 	}
 }
 
@@ -245,7 +267,7 @@ func replicas(t *testing.T, h Harness) {
 	lcs := map[string]*contactcenter.Lifecycle{}
 	drivers := map[string]map[string]bool{} // service → replicas that ran a step of it
 	for _, n := range names {
-		lcs[n] = w.lifecycle(t, n)
+		lcs[n] = w.Lifecycle(t, n)
 		lcs[n].Subscribe(func(e contactcenter.Event) {
 			if se, ok := e.(*contactcenter.StepEvent); ok {
 				if drivers[se.ServiceID] == nil {
@@ -257,7 +279,7 @@ func replicas(t *testing.T, h Harness) {
 	}
 	var ids []string
 	for i := range 9 {
-		req := conference(fmt.Sprintf("conf-r%d", i))
+		req := Conference(fmt.Sprintf("conf-r%d", i))
 		if i%3 != 0 { // chat only: six numbers cannot serve nine services at once
 			req.Features.Modalities = []modality.Kind{modality.Chat}
 			req.Overrides.Numbers = new(int)
@@ -285,12 +307,12 @@ func replicas(t *testing.T, h Harness) {
 	for {
 		done := true
 		for _, id := range ids {
-			done = done && w.state(t, id).Final()
+			done = done && w.State(t, id).Final()
 		}
 		if done {
 			break
 		}
-		require.False(t, w.clock.Now().After(limit), "want every service finished by %s", limit)
+		require.False(t, w.Clock.Now().After(limit), "want every service finished by %s", limit)
 		for _, n := range names {
 			switch {
 			case n == "a" && dead:
@@ -300,13 +322,13 @@ func replicas(t *testing.T, h Harness) {
 				_ = lcs[n].Tick(ctx)
 			}
 		}
-		w.clock.Advance(time.Minute)
+		w.Clock.Advance(time.Minute)
 	}
 	require.True(t, dead, "want replica a killed mid-plan")
 	for _, id := range ids {
-		assert.Equal(t, contactcenter.Terminated, w.state(t, id), "want %s terminated", id)
-		w.assertNothingLeft(t, id)
-		w.assertOnce(t, id)
+		assert.Equal(t, contactcenter.Terminated, w.State(t, id), "want %s terminated", id)
+		w.AssertNothingLeft(t, id)
+		w.AssertOnce(t, id)
 	}
 	var takenOver bool
 	for _, d := range drivers {
@@ -317,7 +339,7 @@ func replicas(t *testing.T, h Harness) {
 	assert.True(t, takenOver, "want a service replica a had started finished by another replica")
 
 	// No lease outlives its service.
-	held, err := leaser.Acquire(ctx, "late", w.clock.Now(), time.Minute)
+	held, err := leaser.Acquire(ctx, "late", w.Clock.Now(), time.Minute)
 	require.NoError(t, err)
 	assert.Empty(t, held, "want no service left to hold once all are final")
 }

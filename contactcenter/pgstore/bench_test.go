@@ -12,6 +12,7 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/numbermap"
 )
@@ -25,7 +26,7 @@ func BenchmarkTransitions(b *testing.B) {
 	// Each replica advances up to 16 services at once, so that commits of
 	// different services overlap instead of queueing behind one another.
 	replica := func(owner string) *contactcenter.Lifecycle {
-		cfg := w.config(owner)
+		cfg := w.Config(owner)
 		cfg.Parallelism = 16
 		// The simulated clock moves 30 minutes a tick; in production a
 		// lease outlives many ticks, so it does here too.
@@ -54,9 +55,9 @@ func BenchmarkTransitions(b *testing.B) {
 	for round := range b.N {
 		b.StopTimer()
 		var ids []string
-		base := w.clock.Now().Add(time.Hour)
+		base := w.Clock.Now().Add(time.Hour)
 		for i := range perRound {
-			req := conference(fmt.Sprintf("bench-%d-%d", round, i))
+			req := lifecycletest.Conference(fmt.Sprintf("bench-%d-%d", round, i))
 			req.Features.Modalities = []modality.Kind{modality.Chat}
 			req.Overrides.Numbers = new(int)
 			req.Term.Start = base
@@ -72,10 +73,10 @@ func BenchmarkTransitions(b *testing.B) {
 			wg.Go(func() { _ = r2.Tick(ctx) })
 			wg.Wait()
 			b.StopTimer()
-			w.clock.Advance(30 * time.Minute)
+			w.Clock.Advance(30 * time.Minute)
 			left = 0
 			for _, id := range ids {
-				s, err := w.store.Get(ctx, id)
+				s, err := w.db.Services().Get(ctx, id)
 				require.NoError(b, err)
 				if !s.State.Final() {
 					left++
@@ -85,7 +86,7 @@ func BenchmarkTransitions(b *testing.B) {
 		}
 		b.StopTimer()
 		for _, id := range ids {
-			s, err := w.store.Get(ctx, id)
+			s, err := w.db.Services().Get(ctx, id)
 			require.NoError(b, err)
 			transitions += len(s.Timeline)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
 	"github.com/eventcc/eventcc/contactcenter/pgstore"
 	"github.com/eventcc/eventcc/numbermap"
 )
@@ -141,42 +142,42 @@ func TestExpireService_OneTransaction(t *testing.T) {
 	testURL(t)
 	w := newWorld(t)
 	ctx := context.Background()
-	lc := w.lifecycle(t, "solo")
-	req := conference("conf-expire")
+	lc := w.Lifecycle(t, "solo")
+	req := lifecycletest.Conference("conf-expire")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	for w.state(t, svc.ID) != contactcenter.Active {
-		require.False(t, w.clock.Now().After(req.Term.End), "want the service active during its term")
+	for w.State(t, svc.ID) != contactcenter.Active {
+		require.False(t, w.Clock.Now().After(req.Term.End), "want the service active during its term")
 		_ = lc.Tick(ctx)
-		w.clock.Advance(time.Minute)
+		w.Clock.Advance(time.Minute)
 	}
-	s, err := w.store.Get(ctx, svc.ID)
+	s, err := w.db.Services().Get(ctx, svc.ID)
 	require.NoError(t, err)
-	_, err = w.db.ExpireService(ctx, svc.ID, s.Revision-1, w.clock.Now())
+	_, err = w.db.ExpireService(ctx, svc.ID, s.Revision-1, w.Clock.Now())
 	require.ErrorIs(t, err, contactcenter.ErrConflict, "want a stale revision refused")
 
-	now := w.clock.Now()
+	now := w.Clock.Now()
 	_, err = w.db.ExpireService(ctx, svc.ID, s.Revision, now)
 	require.NoError(t, err)
-	gs, err := w.grants.ListByService(ctx, svc.ID)
+	gs, err := w.db.Grants().ListByService(ctx, svc.ID)
 	require.NoError(t, err)
 	require.NotEmpty(t, gs)
 	for _, g := range gs {
 		assert.True(t, g.Revoked, "want grant %s revoked by the expiry", g.ID)
 	}
-	recs, err := w.numbers.ListByService(ctx, svc.ID)
+	recs, err := w.db.Numbers().ListByService(ctx, svc.ID)
 	require.NoError(t, err)
 	for _, r := range recs {
 		assert.NotEqual(t, numbermap.RouteService, r.RouteAt(now).Kind, "want number %s retired by the expiry", r.Number)
 	}
-	for !w.state(t, svc.ID).Final() {
-		require.False(t, w.clock.Now().After(now.Add(time.Hour)), "want the closing plan run within the hour")
+	for !w.State(t, svc.ID).Final() {
+		require.False(t, w.Clock.Now().After(now.Add(time.Hour)), "want the closing plan run within the hour")
 		_ = lc.Tick(ctx)
-		w.clock.Advance(time.Minute)
+		w.Clock.Advance(time.Minute)
 	}
-	assert.Equal(t, contactcenter.Terminated, w.state(t, svc.ID))
-	w.assertNothingLeft(t, svc.ID)
-	w.assertOnce(t, svc.ID)
+	assert.Equal(t, contactcenter.Terminated, w.State(t, svc.ID))
+	w.AssertNothingLeft(t, svc.ID)
+	w.AssertOnce(t, svc.ID)
 }
 
 var discard = logr.Discard()
