@@ -15,7 +15,9 @@
 //
 // The provisioner, channel and event system are the in-memory ones; time
 // is a simulated clock, so the scenarios take seconds against memory and
-// about a minute against PostgreSQL.
+// about a minute against PostgreSQL. [World] is that setting, exported so
+// an adapter package can write scenarios of its own on it, with the same
+// checks ([World.AssertNothingLeft], [World.AssertOnce]).
 //
 //	func TestLifecycleScenarios(t *testing.T) {
 //		lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
