@@ -52,7 +52,7 @@ func TestRegisterAttendee_DefaultPrivilegesUntilExpiry(t *testing.T) {
 	assert.Equal(t, contactcenter.AttendeeRole, g.Role)
 	assert.Equal(t, contactcenter.DefaultAttendeePrivileges(), g.Privileges,
 		"the conference template has no attendee role: want the default privileges")
-	assert.Equal(t, w.clock.Now(), g.NotBefore, "want the grant valid from registration")
+	assert.Equal(t, w.Clock.Now(), g.NotBefore, "want the grant valid from registration")
 	assert.Equal(t, svc.Expires, g.NotAfter, "want the grant bounded by the service's expiry")
 
 	during := svc.Term.Start.Add(time.Hour)
@@ -70,7 +70,7 @@ func TestRegisterAttendee_DefaultPrivilegesUntilExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, gs, 1, "registering twice: want one grant")
 	if evs := events(); assert.Len(t, evs, 1, "want one AttendeeChanged for two registrations") {
-		assert.Equal(t, contactcenter.AttendeeChanged{ServiceID: svc.ID, At: w.clock.Now(), Attendee: "ann",
+		assert.Equal(t, contactcenter.AttendeeChanged{ServiceID: svc.ID, At: w.Clock.Now(), Attendee: "ann",
 			Registered: true, GrantID: g.ID, Expires: svc.Expires}, evs[0])
 	}
 }
@@ -85,7 +85,7 @@ func TestRegisterAttendee_TemplateRole(t *testing.T) {
 	require.NoError(t, err)
 	lc, err := contactcenter.New(contactcenter.Config{
 		Store: w.store, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
-		Channels: []modality.Channel{w.channel}, EventSystem: w.events, Now: w.clock.Now, Templates: catalog,
+		Channels: []modality.Channel{w.Channel}, EventSystem: w.Events, Now: w.Clock.Now, Templates: catalog,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { lc.Close() })
@@ -186,7 +186,7 @@ func TestRegisterAttendee_Refusals(t *testing.T) {
 		lc := w.lifecycle(t)
 		svc, err := lc.Request(ctx, conference("conf-r1"))
 		require.NoError(t, err)
-		w.clock.Set(svc.Expires)
+		w.Clock.Set(svc.Expires)
 		_, err = lc.RegisterAttendee(ctx, svc.ID, "ann")
 		assert.ErrorIs(t, err, contactcenter.ErrExpired, "registering at the expiry: want ErrExpired")
 	})
@@ -228,9 +228,9 @@ func TestAttendees_NothingLeftBehind(t *testing.T) {
 		_, err = lc.RegisterAttendee(ctx, svc.ID, "ann")
 		require.NoError(t, err)
 		w.runUntil(t, lc, 15*time.Minute, svc.Expires.Add(24*time.Hour), func() bool {
-			return w.state(t, svc.ID) == contactcenter.Terminated
+			return w.State(t, svc.ID) == contactcenter.Terminated
 		})
-		w.assertNothingLeft(t, svc.ID)
+		w.AssertNothingLeft(t, svc.ID)
 		g, err := w.grants.Get(ctx, "conf-n1/attendee/ann")
 		require.NoError(t, err)
 		assert.True(t, g.Revoked, "the closing plan revokes the attendee's grant")
@@ -243,9 +243,9 @@ func TestAttendees_NothingLeftBehind(t *testing.T) {
 		_, err = lc.RegisterAttendee(ctx, svc.ID, "ann")
 		require.NoError(t, err)
 		require.NoError(t, lc.Cancel(ctx, svc.ID, "rain"))
-		require.Equal(t, contactcenter.Cancelled, w.state(t, svc.ID))
-		w.clock.Set(svc.Term.Start.Add(time.Hour)) // during what would have been the term
-		w.assertNothingLeft(t, svc.ID)
+		require.Equal(t, contactcenter.Cancelled, w.State(t, svc.ID))
+		w.Clock.Set(svc.Term.Start.Add(time.Hour)) // during what would have been the term
+		w.AssertNothingLeft(t, svc.ID)
 	})
 }
 

@@ -27,9 +27,9 @@ func BenchmarkLifecycle_WholeLife(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for !w.clock.Now().After(svc.Expires.Add(time.Hour)) {
+		for !w.Clock.Now().After(svc.Expires.Add(time.Hour)) {
 			_ = lc.Tick(ctx)
-			w.clock.Advance(5 * time.Minute)
+			w.Clock.Advance(5 * time.Minute)
 		}
 		if s, _ := w.store.Get(ctx, svc.ID); s.State != contactcenter.Terminated {
 			b.Fatalf("state %s, want terminated", s.State)
@@ -64,31 +64,31 @@ func BenchmarkTeardown(b *testing.B) {
 		w := newWorld(b)
 		lc, err := contactcenter.New(contactcenter.Config{
 			Store: w.store, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
-			Channels: []modality.Channel{w.channel}, EventSystem: w.events,
-			Now: w.clock.Now, Templates: bigCatalog(b),
+			Channels: []modality.Channel{w.Channel}, EventSystem: w.Events,
+			Now: w.Clock.Now, Templates: bigCatalog(b),
 		})
 		require.NoError(b, err)
 		req := conference("conf-big")
 		req.Template = "big-conference"
 		svc, err := lc.Request(ctx, req)
 		require.NoError(b, err)
-		w.clock.Set(req.Term.Start)
+		w.Clock.Set(req.Term.Start)
 		require.NoError(b, lc.Tick(ctx))
 		for j := 0; j < 10000; j++ {
 			ep := "telephony-1"
 			if j%2 == 1 {
 				ep = "chat"
 			}
-			e, err := w.channel.Arrive(ctx, svc.ID, ep, fmt.Sprint("a", j), w.clock.Now())
+			e, err := w.Channel.Arrive(ctx, svc.ID, ep, fmt.Sprint("a", j), w.Clock.Now())
 			require.NoError(b, err)
 			if j%3 != 0 {
-				require.NoError(b, w.channel.Answer(ctx, e.ID, w.clock.Now()))
+				require.NoError(b, w.Channel.Answer(ctx, e.ID, w.Clock.Now()))
 			}
 		}
 		s, err := lc.Get(ctx, svc.ID)
 		require.NoError(b, err)
 		require.Equal(b, 1000, s.Resources.Agents)
-		w.clock.Set(s.Expires)
+		w.Clock.Set(s.Expires)
 		b.StartTimer()
 		require.NoError(b, lc.Tick(ctx))
 		b.StopTimer()
@@ -127,9 +127,9 @@ func BenchmarkTick_100kActive(b *testing.B) {
 	cat, err := template.NewCatalog(t)
 	require.NoError(b, err)
 	lc, err := contactcenter.New(contactcenter.Config{
-		Store: w.store, Provisioner: w.mem, Access: w.grants, Numbers: w.numbers,
-		Channels: []modality.Channel{w.channel}, EventSystem: w.events,
-		Now: w.clock.Now, Templates: cat,
+		Store: w.store, Provisioner: w.Provisioner, Access: w.grants, Numbers: w.numbers,
+		Channels: []modality.Channel{w.Channel}, EventSystem: w.Events,
+		Now: w.Clock.Now, Templates: cat,
 	})
 	require.NoError(b, err)
 	defer lc.Close()
@@ -145,9 +145,9 @@ func BenchmarkTick_100kActive(b *testing.B) {
 		})
 		require.NoError(b, err)
 	}
-	w.clock.Set(start)
+	w.Clock.Set(start)
 	require.NoError(b, lc.Tick(ctx)) // deploys and opens all
-	w.clock.Advance(time.Minute)
+	w.Clock.Advance(time.Minute)
 	require.NoError(b, lc.Tick(ctx))
 	runtime.GC()
 	var after runtime.MemStats
@@ -162,7 +162,7 @@ func BenchmarkTick_100kActive(b *testing.B) {
 	// over the scale interval, so each tick takes a share of them.
 	b.Run("every-second", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			w.clock.Advance(time.Second)
+			w.Clock.Advance(time.Second)
 			if err := lc.Tick(ctx); err != nil {
 				b.Fatal(err)
 			}
@@ -173,7 +173,7 @@ func BenchmarkTick_100kActive(b *testing.B) {
 	// so every service is due a decision.
 	b.Run("all-due", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			w.clock.Advance(time.Minute)
+			w.Clock.Advance(time.Minute)
 			if err := lc.Tick(ctx); err != nil {
 				b.Fatal(err)
 			}

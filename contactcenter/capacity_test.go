@@ -46,10 +46,10 @@ func (c *capacityChannel) capacities(id string) []int {
 // opens and after each scaling decision, following the agents.
 func TestLifecycle_SetsChannelCapacity(t *testing.T) {
 	w := newWorld(t)
-	ch := &capacityChannel{Channel: w.channel, set: map[string][]int{}}
+	ch := &capacityChannel{Channel: w.Channel, set: map[string][]int{}}
 	lc, err := contactcenter.New(contactcenter.Config{
 		Store: w.store, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
-		Channels: []modality.Channel{ch}, EventSystem: w.events, Now: w.clock.Now,
+		Channels: []modality.Channel{ch}, EventSystem: w.Events, Now: w.Clock.Now,
 	})
 	require.NoError(t, err)
 	defer lc.Close()
@@ -67,7 +67,7 @@ func TestLifecycle_SetsChannelCapacity(t *testing.T) {
 		return min(slots+max(slots, 10), int(116-float64(agents)/2))
 	}
 
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	open, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
@@ -79,12 +79,12 @@ func TestLifecycle_SetsChannelCapacity(t *testing.T) {
 	// A surge: the scaler adds agents, and the capacity follows.
 	n := 0
 	for range 20 {
-		now := w.clock.Advance(time.Minute)
+		now := w.Clock.Advance(time.Minute)
 		for range 40 {
 			n++
-			e, err := w.channel.Arrive(ctx, svc.ID, "telephony-1", fmt.Sprintf("caller-%d", n), now)
+			e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", fmt.Sprintf("caller-%d", n), now)
 			require.NoError(t, err)
-			require.NoError(t, w.channel.Answer(ctx, e.ID, now))
+			require.NoError(t, w.Channel.Answer(ctx, e.ID, now))
 		}
 		require.NoError(t, lc.Tick(ctx))
 	}

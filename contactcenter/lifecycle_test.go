@@ -33,10 +33,10 @@ func TestLifecycle_WholeLife(t *testing.T) {
 
 	// Nothing happens before the deploy time.
 	require.NoError(t, lc.Tick(ctx))
-	assert.Equal(t, contactcenter.Scheduled, w.state(t, "conf-1"))
+	assert.Equal(t, contactcenter.Scheduled, w.State(t, "conf-1"))
 
 	// Deployed at the lead time, ready before the start.
-	w.clock.Set(svc.DeployAt())
+	w.Clock.Set(svc.DeployAt())
 	require.NoError(t, lc.Tick(ctx))
 	s, err := lc.Get(ctx, "conf-1")
 	require.NoError(t, err)
@@ -44,23 +44,23 @@ func TestLifecycle_WholeLife(t *testing.T) {
 	assert.Len(t, s.Numbers, svc.Config.Numbers.Count)
 	assert.Equal(t, svc.Config.InitialAgents, s.Resources.Agents)
 	assert.Len(t, s.Agents, s.Resources.Agents)
-	pub, ok := w.events.Published("conf-1")
+	pub, ok := w.Events.Published("conf-1")
 	require.True(t, ok, "entry points published at deploy")
 	assert.Equal(t, req.Term.Start, pub.Opens)
-	_, err = w.channel.Arrive(ctx, "conf-1", "chat", "early-bird", w.clock.Now())
+	_, err = w.Channel.Arrive(ctx, "conf-1", "chat", "early-bird", w.Clock.Now())
 	assert.Error(t, err, "intake is closed before the term starts")
 
 	// Opens at the start: agents are authorised, attendees get through.
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
-	assert.Equal(t, contactcenter.Active, w.state(t, "conf-1"))
-	require.NoError(t, access.Authorize(ctx, w.grants, w.clock.Now(), s.Agents[0], "conf-1", "engagement.handle"))
-	_, err = w.channel.Arrive(ctx, "conf-1", "chat", "attendee", w.clock.Now())
+	assert.Equal(t, contactcenter.Active, w.State(t, "conf-1"))
+	require.NoError(t, access.Authorize(ctx, w.grants, w.Clock.Now(), s.Agents[0], "conf-1", "engagement.handle"))
+	_, err = w.Channel.Arrive(ctx, "conf-1", "chat", "attendee", w.Clock.Now())
 	require.NoError(t, err)
 
 	// Intake stops at the end; the closing plan runs at expiry.
 	w.runUntil(t, lc, time.Minute, req.Term.End.Add(6*time.Hour), func() bool {
-		return w.state(t, "conf-1").Final()
+		return w.State(t, "conf-1").Final()
 	})
 	s, err = lc.Get(ctx, "conf-1")
 	require.NoError(t, err)
@@ -70,8 +70,8 @@ func TestLifecycle_WholeLife(t *testing.T) {
 	assert.Empty(t, s.Closing.Remaining)
 	assert.False(t, s.Closing.Verified.IsZero())
 	assert.Len(t, s.Closing.Numbers, svc.Config.Numbers.Count)
-	assert.False(t, w.clock.Now().Before(s.Expires), "closed at or after expiry")
-	w.assertNothingLeft(t, "conf-1")
+	assert.False(t, w.Clock.Now().Before(s.Expires), "closed at or after expiry")
+	w.AssertNothingLeft(t, "conf-1")
 
 	var states []contactcenter.State
 	for _, e := range events {
@@ -96,7 +96,7 @@ func TestLifecycle_FailsClosedAtExpiryWithoutClosingPlan(t *testing.T) {
 	req := conference("conf-fc")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	s, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
@@ -140,7 +140,7 @@ func TestLifecycle_ParkedNumbers(t *testing.T) {
 		Aging: template.Duration(90 * 24 * time.Hour)}
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	s, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
@@ -160,7 +160,7 @@ func TestLifecycle_ParkedNumbers(t *testing.T) {
 		assert.Equal(t, c.want, rt.Kind, "route at expiry%+v", c.at.Sub(s.Expires))
 	}
 	for !s.State.Final() {
-		w.clock.Advance(time.Hour)
+		w.Clock.Advance(time.Hour)
 		require.NoError(t, lc.Tick(ctx))
 		s, err = lc.Get(ctx, svc.ID)
 		require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestLifecycle_ParkedNumbers(t *testing.T) {
 	for _, n := range s.Closing.Numbers {
 		assert.Equal(t, numbermap.RouteParked, n.Route, "closing report: want %s parked", n.Number)
 	}
-	rt, err := numbermap.Lookup(ctx, w.numbers, s.Closing.Numbers[0].Number, w.clock.Now())
+	rt, err := numbermap.Lookup(ctx, w.numbers, s.Closing.Numbers[0].Number, w.Clock.Now())
 	require.NoError(t, err)
 	assert.Equal(t, numbermap.RouteParked, rt.Kind, "after the closing plan: want the number parked")
 }
@@ -201,7 +201,7 @@ func TestLifecycle_PlanIsADryRun(t *testing.T) {
 	// No side effects anywhere.
 	_, err = w.store.Get(ctx, "conf-dry")
 	assert.ErrorIs(t, err, contactcenter.ErrNotFound)
-	inv, err := w.mem.Inventory(ctx, "conf-dry")
+	inv, err := w.Provisioner.Inventory(ctx, "conf-dry")
 	require.NoError(t, err)
 	assert.Empty(t, inv)
 	recs, err := w.numbers.ListByService(ctx, "conf-dry")
@@ -257,7 +257,7 @@ func TestLifecycle_BadInputNamesTheFieldAndProvisionsNothing(t *testing.T) {
 			svcs, err := w.store.List(ctx)
 			require.NoError(t, err)
 			assert.Empty(t, svcs, "nothing stored")
-			assert.Zero(t, w.mem.Total(contactcenter.Agents), "nothing provisioned")
+			assert.Zero(t, w.Provisioner.Total(contactcenter.Agents), "nothing provisioned")
 			recs, err := w.numbers.ListByService(ctx, "conf-bad")
 			require.NoError(t, err)
 			assert.Empty(t, recs, "no number claimed")
@@ -297,8 +297,8 @@ func TestLifecycle_TransientFaultsStillDeploy(t *testing.T) {
 			retries++
 		}
 	})()
-	w.clock.Set(svc.DeployAt())
-	w.runUntil(t, lc, time.Second, req.Term.Start, func() bool { return w.state(t, svc.ID) == contactcenter.Ready })
+	w.Clock.Set(svc.DeployAt())
+	w.runUntil(t, lc, time.Second, req.Term.Start, func() bool { return w.State(t, svc.ID) == contactcenter.Ready })
 	assert.Equal(t, 3, retries, "each transient failure is retried")
 	s, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
@@ -313,13 +313,13 @@ func TestLifecycle_PermanentFaultUndoesEverything(t *testing.T) {
 	req := conference("conf-doomed")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(svc.DeployAt())
-	w.runUntil(t, lc, time.Second, req.Term.Start, func() bool { return w.state(t, svc.ID).Final() })
+	w.Clock.Set(svc.DeployAt())
+	w.runUntil(t, lc, time.Second, req.Term.Start, func() bool { return w.State(t, svc.ID).Final() })
 	s, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
 	assert.Equal(t, contactcenter.Failed, s.State)
 	assert.Contains(t, s.Err, "quota")
-	w.assertNothingLeft(t, svc.ID)
+	w.AssertNothingLeft(t, svc.ID)
 	// The numbers went back to the pool at once: another service can have them.
 	recs, err := w.numbers.ListByService(ctx, svc.ID)
 	require.NoError(t, err)
@@ -333,14 +333,14 @@ func TestLifecycle_ExtensionRacingExpiry(t *testing.T) {
 	req := conference("conf-ext")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	s, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
 	agent := s.Agents[0]
 
 	// Before expiry: the extension moves the expiry, grants and numbers.
-	w.clock.Set(s.Expires.Add(-time.Minute))
+	w.Clock.Set(s.Expires.Add(-time.Minute))
 	newEnd := req.Term.End.Add(2 * time.Hour)
 	require.NoError(t, lc.Extend(ctx, svc.ID, newEnd))
 	s, err = lc.Get(ctx, svc.ID)
@@ -349,16 +349,16 @@ func TestLifecycle_ExtensionRacingExpiry(t *testing.T) {
 	oldExpiry := req.Term.End.Add(s.Config.Timing.Grace.D())
 	assert.Equal(t, newEnd.Add(s.Config.Timing.Grace.D()), s.Expires)
 	require.NoError(t, lc.Tick(ctx))
-	w.clock.Set(oldExpiry)
+	w.Clock.Set(oldExpiry)
 	require.NoError(t, lc.Tick(ctx))
-	assert.Equal(t, contactcenter.Active, w.state(t, svc.ID), "still active past the old expiry")
+	assert.Equal(t, contactcenter.Active, w.State(t, svc.ID), "still active past the old expiry")
 	assert.NoError(t, access.Authorize(ctx, w.grants, oldExpiry, agent, svc.ID, "engagement.handle"))
 	rt, err := numbermap.Lookup(ctx, w.numbers, s.Numbers[0], oldExpiry)
 	require.NoError(t, err)
 	assert.Equal(t, numbermap.RouteService, rt.Kind)
 
 	// Closing runs at the new expiry.
-	w.runUntil(t, lc, time.Minute, s.Expires.Add(time.Hour), func() bool { return w.state(t, svc.ID).Final() })
+	w.runUntil(t, lc, time.Minute, s.Expires.Add(time.Hour), func() bool { return w.State(t, svc.ID).Final() })
 	final, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
 	assert.Equal(t, contactcenter.Terminated, final.State)
@@ -376,12 +376,12 @@ func TestLifecycle_ExtensionAfterExpiryBeforeClosingIsRefused(t *testing.T) {
 	req := conference("conf-late")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	s, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
 	// Expired, but no tick has run the closing plan yet.
-	w.clock.Set(s.Expires)
+	w.Clock.Set(s.Expires)
 	err = lc.Extend(ctx, svc.ID, req.Term.End.Add(time.Hour))
 	assert.ErrorIs(t, err, contactcenter.ErrExpired)
 	assert.Contains(t, err.Error(), "expired at")
@@ -394,7 +394,7 @@ func TestLifecycle_ShortenPullsGrantsIn(t *testing.T) {
 	req := conference("conf-short")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	newEnd := req.Term.Start.Add(2 * time.Hour)
 	require.NoError(t, lc.Shorten(ctx, svc.ID, newEnd))
@@ -423,11 +423,11 @@ func TestLifecycle_Cancel(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, lc.Cancel(ctx, svc.ID, "venue flooded"))
 		require.NoError(t, lc.Cancel(ctx, svc.ID, "venue flooded"), "cancelling again is not an error")
-		assert.Equal(t, contactcenter.Cancelled, w.state(t, svc.ID))
-		w.clock.Set(svc.DeployAt())
+		assert.Equal(t, contactcenter.Cancelled, w.State(t, svc.ID))
+		w.Clock.Set(svc.DeployAt())
 		require.NoError(t, lc.Tick(ctx))
-		w.assertNothingLeft(t, svc.ID)
-		assert.Zero(t, w.mem.Total(contactcenter.Agents))
+		w.AssertNothingLeft(t, svc.ID)
+		assert.Zero(t, w.Provisioner.Total(contactcenter.Agents))
 	})
 	t.Run("while active", func(t *testing.T) {
 		w := newWorld(t)
@@ -436,20 +436,20 @@ func TestLifecycle_Cancel(t *testing.T) {
 		req := conference("conf-c2")
 		svc, err := lc.Request(ctx, req)
 		require.NoError(t, err)
-		w.clock.Set(req.Term.Start.Add(time.Hour))
+		w.Clock.Set(req.Term.Start.Add(time.Hour))
 		require.NoError(t, lc.Tick(ctx))
 		s, err := lc.Get(ctx, svc.ID)
 		require.NoError(t, err)
 		require.Equal(t, contactcenter.Active, s.State)
 		require.NoError(t, lc.Cancel(ctx, svc.ID, "storm warning"))
 		// Fails closed at once, before any tick.
-		assert.ErrorIs(t, access.Authorize(ctx, w.grants, w.clock.Now(), s.Agents[0], svc.ID, "engagement.handle"), access.ErrDenied)
+		assert.ErrorIs(t, access.Authorize(ctx, w.grants, w.Clock.Now(), s.Agents[0], svc.ID, "engagement.handle"), access.ErrDenied)
 		require.NoError(t, lc.Tick(ctx))
 		final, err := lc.Get(ctx, svc.ID)
 		require.NoError(t, err)
 		assert.Equal(t, contactcenter.Cancelled, final.State)
 		assert.Equal(t, "storm warning", final.CancelReason)
-		w.assertNothingLeft(t, svc.ID)
+		w.AssertNothingLeft(t, svc.ID)
 	})
 }
 
@@ -460,12 +460,12 @@ func TestLifecycle_Terminate(t *testing.T) {
 	req := conference("conf-t")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	require.NoError(t, lc.Terminate(ctx, svc.ID, ""))
 	require.NoError(t, lc.Tick(ctx))
-	assert.Equal(t, contactcenter.Terminated, w.state(t, svc.ID))
-	w.assertNothingLeft(t, svc.ID)
+	assert.Equal(t, contactcenter.Terminated, w.State(t, svc.ID))
+	w.AssertNothingLeft(t, svc.ID)
 }
 
 func TestLifecycle_ClosedReturnsErrClosed(t *testing.T) {

@@ -18,7 +18,7 @@ func TestNew_OwnerNeedsALeaser(t *testing.T) {
 	w := newWorld(t)
 	_, err := contactcenter.New(contactcenter.Config{
 		Store: storeOnly{w.store}, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
-		Channels: []modality.Channel{w.channel}, EventSystem: w.events, Owner: "a",
+		Channels: []modality.Channel{w.Channel}, EventSystem: w.Events, Owner: "a",
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Leaser")
@@ -34,8 +34,8 @@ func TestLifecycle_ParallelTicks(t *testing.T) {
 	ctx := context.Background()
 	lc, err := contactcenter.New(contactcenter.Config{
 		Store: w.store, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
-		Channels: []modality.Channel{w.channel}, EventSystem: w.events,
-		Now: w.clock.Now, Parallelism: 4,
+		Channels: []modality.Channel{w.Channel}, EventSystem: w.Events,
+		Now: w.Clock.Now, Parallelism: 4,
 	})
 	require.NoError(t, err)
 	defer lc.Close()
@@ -59,15 +59,15 @@ func TestLifecycle_ParallelTicks(t *testing.T) {
 	}
 	w.runUntil(t, lc, 10*time.Minute, t0.Add(3*24*time.Hour), func() bool {
 		for _, id := range ids {
-			if !w.state(t, id).Final() {
+			if !w.State(t, id).Final() {
 				return false
 			}
 		}
 		return true
 	})
 	for _, id := range ids {
-		assert.Equal(t, contactcenter.Terminated, w.state(t, id))
-		w.assertNothingLeft(t, id)
+		assert.Equal(t, contactcenter.Terminated, w.State(t, id))
+		w.AssertNothingLeft(t, id)
 		mu.Lock()
 		assert.Equal(t, []contactcenter.State{contactcenter.Scheduled, contactcenter.Deploying, contactcenter.Ready,
 			contactcenter.Active, contactcenter.Terminating, contactcenter.Terminated}, perService[id], "events of %s in order", id)

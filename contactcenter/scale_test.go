@@ -26,7 +26,7 @@ func TestLifecycle_TrafficDrivesScaling(t *testing.T) {
 	req := conference("conf-surge")
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.clock.Set(req.Term.Start)
+	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))
 	base, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
@@ -47,11 +47,11 @@ func TestLifecycle_TrafficDrivesScaling(t *testing.T) {
 	var live []call
 	n := 0
 	minute := func(rate int) {
-		now := w.clock.Advance(time.Minute)
+		now := w.Clock.Advance(time.Minute)
 		kept := live[:0]
 		for _, c := range live {
 			if !now.Before(c.end) {
-				require.NoError(t, w.channel.End(ctx, c.id, now))
+				require.NoError(t, w.Channel.End(ctx, c.id, now))
 				continue
 			}
 			kept = append(kept, c)
@@ -59,9 +59,9 @@ func TestLifecycle_TrafficDrivesScaling(t *testing.T) {
 		live = kept
 		for i := 0; i < rate; i++ {
 			n++
-			e, err := w.channel.Arrive(ctx, svc.ID, "telephony-1", fmt.Sprintf("caller-%d", n), now)
+			e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", fmt.Sprintf("caller-%d", n), now)
 			require.NoError(t, err)
-			require.NoError(t, w.channel.Answer(ctx, e.ID, now))
+			require.NoError(t, w.Channel.Answer(ctx, e.ID, now))
 			live = append(live, call{e.ID, now.Add(5 * time.Minute)})
 		}
 		require.NoError(t, lc.Tick(ctx))
@@ -75,9 +75,9 @@ func TestLifecycle_TrafficDrivesScaling(t *testing.T) {
 	assert.Greater(t, peak.Resources.Licences, base.Resources.Licences, "and licences")
 	assert.Greater(t, peak.Resources.Space, base.Resources.Space, "and server space")
 	for _, a := range peak.Agents {
-		assert.NoError(t, access.Authorize(ctx, w.grants, w.clock.Now(), a, svc.ID, "engagement.handle"), "agent %s added in the surge is granted access", a)
+		assert.NoError(t, access.Authorize(ctx, w.grants, w.Clock.Now(), a, svc.ID, "engagement.handle"), "agent %s added in the surge is granted access", a)
 	}
-	inv, err := w.mem.Inventory(ctx, svc.ID)
+	inv, err := w.Provisioner.Inventory(ctx, svc.ID)
 	require.NoError(t, err)
 	assert.Len(t, inv, peak.Resources.Agents+peak.Resources.Supervisors+peak.Resources.Licences+peak.Resources.Space,
 		"the provisioner holds what the service records")
@@ -98,7 +98,7 @@ func TestLifecycle_TrafficDrivesScaling(t *testing.T) {
 	}
 	require.NotEmpty(t, removed)
 	for a := range removed {
-		assert.ErrorIs(t, access.Authorize(ctx, w.grants, w.clock.Now(), a, svc.ID, "engagement.handle"), access.ErrDenied,
+		assert.ErrorIs(t, access.Authorize(ctx, w.grants, w.Clock.Now(), a, svc.ID, "engagement.handle"), access.ErrDenied,
 			"removed agent %s loses access", a)
 	}
 	// Scale-down waited for the window: no decrease within it after the peak.
@@ -125,7 +125,7 @@ func TestLifecycle_RunLeavesNoGoroutines(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		lc, err := contactcenter.New(contactcenter.Config{
 			Store: w.store, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
-			Channels: []modality.Channel{w.channel}, EventSystem: w.events,
+			Channels: []modality.Channel{w.Channel}, EventSystem: w.Events,
 			TickInterval: time.Minute, // real (virtual, in the bubble) time
 		})
 		require.NoError(t, err)
@@ -154,7 +154,7 @@ func TestLifecycle_CloseStopsRun(t *testing.T) {
 		w := newWorld(t)
 		lc, err := contactcenter.New(contactcenter.Config{
 			Store: w.store, Provisioner: w.prov, Access: w.grants, Numbers: w.numbers,
-			Channels: []modality.Channel{w.channel}, EventSystem: w.events,
+			Channels: []modality.Channel{w.Channel}, EventSystem: w.Events,
 			TickInterval: time.Hour,
 		})
 		require.NoError(t, err)
