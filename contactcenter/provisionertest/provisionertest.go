@@ -49,6 +49,9 @@ func Run(t *testing.T, h Harness) {
 		{"Set/Idempotent", s.testSetIdempotent},
 		{"Set/ItemsSortedOfKind", s.testSetSortedOfKind},
 		{"Set/IDsUnique", s.testSetIDsUnique},
+		{"Set/ReleasedIDsNotReused", s.testSetReleasedNotReused},
+		{"Set/NegativePermanent", s.testSetNegative},
+		{"Set/UnknownKindPermanent", s.testSetUnknownKind},
 		{"Set/KindsApart", s.testKindsApart},
 		{"Inventory/EveryKindSorted", s.testInventoryEveryKind},
 		{"Inventory/EmptyAfterRelease", s.testInventoryEmptyAfterRelease},
@@ -246,6 +249,61 @@ func (s suite) testSetIDsUnique(t *testing.T, p contactcenter.Provisioner) {
 		assert.False(t, seen[k], "Inventory: item %v listed twice; want every item once", it)
 		seen[k] = true
 	}
+}
+
+func (s suite) testSetReleasedNotReused(t *testing.T, p contactcenter.Provisioner) {
+	// Shrink by one and grow back, then release all and grow back: a
+	// provider that hands out the lowest free number gives a released ID
+	// back at once, and the agent re-added under it would find the grants
+	// of the one released (or their revocation) keyed by it.
+	n := s.most(3)
+	for _, kind := range contactcenter.Resources() {
+		released := map[string]bool{}
+		var prev []contactcenter.Item
+		for _, m := range []int{n, n - 1, n, 0, n, n - 1, n} {
+			items := mustSet(t, p, "expo", kind, m)
+			for _, it := range items {
+				assert.False(t, released[it.ID], "Set(expo, %s, %d): item ID %q was released by expo before; want a released ID never given to the same service again", kind, m, it.ID)
+			}
+			for _, it := range prev {
+				if !slices.Contains(items, it) {
+					released[it.ID] = true
+				}
+			}
+			prev = items
+		}
+		require.NotEmpty(t, released, "the case released no %s; want it to release some", kind)
+	}
+}
+
+func (s suite) testSetNegative(t *testing.T, p contactcenter.Provisioner) {
+	for _, kind := range contactcenter.Resources() {
+		held := mustSet(t, p, "expo", kind, s.most(2))
+		items, err := p.Set(t.Context(), "expo", kind, -1)
+		assert.ErrorIs(t, err, contactcenter.ErrPermanent, "Set(expo, %s, -1): want an error marked Permanent, which the executor does not retry; got %v", kind, err)
+		assert.Empty(t, items, "Set(expo, %s, -1): want no items with the error", kind)
+		assert.Equal(t, held, ofKind(mustInventory(t, p, "expo"), kind), "after Set(expo, %s, -1): want what was held before", kind)
+	}
+	for _, kind := range contactcenter.Resources() {
+		_, err := p.Set(t.Context(), "never-provisioned", kind, -1)
+		assert.ErrorIs(t, err, contactcenter.ErrPermanent, "Set(never-provisioned, %s, -1): want an error marked Permanent; got %v", kind, err)
+	}
+	assert.Empty(t, mustInventory(t, p, "never-provisioned"), "after refused Sets of a negative count: want nothing held")
+}
+
+// unknownKind is a Resource no Provisioner holds.
+const unknownKind contactcenter.Resource = "holograms"
+
+func (s suite) testSetUnknownKind(t *testing.T, p contactcenter.Provisioner) {
+	require.NotContains(t, contactcenter.Resources(), unknownKind, "the suite's unknown kind is a known one")
+	mustSet(t, p, "expo", contactcenter.Agents, s.most(2))
+	before := mustInventory(t, p, "expo")
+	for _, n := range []int{1, 0} {
+		items, err := p.Set(t.Context(), "expo", unknownKind, n)
+		assert.ErrorIs(t, err, contactcenter.ErrPermanent, "Set(expo, %q, %d), a kind not in contactcenter.Resources(): want an error marked Permanent, which the executor does not retry; got %v", unknownKind, n, err)
+		assert.Empty(t, items, "Set(expo, %q, %d): want no items with the error", unknownKind, n)
+	}
+	assert.Equal(t, before, mustInventory(t, p, "expo"), "after Sets of an unknown kind: want the inventory unchanged")
 }
 
 func (s suite) testKindsApart(t *testing.T, p contactcenter.Provisioner) {
