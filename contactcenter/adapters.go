@@ -19,6 +19,10 @@ var (
 	ErrQuota        = errors.New("contactcenter: quota exceeded")
 	ErrPermanent    = errors.New("contactcenter: permanent failure")
 	ErrNotEmpty     = errors.New("contactcenter: resources remain")
+	// ErrFailed is returned (wrapped) by Tick for a service whose deploy
+	// failed permanently and was undone during that Tick: it is now in
+	// the Failed state, with the cause in Service.Err.
+	ErrFailed = errors.New("contactcenter: deploy failed and was undone")
 )
 
 // Permanent marks err as permanent: the executor does not retry it and

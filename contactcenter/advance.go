@@ -2,6 +2,7 @@ package contactcenter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,9 +18,20 @@ func (l *Lifecycle) advance(ctx context.Context, e *entry, now time.Time) error 
 	if now.Before(e.retryAt) {
 		return nil
 	}
+	if e.resync {
+		if err := l.resync(ctx, e, now); err != nil {
+			return l.later(e, now, err)
+		}
+	}
 	for i := 0; i < 16; i++ { // bounded: each pass moves the state or returns
 		before := e.svc.State
-		if err := l.advanceOnce(ctx, e, now); err != nil {
+		err := l.advanceOnce(ctx, e, now)
+		if e.svc.State == Failed && before != Failed {
+			// A host driving Tick must not miss it: the deploy is undone
+			// and the service will not open.
+			return errors.Join(err, fmt.Errorf("contactcenter: %s: %s: %w", e.svc.ID, e.svc.Err, ErrFailed))
+		}
+		if err != nil {
 			return err
 		}
 		if e.svc.State == before {
@@ -66,6 +78,13 @@ func (l *Lifecycle) advanceOnce(ctx context.Context, e *entry, now time.Time) er
 			if err := l.openIntake(ctx, e, now, "", ""); err != nil {
 				return err
 			}
+		} else if s.IntakeOpen && !e.opened.Load() {
+			// Open, but not on this process's channels: it took the
+			// service over, or restarted.
+			if err := l.openChannels(ctx, e, now); err != nil {
+				return err
+			}
+			l.log.Info("entry points opened on this process's channels", "service", s.ID)
 		}
 		return l.scale(ctx, e, now)
 	case Terminating:
@@ -160,14 +179,8 @@ func (l *Lifecycle) openIntake(ctx context.Context, e *entry, now time.Time, to 
 			return err
 		}
 	}
-	// Capacity first, so no call is admitted beyond it.
-	if err := l.setCapacity(ctx, &e.svc); err != nil {
-		return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
-	}
-	for ch, su := range l.channelSetups(&e.svc) {
-		if err := ch.Open(ctx, e.svc.ID, su); err != nil {
-			return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
-		}
+	if err := l.openChannels(ctx, e, now); err != nil {
+		return err
 	}
 	if err := l.update(ctx, e, func(s *Service) {
 		s.IntakeOpen = true
@@ -180,6 +193,21 @@ func (l *Lifecycle) openIntake(ctx context.Context, e *entry, now time.Time, to 
 	if c != nil {
 		c.stored()
 	}
+	return nil
+}
+
+// openChannels opens the service's entry points on this process's
+// channels, capacity first so that no engagement is admitted beyond it.
+func (l *Lifecycle) openChannels(ctx context.Context, e *entry, now time.Time) error {
+	if err := l.setCapacity(ctx, &e.svc); err != nil {
+		return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
+	}
+	for ch, su := range l.channelSetups(&e.svc) {
+		if err := ch.Open(ctx, e.svc.ID, su); err != nil {
+			return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
+		}
+	}
+	e.opened.Store(true)
 	return nil
 }
 

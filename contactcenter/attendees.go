@@ -103,6 +103,22 @@ func (l *Lifecycle) RegisterAttendee(ctx context.Context, serviceID, attendee st
 		if err != nil {
 			return fmt.Errorf("contactcenter: %s: grant attendee %s: %w", serviceID, attendee, err)
 		}
+		if l.cfg.Owner != "" {
+			// Another replica may have changed the term since it was
+			// read: read it again, and move the grant if so (see resync).
+			used := s.Expires
+			if err := l.refresh(ctx, e); err != nil {
+				return err
+			}
+			if !e.svc.Expires.Equal(used) {
+				if err := l.resync(ctx, e, now); err != nil {
+					return err
+				}
+				if g, err = l.cfg.Access.Get(ctx, g.ID); err != nil {
+					return fmt.Errorf("contactcenter: %s: grant attendee %s: %w", serviceID, attendee, err)
+				}
+			}
+		}
 		out = g
 		l.log.V(1).Info("attendee registered", "service", serviceID, "attendee", attendee, "grant", g.ID)
 		l.emit(&AttendeeChanged{ServiceID: serviceID, At: now, Attendee: attendee, Registered: true, GrantID: g.ID, Expires: g.NotAfter})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -125,6 +126,16 @@ type entry struct {
 	nextScale time.Time
 	retryAt   time.Time     // a failing step waits until then
 	backoff   *backoffState // of the failing step, nil when none
+	// opened: this process has opened the service's entry points on its
+	// channels. The stored IntakeOpen says intake is open for the
+	// service; opened says whether this process's channels know it, so
+	// a new owner (after a takeover or a restart) opens them again.
+	// Written under mu; atomic so that own can look without it.
+	opened atomic.Bool
+	// resync: the grants and number leases of the service must be moved
+	// to its stored expiry before anything else is done for it: it was
+	// taken over, or reloaded with an expiry another replica changed.
+	resync bool
 }
 
 // New validates cfg and returns a Lifecycle. It does no I/O: services in
@@ -357,7 +368,9 @@ func (l *Lifecycle) poke() {
 // services, runs closing plans at expiry, and retries steps whose backoff
 // has passed. It returns the errors of services it could not advance,
 // joined; each service's failure is also reported by events and does not
-// stop the others.
+// stop the others. A service whose deploy failed permanently during this
+// Tick (it is now Failed, its deploy undone) is among them, wrapping
+// [ErrFailed], so a host that only looks at Tick's error sees it.
 func (l *Lifecycle) Tick(ctx context.Context) error {
 	if err := l.enter(); err != nil {
 		return err
@@ -445,9 +458,17 @@ func (l *Lifecycle) own(ctx context.Context, now time.Time) error {
 	}
 	l.mu.Lock()
 	var stale []string
-	for id := range l.services {
+	lost := map[string]*entry{}
+	for id, e := range l.services {
 		if _, ok := want[id]; !ok {
-			delete(l.services, id) // no longer ours
+			// No longer ours. Kept until its channels here are closed,
+			// retried at every tick until they are.
+			e.owned = false
+			if e.opened.Load() {
+				lost[id] = e
+			} else {
+				delete(l.services, id)
+			}
 		}
 	}
 	for id, rev := range want {
@@ -467,25 +488,74 @@ func (l *Lifecycle) own(ctx context.Context, now time.Time) error {
 		}
 	}
 	l.mu.Unlock()
+	// A service another replica holds now is served by its channels, not
+	// ours: close what this process opened, ending what is still live.
+	var errs []error
+	for id, e := range lost {
+		if err := l.closeLost(ctx, e); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		l.mu.Lock()
+		if l.services[id] == e && !e.owned {
+			delete(l.services, id)
+		}
+		l.mu.Unlock()
+	}
 	for _, id := range stale {
 		s, err := l.cfg.Store.Get(ctx, id)
 		if err != nil {
-			return fmt.Errorf("contactcenter: reload %s: %w", id, err)
+			errs = append(errs, fmt.Errorf("contactcenter: reload %s: %w", id, err))
+			continue
 		}
 		l.mu.Lock()
 		e, ok := l.services[id]
 		if !ok {
-			l.services[id] = &entry{svc: s, owned: true}
+			// Taken over (or first seen after a restart): the owner
+			// before may have died between issuing a grant or a lease
+			// and checking it against a term change made elsewhere.
+			l.services[id] = &entry{svc: s, owned: true, resync: deployed(s.State)}
 		}
 		l.mu.Unlock()
 		if ok {
 			e.mu.Lock()
 			if s.Revision > e.svc.Revision {
+				if !s.Expires.Equal(e.svc.Expires) {
+					e.resync = true // changed on another replica
+				}
 				e.svc = s
 			}
 			e.mu.Unlock()
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// deployed reports whether a service in state st may hold grants and
+// number leases its owner issued: from the deploy to the end of closing.
+func deployed(st State) bool {
+	return st == Deploying || st == Ready || st == Active || st == Terminating
+}
+
+// closeLost takes a service this process no longer holds off its
+// channels: it ends what is live there and forgets the entry points, so
+// that only the owner's channels serve the service.
+func (l *Lifecycle) closeLost(ctx context.Context, e *entry) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.opened.Load() {
+		return nil
+	}
+	for _, ch := range l.cfg.Channels {
+		if _, err := ch.Disconnect(ctx, e.svc.ID); err != nil {
+			return fmt.Errorf("contactcenter: %s: lost to another replica: disconnect: %w", e.svc.ID, err)
+		}
+		if err := ch.Close(ctx, e.svc.ID); err != nil {
+			return fmt.Errorf("contactcenter: %s: lost to another replica: close channels: %w", e.svc.ID, err)
+		}
+	}
+	e.opened.Store(false)
+	l.log.Info("service lost to another replica; its channels here are closed", "service", e.svc.ID)
 	return nil
 }
 

@@ -370,12 +370,26 @@ func (l *Lifecycle) update(ctx context.Context, e *entry, fn func(*Service), eve
 // reloadOnConflict reloads the working copy of the service when err
 // says someone else changed it, so that the next attempt starts from the
 // truth.
+//
+// When the stored expiry is not the one the working copy had, another
+// replica changed the term while this one was issuing grants or leases
+// with the old expiry: they are moved to the stored one at once (see
+// resync), or before anything else is done for the service if that
+// fails.
 func (l *Lifecycle) reloadOnConflict(ctx context.Context, e *entry, err error) {
 	if !errors.Is(err, ErrConflict) {
 		return
 	}
-	if fresh, gerr := l.cfg.Store.Get(ctx, e.svc.ID); gerr == nil {
-		e.svc = fresh
+	fresh, gerr := l.cfg.Store.Get(ctx, e.svc.ID)
+	if gerr != nil {
+		return
+	}
+	moved := !fresh.Expires.Equal(e.svc.Expires)
+	e.svc = fresh
+	if moved {
+		if rerr := l.resync(ctx, e, l.now()); rerr != nil {
+			l.log.Error(rerr, "move grants and leases to the stored expiry; will retry", "service", e.svc.ID)
+		}
 	}
 }
 

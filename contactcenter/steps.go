@@ -34,7 +34,16 @@ func (l *Lifecycle) do(ctx context.Context, e *entry, kind PlanKind, step Step, 
 		if err != nil {
 			return nil, nil, err
 		}
-		return nil, map[string]int{"granted": n}, nil
+		// The outcome is stored with the service, checked against its
+		// revision: a term change another replica stored since this copy
+		// was read makes it conflict, and the reload moves the grants
+		// just issued to the stored expiry (see resync). A sole driver
+		// has nobody to race with.
+		out := map[string]int{"granted": n}
+		if l.cfg.Owner == "" {
+			return nil, out, nil
+		}
+		return checkRevision, out, nil
 	case RevokeAccess:
 		n, err := l.cfg.Access.RevokeService(ctx, s.ID, now)
 		if err != nil {
@@ -81,6 +90,10 @@ func (l *Lifecycle) do(ctx context.Context, e *entry, kind PlanKind, step Step, 
 	}
 	return nil, nil, Permanent(fmt.Errorf("unknown action %q", step.Action))
 }
+
+// checkRevision changes nothing in the service; a step returns it to have
+// its outcome stored with the service, checked against its revision.
+func checkRevision(*Service) {}
 
 func closing(s *Service) *ClosingReport {
 	if s.Closing == nil {

@@ -95,6 +95,9 @@ func (l *Lifecycle) endNow(ctx context.Context, id, change, reason string) error
 }
 
 // withService runs fn with the service's entry locked and the clock read.
+// A replica first reads the service as stored (another replica may have
+// changed it since), and runs fn again from the stored service when its
+// write conflicts with another's, a few times.
 func (l *Lifecycle) withService(ctx context.Context, id string, fn func(e *entry, now time.Time) error) error {
 	if err := l.enter(); err != nil {
 		return err
@@ -106,7 +109,31 @@ func (l *Lifecycle) withService(ctx context.Context, id string, fn func(e *entry
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return fn(e, l.now())
+	if l.cfg.Owner == "" {
+		return fn(e, l.now())
+	}
+	for attempt := 1; ; attempt++ {
+		if err := l.refresh(ctx, e); err != nil {
+			return err
+		}
+		err := fn(e, l.now())
+		if !errors.Is(err, ErrConflict) || attempt == 3 {
+			return err
+		}
+	}
+}
+
+// refresh replaces the working copy of a service by the stored one if
+// that is newer.
+func (l *Lifecycle) refresh(ctx context.Context, e *entry) error {
+	s, err := l.cfg.Store.Get(ctx, e.svc.ID)
+	if err != nil {
+		return fmt.Errorf("contactcenter: %s: load: %w", e.svc.ID, err)
+	}
+	if s.Revision > e.svc.Revision {
+		e.svc = s
+	}
+	return nil
 }
 
 func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, change, reason string) error {
@@ -150,6 +177,12 @@ func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, chan
 	}, &TermChanged{ServiceID: id, At: now, Change: change, Old: old, New: t, Expires: now, Reason: reason}); err != nil {
 		return err
 	}
+	if l.cfg.Owner != "" {
+		// Pull in anything another replica issued meanwhile (see resync).
+		if err := l.resync(ctx, e, now); err != nil {
+			return err
+		}
+	}
 	l.poke()
 	return nil
 }
@@ -181,7 +214,8 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 	expires := t.End.Add(s.Config.Timing.Grace.D())
 	old := s.Term
 	ev := &TermChanged{ServiceID: id, At: now, Change: change, Old: old, New: t, Expires: expires, Reason: reason}
-	if expires.Before(s.Expires) {
+	shortening := expires.Before(s.Expires)
+	if shortening {
 		// Shortening: pull access and numbers in before recording it, so
 		// a failure in between never leaves a grant outliving the term.
 		if err := l.syncExpiry(ctx, e, expires, now); err != nil {
@@ -196,6 +230,16 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 		if err := l.update(ctx, e, func(s *Service) { s.Term = t; s.Expires = expires }, ev); err != nil {
 			return err
 		}
+	}
+	// Move the grants and leases after the write (again, when shortening
+	// with replicas: one that another replica issued since the move
+	// before is pulled in too).
+	switch {
+	case l.cfg.Owner != "":
+		if err := l.resync(ctx, e, now); err != nil {
+			return err
+		}
+	case !shortening:
 		if err := l.syncExpiry(ctx, e, expires, now); err != nil {
 			return err
 		}
@@ -208,6 +252,34 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 	}
 	l.poke()
 	return nil
+}
+
+// resync moves every grant and number lease of the service to its stored
+// expiry, and again until the stored expiry stays what it moved them to.
+// It clears e.resync once done.
+//
+// It is how replicas keep a term change from being lost to a race:
+// whoever stores an expiry moves the grants and leases after storing it,
+// and whoever writes a grant's or a lease's end reads the stored expiry
+// after writing it (a step's revision-checked write, or resync's read),
+// so once both are done nothing ends later than the stored expiry,
+// whatever their order.
+func (l *Lifecycle) resync(ctx context.Context, e *entry, now time.Time) error {
+	for range 5 {
+		want := e.svc.Expires
+		if err := l.syncExpiry(ctx, e, want, now); err != nil {
+			return err
+		}
+		if err := l.refresh(ctx, e); err != nil {
+			return err
+		}
+		if e.svc.Expires.Equal(want) {
+			e.resync = false
+			return nil
+		}
+	}
+	e.resync = true
+	return fmt.Errorf("contactcenter: %s: the term kept changing while its grants were moved; will retry: %w", e.svc.ID, ErrConflict)
 }
 
 // syncExpiry moves every live grant's NotAfter and every number's
