@@ -27,8 +27,14 @@ func testURL(t testing.TB) string {
 }
 
 // newDB returns a migrated DB in a fresh schema, dropped when the test
-// ends.
+// ends, whose leases follow the callers' (simulated) clocks.
 func newDB(t testing.TB) *pgstore.DB {
+	t.Helper()
+	return newDBWith(t, pgstore.WithCallerClock())
+}
+
+// newDBWith is newDB with the DB's options given.
+func newDBWith(t testing.TB, opts ...pgstore.Option) *pgstore.DB {
 	t.Helper()
 	url := testURL(t)
 	ctx := context.Background()
@@ -45,7 +51,7 @@ func newDB(t testing.TB) *pgstore.DB {
 			admin.Close()
 		}
 	})
-	db := pgstore.New(pool)
+	db := pgstore.New(pool, opts...)
 	_, err = db.Migrate(ctx)
 	require.NoError(t, err, "want the schema migrated")
 	return db

@@ -32,7 +32,7 @@ func internalDB(t *testing.T) *DB {
 		_ = DropSchema(context.Background(), pool, schema)
 		pool.Close()
 	})
-	db := New(pool)
+	db := New(pool, WithCallerClock())
 	_, err = db.Migrate(ctx)
 	require.NoError(t, err)
 	return db

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,11 +33,46 @@ const (
 // the host closes it. Safe for concurrent use.
 type DB struct {
 	pool *pgxpool.Pool
+	// callerClock: leases and Due compare against the caller's instant,
+	// not the database server's clock (see WithCallerClock).
+	callerClock bool
 }
+
+// An Option configures a DB.
+type Option func(*DB)
+
+// WithCallerClock makes leases ([Services.Acquire]) and [Services.Due]
+// compare against the instant their caller passes instead of the database
+// server's clock. It is for tests and simulations that drive Lifecycles
+// on a simulated clock; replicas in production leave it out, so that
+// every lease is measured on the one clock they share and a replica whose
+// clock is behind can never hold a lease another replica has taken over.
+func WithCallerClock() Option { return func(db *DB) { db.callerClock = true } }
 
 // New returns a DB over pool. It does no I/O: call [DB.Migrate] before
 // using the stores.
-func New(pool *pgxpool.Pool) *DB { return &DB{pool: pool} }
+//
+// Leases and due timers are measured on the database server's clock: the
+// now a Lifecycle passes to [Services.Acquire] (and a caller to
+// [Services.Due]) is ignored, and a lease lasts the ttl from the server's
+// time of the statement. [WithCallerClock] uses the caller's now instead.
+func New(pool *pgxpool.Pool, opts ...Option) *DB {
+	db := &DB{pool: pool}
+	for _, o := range opts {
+		o(db)
+	}
+	return db
+}
+
+// clockArg is the instant to pass to a statement that reads
+// coalesce($n, statement_timestamp()): the caller's now with
+// WithCallerClock, else NULL, for the server's clock.
+func (db *DB) clockArg(now time.Time) *time.Time {
+	if db.callerClock {
+		return &now
+	}
+	return nil
+}
 
 // Pool returns the pool the DB uses.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }

@@ -341,37 +341,45 @@ func (st *Services) Journal(ctx context.Context, planID string) ([]contactcenter
 // swept from cc_owners. Owners that start together may each see
 // the other not yet live and claim more than their share; the next
 // services are split evenly.
+//
+// now is the database server's time of the statement unless the DB was
+// made [WithCallerClock]: every replica's leases are then measured on one
+// clock, whatever the skew between the replicas' own.
 func (st *Services) Acquire(ctx context.Context, owner string, now time.Time, ttl time.Duration) ([]contactcenter.Held, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rows, err := st.db.pool.Query(ctx, `WITH beat AS (
-			INSERT INTO cc_owners (owner, until) VALUES ($1, $3)
+	// $2 is the caller's now with WithCallerClock, else NULL: the
+	// statement then reads the server's clock, once.
+	rows, err := st.db.pool.Query(ctx, `WITH clock AS MATERIALIZED (
+			SELECT coalesce($2::timestamptz, statement_timestamp()) AS now, $3::bigint * interval '1 microsecond' AS ttl
+		), beat AS (
+			INSERT INTO cc_owners (owner, until) SELECT $1, now + ttl FROM clock
 			ON CONFLICT (owner) DO UPDATE SET until = excluded.until
 		), swept AS (
-			DELETE FROM cc_owners WHERE owner <> $1 AND until < $4
+			DELETE FROM cc_owners WHERE owner <> $1 AND until < (SELECT now - ttl FROM clock)
 		), share AS (
 			SELECT ceil((SELECT count(*) FROM cc_services WHERE NOT final)::numeric /
-				(1 + (SELECT count(*) FROM cc_owners WHERE owner <> $1 AND until > $2)))
+				(1 + (SELECT count(*) FROM cc_owners WHERE owner <> $1 AND until > (SELECT now FROM clock))))
 				- (SELECT count(*) FROM cc_services WHERE NOT final AND lease_owner = $1) AS n
 		), mine AS (
 			SELECT id FROM cc_services WHERE NOT final AND lease_owner = $1
 			FOR UPDATE SKIP LOCKED
 		), free AS (
 			SELECT id FROM cc_services
-			WHERE NOT final AND (lease_owner IS NULL OR lease_until <= $2) AND lease_owner IS DISTINCT FROM $1
+			WHERE NOT final AND (lease_owner IS NULL OR lease_until <= (SELECT now FROM clock)) AND lease_owner IS DISTINCT FROM $1
 			ORDER BY id
 			LIMIT (SELECT greatest(n, 0)::bigint FROM share)
 			FOR UPDATE SKIP LOCKED
 		), renewed AS (
-			UPDATE cc_services s SET lease_owner = $1, lease_until = $3
+			UPDATE cc_services s SET lease_owner = $1, lease_until = (SELECT now + ttl FROM clock)
 			FROM (SELECT id FROM mine UNION ALL SELECT id FROM free) c WHERE s.id = c.id
 			RETURNING s.id, s.revision
 		)
 		SELECT id, revision FROM renewed
 		UNION
-		SELECT id, revision FROM cc_services WHERE NOT final AND lease_owner = $1 AND lease_until > $2
-		ORDER BY id`, owner, now, now.Add(ttl), now.Add(-ttl))
+		SELECT id, revision FROM cc_services WHERE NOT final AND lease_owner = $1 AND lease_until > (SELECT now FROM clock)
+		ORDER BY id`, owner, st.db.clockArg(now), ttl.Microseconds())
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: acquire for %q: %w", owner, ctxErr(ctx, err))
 	}
@@ -406,13 +414,15 @@ func (st *Services) Release(ctx context.Context, owner string, ids ...string) er
 // deploy (Scheduled), the term's start (Ready), the term's end (Active)
 // or the expiry — is at or before now, sorted. It is the query a host's
 // scheduler or an operator uses to see overdue work; the Lifecycle itself
-// reloads the services it holds each tick.
+// reloads the services it holds each tick. As for Acquire, now is the
+// server's clock unless the DB was made [WithCallerClock].
 func (st *Services) Due(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := st.db.pool.Query(ctx, `SELECT id FROM cc_services WHERE NOT final AND (
-			(state = 'scheduled' AND deploy_at <= $1) OR expires <= $1 OR
-			(state IN ('ready', 'active') AND ((doc->'term'->>'start')::timestamptz <= $1 AND state = 'ready'
-				OR (doc->'term'->>'end')::timestamptz <= $1 AND state = 'active')))
-		ORDER BY id`, now)
+	rows, err := st.db.pool.Query(ctx, `WITH clock AS MATERIALIZED (SELECT coalesce($1::timestamptz, statement_timestamp()) AS now)
+		SELECT id FROM cc_services, clock WHERE NOT final AND (
+			(state = 'scheduled' AND deploy_at <= now) OR expires <= now OR
+			(state IN ('ready', 'active') AND ((doc->'term'->>'start')::timestamptz <= now AND state = 'ready'
+				OR (doc->'term'->>'end')::timestamptz <= now AND state = 'active')))
+		ORDER BY id`, st.db.clockArg(now))
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: due services: %w", ctxErr(ctx, err))
 	}
