@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -74,9 +75,16 @@ func freePort(t *testing.T) string {
 	return ""
 }
 
-// runSIPp runs sipp against target over transport tr with args (a
-// scenario, the number, rates...) and reads its statistics.
-func runSIPp(ctx context.Context, t *testing.T, target, tr string, args ...string) sippResult {
+// sippRun is a run of sipp, prepared in the test's goroutine so that
+// running it needs no *testing.T.
+type sippRun struct {
+	path, dir, stats, errs string
+	args                   []string
+}
+
+// prepareSIPp prepares a run of sipp against target over transport tr
+// with args (a scenario, the number, rates...).
+func prepareSIPp(t *testing.T, target, tr string, args ...string) sippRun {
 	t.Helper()
 	dir := t.TempDir()
 	stats, errs := filepath.Join(dir, "stats.csv"), filepath.Join(dir, "errors.log")
@@ -86,8 +94,15 @@ func runSIPp(ctx context.Context, t *testing.T, target, tr string, args ...strin
 	if tr == sipchannel.TCP {
 		base = append(base, "-t", "t1")
 	}
-	cmd := exec.CommandContext(ctx, sippPath(t), append(base, args...)...)
-	cmd.Dir = dir
+	return sippRun{path: sippPath(t), dir: dir, stats: stats, errs: errs, args: append(base, args...)}
+}
+
+// run runs sipp until it exits (killing it if ctx is done first) and reads
+// its statistics. It fails no test, so any goroutine may call it; its error
+// carries what sipp said.
+func (s sippRun) run(ctx context.Context) (sippResult, error) {
+	cmd := exec.CommandContext(ctx, s.path, s.args...)
+	cmd.Dir = s.dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -97,15 +112,19 @@ func runSIPp(ctx context.Context, t *testing.T, target, tr string, args ...strin
 	case errors.As(err, &ee):
 		r.exit = ee.ExitCode()
 	case err != nil:
-		t.Fatalf("running sipp: %v", err)
+		return r, fmt.Errorf("running sipp: %w", err)
 	}
-	if b, err := os.ReadFile(errs); err == nil && len(b) > 0 {
+	if b, err := os.ReadFile(s.errs); err == nil && len(b) > 0 {
 		r.output += "\nerrors:\n" + string(b)
 	}
-	b, err := os.ReadFile(stats)
-	require.NoError(t, err, "sipp's statistics file; sipp said:\n%s", r.output)
+	b, err := os.ReadFile(s.stats)
+	if err != nil {
+		return r, fmt.Errorf("sipp's statistics file: %w; sipp %s", err, r)
+	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	require.GreaterOrEqual(t, len(lines), 2, "statistics: a header and a line")
+	if len(lines) < 2 {
+		return r, fmt.Errorf("sipp's statistics file has %d line(s), want a header and a line; sipp %s", len(lines), r)
+	}
 	head, last := strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";")
 	for i, h := range head {
 		if i >= len(last) {
@@ -119,6 +138,15 @@ func runSIPp(ctx context.Context, t *testing.T, target, tr string, args ...strin
 			r.failed = v
 		}
 	}
+	return r, nil
+}
+
+// runSIPp runs sipp against target over transport tr with args (a
+// scenario, the number, rates...) and reads its statistics.
+func runSIPp(ctx context.Context, t *testing.T, target, tr string, args ...string) sippResult {
+	t.Helper()
+	r, err := prepareSIPp(t, target, tr, args...).run(ctx)
+	require.NoError(t, err)
 	return r
 }
 
@@ -209,15 +237,37 @@ func TestSIPpTermination(t *testing.T) {
 			scenario, err := filepath.Abs("testdata/sipp/uac_wait_bye.xml")
 			require.NoError(t, err)
 			const calls = 50
-			done := make(chan sippResult, 1)
+			sipp := prepareSIPp(t, addrOf(t, ch, tr), tr, "-sf", scenario, "-s", p.expo.String(),
+				"-r", "100", "-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls))
+			type outcome struct {
+				r   sippResult
+				err error
+			}
+			// SIPp runs in its own goroutine, which fails no test: the test's
+			// goroutine does, with what it sends. The test's end cancels ctx,
+			// which kills a SIPp still running.
+			done := make(chan outcome, 1)
 			go func() {
-				done <- runSIPp(ctx, t, addrOf(t, ch, tr), tr, "-sf", scenario, "-s", p.expo.String(),
-					"-r", "100", "-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls))
+				r, err := sipp.run(ctx)
+				done <- outcome{r, err}
 			}()
 			// SIPp places the calls; poll the channel's counts (a bounded wait
-			// on another process) until they are all up.
-			require.Eventually(t, func() bool { return counts(t, ch, "expo").Live() == calls }, 60*time.Second, 10*time.Millisecond,
-				"%d calls up", calls)
+			// on another process) until they are all up. SIPp exiting before
+			// then has failed, and says why.
+			upBy := time.NewTimer(60 * time.Second)
+			defer upBy.Stop()
+			poll := time.NewTicker(10 * time.Millisecond)
+			defer poll.Stop()
+			for live := counts(t, ch, "expo").Live(); live < calls; live = counts(t, ch, "expo").Live() {
+				select {
+				case o := <-done:
+					require.NoError(t, o.err, "SIPp ended with %d of %d calls up", live, calls)
+					require.Failf(t, "SIPp exited before every call was up", "%d of %d calls up; want SIPp to hold them until the channel's BYEs: sipp %s", live, calls, o.r)
+				case <-upBy.C:
+					require.Failf(t, "calls not up", "%d of %d calls up after 60s", live, calls)
+				case <-poll.C:
+				}
+			}
 
 			require.NoError(t, ch.StopIntake(ctx, "expo"))
 			n, err := ch.Disconnect(ctx, "expo")
@@ -225,7 +275,16 @@ func TestSIPpTermination(t *testing.T) {
 			assert.Equal(t, calls, n, "Disconnect ends every call")
 			assert.Zero(t, counts(t, ch, "expo").Live(), "nothing of expo is live")
 
-			r := <-done
+			// SIPp exits once it has answered the last BYE; its own -timeout
+			// bounds it too, and this wait bounds the test.
+			var o outcome
+			select {
+			case o = <-done:
+			case <-time.After(90 * time.Second):
+				require.Fail(t, "SIPp still running 90s after every call was hung up; want it to exit once it has answered every BYE")
+			}
+			require.NoError(t, o.err)
+			r := o.r
 			require.Equal(t, 0, r.exit, "sipp must exit 0 (every call got its BYE): %s", r)
 			assert.Equal(t, int64(calls), r.successful, "SIPp saw and answered every BYE: %s", r)
 			assert.Zero(t, r.failed, "%s", r)
