@@ -13,6 +13,7 @@ import (
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
+	"github.com/eventcc/eventcc/contactcenter/webhook"
 	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
@@ -25,6 +26,11 @@ type Adapters struct {
 	Store   contactcenter.Store
 	Access  access.Store
 	Numbers numbermap.Store
+	// Versions and Replays are the webhook state the replicas of the
+	// chaos scenario share; nil: in-memory ones, shared by the
+	// scenario's replicas (which run in one process).
+	Versions webhook.VersionStore
+	Replays  webhook.ReplayStore
 }
 
 // Harness tells the scenarios how to make the adapters under test.
@@ -32,6 +38,11 @@ type Harness struct {
 	// New returns empty adapters; it is called once per scenario (and per
 	// crash point), and may register cleanups with t.
 	New func(t testing.TB) Adapters
+	// Schedules is how many seeded random schedules the Chaos scenario
+	// plays. Default: DefaultSchedules (20 with -short). Set the
+	// EVENTCC_CHAOS_SEED environment variable to play the one schedule a
+	// failure named.
+	Schedules int
 }
 
 // Run runs every scenario against the adapters h makes.
@@ -40,6 +51,7 @@ func Run(t *testing.T, h Harness) {
 	require.NotNil(t, h.New, "lifecycletest: Harness.New is required")
 	t.Run("CrashAfterEveryStep", func(t *testing.T) { crashAfterEveryStep(t, h) })
 	t.Run("Replicas", func(t *testing.T) { replicas(t, h) })
+	t.Run("Chaos", func(t *testing.T) { chaos(t, h) })
 }
 
 // t0 is the simulated clock's start: the day before the test events.
