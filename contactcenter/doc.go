@@ -59,11 +59,42 @@
 // *template.ValidationError naming every bad field, before anything is
 // stored or provisioned.
 //
+// # Replicas
+//
+// Several Lifecycles, one per host process, may share one [Leaser] Store
+// (and the access and number stores), each with its own Config.Owner:
+//
+//   - One owner per service: only the replica holding a service's lease
+//     advances it, and opens its entry points on that replica's channels;
+//     a replica that takes a service over (its owner died) or restarts
+//     opens them on its own, and one that finds it lost a service
+//     disconnects what is live on its channels and closes them there.
+//   - A change is never lost to a race: a term change, a cancellation or
+//     an attendee's registration may be made through any replica. It
+//     reads the service as stored first, retries on a revision conflict,
+//     and moves grants and number leases after storing the new expiry; the
+//     owner's steps that issue grants or leases store their outcome
+//     against the service's revision, and a conflict moves what they
+//     issued to the stored expiry. Once both are done, no grant or lease
+//     ends after the stored expiry, whichever replica wrote last. While an
+//     owner's step is in flight (or if it dies inside it, until another
+//     replica takes the service over) a grant it has just issued may still
+//     carry the expiry it read.
+//   - Clocks: leases are measured on the Store's clock where it has one
+//     (pgstore uses the database server's), so skew between replicas never
+//     gives a service two owners. Access and routing checks, which must be
+//     fast, use each replica's own clock: a replica whose clock is δ
+//     behind allows access and routes numbers up to δ past the expiry. Keep
+//     replicas' clocks disciplined (NTP keeps them within milliseconds)
+//     and count the bound on skew as part of the template's grace. The
+//     owner's due timers (deploy, open, close) also run on its own clock.
+//
 // # Errors and concurrency
 //
 // Errors wrap the package's sentinels ([ErrNotFound], [ErrExists],
 // [ErrConflict], [ErrClosed], [ErrInvalidState], [ErrExpired],
-// [ErrQuota], [ErrPermanent], [ErrNotEmpty]) and the adapters' own; check
+// [ErrQuota], [ErrPermanent], [ErrNotEmpty], [ErrFailed]) and the
+// adapters' own; check
 // them with errors.Is. A Lifecycle is safe for concurrent use; work on one
 // service is serialised. After [Lifecycle.Close], methods return
 // ErrClosed.
