@@ -35,9 +35,10 @@ var quiet = slog.New(slog.DiscardHandler)
 // sipgo's connection bookkeeping messages go to whatever logger their
 // stack was given ("ref went negative" warnings when a peer closes a
 // connection). The test binary is the host here; the channel itself never
-// touches that logger.
+// touches that logger. It also says when the SIPp tests skip.
 func TestMain(m *testing.M) {
 	sip.SetDefaultLogger(quiet)
+	noteSIPpSkipped()
 	os.Exit(m.Run())
 }
 
