@@ -55,32 +55,55 @@ func (h *Handler) deliver(ctx context.Context, d *Delivery, now time.Time) outco
 		return transient(fmt.Errorf("webhook: read the last version of %s: %w", subject, err))
 	}
 	if ok {
-		cmp, err := st.Compare(last.Stamp)
-		if err != nil {
-			return outcome{status: http.StatusBadRequest, code: CodeMalformed, field: d.stampField(),
-				message: fmt.Sprintf("cannot order this delivery: the last one decided for %s (%s) carried %s, this one %s",
-					subject, last.Delivery, stampKind(last.Stamp), stampKind(st))}
-		}
-		// Decided before: answered from the record, nothing applied.
-		switch {
-		case cmp < 0:
-			return outcome{status: http.StatusOK, state: statusStale, decided: true}
-		case cmp == 0 && last.Status < 300:
-			return outcome{status: http.StatusOK, state: statusAlreadyApplied, change: last.Change, decided: true}
-		case cmp == 0:
-			return outcome{status: last.Status, code: last.Code, message: last.Error, decided: true}
+		if o, decided := answerFrom(d, subject, st, last); decided {
+			return o
 		}
 	}
 	o := h.apply(ctx, d, now)
 	if o.decided {
 		r := Record{Stamp: st, Delivery: d.ID, Status: o.status, Change: o.change, Code: o.code, Error: o.message}
-		if err := h.versions.Put(ctx, subject, r); err != nil {
+		err := h.versions.Put(ctx, subject, r)
+		if errors.Is(err, ErrNotNewer) {
+			// A Handler on another replica sharing the store decided
+			// this version, or a newer one, meanwhile: answer as the
+			// record says.
+			last, ok, lerr := h.versions.Last(ctx, subject)
+			if lerr == nil && ok {
+				if o, decided := answerFrom(d, subject, st, last); decided {
+					h.log.Info("delivery decided concurrently by another Handler", "delivery", d.ID, "subject", subject, "by", last.Delivery)
+					return o
+				}
+			}
+			err = errors.Join(err, lerr)
+		}
+		if err != nil {
 			// Applied but not recorded: the retry applies it again, which
 			// changes nothing.
 			return transient(fmt.Errorf("webhook: record the version of %s: %w", subject, err))
 		}
 	}
 	return o
+}
+
+// answerFrom answers d, of stamp st, from last, the record of its
+// subject, when last decided d's version or a newer one.
+func answerFrom(d *Delivery, subject string, st Stamp, last Record) (o outcome, decided bool) {
+	cmp, err := st.Compare(last.Stamp)
+	if err != nil {
+		return outcome{status: http.StatusBadRequest, code: CodeMalformed, field: d.stampField(),
+			message: fmt.Sprintf("cannot order this delivery: the last one decided for %s (%s) carried %s, this one %s",
+				subject, last.Delivery, stampKind(last.Stamp), stampKind(st))}, true
+	}
+	// Decided before: answered from the record, nothing applied.
+	switch {
+	case cmp < 0:
+		return outcome{status: http.StatusOK, state: statusStale, decided: true}, true
+	case cmp == 0 && last.Status < 300:
+		return outcome{status: http.StatusOK, state: statusAlreadyApplied, change: last.Change, decided: true}, true
+	case cmp == 0:
+		return outcome{status: last.Status, code: last.Code, message: last.Error, decided: true}, true
+	}
+	return outcome{}, false
 }
 
 func stampKind(s Stamp) string {

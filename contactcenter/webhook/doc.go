@@ -28,8 +28,17 @@
 // compared in constant time. A timestamp further than the tolerance (5
 // minutes by default) from the receiver's clock is refused, and so is
 // the very same signed request (same delivery ID and timestamp) seen
-// again within that window: a replay. A sender retrying a delivery signs
-// each attempt afresh, with a new timestamp and the same delivery ID.
+// again within that window, by this Handler or by any other sharing its
+// [ReplayStore]: a replay. The window is the same both ways: a
+// request is remembered as long as its timestamp passes the check,
+// through the last instant of the tolerance inclusive. A sender retrying
+// a delivery signs each attempt afresh, with a new timestamp and the same
+// delivery ID.
+//
+// A signature that does not match is answered bad_signature, whichever
+// secret made it: one the receiver dropped in a rotation gets the very
+// same answer as one it never held, so an unauthenticated caller learns
+// nothing of the secrets' history.
 //
 // # Inbound deliveries
 //
@@ -119,7 +128,7 @@
 //     the term's expiry), invalid_state (a change to a closing, closed or
 //     cancelled service, or a reschedule once deploying), exists,
 //     template_mismatch; or replayed (this very signed request was
-//     received already).
+//     received already, by this replica or another).
 //   - 422 invalid_request: the lifecycle refused event.created's request
 //     (an unknown template, a modality no channel serves); Problems name
 //     the payload fields.
@@ -151,11 +160,48 @@
 // it can keep the newest when two arrive out of order.
 // [DecodeAnnouncement] reads an announcement for receivers written in Go.
 //
+// # Replicas
+//
+// A Handler remembers two things: which signed requests it received
+// within the tolerance ([ReplayStore]), and the last delivery decided per
+// event and per attendee ([VersionStore]). The defaults, [MemReplays] and
+// [MemVersions], are private to one Handler and forgotten at a restart.
+// Replicas of a host that each mount a Handler behind one URL share both
+// through durable stores instead, so that what one replica received or
+// decided holds at every other, and after restarts and on fresh machines:
+//
+//	db := pgstore.New(pool) // the replicas' shared PostgreSQL
+//	h, err := webhook.NewHandler(webhook.HandlerConfig{
+//		Lifecycle: lc, Secrets: secrets, Now: clock,
+//		Versions:  db.WebhookVersions(),
+//		Replays:   db.WebhookReplays(),
+//	})
+//
+// A signed request received by any replica is then refused as replayed
+// by every other, and a delivery older than one decided at any replica
+// is answered stale there: a replayed or late delivery cannot reopen a
+// term that another replica shortened. [VersionStore.Put] only moves a
+// record forward, in one atomic step, so two replicas deciding the same
+// subject at once keep the newer record, and answer the other delivery
+// as the record says.
+//
+// Sharing the stores does not serialise the Lifecycle calls of two
+// deliveries about one event that arrive at two replicas at the same
+// moment: both may be applied, the older last. An event system that
+// sends an event's deliveries one at a time, each after the answer to
+// the last, never does that; otherwise route an event's deliveries to
+// one replica.
+//
+// The replicas' clocks must agree to well within the tolerance: each
+// checks timestamps on its own clock, and a shared ReplayStore keeps a
+// claim only a bounded while past its window (pgstore:
+// [github.com/eventcc/eventcc/contactcenter/pgstore.ReplaySkew]).
+//
 // # Concurrency, goroutines, limits
 //
 // Handler and EventSystem are safe for concurrent use and start no
-// goroutines. The Handler's memory is bounded by ReplayCapacity for
-// replay protection, plus one record per event and per attendee in its
-// VersionStore; the default [MemVersions] keeps them in memory for the
-// life of the process (see its doc for what a restart forgets).
+// goroutines. With the defaults, the Handler's memory is bounded by
+// ReplayCapacity for replay protection, plus one record per event and
+// per attendee in its VersionStore; [MemVersions] keeps them in memory
+// for the life of the process (see its doc for what a restart forgets).
 package webhook

@@ -44,13 +44,21 @@ type HandlerConfig struct {
 	// Default: [DefaultMaxBodyBytes] (64 KiB).
 	MaxBodyBytes int64
 	// Versions remembers the last delivery decided per event and per
-	// attendee. Default: a new [MemVersions], with the limits it
-	// documents.
+	// attendee. Replicas that receive deliveries about the same events
+	// share one durable store. Default: a new [MemVersions], with the
+	// limits it documents.
 	Versions VersionStore
-	// ReplayCapacity bounds how many signed deliveries are remembered to
-	// refuse replays; each is forgotten once its timestamp is older than
-	// Tolerance. When full, deliveries are answered 503 until entries
-	// expire. Default: [DefaultReplayCapacity].
+	// Replays remembers the signed deliveries received within Tolerance,
+	// to refuse replays. Replicas that receive deliveries from the same
+	// event system share one durable store, so that a request received
+	// by one is refused by every other. Default: a new [MemReplays] of
+	// ReplayCapacity claims, private to this Handler.
+	Replays ReplayStore
+	// ReplayCapacity bounds how many signed deliveries the default
+	// Replays remembers; each is forgotten once its timestamp is older
+	// than Tolerance. When full, deliveries are answered 503 until
+	// entries expire. Ignored when Replays is set. Default:
+	// [DefaultReplayCapacity].
 	ReplayCapacity int
 	// ApplyTimeout bounds the work on the Lifecycle for one delivery. The
 	// work is not cancelled when the sender hangs up, so a change is
@@ -75,7 +83,7 @@ type Handler struct {
 	tolerance time.Duration
 	maxBody   int64
 	versions  VersionStore
-	replay    *replaySet
+	replays   ReplayStore
 	timeout   time.Duration
 	now       func() time.Time
 	log       logr.Logger
@@ -115,8 +123,8 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = NewMemVersions()
 	}
-	if cfg.ReplayCapacity == 0 {
-		cfg.ReplayCapacity = DefaultReplayCapacity
+	if cfg.Replays == nil {
+		cfg.Replays = NewMemReplays(cfg.ReplayCapacity)
 	}
 	if cfg.ApplyTimeout == 0 {
 		cfg.ApplyTimeout = DefaultApplyTimeout
@@ -129,7 +137,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		tolerance: cfg.Tolerance,
 		maxBody:   cfg.MaxBodyBytes,
 		versions:  cfg.Versions,
-		replay:    newReplaySet(cfg.Tolerance, cfg.ReplayCapacity),
+		replays:   cfg.Replays,
 		timeout:   cfg.ApplyTimeout,
 		now:       cfg.Now,
 		log:       cfg.Logger.WithName("webhook"),
@@ -265,26 +273,40 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Field: de.Problems[0].Field, Problems: de.Problems})
 		return
 	}
-	switch h.replay.claim(d.ID, signed, now) {
-	case replayed:
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.timeout)
+	defer cancel()
+	// Whatever instant Verify accepted, the claim is held at least until
+	// then: Verify accepts a timestamp up to Tolerance old, inclusive.
+	err = h.replays.Claim(ctx, ReplayClaim{ID: d.ID, Signed: signed, Until: signed.Add(h.tolerance)}, now)
+	switch {
+	case errors.Is(err, ErrReplayed):
 		h.log.Info("delivery replayed", "delivery", d.ID, "signed", signed)
 		h.reply(w, http.StatusConflict, Response{Delivery: d.ID, Code: CodeReplayed,
 			Error: fmt.Sprintf("delivery %s signed at %s was received already; sign every attempt afresh", d.ID, signed.UTC().Format(time.RFC3339))})
 		return
-	case full:
+	case errors.Is(err, ErrReplayFull):
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
-		h.log.Error(nil, "replay window full: refusing deliveries until entries expire", "delivery", d.ID)
+		h.log.Error(err, "replay window full: refusing deliveries until entries expire", "delivery", d.ID)
 		h.reply(w, http.StatusServiceUnavailable, Response{Delivery: d.ID, Code: CodeUnavailable, Error: "too many deliveries in the replay window; retry later"})
+		return
+	case err != nil:
+		// Unknown whether it is a replay: fail closed.
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+		h.log.Error(err, "cannot check the delivery for a replay; the sender should retry", "delivery", d.ID)
+		h.reply(w, http.StatusServiceUnavailable, Response{Delivery: d.ID, Code: CodeUnavailable,
+			Error: "temporarily unable to apply the delivery; retry"})
 		return
 	}
 
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.timeout)
-	defer cancel()
 	o := h.deliver(ctx, &d, now)
 	if !o.decided {
 		// The sender should retry (a transient failure, an event not yet
-		// created): let the same signed request through again.
-		h.replay.release(d.ID, signed)
+		// created): let the same signed request through again. Should
+		// the release fail, the sender's next attempt, signed afresh,
+		// passes all the same.
+		if err := h.replays.Release(ctx, d.ID, signed); err != nil {
+			h.log.Error(err, "cannot release the delivery's replay claim", "delivery", d.ID)
+		}
 	}
 	resp := o.response(d.ID)
 	switch {

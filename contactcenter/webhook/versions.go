@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -51,25 +52,36 @@ type Record struct {
 	Error    string `json:"error,omitempty"` // the error message, for a refusal
 }
 
+// ErrNotNewer is returned, wrapped, by [VersionStore.Put] when the
+// subject's record is as new as the one put, or newer, or cannot be
+// ordered against it ([ErrIncomparable]): nothing was changed.
+var ErrNotNewer = errors.New("webhook: the stored record is as new or newer")
+
 // VersionStore remembers, per subject, the last delivery decided, so that
 // a delivery older than it is ignored and the same one again is answered
 // as before, whatever the order of arrival. Subjects are strings such as
 // "event/<event id>" and "attendee/<event id>/<attendee id>".
 //
-// The Handler serialises its calls for one subject; implementations must
-// be safe for concurrent use across subjects. Records passed in and
-// returned are copies. A done ctx makes a method return ctx.Err(),
-// possibly wrapped, with nothing changed. Any other error makes the
-// Handler answer 503, so that the sender retries.
+// Put only ever moves a subject's record forward: it compares and
+// replaces in one atomic step, so that Handlers on several replicas
+// sharing one durable VersionStore never let an older delivery's record
+// overwrite a newer one's, whatever the interleaving.
 //
-// Several Handlers sharing one durable VersionStore must each receive a
-// given event's deliveries from one at a time (route them by event, as
-// the Lifecycle's owner does), since Put is not conditional.
+// Implementations must be safe for concurrent use, also for one subject
+// (a Handler serialises its own calls per subject, but replicas sharing
+// the store do not). Records passed in and returned are copies. A done
+// ctx makes a method return ctx.Err(), possibly wrapped, with nothing
+// changed. Any other error makes the Handler answer 503, so that the
+// sender retries.
 type VersionStore interface {
 	// Last returns the record of subject, and false (with no error) when
 	// there is none.
 	Last(ctx context.Context, subject string) (Record, bool, error)
-	// Put makes r the record of subject, replacing any.
+	// Put makes r the record of subject if subject has none or r.Stamp
+	// is newer than its record's ([Stamp.Compare] returns +1).
+	// Otherwise it changes nothing and returns an error wrapping
+	// [ErrNotNewer]. Of several concurrent Puts of one stamp, exactly
+	// one succeeds.
 	Put(ctx context.Context, subject string, r Record) error
 }
 
@@ -81,8 +93,10 @@ type VersionStore interface {
 // applies each delivery against the service's current state (an update
 // to the term the service already has changes nothing), but a delivery
 // older than one applied before the restart is no longer recognised as
-// such. Hosts that need ordering across restarts, or that serve events
-// for years in one process, provide a durable VersionStore.
+// such; nor does another replica's Handler see its records. Hosts that
+// need ordering across restarts and replicas, or that serve events for
+// years in one process, provide a durable VersionStore, such as
+// [github.com/eventcc/eventcc/contactcenter/pgstore.DB.WebhookVersions].
 type MemVersions struct {
 	mu sync.Mutex
 	m  map[string]Record
@@ -111,6 +125,11 @@ func (v *MemVersions) Put(ctx context.Context, subject string, r Record) error {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if last, ok := v.m[subject]; ok {
+		if cmp, err := r.Stamp.Compare(last.Stamp); err != nil || cmp <= 0 {
+			return fmt.Errorf("%w: %s holds %s's record", ErrNotNewer, subject, last.Delivery)
+		}
+	}
 	v.m[subject] = r
 	return nil
 }

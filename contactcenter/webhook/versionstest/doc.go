@@ -1,8 +1,8 @@
 // Package versionstest is the conformance suite of
 // [webhook.VersionStore].
 //
-// A durable VersionStore (so that the webhook Handler orders deliveries
-// across restarts) runs [Run] from its own tests:
+// A durable VersionStore (so that webhook Handlers order deliveries
+// across restarts and replicas) runs [Run] from its own tests:
 //
 //	func TestConformance(t *testing.T) {
 //		versionstest.Run(t, versionstest.Harness{
@@ -11,7 +11,11 @@
 //	}
 //
 // Run checks each sentence of the VersionStore contract in a named
-// subtest: no record before a Put, Put then Last, Put replaces, subjects
-// kept apart, done contexts change nothing, and concurrent use across
-// subjects (run it with -race).
+// subtest: no record before a Put, Put then Last, Put replaces a record
+// only with a newer one (ordered as [webhook.Stamp.Compare] orders, to
+// the nanosecond) and otherwise returns [webhook.ErrNotNewer], subjects
+// kept apart, done contexts change nothing, concurrent use across
+// subjects, and concurrent Puts to one subject: of writers racing one
+// stamp exactly one succeeds, and of writers racing several the newest
+// is kept (run it with -race).
 package versionstest
