@@ -67,6 +67,23 @@
 // together or not at all. The Lifecycle's closing plan still runs after
 // it (its steps are idempotent) to release what the provider holds.
 //
+// # Webhook state
+//
+// Replicas that each mount a webhook Handler share what it remembers
+// through the DB: pass [DB.WebhookVersions] as
+// webhook.HandlerConfig.Versions and [DB.WebhookReplays] as its Replays
+// on every replica. Table webhook_versions keeps, per event and per
+// attendee, the last delivery decided; [WebhookVersions.Put] replaces it
+// only with a newer one, in one statement, so a delivery older than one
+// decided at any replica is answered stale at every other. Table
+// webhook_replays keeps the signed requests received within the
+// tolerance; [WebhookReplays.Claim] inserts one in one statement, so a
+// request received by any replica is refused as a replay by every other,
+// and of replicas receiving it at once exactly one accepts it. Claims are
+// kept [ReplaySkew] past the end of their window, on the server's clock
+// (the caller's with [WithCallerClock]), and swept by Claim, so the
+// table stays bounded.
+//
 // Errors wrap the sentinels of the package whose Store is implemented
 // (contactcenter, access, numbermap); database errors are returned
 // wrapped. A done context makes a method return ctx.Err(), possibly
