@@ -381,7 +381,8 @@ func (l *Lifecycle) Tick(ctx context.Context) error {
 
 func (l *Lifecycle) tick(ctx context.Context) error {
 	now := l.now()
-	if err := l.own(ctx, now); err != nil {
+	errs, err := l.own(ctx, now)
+	if err != nil {
 		return err
 	}
 	l.mu.Lock()
@@ -392,7 +393,7 @@ func (l *Lifecycle) tick(ctx context.Context) error {
 		}
 	}
 	l.mu.Unlock()
-	errs := l.advanceAll(ctx, due, now)
+	errs = append(errs, l.advanceAll(ctx, due, now)...)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -443,14 +444,16 @@ func (l *Lifecycle) advanceAll(ctx context.Context, due []*entry, now time.Time)
 // own decides which services this Lifecycle drives: all of the Store's
 // (loaded once) for a sole driver; for a replica, those it holds a lease
 // on, renewed at every tick, with any that another replica or a host call
-// changed reloaded.
-func (l *Lifecycle) own(ctx context.Context, now time.Time) error {
+// changed reloaded. It fails when it cannot tell which services are its
+// own; errs are the services it could not reload or close, each left for
+// the next tick, while the others go on.
+func (l *Lifecycle) own(ctx context.Context, now time.Time) (errs []error, err error) {
 	if l.cfg.Owner == "" {
-		return l.load(ctx)
+		return nil, l.load(ctx)
 	}
 	held, err := l.cfg.Store.(Leaser).Acquire(ctx, l.cfg.Owner, now, l.cfg.LeaseTTL)
 	if err != nil {
-		return fmt.Errorf("contactcenter: acquire leases as %q: %w", l.cfg.Owner, err)
+		return nil, fmt.Errorf("contactcenter: acquire leases as %q: %w", l.cfg.Owner, err)
 	}
 	want := make(map[string]int64, len(held))
 	for _, h := range held {
@@ -490,7 +493,6 @@ func (l *Lifecycle) own(ctx context.Context, now time.Time) error {
 	l.mu.Unlock()
 	// A service another replica holds now is served by its channels, not
 	// ours: close what this process opened, ending what is still live.
-	var errs []error
 	for id, e := range lost {
 		if err := l.closeLost(ctx, e); err != nil {
 			errs = append(errs, err)
@@ -528,7 +530,7 @@ func (l *Lifecycle) own(ctx context.Context, now time.Time) error {
 			e.mu.Unlock()
 		}
 	}
-	return errors.Join(errs...)
+	return errs, nil
 }
 
 // deployed reports whether a service in state st may hold grants and

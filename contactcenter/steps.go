@@ -299,13 +299,9 @@ func privileges(cfg template.Config, role string) []access.Privilege {
 }
 
 func (l *Lifecycle) disconnect(ctx context.Context, s *Service) (func(*Service), any, error) {
-	total := 0
-	for _, ch := range l.cfg.Channels {
-		n, err := ch.Disconnect(ctx, s.ID)
-		total += n
-		if err != nil {
-			return nil, nil, err
-		}
+	total, err := l.endLive(ctx, s.ID)
+	if err != nil {
+		return nil, nil, err
 	}
 	live, err := l.liveEndpoints(ctx, s.ID)
 	if err != nil {
@@ -317,6 +313,20 @@ func (l *Lifecycle) disconnect(ctx context.Context, s *Service) (func(*Service),
 		return mutate, nil, fmt.Errorf("%d end point(s) still connected after disconnecting %d: %w", live, total, ErrNotEmpty)
 	}
 	return mutate, map[string]int{"disconnected": total}, nil
+}
+
+// endLive ends every live end point of the service on this process's
+// channels and returns how many it ended.
+func (l *Lifecycle) endLive(ctx context.Context, id string) (int, error) {
+	total := 0
+	for _, ch := range l.cfg.Channels {
+		n, err := ch.Disconnect(ctx, id)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 func (l *Lifecycle) liveEndpoints(ctx context.Context, id string) (int, error) {
@@ -364,7 +374,10 @@ func (l *Lifecycle) retireNumbers(ctx context.Context, s *Service, now time.Time
 
 // verifyEmpty proves nothing of the service is left: the provisioner's
 // own inventory is empty, no grant authorises anything, no channel holds
-// an end point, and no number routes to the service.
+// an end point, and no number routes to the service. End points it finds
+// live on this process's channels (opened here before another replica,
+// holding the service for a while, ran the disconnect step on its own)
+// are ended first.
 func (l *Lifecycle) verifyEmpty(ctx context.Context, s *Service, now time.Time) (func(*Service), any, error) {
 	inv, err := l.cfg.Provisioner.Inventory(ctx, s.ID)
 	if err != nil {
@@ -387,6 +400,24 @@ func (l *Lifecycle) verifyEmpty(ctx context.Context, s *Service, now time.Time) 
 	if err != nil {
 		return nil, nil, err
 	}
+	ended := 0
+	if live > 0 {
+		// This process's channels hold end points the disconnect step did
+		// not end: another replica ran it while it held the service (this
+		// one had lost its lease, and took the service back). End them,
+		// and take the service off these channels too.
+		if ended, err = l.endLive(ctx, s.ID); err != nil {
+			return nil, nil, err
+		}
+		for _, ch := range l.cfg.Channels {
+			if err := ch.Close(ctx, s.ID); err != nil {
+				return nil, nil, err
+			}
+		}
+		if live, err = l.liveEndpoints(ctx, s.ID); err != nil {
+			return nil, nil, err
+		}
+	}
 	recs, err := l.cfg.Numbers.ListByService(ctx, s.ID)
 	if err != nil {
 		return nil, nil, err
@@ -399,6 +430,7 @@ func (l *Lifecycle) verifyEmpty(ctx context.Context, s *Service, now time.Time) 
 	}
 	mutate := func(s *Service) {
 		c := closing(s)
+		c.Disconnected += ended
 		c.Remaining = inv
 		c.Authorising = authorising
 		c.LiveEndpoints = live
