@@ -27,16 +27,22 @@ import (
 // of the commit ([Cache.Sync] waits for that). Checks stay correct when a
 // notification is lost: expiry (NotAfter, a lease's Expires) is checked
 // at check time from the cached value, and the cache is flushed whenever
-// its connection is re-made. Safe for concurrent use; call Close when
-// done.
+// its connection is re-made.
+//
+// The cache is bounded: it holds the grants of at most
+// [CacheConfig].MaxPrincipals principals (an empty answer, for a principal
+// without grants, counts as one) and at most [CacheConfig].MaxNumbers
+// number records, and evicts the least recently used entry to make room
+// for another. An evicted entry is read from the database at its next
+// use. Safe for concurrent use; call Close when done.
 type Cache struct {
 	db  *DB
 	log logr.Logger
 
 	mu     sync.Mutex
 	epoch  uint64 // bumped by every invalidation; fills of an older epoch are dropped
-	grants map[string][]access.Grant
-	routes map[numbermap.Number]numbermap.Record
+	grants *lru[string, []access.Grant]
+	routes *lru[numbermap.Number, numbermap.Record]
 	syncs  map[string]chan struct{}
 
 	cancel context.CancelFunc
@@ -44,15 +50,75 @@ type Cache struct {
 	ready  chan error
 }
 
+// Default bounds of a [Cache].
+const (
+	// DefaultMaxPrincipals is how many principals' grants a Cache holds
+	// by default: the agents, supervisors and attendees of a few large
+	// events at once. An entry costs about 100 bytes plus its grants
+	// (usually one, of a few hundred bytes), so the grant cache stays
+	// within tens of megabytes.
+	DefaultMaxPrincipals = 100_000
+	// DefaultMaxNumbers is how many number records a Cache holds by
+	// default: more numbers than a deployment usually owns, so that in
+	// practice only principals are evicted.
+	DefaultMaxNumbers = 100_000
+)
+
+// CacheConfig bounds a [Cache]. The zero value takes the defaults.
+type CacheConfig struct {
+	// MaxPrincipals is the most principals whose grants the cache holds,
+	// counting principals found to have none. Default (0):
+	// DefaultMaxPrincipals. Must not be negative.
+	MaxPrincipals int
+	// MaxNumbers is the most number records the cache holds. Default
+	// (0): DefaultMaxNumbers. Must not be negative.
+	MaxNumbers int
+}
+
+// withDefaults returns cfg with its defaults applied, or an error naming
+// every invalid field.
+func (cfg CacheConfig) withDefaults() (CacheConfig, error) {
+	var errs []error
+	if cfg.MaxPrincipals < 0 {
+		errs = append(errs, fmt.Errorf("MaxPrincipals: %d is negative", cfg.MaxPrincipals))
+	} else if cfg.MaxPrincipals == 0 {
+		cfg.MaxPrincipals = DefaultMaxPrincipals
+	}
+	if cfg.MaxNumbers < 0 {
+		errs = append(errs, fmt.Errorf("MaxNumbers: %d is negative", cfg.MaxNumbers))
+	} else if cfg.MaxNumbers == 0 {
+		cfg.MaxNumbers = DefaultMaxNumbers
+	}
+	if len(errs) > 0 {
+		return CacheConfig{}, fmt.Errorf("pgstore: invalid CacheConfig: %w", errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
 // NewCache starts a cache over db: it returns once it is listening, or
 // with the error that prevented it. log receives reconnections (the zero
-// logr.Logger logs nothing).
-func (db *DB) NewCache(ctx context.Context, log logr.Logger) (*Cache, error) {
+// logr.Logger logs nothing). cfg is optional: none, or one [CacheConfig]
+// bounding the cache (more than one is an error, as is an invalid one,
+// naming every problem); without it the cache takes the defaults.
+func (db *DB) NewCache(ctx context.Context, log logr.Logger, cfg ...CacheConfig) (*Cache, error) {
+	var conf CacheConfig
+	switch len(cfg) {
+	case 0:
+	case 1:
+		conf = cfg[0]
+	default:
+		return nil, fmt.Errorf("pgstore: NewCache: %d CacheConfigs given, want at most one", len(cfg))
+	}
+	conf, err := conf.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c := &Cache{
 		db: db, log: log, cancel: cancel, done: make(chan struct{}), ready: make(chan error, 1),
-		grants: make(map[string][]access.Grant), routes: make(map[numbermap.Number]numbermap.Record),
-		syncs: make(map[string]chan struct{}),
+		grants: newLRU[string, []access.Grant](conf.MaxPrincipals),
+		routes: newLRU[numbermap.Number, numbermap.Record](conf.MaxNumbers),
+		syncs:  make(map[string]chan struct{}),
 	}
 	conn, err := c.listen(ctx)
 	if err != nil {
@@ -110,13 +176,13 @@ func (c *Cache) apply(channel, payload string) {
 	case GrantsChannel:
 		c.epoch++
 		if payload == "*" {
-			clear(c.grants)
+			c.grants.clear()
 		} else {
-			delete(c.grants, payload)
+			c.grants.remove(payload)
 		}
 	case NumbersChannel:
 		c.epoch++
-		delete(c.routes, numbermap.Number(payload))
+		c.routes.remove(numbermap.Number(payload))
 	case syncChannel:
 		if ch, ok := c.syncs[payload]; ok {
 			close(ch)
@@ -129,8 +195,8 @@ func (c *Cache) flush() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	clear(c.grants)
-	clear(c.routes)
+	c.grants.clear()
+	c.routes.clear()
 }
 
 // Sync returns once every change committed before it was called has been
@@ -170,11 +236,12 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// Len returns how many principals and numbers the cache holds.
+// Len returns how many principals and numbers the cache holds: never more
+// than its [CacheConfig] bounds.
 func (c *Cache) Len() (principals, numbers int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.grants), len(c.routes)
+	return c.grants.len(), c.routes.len()
 }
 
 // Grants returns an [access.Store] over the DB's grants whose
@@ -210,21 +277,35 @@ func (g *CachedGrants) ListByPrincipal(ctx context.Context, principal string) ([
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	gs, err := g.cached(ctx, principal)
+	if err != nil {
+		return nil, err
+	}
+	return cloneGrants(gs), nil
+}
+
+// cached returns principal's grants from the cache, reading them from the
+// database and caching them on a miss. The slice returned is the cache's
+// own: entries are replaced, never modified, so it may be read without the
+// lock, but never written.
+func (g *CachedGrants) cached(ctx context.Context, principal string) ([]access.Grant, error) {
 	c := g.c
 	c.mu.Lock()
-	gs, ok := c.grants[principal]
+	gs, ok := c.grants.get(principal)
 	epoch := c.epoch
 	c.mu.Unlock()
 	if ok {
-		return cloneGrants(gs), nil
+		return gs, nil
 	}
 	gs, err := g.Grants.ListByPrincipal(ctx, principal)
 	if err != nil {
 		return nil, err
 	}
+	// gs is ours (ListByPrincipal returns copies) and nobody else gets it
+	// to write.
 	c.mu.Lock()
 	if c.epoch == epoch { // nothing invalidated while we read
-		c.grants[principal] = cloneGrants(gs)
+		c.grants.put(principal, gs)
 	}
 	c.mu.Unlock()
 	return gs, nil
@@ -279,7 +360,7 @@ func (n *CachedNumbers) Route(ctx context.Context, num numbermap.Number, now tim
 	}
 	c := n.c
 	c.mu.Lock()
-	r, ok := c.routes[num]
+	r, ok := c.routes.get(num)
 	epoch := c.epoch
 	c.mu.Unlock()
 	if !ok {
@@ -289,7 +370,7 @@ func (n *CachedNumbers) Route(ctx context.Context, num numbermap.Number, now tim
 		}
 		c.mu.Lock()
 		if c.epoch == epoch {
-			c.routes[num] = r
+			c.routes.put(num, r)
 		}
 		c.mu.Unlock()
 	}
@@ -303,7 +384,7 @@ func (c *Cache) flushRoutes() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	clear(c.routes)
+	c.routes.clear()
 }
 
 // Claim implements [numbermap.Store].

@@ -57,7 +57,9 @@
 // never extends access or routing past the term; a revocation whose
 // notification was lost is seen when the cache's connection is re-made
 // (the cache is flushed) — [Cache.Sync] proves delivery of everything
-// committed before it.
+// committed before it. A cache is bounded ([CacheConfig]): it holds the
+// grants of at most so many principals and so many number records, and
+// evicts the least recently used.
 //
 // # Termination in one transaction
 //
