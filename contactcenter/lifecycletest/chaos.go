@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,13 +100,15 @@ type schedule struct {
 	events   []chaosEvent
 	sent     []delivery // what was delivered, for replays and reorders
 	nextID   int
-	log      []string // the steps taken, printed on failure
+	logMu    sync.Mutex // a tick may run alongside another step
+	log      []string   // the steps taken, printed on failure
 }
 
 type chaosEvent struct {
-	id      string
-	req     contactcenter.Request
-	version int64
+	id        string
+	req       contactcenter.Request
+	version   int64
+	attendees int64 // the version of the last attendee delivery
 }
 
 type delivery struct {
@@ -152,6 +155,8 @@ func playSchedule(t *testing.T, h Harness, seed uint64) {
 }
 
 func (s *schedule) logf(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	s.log = append(s.log, fmt.Sprintf("%s  ", s.w.Clock.Now().Format("15:04"))+fmt.Sprintf(format, args...))
 }
 
@@ -309,21 +314,28 @@ func (s *schedule) step() {
 		ev.version++
 		s.deliver(s.anyAlive(), webhook.Delivery{Type: webhook.EventCancelled,
 			Event: webhook.Event{ID: ev.id, Version: ev.version, Reason: "chaos"}})
-	case x < 95: // the host shortens or extends through any replica
-		ev := s.events[s.rng.IntN(len(s.events))]
-		r := s.anyAlive()
-		now := s.w.Clock.Now()
-		end := now.Add(time.Duration(s.rng.IntN(4*60)-60) * time.Minute)
-		svc, err := r.lc.Get(ctx, ev.id)
-		if err != nil {
+	case x < 93: // the host shortens or extends through any replica
+		s.hostMovesEnd(s.anyAlive())
+	case x < 95: // the owner ticks while another replica moves an end
+		alive := s.alive()
+		if len(alive) < 2 {
 			return
 		}
-		if end.Before(svc.Term.End) {
-			err = r.lc.Shorten(ctx, ev.id, end)
-		} else {
-			err = r.lc.Extend(ctx, ev.id, end)
+		s.w.Clock.Advance(time.Duration(1+s.rng.IntN(5)) * time.Minute)
+		r, other := alive[0], alive[1+s.rng.IntN(len(alive)-1)]
+		done := make(chan error, 1)
+		go func() { done <- r.lc.Tick(context.Background()) }()
+		s.hostMovesEnd(other)
+		s.logf("tick %s alongside: %v", r.name, <-done)
+	case x < 97: // an attendee registers or unregisters, through any replica
+		ev := &s.events[s.rng.IntN(len(s.events))]
+		ev.attendees++
+		typ := webhook.AttendeeRegistered
+		if s.rng.IntN(3) == 0 {
+			typ = webhook.AttendeeUnregistered
 		}
-		s.logf("host moves %s's end to %s on %s: %v", ev.id, end.Format("15:04"), r.name, err)
+		s.deliver(s.anyAlive(), webhook.Delivery{Type: typ, Event: webhook.Event{ID: ev.id},
+			Attendee: &webhook.Attendee{ID: "attendee-1", Version: ev.attendees}})
 	default: // attendees arrive on whichever replica's channel serves them
 		ev := s.events[s.rng.IntN(len(s.events))]
 		for _, r := range s.alive() {
@@ -332,6 +344,24 @@ func (s *schedule) step() {
 			}
 		}
 	}
+}
+
+// hostMovesEnd moves a random event's end through replica r, as a host
+// calling the Lifecycle (not through a webhook) does.
+func (s *schedule) hostMovesEnd(r *chaosReplica) {
+	ctx := context.Background()
+	ev := s.events[s.rng.IntN(len(s.events))]
+	end := s.w.Clock.Now().Add(time.Duration(s.rng.IntN(4*60)-60) * time.Minute)
+	svc, err := r.lc.Get(ctx, ev.id)
+	if err != nil {
+		return
+	}
+	if end.Before(svc.Term.End) {
+		err = r.lc.Shorten(ctx, ev.id, end)
+	} else {
+		err = r.lc.Extend(ctx, ev.id, end)
+	}
+	s.logf("host moves %s's end to %s on %s: %v", ev.id, end.Format("15:04"), r.name, err)
 }
 
 func (s *schedule) tick(r *chaosReplica) {
