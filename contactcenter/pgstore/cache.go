@@ -245,23 +245,30 @@ func (c *Cache) Len() (principals, numbers int) {
 }
 
 // Grants returns an [access.Store] over the DB's grants whose
-// ListByPrincipal — what [access.Authorize] reads — is served from the
-// cache. Writes go to the database and drop what they change from this
-// cache at once (read your writes); other replicas drop it on the
-// notification.
+// ListByPrincipal and Decide — what [access.Authorize] reads — are served
+// from the cache. Writes go to the database and drop what they change from
+// this cache at once (read your writes); other replicas drop it on the
+// notification. It is also the DB's [access.TokenStore], uncached.
 func (c *Cache) Grants() *CachedGrants { return &CachedGrants{Grants: c.db.Grants(), c: c} }
 
 // Numbers returns a [numbermap.Store] and [numbermap.Router] over the
 // DB's numbers whose Route is served from the cache.
 func (c *Cache) Numbers() *CachedNumbers { return &CachedNumbers{Numbers: c.db.Numbers(), c: c} }
 
-// CachedGrants is the access.Store of a [Cache]. Safe for concurrent use.
+// CachedGrants is the access.Store of a [Cache], and its
+// [access.Decider]. Its [access.TokenStore] methods are those of [Grants]:
+// credentials are read from the database at every check, never cached.
+// Safe for concurrent use.
 type CachedGrants struct {
 	*Grants
 	c *Cache
 }
 
-var _ access.Store = (*CachedGrants)(nil)
+var (
+	_ access.Store      = (*CachedGrants)(nil)
+	_ access.Decider    = (*CachedGrants)(nil)
+	_ access.TokenStore = (*CachedGrants)(nil)
+)
 
 func cloneGrants(gs []access.Grant) []access.Grant {
 	out := slices.Clone(gs)
@@ -282,6 +289,38 @@ func (g *CachedGrants) ListByPrincipal(ctx context.Context, principal string) ([
 		return nil, err
 	}
 	return cloneGrants(gs), nil
+}
+
+// Decide implements [access.Decider] from the cache, filling it from the
+// database on a miss: it considers the cached grants of principal on
+// serviceID in place, copying none, so a check the cache answers allocates
+// nothing. The cached grants' windows are compared with now at every
+// check, so a grant denies from its NotAfter on whether or not a
+// notification arrived. It returns ctx.Err() if ctx is done, and the
+// database's error if a fill fails: the caller then denies.
+func (g *CachedGrants) Decide(ctx context.Context, now time.Time, principal, serviceID string, p access.Privilege) (access.Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return access.Decision{}, err
+	}
+	var d access.Decision
+	if principal == "" || serviceID == "" { // Validate refuses such grants
+		return d, nil
+	}
+	gs, err := g.cached(ctx, principal)
+	if err != nil {
+		return access.Decision{}, err
+	}
+	for i := range gs {
+		gr := &gs[i]
+		if gr.ServiceID != serviceID || gr.Principal != principal {
+			continue
+		}
+		c := gr.Candidate(p)
+		if d.Consider(now, &c) {
+			break
+		}
+	}
+	return d, nil
 }
 
 // cached returns principal's grants from the cache, reading them from the

@@ -9,7 +9,7 @@
 //	if err := db.Migrate(ctx); err != nil { … } // explicit, by the host
 //	cfg := contactcenter.Config{
 //		Store:   db.Services(), // contactcenter.Store, Leaser and Committer
-//		Access:  db.Grants(),   // access.Store, BulkCreator and BulkRevoker
+//		Access:  db.Grants(),   // access.Store, Decider, BulkCreator, BulkRevoker and TokenStore
 //		Numbers: db.Numbers(),  // numbermap.Store and numbermap.Router
 //		…
 //	}
@@ -60,6 +60,16 @@
 // committed before it. A cache is bounded ([CacheConfig]): it holds the
 // grants of at most so many principals and so many number records, and
 // evicts the least recently used.
+//
+// # Tokens
+//
+// [Grants] is an access.TokenStore too, so an access.Authority with Keys
+// over db.Grants() (or a cache's Grants) issues bearer tokens that every
+// replica accepts. Table access_credentials keeps each token's credential:
+// its selector, its HMAC digest under a server key and the grant it
+// stands for, never the token. Credentials are read from the database at
+// every check, never cached: a token revoked on one replica is refused by
+// every other from then on.
 //
 // # Termination in one transaction
 //

@@ -13,12 +13,15 @@ import (
 	"github.com/eventcc/eventcc/access"
 )
 
-// Grants is the [access.Store] of a [DB], and an [access.BulkCreator] and
-// [access.BulkRevoker]: one row per grant, its JSON document beside the
-// columns queries use. Every change sends a NOTIFY on [GrantsChannel]
-// naming the principal (or "*" for a change to more than [maxNotices]
-// principals) in its own transaction. Safe for concurrent use from any
-// number of processes.
+// Grants is the [access.Store] of a [DB], and an [access.BulkCreator],
+// [access.BulkRevoker], [access.Decider] and [access.TokenStore]: one row
+// per grant, its JSON document beside the columns queries use, and one
+// row per token credential. Every change to a grant sends a NOTIFY on
+// [GrantsChannel] naming the principal (or "*" for a change to more than
+// [maxNotices] principals) in its own transaction. Revoking grants leaves
+// their credentials to the [access.Authority], which revokes them next
+// (see [access.TokenStore]); a token of a revoked grant denies meanwhile.
+// Safe for concurrent use from any number of processes.
 type Grants struct{ db *DB }
 
 var (
