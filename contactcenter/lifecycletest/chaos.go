@@ -79,6 +79,7 @@ type chaosReplica struct {
 	lc   *contactcenter.Lifecycle
 	ch   *memchannel.Channel
 	hook http.Handler
+	view View
 	// killAfter, when positive, kills the replica after that many events
 	// of its next tick: a death in the middle of a plan.
 	killAfter int
@@ -94,6 +95,7 @@ type schedule struct {
 	t        *testing.T
 	rng      *rand.Rand
 	w        *World
+	views    func(testing.TB) View
 	versions webhook.VersionStore
 	replays  webhook.ReplayStore
 	replicas []*chaosReplica
@@ -122,7 +124,7 @@ func playSchedule(t *testing.T, h Harness, seed uint64) {
 	a := h.New(t)
 	w := NewWorld(t, a)
 	s := &schedule{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), w: w,
-		versions: a.Versions, replays: a.Replays}
+		versions: a.Versions, replays: a.Replays, views: a.View}
 	if s.versions == nil {
 		s.versions = webhook.NewMemVersions()
 	}
@@ -166,8 +168,13 @@ func (s *schedule) start(r *chaosReplica) {
 	t := s.t
 	ch, err := memchannel.New()
 	require.NoError(t, err)
+	r.view = View{Access: s.w.Access, Numbers: s.w.Numbers}
+	if s.views != nil {
+		r.view = s.views(t)
+	}
 	cfg := s.w.Config(r.name)
 	cfg.Channels = []modality.Channel{ch}
+	cfg.Access, cfg.Numbers = r.view.Access, r.view.Numbers
 	cfg.LeaseTTL = 3 * time.Minute
 	lc, err := contactcenter.New(cfg)
 	require.NoError(t, err)
@@ -193,6 +200,9 @@ func (s *schedule) start(r *chaosReplica) {
 func (s *schedule) die(r *chaosReplica) {
 	r.kill()
 	r.lc.Close()
+	if r.view.Close != nil {
+		r.view.Close()
+	}
 	r.lc, r.ch, r.hook = nil, nil, nil
 }
 
@@ -388,6 +398,11 @@ func (s *schedule) check() {
 	t.Helper()
 	ctx := context.Background()
 	now := s.w.Clock.Now()
+	for _, r := range s.alive() {
+		if r.view.Sync != nil {
+			require.NoError(t, r.view.Sync(ctx), "want %s's view caught up", r.name)
+		}
+	}
 	for _, ev := range s.events {
 		svc, err := s.w.Store.Get(ctx, ev.id)
 		if errors.Is(err, contactcenter.ErrNotFound) {
@@ -404,10 +419,13 @@ func (s *schedule) check() {
 			if g.NotAfter.After(svc.Expires) {
 				t.Errorf("grant %s ends %s, after %s's stored expiry %s", g.ID, g.NotAfter.Format(time.RFC3339), ev.id, svc.Expires.Format(time.RFC3339))
 			}
-			if expired {
+			if !expired {
+				continue
+			}
+			for _, r := range s.alive() {
 				for _, p := range g.Privileges {
-					if err := access.Authorize(ctx, s.w.Access, now, g.Principal, ev.id, p); !errors.Is(err, access.ErrDenied) {
-						t.Errorf("grant %s authorises %s at %s, past %s's expiry %s (%v)", g.ID, p, now.Format(time.RFC3339), ev.id, svc.Expires.Format(time.RFC3339), err)
+					if err := access.Authorize(ctx, r.view.Access, now, g.Principal, ev.id, p); !errors.Is(err, access.ErrDenied) {
+						t.Errorf("grant %s authorises %s on %s at %s, past %s's expiry %s (%v)", g.ID, p, r.name, now.Format(time.RFC3339), ev.id, svc.Expires.Format(time.RFC3339), err)
 					}
 				}
 			}
@@ -421,9 +439,11 @@ func (s *schedule) check() {
 			if !expired {
 				continue
 			}
-			var rt numbermap.Route
-			if err := numbermap.LookupTo(ctx, s.w.Numbers, rec.Number, now, &rt); err == nil && rt.Kind == numbermap.RouteService && rt.ServiceID == ev.id {
-				t.Errorf("number %s routes to %s at %s, past its expiry %s", rec.Number, ev.id, now.Format(time.RFC3339), svc.Expires.Format(time.RFC3339))
+			for _, r := range s.alive() {
+				var rt numbermap.Route
+				if err := numbermap.LookupTo(ctx, r.view.Numbers, rec.Number, now, &rt); err == nil && rt.Kind == numbermap.RouteService && rt.ServiceID == ev.id {
+					t.Errorf("number %s routes to %s on %s at %s, past its expiry %s", rec.Number, ev.id, r.name, now.Format(time.RFC3339), svc.Expires.Format(time.RFC3339))
+				}
 			}
 		}
 	}

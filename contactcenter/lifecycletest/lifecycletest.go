@@ -31,6 +31,23 @@ type Adapters struct {
 	// scenario's replicas (which run in one process).
 	Versions webhook.VersionStore
 	Replays  webhook.ReplayStore
+	// View, if not nil, gives each replica process of the chaos scenario
+	// a view of its own over Access and Numbers (a cache, say), made anew
+	// at every restart and closed when the process dies; the scenario
+	// asks every replica's view. nil: replicas use Access and Numbers.
+	View func(t testing.TB) View
+}
+
+// View is what one replica process has of the shared access and number
+// stores: its own cache over them, say.
+type View struct {
+	Access  access.Store
+	Numbers numbermap.Store
+	// Sync waits until the view has seen every change committed before
+	// it was called (a cache's notifications); nil: nothing to wait for.
+	Sync func(context.Context) error
+	// Close ends the view when its process dies; nil: nothing to end.
+	Close func()
 }
 
 // Harness tells the scenarios how to make the adapters under test.

@@ -1,7 +1,11 @@
 package pgstore_test
 
 import (
+	"context"
 	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
 	"github.com/eventcc/eventcc/contactcenter/pgstore"
@@ -21,13 +25,22 @@ func newWorld(t testing.TB) *world {
 	return &world{World: lifecycletest.NewWorld(t, a), db: db}
 }
 
-// TestLifecycleScenarios runs the Lifecycle's crash-after-every-step and
-// replica-takeover scenarios with services, grants and numbers in
-// PostgreSQL.
+// TestLifecycleScenarios runs the Lifecycle's crash-after-every-step,
+// replica-takeover and chaos scenarios with services, grants, numbers and
+// the webhook state in PostgreSQL; in the chaos scenario each replica
+// process checks access and routes numbers through a notified Cache of
+// its own, as replicas in production do.
 func TestLifecycleScenarios(t *testing.T) {
 	testURL(t)
 	lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
 		db := newDB(t)
-		return lifecycletest.Adapters{Store: db.Services(), Access: db.Grants(), Numbers: db.Numbers()}
+		return lifecycletest.Adapters{Store: db.Services(), Access: db.Grants(), Numbers: db.Numbers(),
+			Versions: db.WebhookVersions(), Replays: db.WebhookReplays(),
+			View: func(t testing.TB) lifecycletest.View {
+				c, err := db.NewCache(context.Background(), logr.Discard())
+				require.NoError(t, err, "want a cache")
+				t.Cleanup(func() { c.Close() })
+				return lifecycletest.View{Access: c.Grants(), Numbers: c.Numbers(), Sync: c.Sync, Close: func() { c.Close() }}
+			}}
 	}})
 }
