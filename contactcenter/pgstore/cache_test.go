@@ -170,6 +170,11 @@ func TestExpireService_OneTransaction(t *testing.T) {
 	}
 	s, err := w.db.Services().Get(ctx, svc.ID)
 	require.NoError(t, err)
+	// A bearer token for one of the service's grants.
+	authority, err := access.New(access.Config{Store: w.db.Grants(), Keys: testKeys, Now: w.Clock.Now})
+	require.NoError(t, err)
+	_, cred, err := authority.IssueToken(ctx, access.GrantID(svc.ID, s.Agents[0]))
+	require.NoError(t, err, "want a token for agent %s", s.Agents[0])
 	_, err = w.db.ExpireService(ctx, svc.ID, s.Revision-1, w.Clock.Now())
 	require.ErrorIs(t, err, contactcenter.ErrConflict, "want a stale revision refused")
 
@@ -182,6 +187,9 @@ func TestExpireService_OneTransaction(t *testing.T) {
 	for _, g := range gs {
 		assert.True(t, g.Revoked, "want grant %s revoked by the expiry", g.ID)
 	}
+	c, err := w.db.Grants().GetCredential(ctx, cred.ID)
+	require.NoError(t, err)
+	assert.True(t, c.Revoked, "want the token's credential revoked with its grant")
 	recs, err := w.db.Numbers().ListByService(ctx, svc.ID)
 	require.NoError(t, err)
 	for _, r := range recs {

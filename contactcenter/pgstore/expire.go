@@ -12,7 +12,8 @@ import (
 )
 
 // ExpireService ends a service's access and routing at at, in one
-// transaction: it revokes every grant of the service, moves the expiry
+// transaction: it revokes every grant of the service and the credentials
+// of their bearer tokens, moves the expiry
 // of every number it leases to at (they route per their post-term policy
 // from then), and stores the service with Expires at (if it expired
 // later), checked against rev, the revision the caller read. Either all
@@ -55,6 +56,12 @@ func (db *DB) ExpireService(ctx context.Context, id string, rev int64, at time.T
 			return fmt.Errorf("pgstore: expire service %q in state %s: %w", id, s.State, contactcenter.ErrInvalidState)
 		}
 		if _, err := revokeWhere(ctx, tx, `service_id = $1`, id, at); err != nil {
+			return err
+		}
+		// The bearer tokens of those grants with them, in the same change.
+		revokedAt, revokedNs := splitInstant(at)
+		if _, err := tx.Exec(ctx, `UPDATE access_credentials SET revoked = true, revoked_at = $2, revoked_at_ns = $3
+			WHERE NOT revoked AND service_id = $1`, id, revokedAt, revokedNs); err != nil {
 			return err
 		}
 		if _, err := setExpiry(ctx, tx, id, at); err != nil {
