@@ -589,13 +589,20 @@ func (a *Authority) authorizeToken(ctx context.Context, now time.Time, token, se
 	} else if err != nil {
 		return Grant{}, err
 	}
+	// The digest first: until it matches, the caller has shown nothing
+	// but a selector, and learns nothing about the credential, its key
+	// included. A token under a key dropped from the ring cannot be told
+	// from a forgery, so it is answered as one.
 	k := ring.find(c.KeyID)
-	if k == nil || !k.verifies(now) {
-		return deny(KeyRetired, "", time.Time{})
+	if k == nil {
+		return deny(UnknownCredential, "", time.Time{})
 	}
 	d := k.digest(&t)
 	if !hmac.Equal(d[:], c.Digest[:]) {
 		return deny(UnknownCredential, "", time.Time{})
+	}
+	if !k.verifies(now) {
+		return deny(KeyRetired, "", time.Time{})
 	}
 	if c.Revoked {
 		return deny(CredentialRevoked, c.Principal, c.RevokedAt)
@@ -643,7 +650,10 @@ func (a *Authority) RevokeToken(ctx context.Context, credentialID string) error 
 // RotateKey makes k the key that digests new tokens. The key it replaces
 // keeps verifying the tokens digested under it for overlap from now, by
 // the clock, and then stops: holders of older tokens must get new ones
-// within the window. Keys whose window has ended are dropped. k must be a
+// within the window. The replaced key stays in the ring, no longer
+// verifying, until the next rotation, so that its tokens are answered
+// [KeyRetired] rather than [UnknownCredential]; keys whose window had
+// ended before this rotation are dropped. k must be a
 // valid key with a zero Until and an ID not in use; overlap must not be
 // negative. Rotation is atomic: every check sees the old ring or the new.
 func (a *Authority) RotateKey(k Key, overlap time.Duration) error {
@@ -671,9 +681,9 @@ func (a *Authority) RotateKey(k Key, overlap time.Duration) error {
 	next.all = append(next.all, next.current)
 	prev := old.current.Key
 	prev.Until = now.Add(overlap)
-	if overlap > 0 {
-		next.all = append(next.all, newMACKey(prev))
-	}
+	replaced := newMACKey(prev)
+	replaced.retired = overlap == 0
+	next.all = append(next.all, replaced)
 	for _, m := range old.all[1:] {
 		if m.verifies(now) {
 			next.all = append(next.all, m)

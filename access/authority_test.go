@@ -694,6 +694,31 @@ func TestTokens(t *testing.T) {
 	})
 }
 
+// A caller who knows a credential's selector but not its secret learns
+// nothing about the credential: not even that its key was retired.
+func TestAuthorizeToken_DigestBeforeKeyState(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, key1)
+	_, err := f.a.Issue(ctx, issueReq("ann"))
+	require.NoError(t, err)
+	token, _, err := f.a.IssueToken(ctx, "svc-1/ann")
+	require.NoError(t, err)
+	forged := access.ForgeSecret(token)
+
+	_, err = f.a.AuthorizeToken(ctx, forged, "svc-1", handle)
+	assertReason(t, err, access.UnknownCredential, "a forged secret, key current")
+	require.NoError(t, f.a.RotateKey(key2, 0), "RotateKey without overlap")
+	_, err = f.a.AuthorizeToken(ctx, forged, "svc-1", handle)
+	assertReason(t, err, access.UnknownCredential, "a forged secret, key retired")
+	_, err = f.a.AuthorizeToken(ctx, token, "svc-1", handle)
+	assertReason(t, err, access.KeyRetired, "the genuine token, key retired")
+
+	k3 := access.Key{ID: "k3", Secret: []byte("test key three: at least thirty-two bytes")}
+	require.NoError(t, f.a.RotateKey(k3, 0), "a second rotation drops k1")
+	_, err = f.a.AuthorizeToken(ctx, token, "svc-1", handle)
+	assertReason(t, err, access.UnknownCredential, "a token under a dropped key cannot be told from a forgery")
+}
+
 func TestRotateKey(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, key1)

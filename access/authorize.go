@@ -78,9 +78,10 @@ const (
 	// CredentialRevoked: the token's credential was revoked (At is its
 	// RevokedAt).
 	CredentialRevoked DenyReason = "credential revoked"
-	// KeyRetired: the token's credential was digested under a server key
-	// that no longer verifies (its overlap window ended, or it was
-	// dropped from the key ring).
+	// KeyRetired: the token matches its credential, but was digested
+	// under a server key that no longer verifies (its overlap window
+	// ended). A token whose key was dropped from the key ring cannot be
+	// checked, and is answered UnknownCredential, as a forgery is.
 	KeyRetired DenyReason = "credential key retired"
 )
 

@@ -286,7 +286,7 @@ func printable(s string) bool {
 // keyring is an immutable set of keys; the Authority swaps it whole.
 type keyring struct {
 	current *macKey   // digests new tokens
-	all     []*macKey // current first, then older keys that still verify
+	all     []*macKey // current first, then older keys that still verify, or were retired by the last rotation
 }
 
 // macKey is a Key with a pool of keyed HMAC states, so that digesting
@@ -294,7 +294,10 @@ type keyring struct {
 // time.
 type macKey struct {
 	Key
-	pool sync.Pool // of *macState
+	// retired: replaced without overlap; kept only to tell its tokens
+	// from forgeries, it verifies nothing.
+	retired bool
+	pool    sync.Pool // of *macState
 }
 
 // macState is a keyed HMAC with room for its input and output.
@@ -328,7 +331,9 @@ func (m *macKey) digest(t *ParsedToken) Digest {
 }
 
 // verifies reports whether m still verifies tokens at now.
-func (m *macKey) verifies(now time.Time) bool { return m.Until.IsZero() || now.Before(m.Until) }
+func (m *macKey) verifies(now time.Time) bool {
+	return !m.retired && (m.Until.IsZero() || now.Before(m.Until))
+}
 
 func (r *keyring) find(id string) *macKey {
 	for _, k := range r.all {
