@@ -94,7 +94,12 @@
 // and of replicas receiving it at once exactly one accepts it. Claims are
 // kept [ReplaySkew] past the end of their window, on the server's clock
 // (the caller's with [WithCallerClock]), and swept by Claim, so the
-// table stays bounded.
+// table stays bounded. [DB.WebhookLocks], passed as
+// webhook.HandlerConfig.Locks, makes the Handlers of every replica apply
+// the deliveries about one event one at a time: a session advisory lock
+// per subject, held on a pooled connection while the delivery is applied
+// (at most half the pool's connections at once; see [WebhookLocks]) and
+// freed by the server when a replica's session ends.
 //
 // Errors wrap the sentinels of the package whose Store is implemented
 // (contactcenter, access, numbermap); database errors are returned

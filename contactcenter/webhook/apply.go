@@ -45,10 +45,15 @@ func transient(err error) outcome {
 }
 
 // deliver orders d against the last delivery decided for its subject and
-// applies it if it is newer.
+// applies it if it is newer, holding the subject's lock throughout.
 func (h *Handler) deliver(ctx context.Context, d *Delivery, now time.Time) outcome {
 	subject, st := d.subject(), d.stamp()
-	unlock := h.locks.lock(subject)
+	unlock, err := h.locks.Lock(ctx, subject)
+	if err != nil {
+		// Not knowing whether another replica is applying a version of
+		// this subject: fail closed.
+		return transient(fmt.Errorf("webhook: lock %s: %w", subject, err))
+	}
 	defer unlock()
 	last, ok, err := h.versions.Last(ctx, subject)
 	if err != nil {

@@ -164,33 +164,42 @@
 //
 // A Handler remembers two things: which signed requests it received
 // within the tolerance ([ReplayStore]), and the last delivery decided per
-// event and per attendee ([VersionStore]). The defaults, [MemReplays] and
-// [MemVersions], are private to one Handler and forgotten at a restart.
-// Replicas of a host that each mount a Handler behind one URL share both
-// through durable stores instead, so that what one replica received or
-// decided holds at every other, and after restarts and on fresh machines:
+// event and per attendee ([VersionStore]); and it applies the deliveries
+// about one event (one attendee) one at a time, holding the subject's
+// lock ([Locker]) from reading its last record to recording the new one.
+// The defaults, [MemReplays], [MemVersions] and [MemLocks], are private
+// to one Handler and forgotten at a restart. Replicas of a host that each
+// mount a Handler behind one URL share all three through their database
+// instead, so that what one replica received, decided or is applying
+// holds at every other, and after restarts and on fresh machines:
 //
 //	db := pgstore.New(pool) // the replicas' shared PostgreSQL
 //	h, err := webhook.NewHandler(webhook.HandlerConfig{
 //		Lifecycle: lc, Secrets: secrets, Now: clock,
 //		Versions:  db.WebhookVersions(),
 //		Replays:   db.WebhookReplays(),
+//		Locks:     db.WebhookLocks(),
 //	})
 //
 // A signed request received by any replica is then refused as replayed
 // by every other, and a delivery older than one decided at any replica
 // is answered stale there: a replayed or late delivery cannot reopen a
-// term that another replica shortened. [VersionStore.Put] only moves a
-// record forward, in one atomic step, so two replicas deciding the same
-// subject at once keep the newer record, and answer the other delivery
-// as the record says.
+// term that another replica shortened. Two versions of one event that
+// reach two replicas at the same moment are applied one after the
+// other, in whichever order they take the lock: the older, if second,
+// is answered stale and changes nothing, so the term ends as the newer
+// says. [VersionStore.Put] only moves a record forward, in one atomic
+// step, so the record stays the newer one's whatever the interleaving.
 //
-// Sharing the stores does not serialise the Lifecycle calls of two
-// deliveries about one event that arrive at two replicas at the same
-// moment: both may be applied, the older last. An event system that
+// Without a shared Locker (each replica with its own MemLocks) that
+// last guarantee is lost: both versions may pass the check of the last
+// record, and the older may be applied after the newer, leaving the
+// term as the older says (a shortening undone by the extension it
+// replaced) while the record names the newer. Unless the event system
 // sends an event's deliveries one at a time, each after the answer to
-// the last, never does that; otherwise route an event's deliveries to
-// one replica.
+// the last, replicas share a Locker. A Lock that fails (the database
+// unreachable) is answered 503 and nothing is applied; a holder whose
+// process dies releases its locks (see [Locker]).
 //
 // The replicas' clocks must agree to well within the tolerance: each
 // checks timestamps on its own clock, and a shared ReplayStore keeps a
@@ -204,4 +213,6 @@
 // ReplayCapacity for replay protection, plus one record per event and
 // per attendee in its VersionStore; [MemVersions] keeps them in memory
 // for the life of the process (see its doc for what a restart forgets).
+// [MemLocks] holds memory only for the subjects being applied or waited
+// for; the wait for a lock counts in ApplyTimeout.
 package webhook

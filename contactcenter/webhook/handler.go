@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,10 +59,19 @@ type HandlerConfig struct {
 	// entries expire. Ignored when Replays is set. Default:
 	// [DefaultReplayCapacity].
 	ReplayCapacity int
-	// ApplyTimeout bounds the work on the Lifecycle for one delivery. The
-	// work is not cancelled when the sender hangs up, so a change is
-	// never left half-applied for that reason. Default:
-	// [DefaultApplyTimeout].
+	// Locks serialises the deliveries about one event (or one attendee
+	// of an event): one at a time, from reading the last version decided
+	// to recording the new one. Replicas that receive deliveries about
+	// the same events share one cross-process [Locker], as they share
+	// Versions and Replays; otherwise two versions of one event
+	// delivered to two replicas at once may both be applied, the older
+	// last. A Lock error is answered 503 and nothing is applied.
+	// Default: a new [MemLocks], private to this Handler.
+	Locks Locker
+	// ApplyTimeout bounds the work on the Lifecycle for one delivery,
+	// the wait for its subject's lock included. The work is not
+	// cancelled when the sender hangs up, so a change is never left
+	// half-applied for that reason. Default: [DefaultApplyTimeout].
 	ApplyTimeout time.Duration
 	// Now is the clock timestamps are checked against and term changes
 	// are decided on. Pass the Lifecycle's clock. Default: time.Now.
@@ -76,7 +84,8 @@ type HandlerConfig struct {
 // event system to a Lifecycle. Create one with [NewHandler] and mount it
 // on the URL the event system posts to. It is safe for concurrent use;
 // deliveries about one event (or one attendee of an event) are applied
-// one at a time, others in parallel. It starts no goroutines.
+// one at a time (across replicas too, with a shared
+// [HandlerConfig].Locks), others in parallel. It starts no goroutines.
 type Handler struct {
 	lc        *contactcenter.Lifecycle
 	secrets   atomic.Pointer[[][]byte]
@@ -87,7 +96,7 @@ type Handler struct {
 	timeout   time.Duration
 	now       func() time.Time
 	log       logr.Logger
-	locks     keyedMutex
+	locks     Locker
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -126,6 +135,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Replays == nil {
 		cfg.Replays = NewMemReplays(cfg.ReplayCapacity)
 	}
+	if cfg.Locks == nil {
+		cfg.Locks = NewMemLocks()
+	}
 	if cfg.ApplyTimeout == 0 {
 		cfg.ApplyTimeout = DefaultApplyTimeout
 	}
@@ -138,6 +150,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		maxBody:   cfg.MaxBodyBytes,
 		versions:  cfg.Versions,
 		replays:   cfg.Replays,
+		locks:     cfg.Locks,
 		timeout:   cfg.ApplyTimeout,
 		now:       cfg.Now,
 		log:       cfg.Logger.WithName("webhook"),
@@ -328,39 +341,4 @@ func (h *Handler) reply(w http.ResponseWriter, status int, resp Response) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(resp) // the sender hung up: nothing to do
-}
-
-// keyedMutex serialises work per key, holding memory only for keys in
-// use.
-type keyedMutex struct {
-	mu sync.Mutex
-	m  map[string]*keyLock
-}
-
-type keyLock struct {
-	mu sync.Mutex
-	n  int // holders and waiters
-}
-
-func (k *keyedMutex) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = make(map[string]*keyLock)
-	}
-	l := k.m[key]
-	if l == nil {
-		l = &keyLock{}
-		k.m[key] = l
-	}
-	l.n++
-	k.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		if l.n--; l.n == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
 }
