@@ -98,6 +98,7 @@ type schedule struct {
 	views    func(testing.TB) View
 	versions webhook.VersionStore
 	replays  webhook.ReplayStore
+	locks    webhook.Locker
 	replicas []*chaosReplica
 	events   []chaosEvent
 	sent     []delivery // what was delivered, for replays and reorders
@@ -124,12 +125,15 @@ func playSchedule(t *testing.T, h Harness, seed uint64) {
 	a := h.New(t)
 	w := NewWorld(t, a)
 	s := &schedule{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), w: w,
-		versions: a.Versions, replays: a.Replays, views: a.View}
+		versions: a.Versions, replays: a.Replays, locks: a.Locks, views: a.View}
 	if s.versions == nil {
 		s.versions = webhook.NewMemVersions()
 	}
 	if s.replays == nil {
 		s.replays = webhook.NewMemReplays(0)
+	}
+	if s.locks == nil {
+		s.locks = webhook.NewMemLocks()
 	}
 	defer func() {
 		if t.Failed() {
@@ -180,7 +184,7 @@ func (s *schedule) start(r *chaosReplica) {
 	require.NoError(t, err)
 	t.Cleanup(func() { lc.Close() })
 	hook, err := webhook.NewHandler(webhook.HandlerConfig{Lifecycle: lc, Secrets: [][]byte{chaosSecret},
-		Versions: s.versions, Replays: s.replays, Now: s.w.Clock.Now})
+		Versions: s.versions, Replays: s.replays, Locks: s.locks, Now: s.w.Clock.Now})
 	require.NoError(t, err)
 	r.lc, r.ch, r.hook, r.killAfter = lc, ch, hook, 0
 	r.ctx, r.kill = context.WithCancel(context.Background())
@@ -247,8 +251,24 @@ func (s *schedule) create(i int) {
 	s.deliver(s.anyAlive(), d)
 }
 
-// deliver signs d afresh and posts it to r's handler.
-func (s *schedule) deliver(r *chaosReplica, d webhook.Delivery) {
+// moveEnd returns the event system's next version of ev with its end
+// moved, as a delivery with its ID.
+func (s *schedule) moveEnd(ev *chaosEvent) webhook.Delivery {
+	term := ev.req.Term
+	term.End = term.End.Add(time.Duration(s.rng.IntN(6*60)-3*60) * time.Minute)
+	if !term.End.After(term.Start) {
+		term.End = term.Start.Add(30 * time.Minute)
+	}
+	ev.version++
+	ev.req.Term = term
+	s.nextID++
+	return webhook.Delivery{ID: fmt.Sprintf("dlv-%d", s.nextID), Type: webhook.EventUpdated,
+		Event: webhook.Event{ID: ev.id, Version: ev.version, Term: &term}}
+}
+
+// deliver signs d afresh, posts it to r's handler and returns the
+// answer's body. Safe to call from several goroutines when d has its ID.
+func (s *schedule) deliver(r *chaosReplica, d webhook.Delivery) string {
 	if d.ID == "" {
 		s.nextID++
 		d.ID = fmt.Sprintf("dlv-%d", s.nextID)
@@ -257,17 +277,21 @@ func (s *schedule) deliver(r *chaosReplica, d webhook.Delivery) {
 	require.NoError(s.t, err)
 	now := s.w.Clock.Now()
 	dl := delivery{body: body, ts: webhook.Timestamp(now), sig: webhook.Sign(now, body, chaosSecret), d: d}
+	s.logMu.Lock()
 	s.sent = append(s.sent, dl)
-	s.post(r, dl, "deliver")
+	s.logMu.Unlock()
+	return s.post(r, dl, "deliver")
 }
 
-func (s *schedule) post(r *chaosReplica, dl delivery, what string) {
+func (s *schedule) post(r *chaosReplica, dl delivery, what string) string {
 	req := httptest.NewRequest(http.MethodPost, "/webhooks", bytes.NewReader(dl.body))
 	req.Header.Set(webhook.HeaderTimestamp, dl.ts)
 	req.Header.Set(webhook.HeaderSignature, dl.sig)
 	rec := httptest.NewRecorder()
 	r.hook.ServeHTTP(rec, req)
-	s.logf("%s %s %s v%d to %s: %d %s", what, dl.d.ID, dl.d.Type, dl.d.Event.Version, r.name, rec.Code, strings.TrimSpace(rec.Body.String()))
+	answer := strings.TrimSpace(rec.Body.String())
+	s.logf("%s %s %s v%d to %s: %d %s", what, dl.d.ID, dl.d.Type, dl.d.Event.Version, r.name, rec.Code, answer)
+	return answer
 }
 
 // step takes one random step of the schedule.
@@ -299,17 +323,30 @@ func (s *schedule) step() {
 				break
 			}
 		}
-	case x < 80: // the event system moves an event's end
+	case x < 76: // the event system moves an event's end
 		ev := &s.events[s.rng.IntN(len(s.events))]
-		term := ev.req.Term
-		term.End = term.End.Add(time.Duration(s.rng.IntN(6*60)-3*60) * time.Minute)
-		if !term.End.After(term.Start) {
-			term.End = term.Start.Add(30 * time.Minute)
+		s.deliver(s.anyAlive(), s.moveEnd(ev))
+	case x < 80: // two versions of an event's end reach two replicas at once
+		alive := s.alive()
+		if len(alive) < 2 {
+			return
 		}
-		ev.version++
-		ev.req.Term = term
-		s.deliver(s.anyAlive(), webhook.Delivery{Type: webhook.EventUpdated,
-			Event: webhook.Event{ID: ev.id, Version: ev.version, Term: &term}})
+		ev := &s.events[s.rng.IntN(len(s.events))]
+		older, newer := s.moveEnd(ev), s.moveEnd(ev)
+		r1, r2 := alive[0], alive[1]
+		var wg sync.WaitGroup
+		var answer string
+		wg.Go(func() { answer = s.deliver(r1, newer) })
+		wg.Go(func() { s.deliver(r2, older) })
+		wg.Wait()
+		if strings.Contains(answer, `"status":"applied"`) {
+			svc, err := s.w.Store.Get(context.Background(), ev.id)
+			require.NoError(s.t, err)
+			if !svc.Term.End.Equal(newer.Event.Term.End) {
+				s.t.Errorf("%s ends %s after v%d (end %s) was applied alongside v%d: the older version won",
+					ev.id, svc.Term.End.Format("15:04"), newer.Event.Version, newer.Event.Term.End.Format("15:04"), older.Event.Version)
+			}
+		}
 	case x < 85: // a recent delivery is replayed, as sent, to any replica
 		if n := len(s.sent); n > 0 {
 			s.post(s.anyAlive(), s.sent[n-1-s.rng.IntN(min(n, 3))], "replay")
@@ -462,8 +499,10 @@ func (s *schedule) finish() {
 	}
 	s.logf("all replicas up; the terms run out")
 	limit := s.w.Clock.Now().Add(4 * 24 * time.Hour)
-	for {
-		done := true
+	for round := 0; ; round++ {
+		// Every replica ticks at least once: one that lost a service
+		// while it was not ticking closes it on its channels then.
+		done := round > 0
 		for _, ev := range s.events {
 			svc, err := s.w.Store.Get(ctx, ev.id)
 			if errors.Is(err, contactcenter.ErrNotFound) {

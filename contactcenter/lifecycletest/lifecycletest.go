@@ -26,11 +26,12 @@ type Adapters struct {
 	Store   contactcenter.Store
 	Access  access.Store
 	Numbers numbermap.Store
-	// Versions and Replays are the webhook state the replicas of the
-	// chaos scenario share; nil: in-memory ones, shared by the
+	// Versions, Replays and Locks are the webhook state the replicas of
+	// the chaos scenario share; nil: in-memory ones, shared by the
 	// scenario's replicas (which run in one process).
 	Versions webhook.VersionStore
 	Replays  webhook.ReplayStore
+	Locks    webhook.Locker
 	// View, if not nil, gives each replica process of the chaos scenario
 	// a view of its own over Access and Numbers (a cache, say), made anew
 	// at every restart and closed when the process dies; the scenario
