@@ -35,7 +35,7 @@ func TestLifecycleScenarios(t *testing.T) {
 	lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
 		db := newDB(t)
 		return lifecycletest.Adapters{Store: db.Services(), Access: db.Grants(), Numbers: db.Numbers(),
-			Versions: db.WebhookVersions(), Replays: db.WebhookReplays(),
+			Versions: db.WebhookVersions(), Replays: db.WebhookReplays(), Locks: db.WebhookLocks(),
 			View: func(t testing.TB) lifecycletest.View {
 				c, err := db.NewCache(context.Background(), logr.Discard())
 				require.NoError(t, err, "want a cache")
