@@ -35,6 +35,18 @@ func (w *world) replica(t testing.TB, owner string, a access.Store) (*contactcen
 	return lc, ch
 }
 
+// activate ticks lc from svc's deploy to its term's start, when it must
+// be Active.
+func (w *world) activate(t *testing.T, lc *contactcenter.Lifecycle, svc contactcenter.Service) {
+	t.Helper()
+	ctx := context.Background()
+	w.Clock.Set(svc.DeployAt())
+	require.NoError(t, lc.Tick(ctx), "want the deploy done")
+	w.Clock.Set(svc.Term.Start)
+	require.NoError(t, lc.Tick(ctx), "want the service opened")
+	require.Equal(t, contactcenter.Active, w.State(t, svc.ID), "want %s active at its start", svc.ID)
+}
+
 // beforeCreate runs hook once, before the first grant is created through
 // it. It hides the store's optional capabilities, so every grant of a
 // step goes through Create.
@@ -119,12 +131,7 @@ func TestReplicas_NewOwnerOpensChannels(t *testing.T) {
 	req := conference("conf-takeover")
 	svc, err := a.Request(ctx, req)
 	require.NoError(t, err)
-	w.Clock.Set(svc.DeployAt())
-	for w.State(t, svc.ID) != contactcenter.Active {
-		require.False(t, w.Clock.Now().After(req.Term.End), "want the service active")
-		require.NoError(t, a.Tick(ctx))
-		w.Clock.Set(req.Term.Start)
-	}
+	w.activate(t, a, svc)
 	_, err = chA.Arrive(ctx, svc.ID, "chat", "attendee-1", w.Clock.Now())
 	require.NoError(t, err, "want the owner's channel open")
 	_, err = chB.Arrive(ctx, svc.ID, "chat", "attendee-2", w.Clock.Now())
@@ -172,12 +179,7 @@ func TestRestart_OpensChannelsAgain(t *testing.T) {
 	req := conference("conf-restart")
 	svc, err := first.Request(ctx, req)
 	require.NoError(t, err)
-	w.Clock.Set(svc.DeployAt())
-	for w.State(t, svc.ID) != contactcenter.Active {
-		require.False(t, w.Clock.Now().After(req.Term.End), "want the service active")
-		require.NoError(t, first.Tick(ctx))
-		w.Clock.Set(req.Term.Start)
-	}
+	w.activate(t, first, svc)
 	require.NoError(t, first.Close())
 
 	second, ch := w.replica(t, "", nil)

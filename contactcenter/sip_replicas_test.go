@@ -64,12 +64,7 @@ func TestReplicas_SIPTakeover(t *testing.T) {
 	req.Overrides.Numbers = &one
 	svc, err := a.lc.Request(ctx, req)
 	require.NoError(t, err)
-	w.Clock.Set(svc.DeployAt())
-	for w.State(t, svc.ID) != contactcenter.Active {
-		require.False(t, w.Clock.Now().After(req.Term.End), "want the service active")
-		require.NoError(t, a.lc.Tick(ctx))
-		w.Clock.Set(req.Term.Start)
-	}
+	w.activate(t, a.lc, svc)
 	s, err := a.lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
 	require.Len(t, s.Numbers, 1)
