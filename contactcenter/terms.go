@@ -265,21 +265,31 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 // so once both are done nothing ends later than the stored expiry,
 // whatever their order.
 func (l *Lifecycle) resync(ctx context.Context, e *entry, now time.Time) error {
+	var err error
 	for range 5 {
+		// The stored expiry, read before moving anything to it, and again
+		// after, whether the moves went through or not: a move that
+		// conflicted with another replica's, or one made after another
+		// replica stored a new expiry, is made again.
+		if err = l.refresh(ctx, e); err != nil {
+			break
+		}
 		want := e.svc.Expires
-		if err := l.syncExpiry(ctx, e, want, now); err != nil {
-			return err
+		err = l.syncExpiry(ctx, e, want, now)
+		if rerr := l.refresh(ctx, e); rerr != nil {
+			err = errors.Join(err, rerr)
+			break
 		}
-		if err := l.refresh(ctx, e); err != nil {
-			return err
-		}
-		if e.svc.Expires.Equal(want) {
+		if err == nil && e.svc.Expires.Equal(want) {
 			e.resync = false
 			return nil
 		}
 	}
 	e.resync = true
-	return fmt.Errorf("contactcenter: %s: the term kept changing while its grants were moved; will retry: %w", e.svc.ID, ErrConflict)
+	if err == nil {
+		err = fmt.Errorf("the term kept changing: %w", ErrConflict)
+	}
+	return fmt.Errorf("contactcenter: %s: move grants and leases to the stored expiry (will retry): %w", e.svc.ID, err)
 }
 
 // syncExpiry moves every live grant's NotAfter and every number's
