@@ -165,6 +165,11 @@ type Leaser interface {
 	// service at the same now. Services in a final state are never held:
 	// their leases end.
 	//
+	// A Store shared by processes on several machines should measure
+	// leases on one clock of its own and ignore now (pgstore uses the
+	// database server's): replicas' clocks differ, and a lease measured
+	// on each one's own is held by two once the skew nears ttl.
+	//
 	// An owner is live from its Acquire at now until now+ttl. Its share
 	// is what brings it up to ceil(S/n), where S counts the services not
 	// final and n the live owners, itself included: replicas that tick
