@@ -228,6 +228,12 @@ func TestLifecycle_BadInputNamesTheFieldAndProvisionsNothing(t *testing.T) {
 		{"malformed forwarding number", func(r *contactcenter.Request) {
 			r.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyForward, ForwardTo: "+1-CALL-NOW", Aging: template.Duration(90 * 24 * time.Hour)}
 		}, "request.overrides.postTerm.forwardTo", nil},
+		{"forwarding number the numbering plan does not have", func(r *contactcenter.Request) {
+			// E.164 in form, so the template takes it; no such number, so
+			// the deploy's number step could not: refused up front.
+			r.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyForward, ForwardTo: "+15555550100",
+				For: template.Duration(30 * 24 * time.Hour), Aging: template.Duration(90 * 24 * time.Hour)}
+		}, "config.postTerm.forwardTo", nil},
 		{"wrong event type", func(r *contactcenter.Request) { r.EventType = "rodeo" }, "request.eventType", nil},
 	}
 	for _, c := range cases {

@@ -116,6 +116,14 @@ func (l *Lifecycle) resolve(req Request, now time.Time) (template.Config, error)
 	if _, err := scaling.NewAutoscaler(scalingParams(cfg), nil); err != nil {
 		bad("staffing", "%v", err)
 	}
+	// The deploy's number step needs the post-term policy as the number
+	// pool has it: a forward-to number the template's pattern accepts
+	// but the numbering plan does not fails here, not at deploy.
+	if cfg.Numbers.Count > 0 {
+		if _, err := numberPolicy(cfg.PostTerm); err != nil {
+			bad("config.postTerm.forwardTo", "%v", err)
+		}
+	}
 	if len(probs) > 0 {
 		return template.Config{}, invalid(probs, nil)
 	}

@@ -378,7 +378,7 @@ func (t *Template) checkPostTerm(ps *problems) {
 	case pt.Policy == PolicyForward && pt.ForwardTo == "":
 		ps.add("postTerm.forwardTo", "required when policy is %q", PolicyForward)
 	case pt.Policy == PolicyForward && !e164Pattern.MatchString(pt.ForwardTo):
-		ps.add("postTerm.forwardTo", "must be an E.164 number such as \"+15555550100\", got %q", pt.ForwardTo)
+		ps.add("postTerm.forwardTo", "must be an E.164 number such as \"+12025550100\", got %q", pt.ForwardTo)
 	case pt.Policy != PolicyForward && pt.ForwardTo != "":
 		ps.add("postTerm.forwardTo", "must be empty unless policy is %q", PolicyForward)
 	}
