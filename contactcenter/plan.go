@@ -47,7 +47,7 @@ type Step struct {
 }
 
 // Plan is an ordered, serialisable list of steps for one service: the
-// "executable" that can be shown, diffed, stored, approved and run. Its
+// "executable" that can be shown, diffed, stored, reviewed and run. Its
 // Digest is a stable hash of its kind, service and steps, so two plans
 // with the same Digest do the same thing.
 type Plan struct {

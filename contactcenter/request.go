@@ -23,7 +23,7 @@ type Plans struct {
 var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // Plan resolves req and generates its plans without any side effect: a
-// dry run to show, diff or approve. Bad input returns an error that
+// dry run to show, diff or review. Bad input returns an error that
 // errors.As finds as a *template.ValidationError naming every bad field.
 func (l *Lifecycle) Plan(ctx context.Context, req Request) (Plans, error) {
 	if err := l.enter(); err != nil {

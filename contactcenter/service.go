@@ -44,8 +44,15 @@ type Request struct {
 // State is where a service is in its life.
 //
 //	Requested ─► Scheduled ─► Deploying ─► Ready ─► Active ─► Terminating ─► Terminated
-//	    │            │            │          │                    │
-//	    └────────────┴─► Cancelled└─► Failed └──► Terminating     └─► Cancelled
+//
+// and every move [CanTransition] allows:
+//
+//	Requested   ─► Scheduled, Cancelled, Failed
+//	Scheduled   ─► Deploying, Cancelled
+//	Deploying   ─► Ready, Active, Failed
+//	Ready       ─► Active, Terminating (cancelled, or expired, before it opened)
+//	Active      ─► Terminating
+//	Terminating ─► Terminated, Cancelled (the closing of a cancelled service)
 type State string
 
 const (

@@ -39,9 +39,10 @@
 //
 // # The utilisation policy
 //
-// [Utilisation], the default [Policy], staffs each modality so that its
-// offered load keeps agents busy the target share of their time, and
-// never below what is live now:
+// [Utilisation], the [Autoscaler]'s default [Policy] (a contactcenter
+// Lifecycle uses [Erlang] unless told otherwise), staffs each modality so
+// that its offered load keeps agents busy the target share of their time,
+// and never below what is live now:
 //
 //	rate   = Arrivals / Interval                    (per second)
 //	aht    = the sample's HandleTime, else the Modality's

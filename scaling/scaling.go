@@ -121,7 +121,9 @@ type Decision struct {
 // Policy recommends a number of agents for the traffic in samples. It is
 // pure: the same inputs give the same answer. The [Autoscaler] applies
 // bounds, stabilisation and step limits to the answer, so a policy only
-// converts traffic into agents. [Utilisation] is the default.
+// converts traffic into agents. [Utilisation] is the Autoscaler's default
+// (NewAutoscaler with a nil policy); a contactcenter Lifecycle uses
+// [Erlang] unless told otherwise.
 type Policy interface {
 	Recommend(p Params, samples []Sample) int
 }
