@@ -344,18 +344,13 @@ func (l *Lifecycle) transitionTo(e *entry, to State, reason string, also func(*S
 			l.emit(&StateChanged{ServiceID: e.svc.ID, At: now, From: from, To: to, Reason: reason})
 			l.log.Info("state changed", "service", e.svc.ID, "from", from, "to", to, "reason", reason)
 			if to.Final() {
-				if f, ok := l.cfg.Traffic.(forgetter); ok {
+				if f, ok := l.cfg.Traffic.(scaling.Forgetter); ok {
 					f.Forget(e.svc.ID)
 				}
 			}
 		},
 	}, nil
 }
-
-// forgetter is implemented by traffic sources that keep per-service state,
-// such as [ChannelTraffic]; the lifecycle calls Forget once a service has
-// ended.
-type forgetter interface{ Forget(serviceID string) }
 
 // update applies fn to a copy of the service, stores it, and on success
 // makes it the working copy and emits the events.

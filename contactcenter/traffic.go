@@ -80,9 +80,10 @@ func (t *ChannelTraffic) Samples(ctx context.Context, serviceID string, now time
 	return out, nil
 }
 
-// Forget drops what the source remembers of a service. The Lifecycle
-// calls it when a service ends; any TrafficSource with such a method gets
-// the same call.
+var _ scaling.Forgetter = (*ChannelTraffic)(nil)
+
+// Forget drops what the source remembers of a service
+// ([scaling.Forgetter]): the Lifecycle calls it when a service ends.
 func (t *ChannelTraffic) Forget(serviceID string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

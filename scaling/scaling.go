@@ -48,6 +48,18 @@ type TrafficSource interface {
 	Samples(ctx context.Context, serviceID string, now time.Time) ([]Sample, error)
 }
 
+// Forgetter is an optional interface of a [TrafficSource] that keeps
+// state per service (the previous call's now, counts not yet reported),
+// discovered by type assertion. A contactcenter Lifecycle calls Forget
+// once a service has ended, so that the source's memory follows the
+// services alive, not every service ever seen. After Forget, the next
+// Samples for the service, if any, is its first call again. Forget of a
+// service the source never saw does nothing. Safe for concurrent use with
+// Samples for other services.
+type Forgetter interface {
+	Forget(serviceID string)
+}
+
 // Modality holds the per-modality inputs of a decision.
 type Modality struct {
 	Kind               string        // matches [Sample.Modality]; unique within [Params.Modalities]

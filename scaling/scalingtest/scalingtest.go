@@ -62,6 +62,7 @@ func Run(t *testing.T, h Harness) {
 		{"Result/CallerOwns", testCallerOwns},
 		{"Context/Canceled", testCanceled},
 		{"Concurrency/Services", testConcurrency},
+		{"Forgetter/NextCallIsFirst", testForget},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,6 +139,27 @@ func testFirstCallZero(t *testing.T, f *fixture) {
 	for _, s := range f.samples(t, "quiet", t0) {
 		assert.Zero(t, s.Arrivals, "first call of an unfed service, %q: arrivals; want 0", s.Modality)
 	}
+}
+
+// testForget checks the optional [scaling.Forgetter]: after Forget, the
+// next call for the service is a first call again, and other services
+// are untouched.
+func testForget(t *testing.T, f *fixture) {
+	fg, ok := f.src.(scaling.Forgetter)
+	if !ok {
+		t.Skipf("%T does not implement scaling.Forgetter", f.src)
+	}
+	f.samples(t, "svc", t0)
+	f.samples(t, "other", t0)
+	f.arrive(t, "svc", Telephony, 3, t0.Add(10*time.Second))
+	f.arrive(t, "other", Telephony, 2, t0.Add(10*time.Second))
+	fg.Forget("svc")
+	fg.Forget("never-seen") // does nothing
+	for _, s := range f.samples(t, "svc", t0.Add(time.Minute)) {
+		assert.Zero(t, s.Arrivals, "after Forget, %q: arrivals; want 0 (a first call again)", s.Modality)
+		assert.Zero(t, s.Interval, "after Forget, %q: interval; want 0 (a first call again)", s.Modality)
+	}
+	checkArrivals(t, f.samples(t, "other", t0.Add(time.Minute)), map[string]int{Telephony: 2}, "another service, after Forget of svc")
 }
 
 func testArrivalsInNext(t *testing.T, f *fixture) {
