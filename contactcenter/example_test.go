@@ -8,10 +8,10 @@ import (
 
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
-	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/numbermap"
@@ -21,7 +21,7 @@ import (
 
 // newExampleLifecycle wires a Lifecycle on in-memory adapters and a
 // simulated clock, with two numbers in the pool.
-func newExampleLifecycle(clock *simclock.Clock) *contactcenter.Lifecycle {
+func newExampleLifecycle(clock *clocktest.Clock) *contactcenter.Lifecycle {
 	ctx := context.Background()
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+12025550101", "+12025550102"} {
@@ -62,7 +62,7 @@ func exampleRequest() contactcenter.Request {
 
 // A dry run shows what a request would do, with no side effects.
 func ExampleLifecycle_Plan() {
-	lc := newExampleLifecycle(simclock.New(time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC)))
+	lc := newExampleLifecycle(clocktest.New(time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC)))
 	defer lc.Close()
 	plans, err := lc.Plan(context.Background(), exampleRequest())
 	if err != nil {
@@ -84,7 +84,7 @@ func ExampleLifecycle_Plan() {
 // Bad input is refused before anything is stored, with every bad field
 // named by its path.
 func ExampleLifecycle_Request_invalid() {
-	lc := newExampleLifecycle(simclock.New(time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC)))
+	lc := newExampleLifecycle(clocktest.New(time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC)))
 	defer lc.Close()
 	req := exampleRequest()
 	req.Term.End = req.Term.Start.Add(-time.Hour)
@@ -103,7 +103,7 @@ func ExampleLifecycle_Request_invalid() {
 
 // The whole life of a service, driven tick by tick on a simulated clock.
 func ExampleLifecycle_Tick() {
-	clock := simclock.New(time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC))
+	clock := clocktest.New(time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC))
 	lc := newExampleLifecycle(clock)
 	defer lc.Close()
 	ctx := context.Background()

@@ -11,10 +11,10 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/webhook"
-	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/numbermap"
@@ -82,7 +82,7 @@ var t0 = time.Date(2027, 5, 2, 6, 0, 0, 0, time.UTC)
 // their own; the fields are the scenario's to drive and inspect.
 type World struct {
 	Adapters
-	Clock       *simclock.Clock
+	Clock       *clocktest.Clock
 	Provisioner *memprovisioner.Provisioner
 	Channel     *memchannel.Channel
 	Events      *memevents.EventSystem
@@ -97,7 +97,7 @@ func NewWorld(t testing.TB, a Adapters) *World {
 	require.NotNil(t, a.Numbers, "lifecycletest: Adapters.Numbers is required")
 	ch, err := memchannel.New()
 	require.NoError(t, err)
-	w := &World{Adapters: a, Clock: simclock.New(t0), Provisioner: memprovisioner.New(memprovisioner.Limits{}),
+	w := &World{Adapters: a, Clock: clocktest.New(t0), Provisioner: memprovisioner.New(memprovisioner.Limits{}),
 		Channel: ch, Events: memevents.New()}
 	for i := 1; i <= 6; i++ {
 		n := numbermap.MustParse(fmt.Sprintf("+1202555010%d", i))

@@ -12,11 +12,11 @@ import (
 
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
 	"github.com/eventcc/eventcc/contactcenter/webhook"
-	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/numbermap"
@@ -43,7 +43,7 @@ func ExampleSign() {
 // extends it.
 func ExampleNewHandler() {
 	ctx := context.Background()
-	clock := simclock.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
+	clock := clocktest.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+12025550101", "+12025550102"} {
 		_ = numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US"})

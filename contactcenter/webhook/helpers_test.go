@@ -18,11 +18,11 @@ import (
 
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
 	"github.com/eventcc/eventcc/contactcenter/webhook"
-	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/numbermap"
@@ -46,7 +46,7 @@ var (
 // env is a Lifecycle on in-memory adapters and a simulated clock, with a
 // Handler mounted on a real HTTP server.
 type env struct {
-	clock  *simclock.Clock
+	clock  *clocktest.Clock
 	store  contactcenter.Store
 	grants *memaccess.Store
 	events contactcenter.EventSystem
@@ -80,7 +80,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	ch, err := memchannel.New()
 	require.NoError(t, err)
-	e := &env{clock: simclock.New(t0), grants: memaccess.New()}
+	e := &env{clock: clocktest.New(t0), grants: memaccess.New()}
 	cfg := contactcenter.Config{
 		Store:       memstore.New(),
 		Provisioner: memprovisioner.New(memprovisioner.Limits{}),

@@ -19,10 +19,10 @@ import (
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
-	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/numbermap"
@@ -38,7 +38,7 @@ func main() {
 
 func run(ctx context.Context, out io.Writer) error {
 	// The simulated clock: every time decision of the lifecycle reads it.
-	clock := simclock.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
+	clock := clocktest.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
 
 	// In-memory adapters: the reference implementations of every
 	// pluggable interface.

@@ -24,10 +24,10 @@ import (
 	"time"
 
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/pgstore"
-	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/numbermap"
@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// What the replicas share besides the database: the provider, the
 	// channel and the event system (in memory here, services in reality).
 	t0 := time.Date(2027, 5, 2, 6, 0, 0, 0, time.UTC)
-	clock := simclock.New(t0)
+	clock := clocktest.New(t0)
 	prov := memprovisioner.New(memprovisioner.Limits{})
 	channel, err := memchannel.New()
 	if err != nil {

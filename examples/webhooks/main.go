@@ -32,10 +32,10 @@ import (
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
 	"github.com/eventcc/eventcc/contactcenter/webhook"
-	"github.com/eventcc/eventcc/internal/simclock"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/numbermap"
@@ -59,7 +59,7 @@ var (
 
 func run(ctx context.Context, w io.Writer) error {
 	out := &lockedWriter{w: w} // the HTTP servers print from their own goroutines
-	clock := simclock.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
+	clock := clocktest.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
 
 	// The platform's side: an endpoint showing the entry points eventcc
 	// announces.

@@ -1,6 +1,16 @@
-// Package simclock is a manually advanced clock for simulations, examples
-// and tests: every time decision of a Lifecycle goes through its Now.
-package simclock
+// Package clocktest is a manually advanced clock for tests, simulations
+// and examples. Pass its Now as contactcenter.Config.Now (and to the
+// adapters that take a clock: channels, the webhook handler, the access
+// Authority), and every time decision of the Lifecycle follows it: a whole
+// event's life runs in milliseconds, and a test decides exactly when
+// each instant comes.
+//
+//	clock := clocktest.New(time.Date(2027, 5, 3, 8, 0, 0, 0, time.UTC))
+//	lc, err := contactcenter.New(contactcenter.Config{Now: clock.Now, …})
+//	…
+//	clock.Advance(time.Minute)
+//	err = lc.Tick(ctx)
+package clocktest
 
 import (
 	"sync"
