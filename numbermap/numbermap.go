@@ -3,6 +3,7 @@ package numbermap
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -215,6 +216,31 @@ type ClaimRequest struct {
 	At           time.Time    // the instant of the claim
 }
 
+// Validate reports whether req is a claim a [Store] may carry out: Count
+// at least 1, a Lease.ServiceID, a Lease.Start not before At, a
+// Lease.Expires after Lease.Start, and a policy [ValidatePolicy] accepts.
+// The error wraps [ErrInvalid] and names the first problem. Stores call it
+// first in Claim, so that every Store refuses the same requests the same
+// way; callers may call it before a Store to fail early.
+func (req ClaimRequest) Validate() error {
+	switch {
+	case req.Count < 1:
+		return fmt.Errorf("numbermap: claim of %d numbers, want at least 1: %w", req.Count, ErrInvalid)
+	case req.Lease.ServiceID == "":
+		return fmt.Errorf("numbermap: claim without a Lease.ServiceID: %w", ErrInvalid)
+	case req.Lease.Start.Before(req.At):
+		return fmt.Errorf("numbermap: claim for %q: Lease.Start %v is before the claim at %v: %w",
+			req.Lease.ServiceID, req.Lease.Start, req.At, ErrInvalid)
+	case !req.Lease.Expires.After(req.Lease.Start):
+		return fmt.Errorf("numbermap: claim for %q: Lease.Expires %v is not after Lease.Start %v: %w",
+			req.Lease.ServiceID, req.Lease.Expires, req.Lease.Start, ErrInvalid)
+	}
+	if err := ValidatePolicy(req.Lease.Policy); err != nil {
+		return fmt.Errorf("numbermap: claim for %q: %w", req.Lease.ServiceID, err)
+	}
+	return nil
+}
+
 // Matches reports whether o meets every criterion of req: Country,
 // Region, Type and Capabilities. It does not look at availability.
 func (req ClaimRequest) Matches(o Owned) bool {
@@ -259,10 +285,9 @@ type Store interface {
 	// A service that already holds leases (those [Store.ListByService]
 	// returns) gets those back, unchanged (idempotent): if it holds
 	// req.Count of them; if it holds another count, the request conflicts
-	// with the earlier claim: ErrConflict. A request with Count below 1, an
-	// empty Lease.ServiceID, a Lease.Start before req.At, a Lease.Expires
-	// not after Lease.Start or a policy [ValidatePolicy] refuses is
-	// ErrInvalid.
+	// with the earlier claim: ErrConflict. A request that
+	// [ClaimRequest.Validate] refuses is its error, wrapping ErrInvalid,
+	// and changes nothing.
 	Claim(ctx context.Context, req ClaimRequest) ([]Record, error)
 	// Get returns the record of one number, or ErrNotFound.
 	Get(ctx context.Context, n Number) (Record, error)

@@ -133,25 +133,6 @@ func (st *Numbers) Add(ctx context.Context, numbers ...numbermap.Owned) error {
 	return nil
 }
 
-func validateClaim(req numbermap.ClaimRequest) error {
-	switch {
-	case req.Count < 1:
-		return fmt.Errorf("pgstore: claim of %d numbers, want at least 1: %w", req.Count, numbermap.ErrInvalid)
-	case req.Lease.ServiceID == "":
-		return fmt.Errorf("pgstore: claim without a Lease.ServiceID: %w", numbermap.ErrInvalid)
-	case req.Lease.Start.Before(req.At):
-		return fmt.Errorf("pgstore: claim for %q: Lease.Start %v is before the claim at %v: %w",
-			req.Lease.ServiceID, req.Lease.Start, req.At, numbermap.ErrInvalid)
-	case !req.Lease.Expires.After(req.Lease.Start):
-		return fmt.Errorf("pgstore: claim for %q: Lease.Expires %v is not after Lease.Start %v: %w",
-			req.Lease.ServiceID, req.Lease.Expires, req.Lease.Start, numbermap.ErrInvalid)
-	}
-	if err := numbermap.ValidatePolicy(req.Lease.Policy); err != nil {
-		return fmt.Errorf("pgstore: claim for %q: %w", req.Lease.ServiceID, err)
-	}
-	return nil
-}
-
 // matchSQL selects the numbers a claim request matches; its arguments
 // are $2 country, $3 region, $4 type, $5 capabilities.
 const matchSQL = `($2 = '' OR country = $2) AND ($3 = '' OR region = $3) AND ($4 = '' OR type = $4) AND (caps & $5) = $5`
@@ -162,7 +143,7 @@ func (st *Numbers) Claim(ctx context.Context, req numbermap.ClaimRequest) ([]num
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := validateClaim(req); err != nil {
+	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	service := req.Lease.ServiceID

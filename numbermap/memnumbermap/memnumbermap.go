@@ -339,26 +339,6 @@ func (s *Store) Add(ctx context.Context, numbers ...numbermap.Owned) error {
 	return nil
 }
 
-// validateClaim checks what a claim request must carry.
-func validateClaim(req numbermap.ClaimRequest) error {
-	switch {
-	case req.Count < 1:
-		return fmt.Errorf("memnumbermap: claim of %d numbers, want at least 1: %w", req.Count, numbermap.ErrInvalid)
-	case req.Lease.ServiceID == "":
-		return fmt.Errorf("memnumbermap: claim without a Lease.ServiceID: %w", numbermap.ErrInvalid)
-	case req.Lease.Start.Before(req.At):
-		return fmt.Errorf("memnumbermap: claim for %q at %v: Lease.Start %v is before the claim: %w",
-			req.Lease.ServiceID, req.At, req.Lease.Start, numbermap.ErrInvalid)
-	case !req.Lease.Expires.After(req.Lease.Start):
-		return fmt.Errorf("memnumbermap: claim for %q: Lease.Expires %v is not after Lease.Start %v: %w",
-			req.Lease.ServiceID, req.Lease.Expires, req.Lease.Start, numbermap.ErrInvalid)
-	}
-	if err := numbermap.ValidatePolicy(req.Lease.Policy); err != nil {
-		return fmt.Errorf("memnumbermap: claim for %q: %w", req.Lease.ServiceID, err)
-	}
-	return nil
-}
-
 // Claim implements [numbermap.Store.Claim]. It takes time proportional to
 // the numbers claimed (times the logarithm of the pool) and to the number
 // of combinations of attributes in the pool, not to the pool.
@@ -366,7 +346,7 @@ func (s *Store) Claim(ctx context.Context, req numbermap.ClaimRequest) ([]number
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := validateClaim(req); err != nil {
+	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	service := req.Lease.ServiceID
@@ -424,7 +404,7 @@ func (s *Store) Claim(ctx context.Context, req numbermap.ClaimRequest) ([]number
 		for _, p := range picks {
 			p.c.queue.pushItem(p.item)
 		}
-		return nil, fmt.Errorf("memnumbermap: %w", err)
+		return nil, err
 	}
 
 	lease := new(numbermap.Lease)
