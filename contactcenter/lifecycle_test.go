@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,6 +208,20 @@ func TestLifecycle_PlanIsADryRun(t *testing.T) {
 	recs, err := w.numbers.ListByService(ctx, "conf-dry")
 	require.NoError(t, err)
 	assert.Empty(t, recs)
+}
+
+// An unknown template is one problem, said once, that errors.Is still
+// finds.
+func TestLifecycle_UnknownTemplateSaidOnce(t *testing.T) {
+	w := newWorld(t)
+	req := conference("conf-rodeo")
+	req.Template = "rodeo"
+	_, err := w.lifecycle(t).Request(context.Background(), req)
+	require.ErrorIs(t, err, template.ErrUnknownTemplate)
+	assert.Equal(t, 1, strings.Count(err.Error(), `"rodeo"`), "want the unknown template named once in %q", err)
+	var fe *template.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "request.template", fe.Path)
 }
 
 func TestLifecycle_BadInputNamesTheFieldAndProvisionsNothing(t *testing.T) {

@@ -79,14 +79,12 @@ func (l *Lifecycle) resolve(req Request, now time.Time) (template.Config, error)
 		}
 		kinds = append(kinds, string(k))
 	}
-	var unknownTemplate error
 	t, err := l.cfg.Templates.Lookup(req.Template)
 	if err != nil {
-		unknownTemplate = err
-		bad("request.template", "%v", err)
+		probs = append(probs, &template.FieldError{Path: "request.template", Message: err.Error(), Err: err})
 	}
 	if len(probs) > 0 || t == nil {
-		return template.Config{}, invalid(probs, unknownTemplate)
+		return template.Config{}, invalid(probs)
 	}
 	cfg, err := t.Resolve(template.Input{
 		EventID:            req.EventID,
@@ -125,17 +123,13 @@ func (l *Lifecycle) resolve(req Request, now time.Time) (template.Config, error)
 		}
 	}
 	if len(probs) > 0 {
-		return template.Config{}, invalid(probs, nil)
+		return template.Config{}, invalid(probs)
 	}
 	return cfg, nil
 }
 
-func invalid(probs []*template.FieldError, cause error) error {
-	ve := &template.ValidationError{Problems: probs}
-	if cause != nil {
-		return fmt.Errorf("contactcenter: invalid request: %w (%w)", ve, cause)
-	}
-	return fmt.Errorf("contactcenter: invalid request: %w", ve)
+func invalid(probs []*template.FieldError) error {
+	return fmt.Errorf("contactcenter: invalid request: %w", &template.ValidationError{Problems: probs})
 }
 
 // scalingParams converts a resolved configuration into scaling inputs.

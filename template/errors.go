@@ -17,6 +17,10 @@ var ErrUnknownTemplate = errors.New("template: unknown template")
 type FieldError struct {
 	Path    string
 	Message string
+	// Err, if not nil, is the error the problem comes from (an
+	// [ErrUnknownTemplate], say): errors.Is and errors.As see it through
+	// Unwrap. Message already says what it says; Error does not repeat it.
+	Err error
 }
 
 // Error returns "path: message", or the message alone when Path is empty
@@ -27,6 +31,9 @@ func (e *FieldError) Error() string {
 	}
 	return e.Path + ": " + e.Message
 }
+
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 // A ValidationError lists every problem found in a template or in a request
 // resolved against it. errors.As finds each *FieldError through Unwrap.
