@@ -408,6 +408,51 @@ func TestLifecycle_ExtensionAfterExpiryBeforeClosingIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "expired at")
 }
 
+// A term change refused for its input is a *template.ValidationError
+// naming the field and the condition that failed.
+func TestLifecycle_BadTermChangesNameTheField(t *testing.T) {
+	w := newWorld(t)
+	lc := w.lifecycle(t)
+	ctx := context.Background()
+	req := conference("conf-terms")
+	_, err := lc.Request(ctx, req)
+	require.NoError(t, err)
+	cases := []struct {
+		name string
+		call func() error
+		path string
+		says string
+	}{
+		{"extend to before the end", func() error { return lc.Extend(ctx, req.EventID, req.Term.End.Add(-time.Hour)) }, "term.end", "use Shorten"},
+		{"shorten to after the end", func() error { return lc.Shorten(ctx, req.EventID, req.Term.End.Add(time.Hour)) }, "term.end", "use Extend"},
+		{"shorten to the start", func() error { return lc.Shorten(ctx, req.EventID, req.Term.Start) }, "term.end", "use Cancel"},
+		{"reschedule without a start", func() error {
+			return lc.Reschedule(ctx, req.EventID, contactcenter.Term{End: req.Term.End})
+		}, "term.start", "required"},
+		{"reschedule into the past", func() error {
+			return lc.Reschedule(ctx, req.EventID, contactcenter.Term{Start: t0.Add(-2 * time.Hour), End: t0.Add(-time.Hour)})
+		}, "term.end", "has passed"},
+		{"reschedule to an unknown zone", func() error {
+			tm := req.Term
+			tm.TimeZone = "Mars/Olympus"
+			return lc.Reschedule(ctx, req.EventID, tm)
+		}, "term.timeZone", "Mars/Olympus"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.call()
+			var ve *template.ValidationError
+			require.ErrorAs(t, err, &ve, "want a *template.ValidationError, got %v", err)
+			require.Len(t, ve.Problems, 1)
+			assert.Equal(t, c.path, ve.Problems[0].Path)
+			assert.Contains(t, ve.Problems[0].Message, c.says)
+		})
+	}
+	s, err := lc.Get(ctx, req.EventID)
+	require.NoError(t, err)
+	assert.Equal(t, req.Term, s.Term, "want the term unchanged")
+}
+
 func TestLifecycle_ShortenPullsGrantsIn(t *testing.T) {
 	w := newWorld(t)
 	lc := w.lifecycle(t)

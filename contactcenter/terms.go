@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/template"
 )
 
 // Extend moves the end of a service's term later, to end: the expiry, the
@@ -14,13 +15,14 @@ import (
 // with it, and the published hours are updated. It is refused with an
 // error wrapping ErrExpired once the service has expired (its closing is
 // then under way), and with ErrInvalidState for a service that is
-// closing or closed. Extending to the current end again re-applies it
-// (idempotent).
+// closing or closed; an end before the current one is an error that
+// errors.As finds as a *template.ValidationError naming "term.end".
+// Extending to the current end again re-applies it (idempotent).
 func (l *Lifecycle) Extend(ctx context.Context, id string, end time.Time) error {
 	return l.changeTerm(ctx, id, "extended", "", func(s *Service, now time.Time) (Term, error) {
 		if end.Before(s.Term.End) {
-			return Term{}, fmt.Errorf("contactcenter: %s: extend to %s: before the current end %s (use Shorten)",
-				id, end.Format(time.RFC3339), s.Term.End.Format(time.RFC3339))
+			return Term{}, badTerm(id, "extend", "term.end", "%s is before the current end %s (use Shorten)",
+				end.Format(time.RFC3339), s.Term.End.Format(time.RFC3339))
 		}
 		t := s.Term
 		t.End = end
@@ -31,16 +33,18 @@ func (l *Lifecycle) Extend(ctx context.Context, id string, end time.Time) error 
 // Shorten moves the end of a service's term earlier, to end, which must
 // be after the term's start; if end has passed, the service stops intake
 // and expires after the template's grace from end, at the next Tick.
-// Grants and numbers are pulled in with it at once. Errors as for Extend.
+// Grants and numbers are pulled in with it at once. Errors as for Extend;
+// an end after the current one, or not after the start, names
+// "term.end".
 func (l *Lifecycle) Shorten(ctx context.Context, id string, end time.Time) error {
 	return l.changeTerm(ctx, id, "shortened", "", func(s *Service, now time.Time) (Term, error) {
 		if end.After(s.Term.End) {
-			return Term{}, fmt.Errorf("contactcenter: %s: shorten to %s: after the current end %s (use Extend)",
-				id, end.Format(time.RFC3339), s.Term.End.Format(time.RFC3339))
+			return Term{}, badTerm(id, "shorten", "term.end", "%s is after the current end %s (use Extend)",
+				end.Format(time.RFC3339), s.Term.End.Format(time.RFC3339))
 		}
 		if !end.After(s.Term.Start) {
-			return Term{}, fmt.Errorf("contactcenter: %s: shorten to %s: not after the start %s (use Cancel)",
-				id, end.Format(time.RFC3339), s.Term.Start.Format(time.RFC3339))
+			return Term{}, badTerm(id, "shorten", "term.end", "%s is not after the start %s (use Cancel)",
+				end.Format(time.RFC3339), s.Term.Start.Format(time.RFC3339))
 		}
 		t := s.Term
 		t.End = end
@@ -49,23 +53,40 @@ func (l *Lifecycle) Shorten(ctx context.Context, id string, end time.Time) error
 }
 
 // Reschedule replaces the term of a service that has not started
-// deploying. Errors: ErrInvalidState once deploying; a term whose end is
-// not after its start or has passed is invalid.
+// deploying. Errors: ErrInvalidState once deploying; a term without a
+// start, whose end is not after its start or has passed, or with an
+// unknown time zone is an error that errors.As finds as a
+// *template.ValidationError naming the field ("term.start", "term.end",
+// "term.timeZone").
 func (l *Lifecycle) Reschedule(ctx context.Context, id string, term Term) error {
 	return l.changeTerm(ctx, id, "rescheduled", "", func(s *Service, now time.Time) (Term, error) {
 		if s.State != Requested && s.State != Scheduled {
 			return Term{}, fmt.Errorf("contactcenter: %s: reschedule when %s: %w", id, s.State, ErrInvalidState)
 		}
-		if term.Start.IsZero() || !term.End.After(term.Start) || !term.End.After(now) {
-			return Term{}, fmt.Errorf("contactcenter: %s: reschedule: term must have a start, an end after it, and an end in the future", id)
+		switch {
+		case term.Start.IsZero():
+			return Term{}, badTerm(id, "reschedule", "term.start", "required")
+		case !term.End.After(term.Start):
+			return Term{}, badTerm(id, "reschedule", "term.end", "%s is not after the start %s",
+				term.End.Format(time.RFC3339), term.Start.Format(time.RFC3339))
+		case !term.End.After(now):
+			return Term{}, badTerm(id, "reschedule", "term.end", "%s has passed (now %s)",
+				term.End.Format(time.RFC3339), now.Format(time.RFC3339))
 		}
 		if term.TimeZone != "" {
 			if _, err := time.LoadLocation(term.TimeZone); err != nil {
-				return Term{}, fmt.Errorf("contactcenter: %s: reschedule: unknown time zone %q", id, term.TimeZone)
+				return Term{}, badTerm(id, "reschedule", "term.timeZone", "unknown time zone %q", term.TimeZone)
 			}
 		}
 		return term, nil
 	})
+}
+
+// badTerm is the error of a term change refused for its input: a
+// *template.ValidationError naming the field at path.
+func badTerm(id, change, path, format string, args ...any) error {
+	return fmt.Errorf("contactcenter: %s: %s: %w", id, change,
+		&template.ValidationError{Problems: []*template.FieldError{{Path: path, Message: fmt.Sprintf(format, args...)}}})
 }
 
 // Cancel ends a service because its event was cancelled. A service not

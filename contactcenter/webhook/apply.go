@@ -255,6 +255,7 @@ var pathMap = []struct{ from, to string }{
 	{"request.queues", "event.features.queues"},
 	{"request.receptionist", "event.features.receptionist"},
 	{"request.term.", "event.term."},
+	{"term.", "event.term."},
 	{"request.start", "event.term.start"},
 	{"request.end", "event.term.end"},
 	{"request.eventId", "event.id"},
