@@ -408,6 +408,38 @@ func TestLifecycle_ExtensionAfterExpiryBeforeClosingIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "expired at")
 }
 
+// Extending to the current end stores nothing and emits nothing, but
+// moves a grant an earlier change failing half-way left behind.
+func TestLifecycle_ExtendToTheCurrentEndRepairsOnly(t *testing.T) {
+	w := newWorld(t)
+	lc := w.lifecycle(t)
+	ctx := context.Background()
+	req := conference("conf-same")
+	svc, err := lc.Request(ctx, req)
+	require.NoError(t, err)
+	w.activate(t, lc, svc)
+	before, err := lc.Get(ctx, svc.ID)
+	require.NoError(t, err)
+	// A grant left behind: its end short of the service's expiry, as an
+	// extension that stored the term and died before moving it leaves.
+	g, err := w.grants.Get(ctx, access.GrantID(svc.ID, before.Agents[0]))
+	require.NoError(t, err)
+	g.NotAfter = before.Expires.Add(-time.Hour)
+	_, err = w.grants.Update(ctx, g)
+	require.NoError(t, err)
+
+	var events []contactcenter.Event
+	defer lc.Subscribe(func(e contactcenter.Event) { events = append(events, e) })()
+	require.NoError(t, lc.Extend(ctx, svc.ID, before.Term.End))
+	after, err := lc.Get(ctx, svc.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before.Revision, after.Revision, "want nothing stored")
+	assert.Empty(t, events, "want no event")
+	g, err = w.grants.Get(ctx, g.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before.Expires, g.NotAfter, "want the grant left behind moved to the expiry")
+}
+
 // A term change refused for its input is a *template.ValidationError
 // naming the field and the condition that failed.
 func TestLifecycle_BadTermChangesNameTheField(t *testing.T) {

@@ -17,7 +17,9 @@ import (
 // then under way), and with ErrInvalidState for a service that is
 // closing or closed; an end before the current one is an error that
 // errors.As finds as a *template.ValidationError naming "term.end".
-// Extending to the current end again re-applies it (idempotent).
+// Extending to the current end changes nothing in the service and emits
+// no event; it moves any grant or number lease, and republishes the
+// hours, that an earlier change failing half-way left behind.
 func (l *Lifecycle) Extend(ctx context.Context, id string, end time.Time) error {
 	return l.changeTerm(ctx, id, "extended", "", func(s *Service, now time.Time) (Term, error) {
 		if end.Before(s.Term.End) {
@@ -235,8 +237,14 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 	expires := t.End.Add(s.Config.Timing.Grace.D())
 	old := s.Term
 	ev := &TermChanged{ServiceID: id, At: now, Change: change, Old: old, New: t, Expires: expires, Reason: reason}
+	unchanged := t.Start.Equal(old.Start) && t.End.Equal(old.End) && t.TimeZone == old.TimeZone && expires.Equal(s.Expires)
 	shortening := expires.Before(s.Expires)
-	if shortening {
+	switch {
+	case unchanged:
+		// Nothing to store and nothing to tell: the moves and the
+		// publication below repair what a change that failed half-way
+		// left behind.
+	case shortening:
 		// Shortening: pull access and numbers in before recording it, so
 		// a failure in between never leaves a grant outliving the term.
 		if err := l.syncExpiry(ctx, e, expires, now); err != nil {
@@ -245,7 +253,7 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 		if err := l.update(ctx, e, func(s *Service) { s.Term = t; s.Expires = expires }, ev); err != nil {
 			return err
 		}
-	} else {
+	default:
 		// Extending: record first; a failure before the grants move only
 		// ends access early, never late. Calling again finishes it.
 		if err := l.update(ctx, e, func(s *Service) { s.Term = t; s.Expires = expires }, ev); err != nil {
@@ -271,7 +279,9 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 			return fmt.Errorf("contactcenter: %s: publish new hours: %w", id, err)
 		}
 	}
-	l.poke()
+	if !unchanged {
+		l.poke()
+	}
 	return nil
 }
 
