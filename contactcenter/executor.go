@@ -282,7 +282,7 @@ func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progres
 	if c, ok := l.cfg.Store.(Committer); ok && ((before != nil || then != nil) && len(entries) > 0 || len(entries) > 1) {
 		var s *Service
 		if before != nil || then != nil {
-			changed := cloneService(e.svc)
+			changed := e.svc.Clone()
 			if before != nil {
 				before(&changed)
 			}

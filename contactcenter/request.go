@@ -349,7 +349,7 @@ func (l *Lifecycle) transitionTo(e *entry, to State, reason string, also func(*S
 // update applies fn to a copy of the service, stores it, and on success
 // makes it the working copy and emits the events.
 func (l *Lifecycle) update(ctx context.Context, e *entry, fn func(*Service), events ...Event) error {
-	s := cloneService(e.svc)
+	s := e.svc.Clone()
 	fn(&s)
 	s.Updated = l.now()
 	stored, err := l.cfg.Store.Update(ctx, s)
@@ -388,22 +388,4 @@ func (l *Lifecycle) reloadOnConflict(ctx context.Context, e *entry, err error) {
 			l.log.Error(rerr, "move grants and leases to the stored expiry; will retry", "service", e.svc.ID)
 		}
 	}
-}
-
-// cloneService copies the slices of s that the lifecycle appends to, so
-// that a failed update leaves the working copy untouched.
-func cloneService(s Service) Service {
-	s.Agents = append([]string(nil), s.Agents...)
-	s.Supervisors = append([]string(nil), s.Supervisors...)
-	s.Numbers = append(s.Numbers[:0:0], s.Numbers...)
-	s.EntryPoints = append(s.EntryPoints[:0:0], s.EntryPoints...)
-	s.Timeline = append(s.Timeline[:0:0], s.Timeline...)
-	if s.Closing != nil {
-		c := *s.Closing
-		c.Numbers = append(c.Numbers[:0:0], c.Numbers...)
-		c.Released = append(c.Released[:0:0], c.Released...)
-		c.Remaining = append(c.Remaining[:0:0], c.Remaining...)
-		s.Closing = &c
-	}
-	return s
 }

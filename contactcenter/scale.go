@@ -88,7 +88,7 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 	}
 
 	oldIDs := append(append([]string(nil), s.Agents...), s.Supervisors...)
-	next := cloneService(*s)
+	next := s.Clone()
 	for r, items := range held {
 		setHeld(&next, r, items)
 	}
