@@ -552,7 +552,7 @@ func (l *Lifecycle) closeLost(ctx context.Context, e *entry) error {
 		if _, err := ch.Disconnect(ctx, e.svc.ID); err != nil {
 			return fmt.Errorf("contactcenter: %s: lost to another replica: disconnect: %w", e.svc.ID, err)
 		}
-		if err := ch.Close(ctx, e.svc.ID); err != nil {
+		if err := ch.Remove(ctx, e.svc.ID); err != nil {
 			return fmt.Errorf("contactcenter: %s: lost to another replica: close channels: %w", e.svc.ID, err)
 		}
 	}

@@ -78,7 +78,7 @@ func (l *Lifecycle) do(ctx context.Context, e *entry, kind PlanKind, step Step, 
 		return l.disconnect(ctx, s)
 	case CloseChannels:
 		for _, ch := range l.cfg.Channels {
-			if err := ch.Close(ctx, s.ID); err != nil {
+			if err := ch.Remove(ctx, s.ID); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -410,7 +410,7 @@ func (l *Lifecycle) verifyEmpty(ctx context.Context, s *Service, now time.Time) 
 			return nil, nil, err
 		}
 		for _, ch := range l.cfg.Channels {
-			if err := ch.Close(ctx, s.ID); err != nil {
+			if err := ch.Remove(ctx, s.ID); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -25,7 +25,7 @@ type CapacitySetter interface {
 	// nothing: the excess drains as engagements end.
 	//
 	// The limit holds across [Channel.Open] and [Channel.StopIntake] and
-	// is forgotten by [Channel.Close]. Setting it for a service that is not
+	// is forgotten by [Channel.Remove]. Setting it for a service that is not
 	// open is not an error: it applies once the service opens. Safe for
 	// concurrent use; idempotent. A done ctx returns ctx.Err() (possibly
 	// wrapped) and changes nothing.

@@ -32,7 +32,7 @@
 //     live ones go on so they can finish.
 //  3. [Channel.Disconnect] force-ends whatever is still live and says how
 //     many it ended.
-//  4. [Channel.Close] forgets the entry points, so nothing of the service
+//  4. [Channel.Remove] forgets the entry points, so nothing of the service
 //     is left on the channel.
 //
 // Every method is idempotent and scoped to one service: nothing done for

@@ -108,10 +108,10 @@ type Channel interface {
 	// many it ended. Afterwards the channel holds no end point of the
 	// service. Not an error for a service that is not open (0).
 	Disconnect(ctx context.Context, serviceID string) (int, error)
-	// Close forgets the service's entry points: calls to them are no
+	// Remove forgets the service's entry points: calls to them are no
 	// longer the service's. It does not end live engagements (call
 	// Disconnect first). Idempotent.
-	Close(ctx context.Context, serviceID string) error
+	Remove(ctx context.Context, serviceID string) error
 	// Counts returns the service's traffic per kind served, in the order
 	// of Kinds, in a new slice the caller owns. A service never opened
 	// has zero counts.

@@ -65,9 +65,9 @@ func Run(t *testing.T, h Harness) {
 		{"Disconnect/EndsEveryLive", testDisconnect},
 		{"Disconnect/SecondReturnsZero", testDisconnectTwice},
 		{"Disconnect/NotOpenIsZero", testDisconnectNotOpen},
-		{"Close/ThenArriveFails", testCloseThenArrive},
-		{"Close/KeepsLiveEngagements", testCloseKeepsLive},
-		{"Close/Idempotent", testCloseIdempotent},
+		{"Remove/ThenArriveFails", testRemoveThenArrive},
+		{"Remove/KeepsLiveEngagements", testRemoveKeepsLive},
+		{"Remove/Idempotent", testRemoveIdempotent},
 		{"Isolation", testIsolation},
 		{"Counts/NeverOpenedIsZero", testCountsNeverOpened},
 		{"Counts/PerKindInKindsOrder", testCountsPerKind},
@@ -354,7 +354,7 @@ func testStopIntakeNotOpen(f *fixture) {
 	t := f.t
 	assert.NoError(t, f.ch.StopIntake(f.ctx, "never-opened"), "StopIntake of a service never opened")
 	f.open("svc")
-	require.NoError(t, f.ch.Close(f.ctx, "svc"))
+	require.NoError(t, f.ch.Remove(f.ctx, "svc"))
 	assert.NoError(t, f.ch.StopIntake(f.ctx, "svc"), "StopIntake of a closed service")
 }
 
@@ -419,41 +419,41 @@ func testDisconnectNotOpen(f *fixture) {
 	assert.Zero(f.t, n, "Disconnect of a service never opened ends nothing")
 }
 
-// Close forgets the service's entry points: calls to them are no longer
+// Remove forgets the service's entry points: calls to them are no longer
 // the service's.
-func testCloseThenArrive(f *fixture) {
+func testRemoveThenArrive(f *fixture) {
 	t := f.t
 	f.open("svc")
 	f.arrive("svc", f.kinds[0])
-	require.NoError(t, f.ch.Close(f.ctx, "svc"))
+	require.NoError(t, f.ch.Remove(f.ctx, "svc"))
 	for _, k := range f.kinds {
 		_, err := f.drive.Arrive(f.ctx, f.ch, "svc", entryName(k), f.now())
-		assert.ErrorIs(t, err, modality.ErrNotOpen, "arrival on %s after Close", entryName(k))
+		assert.ErrorIs(t, err, modality.ErrNotOpen, "arrival on %s after Remove", entryName(k))
 	}
 }
 
 // Close ... does not end live engagements (call Disconnect first).
-func testCloseKeepsLive(f *fixture) {
+func testRemoveKeepsLive(f *fixture) {
 	t := f.t
 	f.open("svc")
 	ids := f.fillEveryKind("svc", 2)
-	require.NoError(t, f.ch.Close(f.ctx, "svc"))
-	assert.Equal(t, len(ids), f.live("svc"), "Close must not end live engagements")
+	require.NoError(t, f.ch.Remove(f.ctx, "svc"))
+	assert.Equal(t, len(ids), f.live("svc"), "Remove must not end live engagements")
 	n, err := f.ch.Disconnect(f.ctx, "svc")
 	require.NoError(t, err)
 	assert.Equal(t, len(ids), n, "Disconnect after Close must still end the live engagements, leaving nothing behind")
 	assert.Zero(t, f.live("svc"), "nothing may be live after Disconnect")
 }
 
-// Close ... Idempotent.
-func testCloseIdempotent(f *fixture) {
+// Remove ... Idempotent.
+func testRemoveIdempotent(f *fixture) {
 	t := f.t
-	assert.NoError(t, f.ch.Close(f.ctx, "never-opened"), "Close of a service never opened")
+	assert.NoError(t, f.ch.Remove(f.ctx, "never-opened"), "Remove of a service never opened")
 	f.open("svc")
-	require.NoError(t, f.ch.Close(f.ctx, "svc"))
-	assert.NoError(t, f.ch.Close(f.ctx, "svc"), "second Close")
+	require.NoError(t, f.ch.Remove(f.ctx, "svc"))
+	assert.NoError(t, f.ch.Remove(f.ctx, "svc"), "second Remove")
 	_, err := f.drive.Arrive(f.ctx, f.ch, "svc", entryName(f.kinds[0]), f.now())
-	assert.ErrorIs(t, err, modality.ErrNotOpen, "arrival after Close twice")
+	assert.ErrorIs(t, err, modality.ErrNotOpen, "arrival after Remove twice")
 }
 
 // Every method is ... scoped to one service: nothing done for one service
@@ -472,8 +472,8 @@ func testIsolation(f *fixture) {
 	require.NoError(t, err)
 	assert.Equal(t, 2*len(f.kinds), n, "Disconnect of a must end a's engagements only")
 	assert.Equal(t, b, f.counts("b"), "Disconnect of a must not touch b")
-	require.NoError(t, f.ch.Close(f.ctx, "a"))
-	assert.Equal(t, b, f.counts("b"), "Close of a must not touch b")
+	require.NoError(t, f.ch.Remove(f.ctx, "a"))
+	assert.Equal(t, b, f.counts("b"), "Remove of a must not touch b")
 
 	for _, k := range f.kinds {
 		f.arrive("b", k) // b still accepts on every entry point
@@ -582,7 +582,7 @@ func testContextDone(f *fixture) {
 			assert.ErrorIs(t, f.ch.StopIntake(ctx, "svc"), c.want, "StopIntake with a done ctx")
 			_, err := f.ch.Disconnect(ctx, "svc")
 			assert.ErrorIs(t, err, c.want, "Disconnect with a done ctx")
-			assert.ErrorIs(t, f.ch.Close(ctx, "svc"), c.want, "Close with a done ctx")
+			assert.ErrorIs(t, f.ch.Remove(ctx, "svc"), c.want, "Remove with a done ctx")
 			_, err = f.ch.Counts(ctx, "svc")
 			assert.ErrorIs(t, err, c.want, "Counts with a done ctx")
 		})

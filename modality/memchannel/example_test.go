@@ -45,7 +45,7 @@ func ExampleNew() {
 	// entry points.
 	_ = ch.StopIntake(ctx, "expo-2030")
 	n, _ := ch.Disconnect(ctx, "expo-2030")
-	_ = ch.Close(ctx, "expo-2030")
+	_ = ch.Remove(ctx, "expo-2030")
 	fmt.Println("disconnected:", n)
 	_, err = ch.Arrive(ctx, "expo-2030", "main", "+15557654323", doors.Add(time.Hour))
 	fmt.Println(err)

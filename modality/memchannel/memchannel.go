@@ -97,7 +97,7 @@ func (c *Channel) Kinds() []modality.Kind { return slices.Clone(c.kinds) }
 
 // Open configures serviceID from s and starts accepting engagements,
 // replacing a previous setup of the service; live engagements and counts
-// are kept. Opening after [Channel.StopIntake] or [Channel.Close] accepts
+// are kept. Opening after [Channel.StopIntake] or [Channel.Remove] accepts
 // engagements again. The channel keeps its own copy of s.
 //
 // Open validates s first and, if anything is wrong, returns every problem
@@ -197,12 +197,12 @@ func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error)
 	return n, nil
 }
 
-// Close forgets serviceID's entry points: [Channel.Arrive] on them returns
+// Remove forgets serviceID's entry points: [Channel.Arrive] on them returns
 // [modality.ErrNotOpen] until the service is opened again. Live
 // engagements are not ended (call [Channel.Disconnect] first, or after)
-// and counts are kept. Close is idempotent and not an error for a service
+// and counts are kept. Remove is idempotent and not an error for a service
 // never opened. A done ctx returns ctx.Err() and changes nothing.
-func (c *Channel) Close(ctx context.Context, serviceID string) error {
+func (c *Channel) Remove(ctx context.Context, serviceID string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (c *Channel) Close(ctx context.Context, serviceID string) error {
 
 // Counts returns serviceID's traffic per kind served, in the order of
 // [Channel.Kinds]. A service never opened has zero counts. Counts survive
-// [Channel.Close] and a new [Channel.Open]: cumulative fields never go
+// [Channel.Remove] and a new [Channel.Open]: cumulative fields never go
 // down. The slice is new on each call and belongs to the caller. A done
 // ctx returns ctx.Err().
 func (c *Channel) Counts(ctx context.Context, serviceID string) ([]modality.Counts, error) {
@@ -341,7 +341,7 @@ func (c *Channel) End(ctx context.Context, id string, at time.Time) error {
 }
 
 // Engagements returns serviceID's live engagements, sorted by Arrived,
-// then by ID. Live engagements outlast [Channel.Close], so a closed
+// then by ID. Live engagements outlast [Channel.Remove], so a closed
 // service may still have some. The slice and its values are new on each
 // call and belong to the caller. A done ctx returns ctx.Err().
 func (c *Channel) Engagements(ctx context.Context, serviceID string) ([]modality.Engagement, error) {

@@ -197,9 +197,9 @@ func TestArriveRefuses(t *testing.T) {
 	_, err = ch.Arrive(ctx, "svc", "main", "+15557654321", t0)
 	assert.ErrorIs(t, err, modality.ErrIntakeStopped, "arrival after StopIntake")
 
-	require.NoError(t, ch.Close(ctx, "svc"))
+	require.NoError(t, ch.Remove(ctx, "svc"))
 	_, err = ch.Arrive(ctx, "svc", "main", "+15557654321", t0)
-	assert.ErrorIs(t, err, modality.ErrNotOpen, "arrival after Close")
+	assert.ErrorIs(t, err, modality.ErrNotOpen, "arrival after Remove")
 
 	cs, err := ch.Counts(ctx, "svc")
 	require.NoError(t, err)

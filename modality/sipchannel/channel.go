@@ -565,13 +565,13 @@ func (c *Channel) StopIntake(ctx context.Context, serviceID string) error {
 	return nil
 }
 
-// Close forgets serviceID's entry points and capacity: calls to its
+// Remove forgets serviceID's entry points and capacity: calls to its
 // numbers are no longer the service's (404 without Config.Numbers, else
 // per the number's route). Live calls are not ended (call
 // [Channel.Disconnect]) and counts are kept. Idempotent; not an error for
 // a service never opened. A done ctx returns ctx.Err() and changes
 // nothing.
-func (c *Channel) Close(ctx context.Context, serviceID string) error {
+func (c *Channel) Remove(ctx context.Context, serviceID string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -618,7 +618,7 @@ func (c *Channel) Counts(ctx context.Context, serviceID string) ([]modality.Coun
 }
 
 // Calls returns serviceID's live calls, sorted by arrival, then ID. Live
-// calls outlast Close. The slice is new on each call and belongs to the
+// calls outlast Remove. The slice is new on each call and belongs to the
 // caller. A done ctx returns ctx.Err().
 func (c *Channel) Calls(ctx context.Context, serviceID string) ([]Call, error) {
 	if err := ctx.Err(); err != nil {

@@ -334,9 +334,9 @@ func TestCapacity(t *testing.T) {
 			assert.Equal(t, 200, dial().res.StatusCode, "without a limit the call is admitted")
 			require.NoError(t, ch.SetCapacity(ctx, "expo", 0))
 			assert.Equal(t, busy, dial().res.StatusCode, "capacity 0 refuses every call")
-			require.NoError(t, ch.Close(ctx, "expo"))
+			require.NoError(t, ch.Remove(ctx, "expo"))
 			require.NoError(t, ch.Open(ctx, "expo", telephony(n)))
-			assert.Equal(t, 200, dial().res.StatusCode, "Close forgets the capacity")
+			assert.Equal(t, 200, dial().res.StatusCode, "Remove forgets the capacity")
 
 			cctx, cancel := context.WithCancel(ctx)
 			cancel()

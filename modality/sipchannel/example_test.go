@@ -47,7 +47,7 @@ func Example() {
 	fmt.Println("call after intake stopped:", phone.call(ctx, ch.Addrs()[0].Address, "+15550100001"))
 	n, err := ch.Disconnect(ctx, "expo-2030")
 	fmt.Println("disconnected:", n, err)
-	_ = ch.Close(ctx, "expo-2030")
+	_ = ch.Remove(ctx, "expo-2030")
 	fmt.Println("call after close:", phone.call(ctx, ch.Addrs()[0].Address, "+15550100001"))
 
 	// Output:
