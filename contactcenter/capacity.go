@@ -60,9 +60,9 @@ func liveCapacity(cfg template.Config, agents int, kinds []modality.Kind) (maxLi
 // [modality.CapacitySetter] the service's capacity on it, from the agents
 // it holds now (see liveCapacity). Called when the service opens and
 // after each scaling decision.
-func (l *Lifecycle) setCapacity(ctx context.Context, s *Service) error {
+func (p ports) setCapacity(ctx context.Context, s *Service) error {
 	var errs []error
-	for _, ch := range l.cfg.Channels {
+	for _, ch := range p.cfg.Channels {
 		cs, ok := ch.(modality.CapacitySetter)
 		if !ok {
 			continue

@@ -21,6 +21,10 @@ func (s Service) Clone() Service {
 	s.Numbers = slices.Clone(s.Numbers)
 	s.EntryPoints = slices.Clone(s.EntryPoints)
 	s.Timeline = slices.Clone(s.Timeline)
+	if s.Err != nil {
+		f := *s.Err
+		s.Err = &f
+	}
 	if s.Closing != nil {
 		c := *s.Closing
 		c.Numbers = slices.Clone(c.Numbers)

@@ -31,9 +31,6 @@ type progress struct {
 	// run yet: the executor journals a step's start with the previous
 	// step's outcome. "" after replay, so a resumed plan journals anew.
 	open string
-	// pending is a change of state stored with the plan's next write
-	// (the move to Deploying or Terminating), nil once stored.
-	pending *change
 }
 
 // replay folds a plan's journal into its progress.
@@ -64,270 +61,279 @@ func (p *progress) fold(j JournalEntry) {
 	p.open = ""
 }
 
-// runPlan runs a plan from where its journal says it stopped. It returns
-// done when every step is done, or when a permanent failure has been
-// fully undone (the service is then Failed). A transient failure
-// schedules a retry on the lifecycle's clock and returns its error.
+// An executor runs one plan of one service from where its journal says
+// it stopped: the steps not yet done, in order, or, after a permanent
+// failure, the undo of every step that started, in reverse. Each step's
+// outcome is journaled with the change its action made to the service
+// (see result), in one write when the Store is a [Committer].
 //
-// start, if not nil, is stored with the plan's first write; end, if not
-// nil, gives the change stored with the last step's outcome when the
-// Store is a [Committer] (the caller stores it otherwise: the service is
-// then still in the plan's state). A plan that stops before its first
-// write drops start: the caller starts again at the next tick.
-func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start *change, end func() (*change, error)) (done bool, err error) {
+// The move to the plan's state (Deploying, Terminating) is stored with
+// the plan's first write, and the move out of it (Ready, Terminated...)
+// with its last, so a crash never leaves a service in a state its
+// journal does not explain.
+type executor struct {
+	l     *Lifecycle
+	e     *entry // locked by the caller for the whole run
+	plan  Plan
+	prog  progress
+	start *change // stored with the plan's next write; nil once stored
+	end   change  // stored once every step is done
+	ended bool    // end is stored
+}
+
+// runPlan runs the plan planID of e's service. start, if not nil, is the
+// change into the plan's state, stored with its first write; a plan that
+// starts has no journal yet. end is the change out of it, stored once
+// every step is done. It returns done when end is stored, or when a
+// permanent failure has been undone and the service is Failed. A
+// transient failure schedules a retry on the lifecycle's clock and
+// returns its error.
+func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start *change, end change) (done bool, err error) {
 	plan, err := l.cfg.Store.GetPlan(ctx, planID)
 	if err != nil {
 		return false, fmt.Errorf("contactcenter: %s: load plan: %w", e.svc.ID, err)
 	}
-	// A plan that starts with this run has no journal yet: its first
-	// entry is stored with the move to the plan's state, so a journal
-	// written by someone else would have changed the service, and this
-	// run's first write would conflict.
-	var journal []JournalEntry
+	// The first entry of a plan that starts now is stored with the move
+	// to its state: a journal someone else wrote would have moved the
+	// service too, and this run's first write would conflict.
+	var entries []JournalEntry
 	if start == nil {
-		if journal, err = l.cfg.Store.Journal(ctx, planID); err != nil {
+		if entries, err = l.cfg.Store.Journal(ctx, planID); err != nil {
 			return false, fmt.Errorf("contactcenter: %s: load journal: %w", e.svc.ID, err)
 		}
 	}
-	p := replay(journal)
-	p.pending = start
-	if !p.failed {
-		for i, step := range plan.Steps {
-			if p.status[step.Key] == StepDone {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return false, err
-			}
-			var next *Step
-			if i+1 < len(plan.Steps) && p.status[plan.Steps[i+1].Key] != StepDone {
-				next = &plan.Steps[i+1]
-			}
-			var then func() (*change, error)
-			if i == len(plan.Steps)-1 {
-				then = end
-			}
-			err := l.runStep(ctx, e, &plan, &p, step, step.Key, next, then)
-			if err == nil {
-				continue
-			}
-			if ctx.Err() != nil {
-				return false, ctx.Err()
-			}
-			if !errors.Is(err, ErrPermanent) || plan.Kind == CloseKind {
-				if l.retryLater(e, &plan, step, p.attempts[step.Key], err, plan.Kind == CloseKind) {
-					return false, err
-				}
-				err = Permanent(fmt.Errorf("gave up after retrying for %v: %w", l.cfg.Retry.MaxElapsed, err))
-			}
-			failed := func(s *Service) { s.Err = err.Error() }
-			if err := l.record(ctx, e, &plan, &p, failed, nil, note{step: step, key: step.Key, status: StepFailed, attempt: p.attempts[step.Key], err: err}); err != nil {
-				return false, err
-			}
-			l.log.Error(err, "deploy failed permanently; undoing", "service", e.svc.ID, "step", step.Key)
-			break
-		}
-		if !p.failed {
-			e.backoff = nil
-			return true, l.flush(ctx, e, &p)
+	x := &executor{l: l, e: e, plan: plan, prog: replay(entries), start: start, end: end}
+	return x.run(ctx)
+}
+
+func (x *executor) run(ctx context.Context) (done bool, err error) {
+	if !x.prog.failed {
+		if err := x.forward(ctx); err != nil {
+			return false, err
 		}
 	}
-	// Undo, in reverse, every step that started and is not yet undone.
-	for i := len(plan.Steps) - 1; i >= 0; i-- {
-		step := plan.Steps[i]
-		st, started := p.status[step.Key]
+	if !x.prog.failed {
+		x.e.backoff = nil
+		if !x.ended {
+			if err := x.record(ctx, nil, &x.end); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	if err := x.undo(ctx); err != nil {
+		return false, err
+	}
+	x.e.backoff = nil
+	failed := moveTo(Failed, "deploy failed and was undone", x.l.now())
+	if f := x.e.svc.Err; f != nil {
+		failed.reason += ": " + f.Error()
+	}
+	return true, x.record(ctx, nil, &failed)
+}
+
+// forward runs the steps not yet done. A permanent failure is journaled
+// (x.prog.failed is then set) and returns nil; a transient one schedules
+// a retry and returns its error.
+func (x *executor) forward(ctx context.Context) error {
+	steps := x.plan.Steps
+	for i, step := range steps {
+		if x.prog.status[step.Key] == StepDone {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var next *Step
+		if i+1 < len(steps) && x.prog.status[steps[i+1].Key] != StepDone {
+			next = &steps[i+1]
+		}
+		err := x.step(ctx, step, step.Key, next, i == len(steps)-1)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		closing := x.plan.Kind == CloseKind
+		reason := Refused
+		if !errors.Is(err, ErrPermanent) || closing {
+			if x.retryLater(step, x.prog.attempts[step.Key], err, closing) {
+				return fmt.Errorf("contactcenter: %s: step %s (%s): %w", x.e.svc.ID, step.Key, step.Action, err)
+			}
+			reason = GaveUp
+		}
+		f := &Failure{Step: step.Key, Action: step.Action, Reason: reason, Message: err.Error()}
+		if reason == GaveUp {
+			err = Permanent(fmt.Errorf("gave up after retrying for %v: %w", x.l.cfg.Retry.MaxElapsed, err))
+		}
+		if err := x.record(ctx, &change{failure: f}, nil, x.note(step, step.Key, StepFailed, err, nil)); err != nil {
+			return err
+		}
+		x.l.log.Error(f, "deploy failed permanently; undoing", "service", x.e.svc.ID, "step", step.Key)
+		return nil
+	}
+	return nil
+}
+
+// undo runs, in reverse, the undo of every step that started and is not
+// yet undone. An undo is never abandoned: a failing one is retried.
+func (x *executor) undo(ctx context.Context) error {
+	for i := len(x.plan.Steps) - 1; i >= 0; i-- {
+		step := x.plan.Steps[i]
+		st, started := x.prog.status[step.Key]
 		if !started || st == StepUndone || step.Undo == nil {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return false, err
+			return err
 		}
-		if err := l.runStep(ctx, e, &plan, &p, *step.Undo, step.Key, nil, nil); err != nil {
+		if err := x.step(ctx, *step.Undo, step.Key, nil, false); err != nil {
 			if ctx.Err() != nil {
-				return false, ctx.Err()
+				return ctx.Err()
 			}
-			// An undo is never abandoned: it waits and tries again.
-			l.retryLater(e, &plan, *step.Undo, p.attempts[step.Undo.Key], err, true)
-			return false, err
+			x.retryLater(*step.Undo, x.prog.attempts[step.Undo.Key], err, true)
+			return fmt.Errorf("contactcenter: %s: undo %s (%s): %w", x.e.svc.ID, step.Key, step.Undo.Action, err)
 		}
 	}
-	e.backoff = nil
-	if err := l.flush(ctx, e, &p); err != nil {
-		return false, err
-	}
-	if err := l.transition(ctx, e, Failed, "deploy failed and was undone: "+e.svc.Err); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-// flush stores p's pending change if no write carried it.
-func (l *Lifecycle) flush(ctx context.Context, e *entry, p *progress) error {
-	if p.pending == nil {
-		return nil
-	}
-	if err := l.apply(ctx, e, p.pending); err != nil {
-		return err
-	}
-	p.pending = nil
 	return nil
 }
 
-// runStep runs one step (or the undo of the step named key): it journals
-// the attempt, does the action, then stores what the action changed in
-// the service with the outcome and, when next is not nil, the start of
-// the next step. Crashing anywhere in between is safe because every
-// action is idempotent. With a [Committer] Store that last write is one
-// atomic change, so a step costs two writes (one for the steps after the
-// first); without one, one write each. end, if not nil, gives a change
-// to store with a [Committer] in that last write.
-func (l *Lifecycle) runStep(ctx context.Context, e *entry, plan *Plan, p *progress, step Step, key string, next *Step, end func() (*change, error)) error {
-	if p.open != step.Key {
-		if err := l.record(ctx, e, plan, p, nil, nil, note{step: step, key: step.Key, status: StepStarted, attempt: p.attempts[step.Key] + 1}); err != nil {
+// step runs one step, or the undo of the plan step named key: it
+// journals the attempt (unless the write before did), does the action,
+// then stores the change the action made with its outcome and, when next
+// is not nil, the start of the next step. The last step's write carries
+// the plan's end when the journal is atomic. Crashing anywhere in between
+// is safe because every action is idempotent.
+func (x *executor) step(ctx context.Context, step Step, key string, next *Step, last bool) error {
+	if x.prog.open != step.Key {
+		if err := x.record(ctx, nil, nil, x.note(step, step.Key, StepStarted, nil, nil)); err != nil {
 			return err
 		}
 	}
-	attempt := p.attempts[step.Key]
-	p.open = ""
-	now := l.now()
-	mutate, out, err := l.do(ctx, e, plan.Kind, step, now)
+	x.prog.open = ""
+	res, err := x.l.ports.act(ctx, &x.e.svc, x.plan.Kind, step, x.l.now())
 	if err != nil {
 		// What the action changed is stored even when it failed: a
 		// partial result (end points already disconnected) is still true.
-		if mutate != nil {
-			if uerr := l.record(ctx, e, plan, p, mutate, nil); uerr != nil {
-				return uerr
+		if !res.change.empty() {
+			if rerr := x.record(ctx, &res.change, nil); rerr != nil {
+				return rerr
 			}
 		}
-		return fmt.Errorf("contactcenter: %s: step %s (%s): %w", e.svc.ID, step.Key, step.Action, err)
+		return err
 	}
 	status := StepDone
 	if key != step.Key {
 		status = StepUndone
 	}
-	var raw json.RawMessage
-	if out != nil {
-		if raw, err = json.Marshal(out); err != nil {
-			return Permanent(fmt.Errorf("contactcenter: step %s output: %w", step.Key, err))
+	var out json.RawMessage
+	if res.out != nil {
+		if out, err = json.Marshal(res.out); err != nil {
+			return Permanent(fmt.Errorf("step %s output: %w", step.Key, err))
 		}
 	}
-	notes := []note{{step: step, key: key, status: status, attempt: attempt, out: raw}}
+	notes := []note{x.note(step, key, status, nil, out)}
 	if next != nil {
-		notes = append(notes, note{step: *next, key: next.Key, status: StepStarted, attempt: p.attempts[next.Key] + 1})
+		notes = append(notes, x.note(*next, next.Key, StepStarted, nil, nil))
 	}
-	var then *change
-	if _, ok := l.cfg.Store.(Committer); ok && end != nil {
-		then, _ = end() // if it cannot be made now, the caller finds out
+	var end *change
+	if last && x.l.journal.atomic() {
+		end = &x.end
 	}
-	if err := l.record(ctx, e, plan, p, mutate, then, notes...); err != nil {
+	if err := x.record(ctx, &res.change, end, notes...); err != nil {
 		return err
 	}
-	e.backoff = nil
+	x.ended = end != nil
+	x.e.backoff = nil
 	return nil
 }
 
-// note is a journal entry to write: the step (for StepStarted, the step or
-// undo that starts), the key of the plan step it concerns, and the rest of
-// the entry.
+// note is a journal entry to write, and the step it tells of.
 type note struct {
-	step    Step
-	key     string
-	status  StepStatus
-	attempt int
-	err     error
-	out     json.RawMessage
+	step  Step // for StepStarted, the step or undo that starts
+	entry JournalEntry
+	err   error
 }
 
-// record stores, in this order, the service as p's pending change and
-// mutate change it (each if not nil), the notes as the plan's next journal
-// entries and the service as then changes it (if not nil); then it folds
-// the entries into p and emits a StepEvent for each, and the changes'
-// events around them. With a [Committer] Store it is one atomic write;
-// otherwise an update, the appends, then an update for then.
-func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progress, mutate func(*Service), then *change, notes ...note) error {
-	now := l.now()
+// note returns the journal entry saying step (of the plan step named
+// key) is at status now.
+func (x *executor) note(step Step, key string, status StepStatus, err error, out json.RawMessage) note {
+	attempt := x.prog.attempts[step.Key]
+	if status == StepStarted {
+		key = step.Key
+		attempt++
+	}
+	je := JournalEntry{PlanID: x.plan.ID, Step: key, Status: status, Attempt: attempt, Output: out}
+	if err != nil {
+		je.Error = err.Error()
+	}
+	return note{step: step, entry: je, err: err}
+}
+
+// record stores, in one commit of the journal, the service as the plan's
+// pending start, c and end change it (each if not nil and not empty) and
+// notes as the plan's next journal entries. Then it folds the entries
+// into the progress and tells of what was stored: the events of the
+// start and of c, a StepEvent per entry, the events of end.
+func (x *executor) record(ctx context.Context, c, end *change, notes ...note) error {
+	now := x.l.now()
 	entries := make([]JournalEntry, len(notes))
 	for i, n := range notes {
-		je := JournalEntry{PlanID: plan.ID, Seq: p.lastSeq + int64(i) + 1, Step: n.key, Status: n.status, Attempt: n.attempt, At: now, Output: n.out}
-		if n.status == StepStarted {
-			je.Step = n.step.Key
-		}
-		if n.err != nil {
-			je.Error = n.err.Error()
-		}
-		entries[i] = je
+		entries[i] = n.entry
+		entries[i].Seq = x.prog.lastSeq + int64(i) + 1
+		entries[i].At = now
 	}
-	written := func(i int) {
-		je, n := entries[i], notes[i]
-		p.fold(je)
-		l.emit(&StepEvent{ServiceID: e.svc.ID, At: now, PlanID: plan.ID, Kind: plan.Kind, Step: n.step,
-			Status: je.Status, Attempt: je.Attempt, Err: n.err})
+	var before []change
+	if x.start != nil {
+		before = append(before, *x.start)
 	}
-	pending := p.pending
-	before := mutate
-	if pending != nil {
-		before = func(s *Service) {
-			pending.mutate(s)
-			if mutate != nil {
-				mutate(s)
+	if c != nil && !c.empty() {
+		before = append(before, *c)
+	}
+	var (
+		svc       *Service
+		pre, post []Event
+	)
+	if len(before) > 0 || end != nil {
+		s := x.e.svc.Clone()
+		for i := range before {
+			evs, err := before[i].apply(&s)
+			if err != nil {
+				return err
 			}
+			pre = append(pre, evs...)
 		}
-	}
-	storedBefore := func() {
-		if pending != nil {
-			p.pending = nil
-			pending.stored()
-		}
-	}
-	if c, ok := l.cfg.Store.(Committer); ok && ((before != nil || then != nil) && len(entries) > 0 || len(entries) > 1) {
-		var s *Service
-		if before != nil || then != nil {
-			changed := e.svc.Clone()
-			if before != nil {
-				before(&changed)
+		if end != nil {
+			evs, err := end.apply(&s)
+			if err != nil {
+				return err
 			}
-			if then != nil {
-				then.mutate(&changed)
-			}
-			changed.Updated = now
-			s = &changed
+			post = evs
 		}
-		stored, err := c.Commit(ctx, s, entries...)
-		if err != nil {
-			if s != nil {
-				l.reloadOnConflict(ctx, e, err)
-			}
-			return fmt.Errorf("contactcenter: %s: journal %s: %w", e.svc.ID, plan.ID, err)
-		}
-		if s != nil {
-			e.svc = stored
-		}
-		storedBefore()
-		for i := range entries {
-			written(i)
-		}
-		if then != nil {
-			then.stored()
-		}
-		return nil
+		s.Updated = now
+		svc = &s
 	}
-	if before != nil {
-		if err := l.update(ctx, e, before); err != nil {
-			return err
-		}
-		storedBefore()
+	stored, appended, err := x.l.journal.commit(ctx, svc, entries)
+	if stored != nil {
+		x.e.set(*stored)
+		x.start = nil
+		x.l.announce(pre...)
 	}
-	for i, je := range entries {
-		if err := l.cfg.Store.Append(ctx, je); err != nil {
-			return fmt.Errorf("contactcenter: %s: journal %s: %w", e.svc.ID, plan.ID, err)
-		}
-		written(i)
+	for i := range appended {
+		x.prog.fold(entries[i])
+		n := notes[i]
+		x.l.emit(&StepEvent{ServiceID: x.e.svc.ID, At: now, PlanID: x.plan.ID, Kind: x.plan.Kind, Step: n.step,
+			Status: n.entry.Status, Attempt: n.entry.Attempt, Err: n.err})
 	}
-	if then != nil {
-		if err := l.update(ctx, e, then.mutate); err != nil {
-			return err
+	if err != nil {
+		if svc != nil && stored == nil {
+			x.l.reloadOnConflict(ctx, x.e, err)
 		}
-		then.stored()
+		return fmt.Errorf("contactcenter: %s: journal %s: %w", x.e.svc.ID, x.plan.ID, err)
+	}
+	if stored != nil {
+		x.l.announce(post...)
 	}
 	return nil
 }
@@ -336,7 +342,8 @@ func (l *Lifecycle) record(ctx context.Context, e *entry, plan *Plan, p *progres
 // exponential backoff on the lifecycle's clock and reports whether it did.
 // Unless forever is set, a step that has failed for longer than
 // Retry.MaxElapsed is not retried: retryLater returns false.
-func (l *Lifecycle) retryLater(e *entry, plan *Plan, step Step, attempt int, err error, forever bool) bool {
+func (x *executor) retryLater(step Step, attempt int, err error, forever bool) bool {
+	l, e := x.l, x.e
 	now := l.now()
 	if e.backoff == nil || e.backoff.step != step.Key {
 		maxElapsed := l.cfg.Retry.MaxElapsed
@@ -357,7 +364,7 @@ func (l *Lifecycle) retryLater(e *entry, plan *Plan, step Step, attempt int, err
 		return false
 	}
 	e.retryAt = now.Add(wait)
-	l.emit(&StepEvent{ServiceID: e.svc.ID, At: now, PlanID: plan.ID, Kind: plan.Kind, Step: step,
+	l.emit(&StepEvent{ServiceID: e.svc.ID, At: now, PlanID: x.plan.ID, Kind: x.plan.Kind, Step: step,
 		Status: StepStarted, Attempt: attempt, Err: err, RetryAt: e.retryAt})
 	l.log.V(1).Info("step failed; will retry", "service", e.svc.ID, "step", step.Key, "attempt", attempt, "retryAt", e.retryAt, "error", err.Error())
 	return true

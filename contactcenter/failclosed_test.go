@@ -208,4 +208,7 @@ func TestTick_ReportsFailedService(t *testing.T) {
 	require.Error(t, failed, "want Tick to return the failure")
 	assert.Contains(t, failed.Error(), svc.ID, "want the error to name the service")
 	assert.Contains(t, failed.Error(), "quota", "want the error to carry the cause")
+	var f *contactcenter.Failure
+	require.ErrorAs(t, failed, &f, "want the typed failure in Tick's error")
+	assert.Equal(t, contactcenter.Refused, f.Reason)
 }

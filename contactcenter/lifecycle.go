@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -102,45 +101,47 @@ type Lifecycle struct {
 	log      logr.Logger
 	channels map[modality.Kind]modality.Channel
 	policy   scaling.Policy
+	planner  planner // turns requests into plans
+	journal  journal // stores services and plans' journals
+	ports    ports   // does the work on the adapters
+	reg      registry
 
 	wake     chan struct{}
 	stopping chan struct{} // closed by Close: Run returns
 
-	mu       sync.Mutex
-	closed   bool
-	loaded   bool
-	services map[string]*entry
-	subs     []subscriber
-	nextSub  int
-	running  sync.WaitGroup // in-flight method calls, for Close
-}
-
-// entry is the lifecycle's working copy of one service.
-type entry struct {
-	mu sync.Mutex
-	// owned: this Lifecycle drives the service (always for a sole driver;
-	// for a replica, while it holds the lease). Guarded by Lifecycle.mu.
-	owned     bool
-	svc       Service // as last stored
-	scaler    *scaling.Autoscaler
-	nextScale time.Time
-	retryAt   time.Time     // a failing step waits until then
-	backoff   *backoffState // of the failing step, nil when none
-	// opened: this process has opened the service's entry points on its
-	// channels. The stored IntakeOpen says intake is open for the
-	// service; opened says whether this process's channels know it, so
-	// a new owner (after a takeover or a restart) opens them again.
-	// Written under mu; atomic so that own can look without it.
-	opened atomic.Bool
-	// resync: the grants and number leases of the service must be moved
-	// to its stored expiry before anything else is done for it: it was
-	// taken over, or reloaded with an expiry another replica changed.
-	resync bool
+	mu      sync.Mutex
+	closed  bool
+	subs    []subscriber
+	nextSub int
+	running sync.WaitGroup // in-flight method calls, for Close
 }
 
 // New validates cfg and returns a Lifecycle. It does no I/O: services in
 // the Store are loaded by the first Tick.
 func New(cfg Config) (*Lifecycle, error) {
+	channels, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	cfg.setDefaults()
+	l := &Lifecycle{
+		cfg:      cfg,
+		log:      cfg.Logger.WithName("contactcenter"),
+		channels: channels,
+		policy:   cfg.Policy,
+		planner:  planner{templates: cfg.Templates, channels: channels},
+		journal:  newJournal(cfg.Store),
+		reg:      registry{services: make(map[string]*entry)},
+		wake:     make(chan struct{}, 1),
+		stopping: make(chan struct{}),
+	}
+	l.ports = ports{cfg: &l.cfg, channels: channels}
+	return l, nil
+}
+
+// validate reports every problem of cfg at once, and the channel serving
+// each modality kind.
+func (cfg *Config) validate() (map[modality.Kind]modality.Channel, error) {
 	var errs []error
 	if cfg.Store == nil {
 		errs = append(errs, errors.New("contactcenter: Config.Store is required"))
@@ -194,10 +195,12 @@ func New(cfg Config) (*Lifecycle, error) {
 	if cfg.Retry.Initial > 0 && cfg.Retry.Max > 0 && cfg.Retry.Initial > cfg.Retry.Max {
 		errs = append(errs, fmt.Errorf("contactcenter: Config.Retry.Initial %v exceeds Retry.Max %v", cfg.Retry.Initial, cfg.Retry.Max))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	return channels, errors.Join(errs...)
+}
 
+// setDefaults fills in the fields left zero, and copies what the caller
+// could change behind the Lifecycle's back.
+func (cfg *Config) setDefaults() {
 	cfg.Channels = append([]modality.Channel(nil), cfg.Channels...)
 	if cfg.Traffic == nil {
 		cfg.Traffic = NewChannelTraffic(cfg.Channels...)
@@ -232,15 +235,6 @@ func New(cfg Config) (*Lifecycle, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "https://eventcc.invalid"
 	}
-	return &Lifecycle{
-		cfg:      cfg,
-		log:      cfg.Logger.WithName("contactcenter"),
-		channels: channels,
-		policy:   cfg.Policy,
-		wake:     make(chan struct{}, 1),
-		stopping: make(chan struct{}),
-		services: make(map[string]*entry),
-	}, nil
 }
 
 // now reads the lifecycle's clock.
@@ -385,19 +379,11 @@ func (l *Lifecycle) tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.mu.Lock()
-	due := make([]*entry, 0, len(l.services))
-	for _, e := range l.services {
-		if e.owned {
-			due = append(due, e)
-		}
-	}
-	l.mu.Unlock()
-	errs = append(errs, l.advanceAll(ctx, due, now)...)
+	errs = append(errs, l.advanceAll(ctx, l.reg.driven(), now)...)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	l.forgetFinal()
+	l.reg.forgetFinal()
 	return errors.Join(errs...)
 }
 
@@ -439,184 +425,4 @@ func (l *Lifecycle) advanceAll(ctx context.Context, due []*entry, now time.Time)
 	close(next)
 	wg.Wait()
 	return errs
-}
-
-// own decides which services this Lifecycle drives: all of the Store's
-// (loaded once) for a sole driver; for a replica, those it holds a lease
-// on, renewed at every tick, with any that another replica or a host call
-// changed reloaded. It fails when it cannot tell which services are its
-// own; errs are the services it could not reload or close, each left for
-// the next tick, while the others go on.
-func (l *Lifecycle) own(ctx context.Context, now time.Time) (errs []error, err error) {
-	if l.cfg.Owner == "" {
-		return nil, l.load(ctx)
-	}
-	held, err := l.cfg.Store.(Leaser).Acquire(ctx, l.cfg.Owner, now, l.cfg.LeaseTTL)
-	if err != nil {
-		return nil, fmt.Errorf("contactcenter: acquire leases as %q: %w", l.cfg.Owner, err)
-	}
-	want := make(map[string]int64, len(held))
-	for _, h := range held {
-		want[h.ServiceID] = h.Revision
-	}
-	l.mu.Lock()
-	var stale []string
-	lost := map[string]*entry{}
-	for id, e := range l.services {
-		if _, ok := want[id]; !ok {
-			// No longer ours. Kept until its channels here are closed,
-			// retried at every tick until they are.
-			e.owned = false
-			if e.opened.Load() {
-				lost[id] = e
-			} else {
-				delete(l.services, id)
-			}
-		}
-	}
-	for id, rev := range want {
-		e, ok := l.services[id]
-		if !ok {
-			stale = append(stale, id)
-			continue
-		}
-		e.owned = true
-		if e.mu.TryLock() {
-			if e.svc.Revision != rev {
-				stale = append(stale, id)
-			}
-			e.mu.Unlock()
-		} else {
-			stale = append(stale, id) // a host call is at it: reload after
-		}
-	}
-	l.mu.Unlock()
-	// A service another replica holds now is served by its channels, not
-	// ours: close what this process opened, ending what is still live.
-	for id, e := range lost {
-		if err := l.closeLost(ctx, e); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		l.mu.Lock()
-		if l.services[id] == e && !e.owned {
-			delete(l.services, id)
-		}
-		l.mu.Unlock()
-	}
-	for _, id := range stale {
-		s, err := l.cfg.Store.Get(ctx, id)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("contactcenter: reload %s: %w", id, err))
-			continue
-		}
-		l.mu.Lock()
-		e, ok := l.services[id]
-		if !ok {
-			// Taken over (or first seen after a restart): the owner
-			// before may have died between issuing a grant or a lease
-			// and checking it against a term change made elsewhere.
-			l.services[id] = &entry{svc: s, owned: true, resync: deployed(s.State)}
-		}
-		l.mu.Unlock()
-		if ok {
-			e.mu.Lock()
-			if s.Revision > e.svc.Revision {
-				if !s.Expires.Equal(e.svc.Expires) {
-					e.resync = true // changed on another replica
-				}
-				e.svc = s
-			}
-			e.mu.Unlock()
-		}
-	}
-	return errs, nil
-}
-
-// deployed reports whether a service in state st may hold grants and
-// number leases its owner issued: from the deploy to the end of closing.
-func deployed(st State) bool {
-	return st == Deploying || st == Ready || st == Active || st == Terminating
-}
-
-// closeLost takes a service this process no longer holds off its
-// channels: it ends what is live there and forgets the entry points, so
-// that only the owner's channels serve the service.
-func (l *Lifecycle) closeLost(ctx context.Context, e *entry) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.opened.Load() {
-		return nil
-	}
-	for _, ch := range l.cfg.Channels {
-		if _, err := ch.Disconnect(ctx, e.svc.ID); err != nil {
-			return fmt.Errorf("contactcenter: %s: lost to another replica: disconnect: %w", e.svc.ID, err)
-		}
-		if err := ch.Remove(ctx, e.svc.ID); err != nil {
-			return fmt.Errorf("contactcenter: %s: lost to another replica: close channels: %w", e.svc.ID, err)
-		}
-	}
-	e.opened.Store(false)
-	l.log.Info("service lost to another replica; its channels here are closed", "service", e.svc.ID)
-	return nil
-}
-
-// load reads the services not yet final from the Store, once.
-func (l *Lifecycle) load(ctx context.Context) error {
-	l.mu.Lock()
-	loaded := l.loaded
-	l.mu.Unlock()
-	if loaded {
-		return nil
-	}
-	svcs, err := l.cfg.Store.List(ctx, Requested, Scheduled, Deploying, Ready, Active, Terminating)
-	if err != nil {
-		return fmt.Errorf("contactcenter: load services: %w", err)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, s := range svcs {
-		if _, ok := l.services[s.ID]; !ok {
-			l.services[s.ID] = &entry{svc: s, owned: true}
-		}
-	}
-	l.loaded = true
-	return nil
-}
-
-// forgetFinal drops finished services from memory; the Store keeps them.
-func (l *Lifecycle) forgetFinal() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for id, e := range l.services {
-		if e.mu.TryLock() {
-			if e.svc.State.Final() {
-				delete(l.services, id)
-			}
-			e.mu.Unlock()
-		}
-	}
-}
-
-// entryFor returns the working entry of a service, loading it from the
-// Store if needed.
-func (l *Lifecycle) entryFor(ctx context.Context, id string) (*entry, error) {
-	l.mu.Lock()
-	e, ok := l.services[id]
-	l.mu.Unlock()
-	if ok {
-		return e, nil
-	}
-	s, err := l.cfg.Store.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if e, ok := l.services[id]; ok {
-		return e, nil
-	}
-	e = &entry{svc: s, owned: l.cfg.Owner == ""}
-	l.services[id] = e
-	return e, nil
 }

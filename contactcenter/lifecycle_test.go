@@ -339,7 +339,11 @@ func TestLifecycle_PermanentFaultUndoesEverything(t *testing.T) {
 	s, err := lc.Get(ctx, svc.ID)
 	require.NoError(t, err)
 	assert.Equal(t, contactcenter.Failed, s.State)
-	assert.Contains(t, s.Err, "quota")
+	require.NotNil(t, s.Err, "a Failed service says why")
+	assert.Equal(t, contactcenter.Refused, s.Err.Reason, "a quota is a refusal, not a give-up")
+	assert.Equal(t, contactcenter.SetResource, s.Err.Action)
+	assert.Contains(t, s.Err.Step, string(contactcenter.Supervisors))
+	assert.Contains(t, s.Err.Message, "account full")
 	w.AssertNothingLeft(t, svc.ID)
 	// The numbers went back to the pool at once: another service can have them.
 	recs, err := w.numbers.ListByService(ctx, svc.ID)

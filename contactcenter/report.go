@@ -34,7 +34,7 @@ func (l *Lifecycle) Report(ctx context.Context, id string) (Report, error) {
 	if !s.State.Final() {
 		// Usage is integrated when resources change; count what the
 		// service has held since, up to now.
-		l.accrue(&s, l.now())
+		accrue(&s, l.now())
 	}
 	return reportOf(s), nil
 }

@@ -52,7 +52,7 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		// Nothing to apply and nothing to store: usage is integrated at
 		// the next change, and Report adds what accrued since. The
 		// channels' capacity is set again all the same.
-		err := l.setCapacity(ctx, s)
+		err := l.ports.setCapacity(ctx, s)
 		if err != nil {
 			err = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, err)
 		}
@@ -60,19 +60,40 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		return err
 	}
 
-	held := map[Resource][]Item{}
-	var applyErr error
+	held, added, removed, applyErr := l.ports.resize(ctx, s, want, now)
+	if err := l.save(ctx, e, change{at: now, accrue: true, held: held}); err != nil {
+		return errors.Join(applyErr, err)
+	}
+	if err := l.ports.setCapacity(ctx, &e.svc); err != nil {
+		applyErr = errors.Join(applyErr, err)
+	}
+	if applyErr != nil {
+		applyErr = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, applyErr)
+	}
+	l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: e.svc.Resources,
+		Added: added, Removed: removed, Err: applyErr})
+	return applyErr
+}
+
+// resize brings what the provisioner holds for the service to want:
+// resources grow before agents are added and shrink after agents are
+// removed; added agents and supervisors are granted access, removed ones
+// lose it. It returns what is now held of each kind it set, who was added
+// and removed, and what failed: it stops at the first kind it cannot set.
+func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, now time.Time) (held map[Resource][]Item, added, removed []string, err error) {
+	held = map[Resource][]Item{}
 	set := func(r Resource, n int) {
-		if applyErr != nil {
+		if err != nil {
 			return
 		}
-		items, err := l.cfg.Provisioner.Set(ctx, s.ID, r, n)
-		if err != nil {
-			applyErr = fmt.Errorf("set %s to %d: %w", r, n, err)
+		items, serr := p.cfg.Provisioner.Set(ctx, s.ID, r, n)
+		if serr != nil {
+			err = fmt.Errorf("set %s to %d: %w", r, n, serr)
 			return
 		}
 		held[r] = items
 	}
+	before := s.Resources
 	wantOf := map[Resource]int{Space: want.Space, Licences: want.Licences, Agents: want.Agents, Supervisors: want.Supervisors}
 	haveOf := map[Resource]int{Space: before.Space, Licences: before.Licences, Agents: before.Agents, Supervisors: before.Supervisors}
 	rs := Resources()
@@ -93,34 +114,18 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		setHeld(&next, r, items)
 	}
 	newIDs := append(append([]string(nil), next.Agents...), next.Supervisors...)
-	added, removed := diff(oldIDs, newIDs)
-	if len(added) > 0 && applyErr == nil {
-		if _, err := l.grant(ctx, &next, added, now); err != nil {
-			applyErr = fmt.Errorf("grant access: %w", err)
+	added, removed = diff(oldIDs, newIDs)
+	if len(added) > 0 && err == nil {
+		if _, gerr := p.grant(ctx, &next, added, now); gerr != nil {
+			err = fmt.Errorf("grant access: %w", gerr)
 		}
 	}
-	for _, p := range removed {
-		if err := l.cfg.Access.Revoke(ctx, grantID(s.ID, p), now); err != nil && !errors.Is(err, access.ErrNotFound) {
-			applyErr = errors.Join(applyErr, fmt.Errorf("revoke %s: %w", p, err))
+	for _, who := range removed {
+		if rerr := p.cfg.Access.Revoke(ctx, grantID(s.ID, who), now); rerr != nil && !errors.Is(rerr, access.ErrNotFound) {
+			err = errors.Join(err, fmt.Errorf("revoke %s: %w", who, rerr))
 		}
 	}
-	if err := l.update(ctx, e, func(s *Service) {
-		l.accrue(s, now)
-		for r, items := range held {
-			setHeld(s, r, items)
-		}
-	}); err != nil {
-		return errors.Join(applyErr, err)
-	}
-	if err := l.setCapacity(ctx, &e.svc); err != nil {
-		applyErr = errors.Join(applyErr, err)
-	}
-	if applyErr != nil {
-		applyErr = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, applyErr)
-	}
-	l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: e.svc.Resources,
-		Added: added, Removed: removed, Err: applyErr})
-	return applyErr
+	return held, added, removed, err
 }
 
 // diff returns the IDs only in b (added) and only in a (removed).

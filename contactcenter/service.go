@@ -1,6 +1,8 @@
 package contactcenter
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/eventcc/eventcc/modality"
@@ -134,10 +136,46 @@ type Service struct {
 	Usage        Usage                 `json:"usage"`
 	Timeline     []Transition          `json:"timeline"`
 	Closing      *ClosingReport        `json:"closing,omitempty"`
-	Err          string                `json:"error,omitempty"` // why it failed
+	Err          *Failure              `json:"error,omitempty"` // why it failed; nil unless Failed
 	Created      time.Time             `json:"created"`
 	Updated      time.Time             `json:"updated"`
 	Revision     int64                 `json:"revision"` // incremented by every stored change
+}
+
+// Failure is why a service's deploy failed: which step, and how. It is
+// an error: Tick's error for the service wraps it.
+type Failure struct {
+	Step    string        `json:"step"`   // the key of the step that failed, e.g. "03-agents"
+	Action  Action        `json:"action"` // what the step did
+	Reason  FailureReason `json:"reason"`
+	Message string        `json:"message"` // the step's error, for people
+}
+
+// FailureReason says why a step's failure ended its plan.
+type FailureReason string
+
+const (
+	// Refused: an adapter refused the step for good (its error wrapped
+	// [ErrPermanent], or it was a quota or an invalid claim).
+	Refused FailureReason = "refused"
+	// GaveUp: the step kept failing for Retry.MaxElapsed.
+	GaveUp FailureReason = "gave up"
+)
+
+func (f *Failure) Error() string {
+	return fmt.Sprintf("step %s (%s) %s: %s", f.Step, f.Action, f.Reason, f.Message)
+}
+
+// UnmarshalJSON also reads the plain string a Service's error was before
+// it had a type, as the Message of a Failure of unknown step.
+func (f *Failure) UnmarshalJSON(b []byte) error {
+	var msg string
+	if json.Unmarshal(b, &msg) == nil {
+		*f = Failure{Reason: Refused, Message: msg}
+		return nil
+	}
+	type plain Failure
+	return json.Unmarshal(b, (*plain)(f))
 }
 
 // DeployAt is the instant the deploy plan becomes due: the term's start

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -86,8 +85,8 @@ func (l *Lifecycle) Reschedule(ctx context.Context, id string, term Term) error 
 
 // badTerm is the error of a term change refused for its input: a
 // *template.ValidationError naming the field at path.
-func badTerm(id, change, path, format string, args ...any) error {
-	return fmt.Errorf("contactcenter: %s: %s: %w", id, change,
+func badTerm(id, how, path, format string, args ...any) error {
+	return fmt.Errorf("contactcenter: %s: %s: %w", id, how,
 		&template.ValidationError{Problems: []*template.FieldError{{Path: path, Message: fmt.Sprintf(format, args...)}}})
 }
 
@@ -111,9 +110,9 @@ func (l *Lifecycle) Terminate(ctx context.Context, id, reason string) error {
 	return l.endNow(ctx, id, "terminated", reason)
 }
 
-func (l *Lifecycle) endNow(ctx context.Context, id, change, reason string) error {
+func (l *Lifecycle) endNow(ctx context.Context, id, how, reason string) error {
 	return l.withService(ctx, id, func(e *entry, now time.Time) error {
-		return l.endLocked(ctx, e, now, change, reason)
+		return l.endLocked(ctx, e, now, how, reason)
 	})
 }
 
@@ -154,12 +153,12 @@ func (l *Lifecycle) refresh(ctx context.Context, e *entry) error {
 		return fmt.Errorf("contactcenter: %s: load: %w", e.svc.ID, err)
 	}
 	if s.Revision > e.svc.Revision {
-		e.svc = s
+		e.set(s)
 	}
 	return nil
 }
 
-func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, change, reason string) error {
+func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, how, reason string) error {
 	s := &e.svc
 	id := s.ID
 	switch s.State {
@@ -167,11 +166,8 @@ func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, chan
 		if _, err := l.cfg.Access.RevokeService(ctx, id, now); err != nil { // registered attendees' grants
 			return fmt.Errorf("contactcenter: %s: revoke grants: %w", id, err)
 		}
-		if err := l.update(ctx, e, func(s *Service) { s.CancelReason = reason },
-			&TermChanged{ServiceID: id, At: now, Change: change, Old: s.Term, New: s.Term, Expires: s.Expires, Reason: reason}); err != nil {
-			return err
-		}
-		return l.transition(ctx, e, Cancelled, reason)
+		return l.save(ctx, e, change{at: now, to: Cancelled, reason: reason, cancelReason: reason,
+			events: []Event{&TermChanged{ServiceID: id, At: now, Change: how, Old: s.Term, New: s.Term, Expires: s.Expires, Reason: reason}}})
 	case Terminating, Terminated, Cancelled, Failed:
 		return nil // already ending or ended
 	}
@@ -188,16 +184,14 @@ func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, chan
 	}
 	// Pull access and numbers in first: from this instant nothing of the
 	// service authorises or routes, even if the next store write fails.
-	if err := l.syncExpiry(ctx, e, now, now); err != nil {
+	if err := l.ports.syncExpiry(ctx, e.svc.ID, now, now); err != nil {
 		return err
 	}
-	if err := l.update(ctx, e, func(s *Service) {
-		s.Term = t
-		s.Expires = now
-		if change == "cancelled" {
-			s.CancelReason = reason
-		}
-	}, &TermChanged{ServiceID: id, At: now, Change: change, Old: old, New: t, Expires: now, Reason: reason}); err != nil {
+	c := changeOf(t, now, &TermChanged{ServiceID: id, At: now, Change: how, Old: old, New: t, Expires: now, Reason: reason})
+	if how == "cancelled" {
+		c.cancelReason = reason
+	}
+	if err := l.save(ctx, e, c); err != nil {
 		return err
 	}
 	if l.cfg.Owner != "" {
@@ -210,24 +204,30 @@ func (l *Lifecycle) endLocked(ctx context.Context, e *entry, now time.Time, chan
 	return nil
 }
 
+// changeOf is the change that gives a service the term t, expiring at
+// expires, told by ev.
+func changeOf(t Term, expires time.Time, ev *TermChanged) change {
+	return change{at: ev.At, term: some(t), expires: some(expires), events: []Event{ev}}
+}
+
 // changeTerm applies a term change computed by next to a live service.
-func (l *Lifecycle) changeTerm(ctx context.Context, id, change, reason string, next func(*Service, time.Time) (Term, error)) error {
+func (l *Lifecycle) changeTerm(ctx context.Context, id, how, reason string, next func(*Service, time.Time) (Term, error)) error {
 	return l.withService(ctx, id, func(e *entry, now time.Time) error {
-		return l.changeTermLocked(ctx, e, now, change, reason, next)
+		return l.changeTermLocked(ctx, e, now, how, reason, next)
 	})
 }
 
-func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Time, change, reason string, next func(*Service, time.Time) (Term, error)) error {
+func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Time, how, reason string, next func(*Service, time.Time) (Term, error)) error {
 	s := &e.svc
 	id := s.ID
 	if s.State == Terminating || s.State.Final() {
-		return fmt.Errorf("contactcenter: %s: %s when %s: %w", id, change, s.State, ErrInvalidState)
+		return fmt.Errorf("contactcenter: %s: %s when %s: %w", id, how, s.State, ErrInvalidState)
 	}
 	if s.CancelReason != "" {
-		return fmt.Errorf("contactcenter: %s: %s after cancellation: %w", id, change, ErrInvalidState)
+		return fmt.Errorf("contactcenter: %s: %s after cancellation: %w", id, how, ErrInvalidState)
 	}
 	if !now.Before(s.Expires) {
-		return fmt.Errorf("contactcenter: %s: %s at %s: expired at %s: %w", id, change,
+		return fmt.Errorf("contactcenter: %s: %s at %s: expired at %s: %w", id, how,
 			now.Format(time.RFC3339), s.Expires.Format(time.RFC3339), ErrExpired)
 	}
 	t, err := next(s, now)
@@ -236,7 +236,7 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 	}
 	expires := t.End.Add(s.Config.Timing.Grace.D())
 	old := s.Term
-	ev := &TermChanged{ServiceID: id, At: now, Change: change, Old: old, New: t, Expires: expires, Reason: reason}
+	ev := &TermChanged{ServiceID: id, At: now, Change: how, Old: old, New: t, Expires: expires, Reason: reason}
 	unchanged := t.Start.Equal(old.Start) && t.End.Equal(old.End) && t.TimeZone == old.TimeZone && expires.Equal(s.Expires)
 	shortening := expires.Before(s.Expires)
 	switch {
@@ -247,16 +247,16 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 	case shortening:
 		// Shortening: pull access and numbers in before recording it, so
 		// a failure in between never leaves a grant outliving the term.
-		if err := l.syncExpiry(ctx, e, expires, now); err != nil {
+		if err := l.ports.syncExpiry(ctx, e.svc.ID, expires, now); err != nil {
 			return err
 		}
-		if err := l.update(ctx, e, func(s *Service) { s.Term = t; s.Expires = expires }, ev); err != nil {
+		if err := l.save(ctx, e, changeOf(t, expires, ev)); err != nil {
 			return err
 		}
 	default:
 		// Extending: record first; a failure before the grants move only
 		// ends access early, never late. Calling again finishes it.
-		if err := l.update(ctx, e, func(s *Service) { s.Term = t; s.Expires = expires }, ev); err != nil {
+		if err := l.save(ctx, e, changeOf(t, expires, ev)); err != nil {
 			return err
 		}
 	}
@@ -269,7 +269,7 @@ func (l *Lifecycle) changeTermLocked(ctx context.Context, e *entry, now time.Tim
 			return err
 		}
 	case !shortening:
-		if err := l.syncExpiry(ctx, e, expires, now); err != nil {
+		if err := l.ports.syncExpiry(ctx, e.svc.ID, expires, now); err != nil {
 			return err
 		}
 	}
@@ -306,7 +306,7 @@ func (l *Lifecycle) resync(ctx context.Context, e *entry, now time.Time) error {
 			break
 		}
 		want := e.svc.Expires
-		err = l.syncExpiry(ctx, e, want, now)
+		err = l.ports.syncExpiry(ctx, e.svc.ID, want, now)
 		if rerr := l.refresh(ctx, e); rerr != nil {
 			err = errors.Join(err, rerr)
 			break
@@ -321,34 +321,4 @@ func (l *Lifecycle) resync(ctx context.Context, e *entry, now time.Time) error {
 		err = fmt.Errorf("the term kept changing: %w", ErrConflict)
 	}
 	return fmt.Errorf("contactcenter: %s: move grants and leases to the stored expiry (will retry): %w", e.svc.ID, err)
-}
-
-// syncExpiry moves every live grant's NotAfter and every number's
-// retirement to expires. A grant that would end before it began is
-// revoked instead.
-func (l *Lifecycle) syncExpiry(ctx context.Context, e *entry, expires, now time.Time) error {
-	id := e.svc.ID
-	grants, err := l.cfg.Access.ListByService(ctx, id)
-	if err != nil {
-		return fmt.Errorf("contactcenter: %s: list grants: %w", id, err)
-	}
-	for _, g := range grants {
-		if g.Revoked || g.NotAfter.Equal(expires) {
-			continue
-		}
-		if !expires.After(g.NotBefore) {
-			if err := l.cfg.Access.Revoke(ctx, g.ID, now); err != nil && !errors.Is(err, access.ErrNotFound) {
-				return fmt.Errorf("contactcenter: %s: revoke %s: %w", id, g.ID, err)
-			}
-			continue
-		}
-		g.NotAfter = expires
-		if _, err := l.cfg.Access.Update(ctx, g); err != nil {
-			return fmt.Errorf("contactcenter: %s: move grant %s: %w", id, g.ID, err)
-		}
-	}
-	if _, err := l.cfg.Numbers.SetExpiry(ctx, id, expires); err != nil {
-		return fmt.Errorf("contactcenter: %s: move number retirement: %w", id, err)
-	}
-	return nil
 }

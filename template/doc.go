@@ -60,7 +60,9 @@
 // event, its term, the modalities, queues and receptionist asked for, the
 // expected attendance, and [Overrides] of single values. It validates the
 // template, then the request, reporting the request's problems under
-// "request." ("request.modalities[0]", "request.overrides.maxAgents"), and
+// "request." by their path in the JSON form of a contactcenter request
+// ("request.features.modalities[0]", "request.term.end",
+// "request.overrides.maxAgents"), and
 // returns a [Config]: a complete, self-contained configuration holding
 // only what was asked for, from which contactcenter plans the deployment.
 // Resolve never modifies the template, and the Config shares no memory

@@ -12,7 +12,7 @@ var ErrUnknownTemplate = errors.New("template: unknown template")
 // A FieldError is one problem with one field, named by its path in the
 // template's JSON form ("staffing.serviceLevel.target", "queues[1].name")
 // or, for problems with the request, under "request."
-// ("request.modalities[1]", "request.overrides.maxAgents"). Path is empty
+// ("request.features.modalities[1]", "request.overrides.maxAgents"). Path is empty
 // for a problem with the input as a whole, such as malformed JSON.
 type FieldError struct {
 	Path    string

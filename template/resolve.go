@@ -12,7 +12,7 @@ import (
 //
 // Resolve first validates t and returns [Template.Validate]'s error if t is
 // invalid. It then checks in (problems under "request.": "request.eventId",
-// "request.modalities[1]", "request.queues[0]"), applies in.Overrides to a
+// "request.features.modalities[1]", "request.features.queues[0]"), applies in.Overrides to a
 // copy of t and validates the result again; a problem the overrides cause
 // is named by the override ("request.overrides.maxAgents"). Every problem
 // with the request is reported at once, in one *[ValidationError].
@@ -74,7 +74,7 @@ func (t *Template) Resolve(in Input) (Config, error) {
 			return !blank(o.Queue) && !kept[o.Queue]
 		})
 		if len(c.Receptionist.Options) == 0 && len(ps) == 0 {
-			ps.add("request.receptionist", "every option of the receptionist hands off to a queue that is not enabled")
+			ps.add("request.features.receptionist", "every option of the receptionist hands off to a queue that is not enabled")
 		}
 	}
 	if err := ps.err(); err != nil {
@@ -102,13 +102,13 @@ func (r resolver) checkHeader() {
 			in.EventType, t.Name, strings.Join(t.EventTypes, ", "))
 	}
 	if in.Start.IsZero() {
-		r.ps.add("request.start", "required")
+		r.ps.add("request.term.start", "required")
 	}
 	switch {
 	case in.End.IsZero():
-		r.ps.add("request.end", "required")
+		r.ps.add("request.term.end", "required")
 	case !in.Start.IsZero() && !in.End.After(in.Start):
-		r.ps.add("request.end", "must be after start (%s), got %s", in.Start, in.End)
+		r.ps.add("request.term.end", "must be after start (%s), got %s", in.Start, in.End)
 	}
 }
 
@@ -123,7 +123,7 @@ func (r resolver) modalities() map[string]bool {
 		return offered
 	}
 	for i, k := range r.in.Modalities {
-		p := fmt.Sprintf("request.modalities[%d]", i)
+		p := fmt.Sprintf("request.features.modalities[%d]", i)
 		switch {
 		case !slices.Contains(kinds, k):
 			r.ps.add(p, "unknown modality %q; want one of %s", k, strings.Join(kinds, ", "))
@@ -139,7 +139,7 @@ func (r resolver) modalities() map[string]bool {
 
 func (r resolver) checkReceptionist() {
 	if r.in.Receptionist && r.t.Receptionist == nil {
-		r.ps.add("request.receptionist", "template %q has no receptionist", r.t.Name)
+		r.ps.add("request.features.receptionist", "template %q has no receptionist", r.t.Name)
 	}
 }
 
@@ -152,7 +152,7 @@ func (r resolver) queues() map[string]bool {
 	}
 	requested := make(map[string]bool, len(r.in.Queues))
 	for i, name := range r.in.Queues {
-		p := fmt.Sprintf("request.queues[%d]", i)
+		p := fmt.Sprintf("request.features.queues[%d]", i)
 		switch {
 		case !known[name]:
 			names := make([]string, len(r.t.Queues))
@@ -191,7 +191,7 @@ func (r resolver) checkQueues(requested, enabled, kept map[string]bool) {
 	}
 	for i, name := range r.in.Queues {
 		if requested[name] && !kept[name] {
-			r.ps.add(fmt.Sprintf("request.queues[%d]", i), "queue %q serves none of the requested modalities", name)
+			r.ps.add(fmt.Sprintf("request.features.queues[%d]", i), "queue %q serves none of the requested modalities", name)
 		}
 	}
 	served := make(map[string]bool)
@@ -204,7 +204,7 @@ func (r resolver) checkQueues(requested, enabled, kept map[string]bool) {
 	}
 	for _, m := range r.t.Modalities {
 		if enabled[m.Kind] && !served[m.Kind] {
-			r.ps.add("request.queues", "none of the requested queues serves modality %q", m.Kind)
+			r.ps.add("request.features.queues", "none of the requested queues serves modality %q", m.Kind)
 		}
 	}
 }

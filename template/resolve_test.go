@@ -183,18 +183,18 @@ func TestResolveRequestErrors(t *testing.T) {
 		{"eventType required", nil, func(in *template.Input) { in.EventType = "" }, "request.eventType", "required"},
 		{"eventType not served", nil, func(in *template.Input) { in.EventType = "concert" },
 			"request.eventType", `event type "concert" is not served by template "test-event"; want one of conference, summit`},
-		{"start required", nil, func(in *template.Input) { in.Start = time.Time{} }, "request.start", "required"},
-		{"end required", nil, func(in *template.Input) { in.End = time.Time{} }, "request.end", "required"},
-		{"end before start", nil, func(in *template.Input) { in.End = in.Start.Add(-time.Hour) }, "request.end", "must be after start"},
-		{"end equal to start", nil, func(in *template.Input) { in.End = in.Start }, "request.end", "must be after start"},
+		{"start required", nil, func(in *template.Input) { in.Start = time.Time{} }, "request.term.start", "required"},
+		{"end required", nil, func(in *template.Input) { in.End = time.Time{} }, "request.term.end", "required"},
+		{"end before start", nil, func(in *template.Input) { in.End = in.Start.Add(-time.Hour) }, "request.term.end", "must be after start"},
+		{"end equal to start", nil, func(in *template.Input) { in.End = in.Start }, "request.term.end", "must be after start"},
 		{"modality unknown", nil, func(in *template.Input) { in.Modalities = []string{template.Chat, "fax"} },
-			"request.modalities[1]", `unknown modality "fax"`},
+			"request.features.modalities[1]", `unknown modality "fax"`},
 		{"modality not offered", nil, func(in *template.Input) { in.Modalities = []string{template.Video} },
-			"request.modalities[0]", `modality "video" is not offered by template "test-event"`},
+			"request.features.modalities[0]", `modality "video" is not offered by template "test-event"`},
 		{"modality duplicate", nil, func(in *template.Input) { in.Modalities = []string{template.Chat, template.SMS, template.Chat} },
-			"request.modalities[2]", `duplicate modality "chat"`},
+			"request.features.modalities[2]", `duplicate modality "chat"`},
 		{"receptionist missing", func(tp *template.Template) { tp.Receptionist = nil }, func(in *template.Input) {},
-			"request.receptionist", `template "test-event" has no receptionist`},
+			"request.features.receptionist", `template "test-event" has no receptionist`},
 		{"receptionist keeps its answers", nil, func(in *template.Input) {
 			in.Queues = []string{"accessibility"}
 			in.Modalities = []string{template.SMS}
@@ -207,17 +207,17 @@ func TestResolveRequestErrors(t *testing.T) {
 		}, func(in *template.Input) {
 			in.Queues = []string{"accessibility"}
 			in.Modalities = []string{template.Telephony, template.SMS}
-		}, "request.receptionist", "every option of the receptionist hands off to a queue that is not enabled"},
+		}, "request.features.receptionist", "every option of the receptionist hands off to a queue that is not enabled"},
 		{"queue unknown", nil, func(in *template.Input) { in.Queues = []string{"registration", "lost"} },
-			"request.queues[1]", `unknown queue "lost"; template "test-event" has registration, speakers, accessibility`},
+			"request.features.queues[1]", `unknown queue "lost"; template "test-event" has registration, speakers, accessibility`},
 		{"queue duplicate", nil, func(in *template.Input) { in.Queues = []string{"registration", "registration"} },
-			"request.queues[1]", `duplicate queue "registration"`},
+			"request.features.queues[1]", `duplicate queue "registration"`},
 		{"queue serves no requested modality", nil, func(in *template.Input) {
 			in.Modalities = []string{template.SMS}
 			in.Queues = []string{"registration", "speakers"}
-		}, "request.queues[1]", `queue "speakers" serves none of the requested modalities`},
+		}, "request.features.queues[1]", `queue "speakers" serves none of the requested modalities`},
 		{"requested modality without a queue", nil, func(in *template.Input) { in.Queues = []string{"speakers"} },
-			"request.queues", `none of the requested queues serves modality "sms"`},
+			"request.features.queues", `none of the requested queues serves modality "sms"`},
 		{"attendance negative", nil, func(in *template.Input) { in.ExpectedAttendance = -1 }, "request.expectedAttendance", "must be >= 0"},
 
 		// Overrides, checked like the template's own values.
@@ -290,11 +290,11 @@ func TestResolveReportsEveryProblem(t *testing.T) {
 	assert.Equal(t, []string{
 		"request.eventId",
 		"request.eventType",
-		"request.start",
-		"request.modalities[0]",
-		"request.modalities[1]",
-		"request.receptionist",
-		"request.queues[0]",
+		"request.term.start",
+		"request.features.modalities[0]",
+		"request.features.modalities[1]",
+		"request.features.receptionist",
+		"request.features.queues[0]",
 		"request.expectedAttendance",
 		"request.overrides.serviceLevel",
 		"request.overrides.maxAgents",

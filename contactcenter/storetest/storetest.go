@@ -215,7 +215,7 @@ func testCreateExists(t *testing.T, st contactcenter.Store) {
 	first := service("gala", contactcenter.Requested)
 	mustCreate(t, st, first)
 	second := service("gala", contactcenter.Active)
-	second.Err = "second"
+	second.Err = &contactcenter.Failure{Message: "second"}
 	_, err := st.Create(t.Context(), second)
 	assert.ErrorIs(t, err, contactcenter.ErrExists, "second Create of one ID: want ErrExists")
 	assertEqual(t, stored(first, 1), mustGet(t, st, "gala"), "after a refused Create: want the first service unchanged")
@@ -703,14 +703,14 @@ func testConcurrentUpdates(t *testing.T, st contactcenter.Store) {
 		for w := range writers {
 			wg.Go(func() {
 				s := cur // each writer changes its own copy of the value
-				s.Err = fmt.Sprintf("round %d writer %d", round, w)
+				s.Err = &contactcenter.Failure{Message: fmt.Sprintf("round %d writer %d", round, w)}
 				<-start
 				_, err := st.Update(t.Context(), s)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
 				case err == nil:
-					winners = append(winners, s.Err)
+					winners = append(winners, s.Err.Message)
 				case errors.Is(err, contactcenter.ErrConflict):
 					conflicts++
 				default:
@@ -725,7 +725,8 @@ func testConcurrentUpdates(t *testing.T, st contactcenter.Store) {
 		assert.Equal(t, writers-1, conflicts, "round %d: want every other Update to get ErrConflict", round)
 		got := mustGet(t, st, "expo")
 		assert.Equal(t, cur.Revision+1, got.Revision, "round %d: want the revision one more", round)
-		assert.Equal(t, winners[0], got.Err, "round %d: want the winner's service stored", round)
+		require.NotNil(t, got.Err)
+		assert.Equal(t, winners[0], got.Err.Message, "round %d: want the winner's service stored", round)
 	}
 }
 
@@ -777,14 +778,14 @@ func testConcurrentCreates(t *testing.T, st contactcenter.Store) {
 	for w := range writers {
 		wg.Go(func() {
 			s := service("expo", contactcenter.Requested)
-			s.Err = fmt.Sprint("writer ", w)
+			s.Err = &contactcenter.Failure{Message: fmt.Sprint("writer ", w)}
 			<-start
 			_, err := st.Create(t.Context(), s)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case err == nil:
-				winners = append(winners, s.Err)
+				winners = append(winners, s.Err.Message)
 			case errors.Is(err, contactcenter.ErrExists):
 				exists++
 			default:
@@ -798,7 +799,8 @@ func testConcurrentCreates(t *testing.T, st contactcenter.Store) {
 	require.Len(t, winners, 1, "%d concurrent Creates of one ID: want exactly one to succeed", writers)
 	assert.Equal(t, writers-1, exists, "want every other Create to get ErrExists")
 	got := mustGet(t, st, "expo")
-	assert.Equal(t, winners[0], got.Err, "want the winner's service stored")
+	require.NotNil(t, got.Err)
+	assert.Equal(t, winners[0], got.Err.Message, "want the winner's service stored")
 	assert.Equal(t, int64(1), got.Revision, "want Revision 1")
 }
 

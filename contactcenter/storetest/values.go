@@ -65,7 +65,7 @@ func service(id string, state contactcenter.State) contactcenter.Service {
 			LiveEndpoints: 1,
 			Verified:      t0.Add(150 * time.Hour),
 		},
-		Err:     "provider said no",
+		Err:     &contactcenter.Failure{Step: "03-agents", Action: contactcenter.SetResource, Reason: contactcenter.Refused, Message: "provider said no"},
 		Created: t0,
 		Updated: t0.Add(time.Hour),
 	}

@@ -248,19 +248,13 @@ func refusal(err error) outcome {
 }
 
 // pathMap rewrites the Lifecycle's request field paths into payload
-// paths, longest prefix first.
+// paths, longest prefix first. The payload's event has the request's
+// shape but for its ID and type; a term change names "term.".
 var pathMap = []struct{ from, to string }{
-	{"request.features.modalities", "event.features.modalities"},
-	{"request.modalities", "event.features.modalities"},
-	{"request.queues", "event.features.queues"},
-	{"request.receptionist", "event.features.receptionist"},
-	{"request.term.", "event.term."},
-	{"term.", "event.term."},
-	{"request.start", "event.term.start"},
-	{"request.end", "event.term.end"},
 	{"request.eventId", "event.id"},
 	{"request.eventType", "event.type"},
 	{"request.", "event."},
+	{"term.", "event.term."},
 }
 
 // payloadPath returns the payload field a request problem is about; a
