@@ -9,24 +9,30 @@
 // national number, at most 15 digits in all, with no separators
 // ("+12025550100"). Numbers are stored and compared as that string.
 //
-// [Parse], [ParseIn] and [ParseWith] read what people and carriers write
-// ("+1 (202) 555-0100", "020 7946 0958" for the UK, "1-800-FLOWERS") and
-// check it against the numbering plan of github.com/nyaruka/phonenumbers,
-// a port of Google's libphonenumber whose plan is embedded in the build:
-// the country code must exist, the length must be one the country uses,
-// and the number must be in a range the plan lists as in use.
-// ParseOptions.Possible relaxes the last check for ranges newer than the
-// plan, and for fictional numbers such as +1 555 555 01xx. [Inspect] also
-// says the number's country and type (local, mobile, toll-free...), to
-// describe a number as it enters the pool. What they refuse comes back as
-// a [*ParseError] whose [Problem] says why ([ProblemBadCountryCode],
-// [ProblemTooLong], [ProblemNotValid] for the region...), which unwraps to
-// [ErrInvalidNumber].
+// [Parse] is the project's definition of a valid E.164 number: a '+',
+// a country calling code in service (one ITU-T has assigned, held in a
+// small table compiled into this package), and 6 to 15 digits in all.
+// It drops spaces, hyphens and dots ("+1 202-555-0100") and reads nothing
+// else; [Number.Valid] checks the same on a Number, without allocating.
+// Neither consults a numbering plan, so "+1 555 555 0100", in a fictional
+// range, is valid. What Parse refuses comes back as a [*ParseError] whose
+// [Problem] says why ([ProblemBadCountryCode], [ProblemTooLong]...), which
+// unwraps to [ErrInvalidNumber].
 //
-// Parsing costs microseconds and belongs where numbers enter the system:
-// a pool being loaded, a template, a form. The call path never parses: it
-// compares the dialled string with the numbers of the pool ([Lookup]).
-// [Number.Valid] checks only the E.164 form, without the plan.
+// Reading numbers as people and carriers write them ("(202) 555-0100"
+// for the US, "020 7946 0958" for the UK, "1-800-FLOWERS") and checking
+// them against a country's numbering plan (lengths, ranges in use,
+// country and type of a number) is the job of package
+// github.com/eventcc/eventcc/numbermap/numberplan. It embeds the plan of
+// github.com/nyaruka/phonenumbers (several megabytes, and milliseconds of
+// initialisation), which is why it is a package of its own: a program
+// that does not import it does not pay for it. Every number it returns
+// is valid by Parse's definition, and it reports its refusals with the
+// same [*ParseError].
+//
+// Parsing belongs where numbers enter the system: a pool being loaded, a
+// template, a form. The call path never parses: it compares the dialled
+// string with the numbers of the pool ([Lookup]).
 //
 // # The pool and leases
 //
@@ -104,6 +110,7 @@
 // (no such number), [ErrExists] (already in the pool), [ErrInsufficient]
 // (not enough available numbers to claim, as an [*InsufficientError]),
 // [ErrConflict] (a claim at odds with what the service already holds),
-// [ErrInvalid] (a malformed request or policy) and [ErrInvalidNumber] (a
-// string the parsers refused, as a [*ParseError]).
+// [ErrInvalid] (a malformed request or policy, or a Number that is not
+// [Number.Valid]) and [ErrInvalidNumber] (a string the parsers refused, as
+// a [*ParseError]).
 package numbermap

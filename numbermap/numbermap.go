@@ -47,9 +47,10 @@ const (
 )
 
 // Number is a telephone number in E.164 form ("+12025550100"), stored and
-// compared as that string. Obtain one from [Parse], [ParseIn] or
-// [ParseWith], which check it against the numbering plan; the zero value
-// is not a number.
+// compared as that string. Obtain one from [Parse], which defines a valid
+// E.164 number, or from package numberplan's parsers, which also read
+// national formats and check the numbering plan; [Number.Valid] says
+// whether a Number is valid. The zero value is not a number.
 type Number string
 
 func (n Number) String() string { return string(n) }
@@ -57,8 +58,8 @@ func (n Number) String() string { return string(n) }
 // NumberType is the kind of line a number is, as the numbering plan says.
 type NumberType string
 
-// The number types. [Inspect] reports them; [Owned].Type records them and
-// [ClaimRequest].Type selects on them.
+// The number types. Package numberplan's Inspect reports them;
+// [Owned].Type records them and [ClaimRequest].Type selects on them.
 const (
 	TypeLocal       NumberType = "local"        // geographic: fixed line, or fixed line or mobile (as in the US)
 	TypeMobile      NumberType = "mobile"       // mobile
@@ -156,14 +157,15 @@ func (p Policy) AgingPeriod() time.Duration {
 type Owned struct {
 	Number Number
 	// Country is the ISO 3166-1 alpha-2 code of the number's country
-	// ("US"); [Inspect] reports it ("001" for non-geographic numbers such
-	// as +800).
+	// ("US"); package numberplan's Inspect reports it ("001" for
+	// non-geographic numbers such as +800).
 	Country string
 	// Region is where in the country the number is local, in the host's
 	// terms (an ISO 3166-2 code such as "US-NY", a city, an area code);
 	// opaque here, matched exactly by [ClaimRequest].Region.
 	Region string
-	// Type is the kind of line; [Inspect] reports it. "" when not stated.
+	// Type is the kind of line; package numberplan's Inspect reports it.
+	// "" when not stated.
 	Type NumberType
 	// Capabilities says what the number can carry; 0 when not stated.
 	Capabilities Capabilities
@@ -265,9 +267,10 @@ func (req ClaimRequest) Matches(o Owned) bool {
 type Store interface {
 	// Add puts numbers into the pool, all or none, each with Revision 1
 	// and no lease. A number already present, or given twice, is
-	// ErrExists; a number that is not in E.164 form ([Number.Valid]) is
-	// ErrInvalid. Add checks the form only: parse numbers with [Parse] to
-	// check them against the numbering plan. On error nothing is added.
+	// ErrExists; a number that is not a valid E.164 number
+	// ([Number.Valid]: the form and the country code) is ErrInvalid. Add
+	// consults no numbering plan: parse numbers with package numberplan
+	// to check them against it. On error nothing is added.
 	Add(ctx context.Context, numbers ...Owned) error
 	// Claim atomically leases req.Count numbers that match req
 	// ([ClaimRequest.Matches]) and are available at req.At (no current

@@ -1,15 +1,9 @@
 package numbermap
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
-	"sync"
-	"unicode"
 	"unicode/utf8"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // E.164 limits on the digits of a number, country code included. E.164
@@ -20,50 +14,35 @@ const (
 	maxDigits = 15
 )
 
-// ParseOptions says how [ParseWith] and [Inspect] read a number.
-type ParseOptions struct {
-	// Region is the ISO 3166-1 alpha-2 code ("US", "GB") of the country
-	// whose national format the input may be written in: with "US",
-	// "(202) 555-0100" is +12025550100; with "GB", "020 7946 0958" is
-	// +442079460958; the country's international call prefix ("011" in
-	// the US, "00" in most of the world) may stand for the +. Empty: the
-	// input must start with + and a country code.
-	Region string
-	// Possible accepts a number whose length is possible for its country
-	// even if the numbering plan embedded in this build does not list its
-	// range as in use: ranges opened after the plan was built, and
-	// fictional ranges such as +1 555 555 01xx. Without it such a number
-	// is refused with ProblemNotValid.
-	Possible bool
-}
-
 // Problem classifies why a number was refused, in a [*ParseError].
 type Problem string
 
-// The problems a [*ParseError] reports.
+// The problems a [*ParseError] reports. [Parse] reports the first five;
+// the numbering-plan parsers of package numberplan report them all.
 const (
 	ProblemEmpty          Problem = "empty"            // no digits at all
 	ProblemNotANumber     Problem = "not a number"     // characters or letters no number has
-	ProblemNoCountryCode  Problem = "no country code"  // no + and no default region
+	ProblemNoCountryCode  Problem = "no country code"  // no + (and, for numberplan, no default region)
 	ProblemBadCountryCode Problem = "bad country code" // no country has that code
-	ProblemBadRegion      Problem = "bad region"       // ParseOptions.Region is not a known region
-	ProblemTooShort       Problem = "too short"        // fewer digits than any number of the country
-	ProblemTooLong        Problem = "too long"         // more digits than any number of the country, or than E.164's 15
-	ProblemBadLength      Problem = "bad length"       // between the country's lengths, none of them
-	ProblemExtension      Problem = "extension"        // carries an extension, which E.164 cannot hold
-	ProblemNotValid       Problem = "not valid"        // possible, but in no range the country's plan lists
+	ProblemTooShort       Problem = "too short"        // fewer digits than E.164 numbers have, or than any number of the country
+	ProblemTooLong        Problem = "too long"         // more digits than E.164's 15, or than any number of the country
+	ProblemBadRegion      Problem = "bad region"       // numberplan: the default region is not a known region
+	ProblemBadLength      Problem = "bad length"       // numberplan: between the country's lengths, none of them
+	ProblemExtension      Problem = "extension"        // numberplan: carries an extension, which E.164 cannot hold
+	ProblemNotValid       Problem = "not valid"        // numberplan: possible, but in no range the country's plan lists
 )
 
-// ParseError reports a string [Parse] (or [ParseIn], [ParseWith],
-// [Inspect]) refused, and why. It unwraps to [ErrInvalidNumber].
+// ParseError reports a string [Parse] (or a parser of package numberplan)
+// refused, and why. It unwraps to [ErrInvalidNumber].
 type ParseError struct {
 	Input   string  // the string given to Parse
 	Problem Problem // what kind of problem it is
 	// Region is the region the number was judged for, when it came that
 	// far: the ISO 3166-1 code of its country ("GB"), or of the default
-	// region given.
+	// region given. Only numberplan's parsers, which know the countries,
+	// set it.
 	Region string
-	Reason string // what is wrong, for people: e.g. "too long: 11 digits after +1, numbers there have 10"
+	Reason string // what is wrong, for people: e.g. "too long: 16 digits, E.164 allows at most 15"
 }
 
 // maxQuoted bounds how much of the input an error message repeats.
@@ -85,176 +64,102 @@ func (e *ParseError) Error() string {
 // holds for every error Parse returns.
 func (e *ParseError) Unwrap() error { return ErrInvalidNumber }
 
-// Info is what the numbering plan says about a number, from [Inspect].
-type Info struct {
-	Number Number
-	// Country is the ISO 3166-1 alpha-2 code of the number's country,
-	// "001" for non-geographic numbers (+800, +883...), "" for a number
-	// accepted with ParseOptions.Possible whose country code several
-	// countries share (+1).
-	Country string
-	Type    NumberType // TypeOther when the plan does not say
-	// Valid reports whether the number is in a range the plan lists; only
-	// ParseOptions.Possible lets a number that is not through.
-	Valid bool
-}
-
-// Parse reads s, a telephone number in international form, checks it
-// against the numbering plan and returns it in E.164 form:
-// "+1 (202) 555-0100" is "+12025550100". It is [ParseWith] with no
-// options: s must start with + and a country code, and the number must
-// be valid. Use [ParseIn] for national formats.
-func Parse(s string) (Number, error) { return ParseWith(s, ParseOptions{}) }
-
-// ParseIn is like [Parse] but reads a number written without + and a
-// country code as a national number of region (an ISO 3166-1 alpha-2
-// code): ParseIn("(202) 555-0100", "US") is "+12025550100". Numbers with
-// + are read as Parse reads them.
-func ParseIn(s, region string) (Number, error) {
-	return ParseWith(s, ParseOptions{Region: region})
-}
-
-// ParseWith reads s as [Inspect] does and returns the number in E.164
-// form.
-func ParseWith(s string, o ParseOptions) (Number, error) {
-	info, err := Inspect(s, o)
-	return info.Number, err
-}
-
-// Inspect reads s, a telephone number as people write it, checks it
-// against the numbering plan of github.com/nyaruka/phonenumbers (a port
-// of Google's libphonenumber; the plan is embedded in the build) and says
-// what it is. Call it where numbers enter the system (a pool being
-// loaded, a template, a form), never on the call path: it costs
-// microseconds; compare the Numbers it returns instead.
+// Parse reads s, a telephone number in international form, and returns it
+// in E.164 form: "+1 202 555 0100" is "+12025550100". It is the project's
+// definition of a valid E.164 number, which [Number.Valid] checks on the
+// result:
 //
-// It ignores spaces and the separators - . / ( ) [ ] ~ (and their
-// Unicode forms), reads digits of any script, and reads letters as on a
-// telephone keypad when they make a vanity number ("+1 800 FLOWERS" is
-// +18003569377). A number needs a + and its country code, or
-// o.Region for one in national format; its length must be possible for
-// its country and at most E.164's 15 digits, and, unless o.Possible, it
-// must be in a range the plan lists as in use.
+//   - a '+', then only the number's ASCII digits: its country calling
+//     code, then the national number;
+//   - 6 to 15 digits in all;
+//   - a country calling code that is in service: one ITU-T has assigned
+//     to a country, a group of them or a global service (+1, +44, +800...),
+//     not a spare one (+28, +42, +999) nor one starting with 0.
 //
-// Any error is a [*ParseError] whose Problem classifies what is wrong and
-// whose Reason says it (for a stray character, with its position,
-// counting characters from 1).
-func Inspect(s string, o ParseOptions) (Info, error) {
-	fail := func(p Problem, region, format string, args ...any) (Info, error) {
-		return Info{}, &ParseError{Input: s, Problem: p, Region: region, Reason: fmt.Sprintf(format, args...)}
+// For readability s may hold spaces, hyphens and dots anywhere, such as
+// "+44 20 7946 0958" or "+1-202-555-0100"; they are dropped. Nothing else
+// is read: no parentheses (a "(0)" would hide a national prefix), no
+// letters, no other scripts' digits or separators, no national formats.
+//
+// Parse does not consult a numbering plan: "+1 555 555 0100", in a
+// fictional range, is "+15555550100". It does not allocate for a string
+// already in E.164 form, and is cheap enough for any path. Where numbers
+// enter the system as people write them (national formats, vanity
+// letters, a check that the range is in use), use package
+// github.com/eventcc/eventcc/numbermap/numberplan, whose numbers all
+// satisfy this definition.
+//
+// Any error is a [*ParseError] whose Problem is [ProblemEmpty],
+// [ProblemNotANumber], [ProblemNoCountryCode], [ProblemBadCountryCode],
+// [ProblemTooShort] or [ProblemTooLong], and whose Reason says what is
+// wrong (for a stray character, with its position, counting characters
+// from 1).
+func Parse(s string) (Number, error) {
+	fail := func(p Problem, format string, args ...any) (Number, error) {
+		return "", &ParseError{Input: s, Problem: p, Reason: fmt.Sprintf(format, args...)}
 	}
-	region := strings.ToUpper(o.Region)
-	if region != "" && !phonenumbers.GetSupportedRegions()[region] {
-		return fail(ProblemBadRegion, "", "bad region: %q is not a region with a numbering plan; want an ISO 3166-1 alpha-2 code such as \"US\"", o.Region)
-	}
-
-	// Screen the characters: phonenumbers reads numbers out of free text,
-	// and a number here must be nothing but a number.
 	var (
-		plus, digits, letters int
-		pos                   int
+		buf           [1 + maxDigits]byte // '+' and the digits, while they fit
+		plus, digits  int
+		pos           int
+		separatorSeen bool
 	)
+	buf[0] = '+'
 	for _, r := range s {
 		pos++
 		switch {
-		case r == '+' || r == '＋':
-			if plus > 0 || digits > 0 || letters > 0 {
-				return fail(ProblemNotANumber, "", "%q at position %d: only one +, before the digits", r, pos)
+		case r == '+':
+			if plus > 0 || digits > 0 {
+				return fail(ProblemNotANumber, "'+' at position %d: only one +, before the digits", pos)
 			}
 			plus++
-		case unicode.IsDigit(r):
-			digits++
-		case ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z'):
-			if digits == 0 {
-				return fail(ProblemNotANumber, "", "letter %q at position %d: a number starts with + or a digit", r, pos)
+		case '0' <= r && r <= '9':
+			if digits < maxDigits {
+				buf[1+digits] = byte(r)
 			}
-			letters++
-		case isSeparator(r):
+			digits++
+		case r == ' ' || r == '-' || r == '.':
+			separatorSeen = true
 		default:
-			return fail(ProblemNotANumber, "", "unexpected character %q at position %d: only digits, letters of a vanity number, + and separators such as space - . ( ) are allowed", r, pos)
+			return fail(ProblemNotANumber, "unexpected character %q at position %d: an E.164 number is + and digits, with spaces, - or . between them", r, pos)
 		}
 	}
 	switch {
 	case digits == 0 && plus == 0:
-		return fail(ProblemEmpty, "", "empty: no digits")
+		return fail(ProblemEmpty, "empty: no digits")
 	case digits == 0:
-		return fail(ProblemEmpty, "", "empty: no digits after +")
-	case plus == 0 && region == "":
-		return fail(ProblemNoCountryCode, "", "no country code: write it with + and the country code, or give the region of its national format")
+		return fail(ProblemEmpty, "empty: no digits after +")
+	case plus == 0:
+		return fail(ProblemNoCountryCode, "no country code: write the number with + and its country code")
+	case digits > maxDigits:
+		return fail(ProblemTooLong, "too long: %d digits, E.164 allows at most %d", digits, maxDigits)
+	case digits < minDigits:
+		return fail(ProblemTooShort, "too short: %d digits, at least %d with the country code", digits, minDigits)
 	}
+	n := buf[:1+digits]
+	if callingCodeLen(string(n[1:])) == 0 {
+		return fail(ProblemBadCountryCode, "bad country code: %s", noSuchCode(n[1:]))
+	}
+	if !separatorSeen {
+		return Number(s), nil // s is n: no copy
+	}
+	return Number(n), nil
+}
 
-	var pn phonenumbers.PhoneNumber
-	parseRegion := region
-	if parseRegion == "" {
-		parseRegion = "ZZ" // unknown: the number must carry its country code
-	}
-	if err := phonenumbers.ParseToNumber(s, parseRegion, &pn); err != nil {
-		switch {
-		case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
-			return fail(ProblemBadCountryCode, region, "bad country code: %s", countryCodeGuess(s))
-		case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
-			return fail(ProblemTooShort, region, "too short: %d digits", digits)
-		case errors.Is(err, phonenumbers.ErrNumTooLong):
-			return fail(ProblemTooLong, region, "too long: %d digits, E.164 allows at most %d", digits, maxDigits)
-		case digits < 3:
-			return fail(ProblemTooShort, region, "too short: %d digits", digits)
-		default:
-			return fail(ProblemNotANumber, region, "not a phone number")
+// noSuchCode says which country codes the digits d could have started
+// with, none of them assigned.
+func noSuchCode(d []byte) string {
+	codes := make([]string, 0, 3)
+	for l := 1; l <= 3 && l <= len(d); l++ {
+		codes = append(codes, "+"+string(d[:l]))
+		if d[0] == '0' {
+			break // no code starts with 0
 		}
 	}
-	if ext := pn.GetExtension(); ext != "" {
-		return fail(ProblemExtension, region, "has an extension (%s): an E.164 number cannot hold one", ext)
+	if len(codes) == 1 {
+		return "no country has the code " + codes[0]
 	}
-	if letters > 0 && !phonenumbers.IsAlphaNumber(s) {
-		return fail(ProblemNotANumber, region, "letters that are neither a vanity number nor an extension")
-	}
-
-	cc := int(pn.GetCountryCode())
-	home := countryOf(cc)
-	nsn := phonenumbers.GetNationalSignificantNumber(&pn)
-	switch phonenumbers.IsPossibleNumberWithReason(&pn) {
-	case phonenumbers.IS_POSSIBLE:
-	case phonenumbers.INVALID_COUNTRY_CODE:
-		return fail(ProblemBadCountryCode, region, "bad country code: +%d is not a country code", cc)
-	case phonenumbers.TOO_SHORT:
-		return fail(ProblemTooShort, home, "too short: %d digits after +%d, numbers there have %s", len(nsn), cc, possibleLengths(cc))
-	case phonenumbers.TOO_LONG:
-		return fail(ProblemTooLong, home, "too long: %d digits after +%d, numbers there have %s", len(nsn), cc, possibleLengths(cc))
-	case phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
-		return fail(ProblemTooShort, home, "too short: %d digits after +%d make a local number only, dialable without its area code; numbers there have %s",
-			len(nsn), cc, possibleLengths(cc))
-	default: // INVALID_LENGTH
-		return fail(ProblemBadLength, home, "bad length: %d digits after +%d, numbers there have %s", len(nsn), cc, possibleLengths(cc))
-	}
-	e164 := phonenumbers.Format(&pn, phonenumbers.E164)
-	switch n := len(e164) - 1; {
-	case n > maxDigits:
-		return fail(ProblemTooLong, home, "too long: %d digits, E.164 allows at most %d", n, maxDigits)
-	case n < minDigits:
-		return fail(ProblemTooShort, home, "too short: %d digits, at least %d", n, minDigits)
-	}
-	// The plan lists a number as valid when it is of some type: one walk
-	// of the plan's patterns answers both.
-	typ := phonenumbers.GetNumberType(&pn)
-	info := Info{Number: Number(e164), Valid: typ != phonenumbers.UNKNOWN, Country: home, Type: typeOf(typ)}
-	if info.Valid && home == "" {
-		info.Country = phonenumbers.GetRegionCodeForNumber(&pn)
-	} else if !info.Valid && !o.Possible {
-		where := "in " + home
-		if home == "" {
-			where = fmt.Sprintf("for country code +%d", cc)
-		}
-		if region != "" && phonenumbers.GetCountryCodeForRegion(region) == cc {
-			where, home = "in "+region, region
-		}
-		return fail(ProblemNotValid, home, "not a valid number %s: no range of the numbering plan holds it", where)
-	} else if again, err := phonenumbers.Parse(e164, "ZZ"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
-		// A number outside the plan may lose digits on reading, as a
-		// national prefix: one that does not read back as itself is not
-		// a number to keep.
-		return fail(ProblemNotValid, home, "not a valid number: in E.164 form, %s, it does not read back as itself", e164)
-	}
-	return info, nil
+	return "no country has the code " + strings.Join(codes[:len(codes)-1], ", ") + " or " + codes[len(codes)-1]
 }
 
 // MustParse is like [Parse] but panics if s is not a valid number. It is
@@ -267,11 +172,13 @@ func MustParse(s string) Number {
 	return n
 }
 
-// Valid reports whether n is in the E.164 form [Parse] returns: '+', a
-// country code not starting with 0, and 6 to 15 ASCII digits in all. It
-// checks the form only, not the numbering plan, and does not allocate.
+// Valid reports whether n is a valid E.164 number, in the form [Parse]
+// returns: '+', 6 to 15 ASCII digits in all, starting with a country
+// calling code in service. Number(s).Valid() holds exactly when Parse(s)
+// returns Number(s) itself. It consults no numbering plan and does not
+// allocate.
 func (n Number) Valid() bool {
-	if len(n) < 1+minDigits || len(n) > 1+maxDigits || n[0] != '+' || n[1] == '0' {
+	if len(n) < 1+minDigits || len(n) > 1+maxDigits || n[0] != '+' {
 		return false
 	}
 	for i := 1; i < len(n); i++ {
@@ -279,108 +186,5 @@ func (n Number) Valid() bool {
 			return false
 		}
 	}
-	return true
-}
-
-// isSeparator reports whether r is a visual separator Inspect ignores:
-// spaces, dashes, and . / ( ) [ ] ~ in their ASCII and full-width forms.
-func isSeparator(r rune) bool {
-	switch r {
-	case '.', '/', '(', ')', '[', ']', '~',
-		'．', '／', '（', '）', '［', '］', '～',
-		'\u00ad', '\u200b', '\u2060': // soft hyphen, zero-width space, word joiner
-		return true
-	}
-	return unicode.Is(unicode.Zs, r) || unicode.Is(unicode.Pd, r)
-}
-
-// countryOf returns the ISO 3166-1 code of the country with calling code
-// cc, "001" for a non-geographic code, or "" if several countries share
-// it (+1, +7...) or none has it.
-func countryOf(cc int) string {
-	if len(phonenumbers.GetRegionCodesForCountryCode(cc)) != 1 {
-		return ""
-	}
-	return phonenumbers.GetRegionCodeForCountryCode(cc)
-}
-
-// countryCodeGuess says which country codes the digits after the + of s
-// could have started with.
-func countryCodeGuess(s string) string {
-	i := strings.IndexAny(s, "+＋")
-	if i < 0 {
-		return "the digits after the international call prefix start no country code"
-	}
-	d := phonenumbers.NormalizeDigitsOnly(s[i:])
-	if len(d) > 3 {
-		d = d[:3]
-	}
-	var codes []string
-	for l := 1; l <= len(d); l++ {
-		codes = append(codes, "+"+d[:l])
-	}
-	switch len(codes) {
-	case 0:
-		return "no digits after +"
-	case 1:
-		return "no country has the code " + codes[0]
-	}
-	return "no country has the code " + strings.Join(codes[:len(codes)-1], ", ") + " or " + codes[len(codes)-1]
-}
-
-// lengthsCache holds possibleLengths' answers per country code.
-var lengthsCache sync.Map // int -> string
-
-// possibleLengths says how many digits follow +cc in numbers of that
-// country, e.g. "10 digits" or "5 to 11 digits". Error path only.
-func possibleLengths(cc int) string {
-	if s, ok := lengthsCache.Load(cc); ok {
-		return s.(string)
-	}
-	var lengths []int
-	code := int32(cc)
-	for l := 1; l <= 17; l++ {
-		nn := uint64(1)
-		for range l - 1 {
-			nn *= 10
-		}
-		pn := phonenumbers.PhoneNumber{CountryCode: &code, NationalNumber: &nn}
-		if phonenumbers.IsPossibleNumberWithReason(&pn) == phonenumbers.IS_POSSIBLE {
-			lengths = append(lengths, l)
-		}
-	}
-	s := "no known length"
-	switch {
-	case len(lengths) == 1:
-		s = strconv.Itoa(lengths[0]) + " digits"
-	case len(lengths) > 1 && lengths[len(lengths)-1]-lengths[0] == len(lengths)-1:
-		s = fmt.Sprintf("%d to %d digits", lengths[0], lengths[len(lengths)-1])
-	case len(lengths) > 1:
-		parts := make([]string, len(lengths))
-		for i, l := range lengths {
-			parts[i] = strconv.Itoa(l)
-		}
-		s = strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1] + " digits"
-	}
-	lengthsCache.Store(cc, s)
-	return s
-}
-
-// typeOf maps the plan's number type to a NumberType.
-func typeOf(t phonenumbers.PhoneNumberType) NumberType {
-	switch t {
-	case phonenumbers.FIXED_LINE, phonenumbers.FIXED_LINE_OR_MOBILE:
-		return TypeLocal
-	case phonenumbers.MOBILE:
-		return TypeMobile
-	case phonenumbers.TOLL_FREE:
-		return TypeTollFree
-	case phonenumbers.SHARED_COST:
-		return TypeSharedCost
-	case phonenumbers.PREMIUM_RATE:
-		return TypePremiumRate
-	case phonenumbers.VOIP:
-		return TypeVoIP
-	}
-	return TypeOther
+	return callingCodeLen(string(n[1:])) > 0
 }

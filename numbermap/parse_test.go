@@ -12,166 +12,99 @@ import (
 	"github.com/eventcc/eventcc/numbermap"
 )
 
-// TestParseFormats reads numbers written the ways people and systems
-// write them. Test numbers are valid but fictional: +1 202 555 01xx (the
-// NANP's 555-01xx in a real area code) and +44 20 7946 0xxx (Ofcom's
-// drama range).
-func TestParseFormats(t *testing.T) {
-	possible := numbermap.ParseOptions{Possible: true}
-	in := func(region string) numbermap.ParseOptions { return numbermap.ParseOptions{Region: region} }
+// TestParse reads numbers in international form, with and without the
+// separators Parse drops. Parse consults no numbering plan: fictional
+// ranges are valid E.164 numbers.
+func TestParse(t *testing.T) {
 	cases := []struct {
 		name, in string
-		opts     numbermap.ParseOptions
 		want     numbermap.Number
 	}{
-		{"E.164", "+12025550100", numbermap.ParseOptions{}, "+12025550100"},
-		{"spaces", "+1 202 555 0100", numbermap.ParseOptions{}, "+12025550100"},
-		{"leading and trailing spaces", "  +1 202 555 0100 ", numbermap.ParseOptions{}, "+12025550100"},
-		{"dashes", "+1-202-555-0100", numbermap.ParseOptions{}, "+12025550100"},
-		{"dots", "+1.202.555.0100", numbermap.ParseOptions{}, "+12025550100"},
-		{"dots, UK", "+44.20.7946.0958", numbermap.ParseOptions{}, "+442079460958"},
-		{"parentheses", "+1 (202) 555-0100", numbermap.ParseOptions{}, "+12025550100"},
-		{"parenthesised plus", "(+44) 20 7946 0958", numbermap.ParseOptions{}, "+442079460958"},
-		{"UK trunk zero in parentheses", "+44 (0)20 7946 0958", numbermap.ParseOptions{}, "+442079460958"},
-		{"separator after plus", "+ 49 30 901820", numbermap.ParseOptions{}, "+4930901820"},
-		{"slash", "+49 30/901820", numbermap.ParseOptions{}, "+4930901820"},
-		{"no-break spaces", "+1\u00a0202\u00a0555\u00a00100", numbermap.ParseOptions{}, "+12025550100"},
-		{"en dashes", "+1 202–555–0100", numbermap.ParseOptions{}, "+12025550100"},
-		{"full-width", "＋１ ２０２ ５５５ ０１００", numbermap.ParseOptions{}, "+12025550100"},
-		{"Arabic-Indic digits", "+1 ٢٠٢ ٥٥٥ ٠١٠٠", numbermap.ParseOptions{}, "+12025550100"},
-		{"vanity", "+1 800 FLOWERS", numbermap.ParseOptions{}, "+18003569377"},
-		{"vanity, lower case", "+1 800 flowers", numbermap.ParseOptions{}, "+18003569377"},
-		{"vanity, split", "+1-800-GO-FEDEX", numbermap.ParseOptions{}, "+18004633339"},
-		{"toll-free", "+1 800 555 0199", numbermap.ParseOptions{}, "+18005550199"},
-		{"mobile", "+61 491 570 006", numbermap.ParseOptions{}, "+61491570006"},
-		{"non-geographic", "+800 1234 5678", numbermap.ParseOptions{}, "+80012345678"},
-		{"seven digits in all", "+290 8999", numbermap.ParseOptions{}, "+2908999"},
-		{"national, US", "(202) 555-0100", in("US"), "+12025550100"},
-		{"national with dots, US", "202.555.0100", in("US"), "+12025550100"},
-		{"national with trunk 1, US", "1 (202) 555-0100", in("US"), "+12025550100"},
-		{"national vanity, US", "1-800-FLOWERS", in("US"), "+18003569377"},
-		{"international prefix 011, US", "011 44 20 7946 0958", in("US"), "+442079460958"},
-		{"national, GB", "020 7946 0958", in("GB"), "+442079460958"},
-		{"international prefix 00, DE", "0044 20 7946 0958", in("DE"), "+442079460958"},
-		{"region in lower case", "020 7946 0958", in("gb"), "+442079460958"},
-		{"international with a region", "+44 20 7946 0958", in("US"), "+442079460958"},
-		{"fictional 555 with Possible", "+1 555 555 0100", possible, "+15555550100"},
-		{"UK drama mobile with Possible", "+44 7700 900123", possible, "+447700900123"},
+		{"E.164", "+12025550100", "+12025550100"},
+		{"spaces", "+1 202 555 0100", "+12025550100"},
+		{"leading and trailing spaces", "  +1 202 555 0100 ", "+12025550100"},
+		{"hyphens", "+1-202-555-0100", "+12025550100"},
+		{"dots", "+44.20.7946.0958", "+442079460958"},
+		{"separator after plus", "+ 49 30 901820", "+4930901820"},
+		{"fictional range", "+15555550100", "+15555550100"},
+		{"fictional range, spaced", "+1 555 555 0100", "+15555550100"},
+		{"UK drama mobile", "+44 7700 900123", "+447700900123"},
+		{"one-digit code, 7", "+7 495 123 45 67", "+74951234567"},
+		{"three-digit code", "+290 8999", "+2908999"},
+		{"global service", "+800 1234 5678", "+80012345678"},
+		{"global service, 15 digits", "+883 5100 0000 0001", "+883510000000001"},
+		{"shortest: 6 digits", "+123456", "+123456"},
+		{"longest: 15 digits", "+123456789012345", "+123456789012345"},
+		{"a code's digits split by a separator", "+4 4 20 7946 0958", "+442079460958"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := numbermap.ParseWith(c.in, c.opts)
-			require.NoError(t, err, "ParseWith(%q, %+v) should accept it", c.in, c.opts)
-			assert.Equal(t, c.want, got, "ParseWith(%q, %+v) in E.164 form", c.in, c.opts)
-			assert.True(t, got.Valid(), "the result is in E.164 form")
-			if c.opts == (numbermap.ParseOptions{}) {
-				again, err := numbermap.Parse(c.in)
-				assert.NoError(t, err, "Parse is ParseWith with no options")
-				assert.Equal(t, got, again, "Parse is ParseWith with no options")
-			}
+			got, err := numbermap.Parse(c.in)
+			require.NoError(t, err, "Parse(%q) should accept it", c.in)
+			assert.Equal(t, c.want, got, "Parse(%q) in E.164 form", c.in)
+			assert.True(t, got.Valid(), "the result of Parse is Valid")
 		})
 	}
 }
 
 func TestParseRefuses(t *testing.T) {
-	in := func(region string) numbermap.ParseOptions { return numbermap.ParseOptions{Region: region} }
-	none := numbermap.ParseOptions{}
 	cases := []struct {
 		name, in string
-		opts     numbermap.ParseOptions
 		problem  numbermap.Problem
-		region   string // ParseError.Region
 		reason   string // substring of the reason
 	}{
-		{"empty", "", none, numbermap.ProblemEmpty, "", "empty"},
-		{"blank", "   ", none, numbermap.ProblemEmpty, "", "empty"},
-		{"only separators", " ( ) - . ", none, numbermap.ProblemEmpty, "", "empty"},
-		{"plus alone", "+", none, numbermap.ProblemEmpty, "", "no digits after +"},
-		{"without plus", "2025550100", none, numbermap.ProblemNoCountryCode, "", "no country code"},
-		{"national without a region", "(202) 555-0100", none, numbermap.ProblemNoCountryCode, "", "give the region"},
-		{"international prefix without a region", "0044 20 7946 0958", none, numbermap.ProblemNoCountryCode, "", "no country code"},
-		{"words", "abc", none, numbermap.ProblemNotANumber, "", `letter 'a' at position 1`},
-		{"text around a number", "Call +12025550100", none, numbermap.ProblemNotANumber, "", `letter 'C' at position 1`},
-		{"stray letter", "+1 202 555 0100x", none, numbermap.ProblemNotANumber, "", "neither a vanity number nor an extension"},
-		{"hash", "+1 202 555#0100", none, numbermap.ProblemNotANumber, "", `unexpected character '#' at position 11`},
-		{"tab", "+1\t2025550100", none, numbermap.ProblemNotANumber, "", `unexpected character '\t' at position 3`},
-		{"tel URI", "tel:+12025550100", none, numbermap.ProblemNotANumber, "", "position 1"},
-		{"semicolon", "+12025550100;ext=1", none, numbermap.ProblemNotANumber, "", `unexpected character ';' at position 13`},
-		{"second plus", "+1+2025550100", none, numbermap.ProblemNotANumber, "", `'+' at position 3`},
-		{"extension", "+1 202 555 0100 ext. 12", none, numbermap.ProblemExtension, "", "extension (12)"},
-		{"extension x", "+1 202 555 0100 x12", none, numbermap.ProblemExtension, "", "extension (12)"},
-		{"too long for the country", "+1 202 555 0100 1", none, numbermap.ProblemTooLong, "", "too long: 11 digits after +1, numbers there have 10 digits"},
-		{"too long: 16 digits", "+1234567890123456", none, numbermap.ProblemTooLong, "", "too long"},
-		{"far too long", "+1" + strings.Repeat("5", 200), none, numbermap.ProblemTooLong, "", "too long"},
-		{"too long, national", "(202) 555-0100 99", in("US"), numbermap.ProblemTooLong, "", "too long"},
-		{"too short", "+1 202 555 01", none, numbermap.ProblemTooShort, "", "too short: 8 digits after +1, numbers there have 10 digits"},
-		{"local only", "+49 30 1", none, numbermap.ProblemTooShort, "DE", "local number only"},
-		{"two digits", "+12", none, numbermap.ProblemTooShort, "", "too short"},
-		{"bad length", "+41 44 668 18 00 0", none, numbermap.ProblemBadLength, "CH", "bad length: 10 digits after +41, numbers there have 9 or 12 digits"},
-		{"local only, UK", "+44 20 7946 09", none, numbermap.ProblemTooShort, "", "8 digits after +44 make a local number only"},
-		{"unknown country code", "+999 1234 5678", none, numbermap.ProblemBadCountryCode, "", "no country has the code +9, +99 or +999"},
-		{"unassigned country code", "+28 1234567", none, numbermap.ProblemBadCountryCode, "", "+28"},
-		{"country code 0", "+0 555 1234", none, numbermap.ProblemBadCountryCode, "", "+0"},
-		{"trunk zero after plus", "+044 20 7946 0958", none, numbermap.ProblemBadCountryCode, "", "+04"},
-		{"fictional 555", "+1 555 555 0100", none, numbermap.ProblemNotValid, "", "not a valid number for country code +1"},
-		{"exchange starting with 0", "+1 212 055 0100", none, numbermap.ProblemNotValid, "", "not a valid number"},
-		{"UK drama mobile", "+44 7700 900123", none, numbermap.ProblemNotValid, "", "not a valid number for country code +44"},
-		{"not valid in the region", "202 555 0100", in("GB"), numbermap.ProblemNotValid, "GB", "not a valid number in GB"},
-		{"too long for a single-country code", "+33 9 12 34 56 78 9", none, numbermap.ProblemTooLong, "FR", "numbers there have 9 digits"},
-		{"not valid in a single-country code", "+64 21 2345", none, numbermap.ProblemNotValid, "NZ", "not a valid number in NZ"},
-		{"unknown region", "2025550100", in("XX"), numbermap.ProblemBadRegion, "", `"XX" is not a region`},
-		{"region not a code", "2025550100", in("USA"), numbermap.ProblemBadRegion, "", "ISO 3166-1 alpha-2"},
+		{"empty", "", numbermap.ProblemEmpty, "empty: no digits"},
+		{"blank", "   ", numbermap.ProblemEmpty, "empty: no digits"},
+		{"only separators", " - . ", numbermap.ProblemEmpty, "empty: no digits"},
+		{"plus alone", "+", numbermap.ProblemEmpty, "no digits after +"},
+		{"without plus", "2025550100", numbermap.ProblemNoCountryCode, "no country code"},
+		{"international prefix", "0044 20 7946 0958", numbermap.ProblemNoCountryCode, "no country code"},
+		{"words", "abc", numbermap.ProblemNotANumber, `unexpected character 'a' at position 1`},
+		{"parentheses", "+1 (202) 555-0100", numbermap.ProblemNotANumber, `unexpected character '(' at position 4`},
+		{"trunk zero in parentheses", "+44 (0)20 7946 0958", numbermap.ProblemNotANumber, `'(' at position 5`},
+		{"slash", "+49 30/901820", numbermap.ProblemNotANumber, `'/' at position 7`},
+		{"vanity letters", "+1 800 FLOWERS", numbermap.ProblemNotANumber, `'F' at position 8`},
+		{"stray letter", "+1 202 555 0100x", numbermap.ProblemNotANumber, `'x' at position 16`},
+		{"tab", "+1\t2025550100", numbermap.ProblemNotANumber, `'\t' at position 3`},
+		{"no-break space", "+1\u00a0202\u00a0555\u00a00100", numbermap.ProblemNotANumber, `'\u00a0' at position 3`},
+		{"full-width", "＋１２０２５５５０１００", numbermap.ProblemNotANumber, `'＋' at position 1`},
+		{"Arabic-Indic digits", "+1 ٢٠٢ ٥٥٥ ٠١٠٠", numbermap.ProblemNotANumber, `'٢' at position 4`},
+		{"invalid UTF-8", "+1\xff2025550100", numbermap.ProblemNotANumber, "'\ufffd' at position 3"},
+		{"tel URI", "tel:+12025550100", numbermap.ProblemNotANumber, "position 1"},
+		{"extension", "+12025550100;ext=1", numbermap.ProblemNotANumber, `';' at position 13`},
+		{"second plus", "+1+2025550100", numbermap.ProblemNotANumber, `'+' at position 3: only one +`},
+		{"plus after digits", "1+2025550100", numbermap.ProblemNotANumber, `'+' at position 2`},
+		{"five digits", "+12345", numbermap.ProblemTooShort, "too short: 5 digits, at least 6"},
+		{"two digits", "+12", numbermap.ProblemTooShort, "too short: 2 digits"},
+		{"16 digits", "+1234567890123456", numbermap.ProblemTooLong, "too long: 16 digits, E.164 allows at most 15"},
+		{"far too long", "+1" + strings.Repeat("5", 200), numbermap.ProblemTooLong, "too long: 201 digits"},
+		{"spare code", "+28 1234 5678", numbermap.ProblemBadCountryCode, "no country has the code +2, +28 or +281"},
+		{"spare code, zone 4", "+42 5 123 4567", numbermap.ProblemBadCountryCode, "+4, +42 or +425"},
+		{"reserved code", "+999 1234 5678", numbermap.ProblemBadCountryCode, "no country has the code +9, +99 or +999"},
+		{"withdrawn code 388", "+388 1234 5678", numbermap.ProblemBadCountryCode, "+388"},
+		{"country code 0", "+0 555 1234", numbermap.ProblemBadCountryCode, "no country has the code +0"},
+		{"trunk zero after plus", "+044 20 7946 0958", numbermap.ProblemBadCountryCode, "+0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := numbermap.ParseWith(c.in, c.opts)
-			require.Error(t, err, "ParseWith(%q, %+v) should refuse it (%s)", c.in, c.opts, c.problem)
+			got, err := numbermap.Parse(c.in)
+			require.Error(t, err, "Parse(%q) should refuse it (%s)", c.in, c.problem)
 			assert.Empty(t, got, "the zero Number with an error")
 			assert.ErrorIs(t, err, numbermap.ErrInvalidNumber, "every parse error is ErrInvalidNumber")
 			var pe *numbermap.ParseError
 			require.ErrorAs(t, err, &pe, "every parse error is a *ParseError")
 			assert.Equal(t, c.in, pe.Input, "ParseError.Input is the input")
 			assert.Equal(t, c.problem, pe.Problem, "ParseError.Problem classifies the problem (reason %q)", pe.Reason)
-			assert.Equal(t, c.region, pe.Region, "ParseError.Region is the region the number was judged for")
+			assert.Empty(t, pe.Region, "Parse judges no region")
 			assert.Contains(t, pe.Reason, c.reason, "ParseError.Reason says what is wrong")
 		})
 	}
 }
 
-func TestInspect(t *testing.T) {
-	cases := []struct {
-		in   string
-		opts numbermap.ParseOptions
-		want numbermap.Info
-	}{
-		{"+1 202 555 0100", numbermap.ParseOptions{}, numbermap.Info{Number: "+12025550100", Country: "US", Type: numbermap.TypeLocal, Valid: true}},
-		{"+1 800 FLOWERS", numbermap.ParseOptions{}, numbermap.Info{Number: "+18003569377", Country: "US", Type: numbermap.TypeTollFree, Valid: true}},
-		{"+44 20 7946 0958", numbermap.ParseOptions{}, numbermap.Info{Number: "+442079460958", Country: "GB", Type: numbermap.TypeLocal, Valid: true}},
-		{"0491 570 006", numbermap.ParseOptions{Region: "AU"}, numbermap.Info{Number: "+61491570006", Country: "AU", Type: numbermap.TypeMobile, Valid: true}},
-		{"+800 1234 5678", numbermap.ParseOptions{}, numbermap.Info{Number: "+80012345678", Country: "001", Type: numbermap.TypeTollFree, Valid: true}},
-		{"+883 5100 0000 0001", numbermap.ParseOptions{}, numbermap.Info{Number: "+883510000000001", Country: "001", Type: numbermap.TypeVoIP, Valid: true}},
-		{"+1 555 555 0100", numbermap.ParseOptions{Possible: true}, numbermap.Info{Number: "+15555550100", Type: numbermap.TypeOther}},
-		{"+33 1 99 00 00 00", numbermap.ParseOptions{Possible: true}, numbermap.Info{Number: "+33199000000", Country: "FR", Type: numbermap.TypeLocal, Valid: true}},
-	}
-	for _, c := range cases {
-		got, err := numbermap.Inspect(c.in, c.opts)
-		require.NoError(t, err, "Inspect(%q, %+v)", c.in, c.opts)
-		assert.Equal(t, c.want, got, "Inspect(%q, %+v)", c.in, c.opts)
-	}
-}
-
-func TestParseIn(t *testing.T) {
-	n, err := numbermap.ParseIn("020 7946 0958", "GB")
-	require.NoError(t, err, "ParseIn of a national GB number")
-	assert.Equal(t, numbermap.Number("+442079460958"), n, "ParseIn reads the national format of the region")
-	_, err = numbermap.Parse("020 7946 0958")
-	assert.ErrorIs(t, err, numbermap.ErrInvalidNumber, "Parse needs a + and a country code")
-}
-
 func TestParseErrorMessage(t *testing.T) {
 	_, err := numbermap.Parse("abc")
 	require.Error(t, err, "Parse(abc)")
-	assert.EqualError(t, err, `numbermap: invalid number "abc": letter 'a' at position 1: a number starts with + or a digit`,
+	assert.EqualError(t, err, `numbermap: invalid number "abc": unexpected character 'a' at position 1: an E.164 number is + and digits, with spaces, - or . between them`,
 		"the message quotes the input and says why")
 
 	long := "+1" + strings.Repeat("5", 200)
@@ -186,78 +119,103 @@ func TestParseErrorMessage(t *testing.T) {
 
 func TestMustParse(t *testing.T) {
 	assert.Equal(t, numbermap.Number("+12025550100"), numbermap.MustParse("+1 202 555 0100"), "MustParse of a valid number")
-	assert.PanicsWithError(t, `numbermap: invalid number "555-0100": no country code: write it with + and the country code, or give the region of its national format`,
+	assert.Equal(t, numbermap.Number("+15555550100"), numbermap.MustParse("+15555550100"), "MustParse of a fictional range")
+	assert.PanicsWithError(t, `numbermap: invalid number "555-0100": no country code: write the number with + and its country code`,
 		func() { numbermap.MustParse("555-0100") }, "MustParse panics with Parse's error")
 }
 
 func TestNumberValid(t *testing.T) {
 	for n, want := range map[numbermap.Number]bool{
 		"+12025550100":      true,
-		"+15555550100":      true, // the form only: the plan is Parse's business
+		"+15555550100":      true, // no plan: a fictional range is valid E.164
 		"+2908999":          true,
 		"+123456":           true,
 		"+123456789012345":  true,
+		"+80012345678":      true,
+		"+74951234567":      true,
 		"":                  false,
 		"+":                 false,
 		"+12345":            false,
 		"12025550100":       false,
-		"+1 202 555 0100":   false,
+		"+1 202 555 0100":   false, // Parse's input, not its output
 		"+02025550100":      false,
+		"+2812345678":       false, // spare country code
+		"+99912345678":      false,
 		"+1234567890123456": false,
 		"+1202555010a":      false,
 		"++2025550100":      false,
 		"+１２０２５５５０１００":      false,
 	} {
 		assert.Equal(t, want, n.Valid(), "Number(%q).Valid()", n)
+		got, err := numbermap.Parse(string(n))
+		assert.Equal(t, want, err == nil && got == n, "Number(%q).Valid() holds exactly when Parse returns it unchanged (got %q, %v)", n, got, err)
 	}
 }
 
-// FuzzParse reads arbitrary strings every way a number can be read. Each
-// either fails with a *ParseError that says why, or gives a number in
-// E.164 form that reads back as itself.
+func TestParseAllocations(t *testing.T) {
+	var n numbermap.Number
+	var err error
+	assert.Zero(t, testing.AllocsPerRun(100, func() { n, err = numbermap.Parse("+12025550100") }), "Parse of a number in E.164 form does not allocate")
+	require.NoError(t, err)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = n.Valid() }), "Valid does not allocate")
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { n, err = numbermap.Parse("+1 202 555 0100") }), 1.0,
+		"Parse with separators allocates only the result")
+}
+
+// FuzzParse reads arbitrary strings. Each either fails with a *ParseError
+// that says why, or gives a Valid number made of the input's digits, in
+// order, which Parse returns unchanged; and a string is Valid exactly when
+// Parse returns it unchanged.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"+12025550100", "+1 (202) 555-0100", "abc", "", "+", "+0123456789", "+1234567890123456",
-		"+1 800 FLOWERS", "(202) 555-0100", "020 7946 0958", "011 44 20 7946 0958", "+1 202 555 0100 ext. 12", "＋１ ２０２ ５５５ ０１００"} {
+	for _, s := range []string{"+12025550100", "+1 202-555.0100", "abc", "", "+", "+0123456789", "+1234567890123456",
+		"+2812345678", "+44 (0)20 7946 0958", "+1 800 FLOWERS", "  +800 1234 5678 ", "＋１ ２０２ ５５５ ０１００"} {
 		f.Add(s)
 	}
 	known := map[numbermap.Problem]bool{
 		numbermap.ProblemEmpty: true, numbermap.ProblemNotANumber: true, numbermap.ProblemNoCountryCode: true,
-		numbermap.ProblemBadCountryCode: true, numbermap.ProblemBadRegion: true, numbermap.ProblemTooShort: true,
-		numbermap.ProblemTooLong: true, numbermap.ProblemBadLength: true, numbermap.ProblemExtension: true, numbermap.ProblemNotValid: true,
+		numbermap.ProblemBadCountryCode: true, numbermap.ProblemTooShort: true, numbermap.ProblemTooLong: true,
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, o := range []numbermap.ParseOptions{{}, {Possible: true}, {Region: "US"}, {Region: "GB", Possible: true}, {Region: "DE"}} {
-			info, err := numbermap.Inspect(s, o)
-			if err != nil {
-				var pe *numbermap.ParseError
-				if !errors.As(err, &pe) || !errors.Is(err, numbermap.ErrInvalidNumber) {
-					t.Fatalf("Inspect(%q, %+v) error %v (%T) is not a *ParseError unwrapping to ErrInvalidNumber", s, o, err, err)
-				}
-				if pe.Input != s || pe.Reason == "" || !known[pe.Problem] {
-					t.Fatalf("Inspect(%q, %+v): ParseError%+v should hold the input, a known problem and a reason", s, o, *pe)
-				}
-				if info != (numbermap.Info{}) {
-					t.Fatalf("Inspect(%q, %+v) returned %+v with an error; want the zero Info", s, o, info)
-				}
-				continue
+		n, err := numbermap.Parse(s)
+		if err != nil {
+			var pe *numbermap.ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, numbermap.ErrInvalidNumber) {
+				t.Fatalf("Parse(%q) error %v (%T) is not a *ParseError unwrapping to ErrInvalidNumber", s, err, err)
 			}
-			n := info.Number
-			if !n.Valid() {
-				t.Fatalf("Inspect(%q, %+v) = %q, not in E.164 form", s, o, n)
+			if pe.Input != s || pe.Reason == "" || !known[pe.Problem] || pe.Region != "" {
+				t.Fatalf("Parse(%q): ParseError%+v should hold the input, one of Parse's problems, a reason and no region", s, *pe)
 			}
-			if !o.Possible && !info.Valid {
-				t.Fatalf("Inspect(%q, %+v) accepted %q, which the plan does not list", s, o, n)
+			if n != "" {
+				t.Fatalf("Parse(%q) returned %q with an error; want the zero Number", s, n)
 			}
-			again, err := numbermap.Inspect(string(n), numbermap.ParseOptions{Possible: o.Possible})
-			if err != nil || again != info {
-				t.Fatalf("Inspect(%q) of Inspect(%q, %+v) = %+v, %v; want %+v", n, s, o, again, err, info)
+			if numbermap.Number(s).Valid() {
+				t.Fatalf("Number(%q).Valid(), yet Parse refused it: %v", s, err)
 			}
+			return
+		}
+		if !n.Valid() {
+			t.Fatalf("Parse(%q) = %q, not Valid", s, n)
+		}
+		var digits strings.Builder
+		for _, r := range s {
+			if '0' <= r && r <= '9' {
+				digits.WriteRune(r)
+			}
+		}
+		if want := "+" + digits.String(); string(n) != want {
+			t.Fatalf("Parse(%q) = %q; want %q, the input's digits", s, n, want)
+		}
+		if again, err := numbermap.Parse(string(n)); err != nil || again != n {
+			t.Fatalf("Parse(%q) of Parse(%q) = %q, %v; want it unchanged", n, s, again, err)
+		}
+		if numbermap.Number(s).Valid() != (string(n) == s) {
+			t.Fatalf("Number(%q).Valid() = %v, but Parse returned %q", s, numbermap.Number(s).Valid(), n)
 		}
 	})
 }
 
 func ExampleParse() {
-	for _, s := range []string{"+1 (202) 555-0100", "+44 20 7946 0958", "+1 800 FLOWERS", "(202) 555-0100", "+1 555 555 0100", "+999 1234 5678"} {
+	for _, s := range []string{"+1 202-555-0100", "+44 20 7946 0958", "+1 555 555 0100", "(202) 555-0100", "+1 (202) 555-0100", "+999 1234 5678"} {
 		n, err := numbermap.Parse(s)
 		if err != nil {
 			fmt.Println(err)
@@ -268,57 +226,41 @@ func ExampleParse() {
 	// Output:
 	// +12025550100
 	// +442079460958
-	// +18003569377
-	// numbermap: invalid number "(202) 555-0100": no country code: write it with + and the country code, or give the region of its national format
-	// numbermap: invalid number "+1 555 555 0100": not a valid number for country code +1: no range of the numbering plan holds it
+	// +15555550100
+	// numbermap: invalid number "(202) 555-0100": unexpected character '(' at position 1: an E.164 number is + and digits, with spaces, - or . between them
+	// numbermap: invalid number "+1 (202) 555-0100": unexpected character '(' at position 4: an E.164 number is + and digits, with spaces, - or . between them
 	// numbermap: invalid number "+999 1234 5678": bad country code: no country has the code +9, +99 or +999
 }
 
-func ExampleParseIn() {
-	n, err := numbermap.ParseIn("020 7946 0958", "GB")
-	fmt.Println(n, err)
-	// Output:
-	// +442079460958 <nil>
-}
-
-func ExampleInspect() {
-	info, err := numbermap.Inspect("1-800-FLOWERS", numbermap.ParseOptions{Region: "US"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(info.Number, info.Country, info.Type)
-
-	_, err = numbermap.Inspect("+1 202 555 0100 1", numbermap.ParseOptions{})
-	var pe *numbermap.ParseError
-	if errors.As(err, &pe) {
-		fmt.Println(pe.Problem == numbermap.ProblemTooLong, pe.Reason)
+func ExampleNumber_Valid() {
+	for _, n := range []numbermap.Number{"+12025550100", "+1 202 555 0100", "+99912345678"} {
+		fmt.Println(n, n.Valid())
 	}
 	// Output:
-	// +18003569377 US toll-free
-	// true too long: 11 digits after +1, numbers there have 10 digits
+	// +12025550100 true
+	// +1 202 555 0100 false
+	// +99912345678 false
 }
 
-// BenchmarkParse measures normalising an input number: parse, validate
-// against the plan, format in E.164. It belongs where numbers enter the
-// system, not on the call path.
+// BenchmarkParse measures the E.164 check: it is cheap enough for any
+// path, unlike package numberplan's.
 func BenchmarkParse(b *testing.B) {
-	for _, c := range []struct {
-		name, in string
-		opts     numbermap.ParseOptions
-	}{
-		{"E.164", "+12025550100", numbermap.ParseOptions{}},
-		{"formatted", "+1 (202) 555-0100", numbermap.ParseOptions{}},
-		{"national", "020 7946 0958", numbermap.ParseOptions{Region: "GB"}},
-		{"vanity", "+1 800 FLOWERS", numbermap.ParseOptions{}},
-		{"possible", "+1 555 555 0100", numbermap.ParseOptions{Possible: true}},
-		{"refused", "+999 1234 5678", numbermap.ParseOptions{}},
+	for _, c := range []struct{ name, in string }{
+		{"E.164", "+12025550100"},
+		{"spaced", "+1 202 555 0100"},
+		{"refused", "+999 1234 5678"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_, _ = numbermap.ParseWith(c.in, c.opts)
+				_, _ = numbermap.Parse(c.in)
 			}
 		})
 	}
+	b.Run("Valid", func(b *testing.B) {
+		n := numbermap.Number("+12025550100")
+		for b.Loop() {
+			_ = n.Valid()
+		}
+	})
 }

@@ -119,7 +119,7 @@ func ValidatePolicy(p Policy) error {
 	switch p.Kind {
 	case Forward:
 		if !p.ForwardTo.Valid() {
-			problems = append(problems, fmt.Sprintf("forward needs ForwardTo, a number in E.164 form, not %q", p.ForwardTo))
+			problems = append(problems, fmt.Sprintf("forward needs ForwardTo, a valid E.164 number, not %q", p.ForwardTo))
 		}
 	case Announce:
 		if p.Announcement == "" {

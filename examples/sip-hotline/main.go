@@ -46,6 +46,7 @@ import (
 	"github.com/eventcc/eventcc/modality/sipchannel"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/numbermap/memnumbermap"
+	"github.com/eventcc/eventcc/numbermap/numberplan"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -198,7 +199,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 func numberPool(ctx context.Context, now time.Time) (*memnumbermap.Store, error) {
 	pool := memnumbermap.New()
 	parse := func(s string) numbermap.Number {
-		n, err := numbermap.ParseWith(s, numbermap.ParseOptions{Possible: true})
+		n, err := numberplan.ParseWith(s, numberplan.Options{Possible: true})
 		if err != nil {
 			panic(err) // the constants above are numbers
 		}

@@ -26,7 +26,7 @@
 //
 // The dialled number comes from the request line ([DialledNumber]): the
 // user part of a sip: URI or the number of a tel: URI, percent-decoded
-// and normalised to E.164 by [numbermap.ParseWith], falling back to the To
+// and normalised to E.164 by [numberplan.ParseWith], falling back to the To
 // header. A request without a valid international number gets 404.
 //
 // With Config.Numbers set, the number is looked up at the instant of the

@@ -7,7 +7,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/eventcc/eventcc/modality/sipchannel"
-	"github.com/eventcc/eventcc/numbermap"
+	"github.com/eventcc/eventcc/numbermap/numberplan"
 )
 
 // FuzzDialledNumber parses INVITEs with arbitrary request lines and To
@@ -52,7 +52,7 @@ func FuzzDialledNumber(f *testing.F) {
 		if !n.Valid() {
 			t.Fatalf("DialledNumber(%q, To %q) = %q: not E.164", requestURI, to, n)
 		}
-		again, err := numbermap.ParseWith(n.String(), numbermap.ParseOptions{Possible: true})
+		again, err := numberplan.ParseWith(n.String(), numberplan.Options{Possible: true})
 		if err != nil || again != n {
 			t.Fatalf("DialledNumber(%q, To %q) = %q, which normalises to %q, %v", requestURI, to, n, again, err)
 		}

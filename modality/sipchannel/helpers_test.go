@@ -22,6 +22,7 @@ import (
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/sipchannel"
 	"github.com/eventcc/eventcc/numbermap"
+	"github.com/eventcc/eventcc/numbermap/numberplan"
 )
 
 // offer is the SDP offer test calls carry, the shape SIPp sends.
@@ -257,7 +258,7 @@ func (c *clock) Set(at time.Time) {
 // num parses a test number (fictional ranges included).
 func num(t testing.TB, s string) numbermap.Number {
 	t.Helper()
-	n, err := numbermap.ParseWith(s, numbermap.ParseOptions{Possible: true})
+	n, err := numberplan.ParseWith(s, numberplan.Options{Possible: true})
 	require.NoError(t, err, "test number %q", s)
 	return n
 }

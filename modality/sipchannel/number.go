@@ -10,6 +10,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/eventcc/eventcc/numbermap"
+	"github.com/eventcc/eventcc/numbermap/numberplan"
 )
 
 // ErrNoNumber is what [DialledNumber] returns (wrapped) when a request
@@ -25,12 +26,12 @@ const maxUserLen = 96
 // form. It reads the request line first: the user part of a sip: or sips:
 // URI, or the number of a tel: URI, without its parameters
 // (";phone-context=...", ";user=phone" ...), percent-decoded ("%2B" is
-// "+"), normalised by [numbermap.ParseWith] (so visual separators are
+// "+"), normalised by [numberplan.ParseWith] (so visual separators are
 // dropped), accepting any number of a possible length for its country. When the request line names no valid number (sip:help@host,
 // say), it falls back to the To header's URI the same way.
 //
 // Numbers must be in international form, with a leading '+'. Letters of
-// a vanity number are read as on a keypad, as [numbermap.ParseWith] reads
+// a vanity number are read as on a keypad, as [numberplan.ParseWith] reads
 // them ("+1-555-FLOWERS" is +15553569377). National forms, other letters
 // and anything else ParseWith refuses give an error wrapping
 // [ErrNoNumber] that says what was wrong with the request line. It never
@@ -86,14 +87,14 @@ func uriNumber(u *sip.Uri, parse func(string) (numbermap.Number, error)) (number
 	return parse(dec)
 }
 
-// parseNumber normalises s to E.164 with [numbermap.ParseWith], accepting
+// parseNumber normalises s to E.164 with [numberplan.ParseWith], accepting
 // numbers whose length is possible for their country even where the
 // embedded numbering plan lists no range in use: ranges opened after the
 // plan was built, and fictional ranges (+1 555 01xx). The channel routes
 // numbers, it does not police the plan: whether a number reaches anything
 // is the number pool's and the setups' call.
 func parseNumber(s string) (numbermap.Number, error) {
-	return numbermap.ParseWith(s, numbermap.ParseOptions{Possible: true})
+	return numberplan.ParseWith(s, numberplan.Options{Possible: true})
 }
 
 // numberCache remembers how recent dialled strings normalised: callers

@@ -9,6 +9,7 @@ import (
 
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/numbermap/memnumbermap"
+	"github.com/eventcc/eventcc/numbermap/numberplan"
 )
 
 func ExampleNew() {
@@ -23,7 +24,7 @@ func ExampleNew() {
 		{"+1 800 555 0199", "PN03"},
 		{"020 7946 0123", "PN04"}, // national format, read for GB
 	} {
-		info, err := numbermap.Inspect(carrier.number, numbermap.ParseOptions{Region: "GB"})
+		info, err := numberplan.Inspect(carrier.number, numberplan.Options{Region: "GB"})
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -133,8 +133,10 @@ func (r *rec) record(n numbermap.Number) numbermap.Record {
 
 var pow10 = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
-// keyOf returns n's key, or false if n is not in E.164 form
-// ([numbermap.Number.Valid]). It is on the call path: numbers of 8 digits
+// keyOf returns n's key, or false if n is not in the form of E.164: '+'
+// and 6 to 15 digits, the first not 0. It does not check the country code
+// as [numbermap.Number.Valid] does: Add does that, and a number with no
+// such code is in no table. It is on the call path: numbers of 8 digits
 // or more are read 8 digits at a time.
 func keyOf(n numbermap.Number) (uint64, bool) {
 	l := len(n)
@@ -302,8 +304,8 @@ func (s *Store) Add(ctx context.Context, numbers ...numbermap.Owned) error {
 	seen := make(map[uint64]bool, len(numbers))
 	for i, o := range numbers {
 		k, ok := keyOf(o.Number)
-		if !ok {
-			return fmt.Errorf("memnumbermap: add %q: not in E.164 form: %w", o.Number, numbermap.ErrInvalid)
+		if !ok || !o.Number.Valid() {
+			return fmt.Errorf("memnumbermap: add %q: not a valid E.164 number: %w", o.Number, numbermap.ErrInvalid)
 		}
 		if seen[k] {
 			return fmt.Errorf("memnumbermap: add %s: given twice: %w", o.Number, numbermap.ErrExists)

@@ -100,9 +100,9 @@ func lookupPool(b *testing.B, s numbermap.Store, size int) (numbermap.Store, []n
 }
 
 // BenchPool adds size US numbers to s, in batches of 10,000, each with a
-// 34-character carrier reference, and returns them. The numbers are in
-// E.164 form but not all in the numbering plan: the Store checks the form
-// only.
+// 34-character carrier reference, and returns them. The numbers are
+// valid E.164 numbers ([numbermap.Number.Valid]) but not all in the
+// numbering plan, which a Store does not consult.
 func BenchPool(b testing.TB, s numbermap.Store, size int) []numbermap.Number {
 	b.Helper()
 	ns := make([]numbermap.Number, size)

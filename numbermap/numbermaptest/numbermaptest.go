@@ -217,9 +217,9 @@ func testAddTwiceInOneCall(t *testing.T, s numbermap.Store) {
 }
 
 func testAddInvalid(t *testing.T, s numbermap.Store) {
-	for _, bad := range []numbermap.Number{"", "15555550100", "+1 555 555 0100", "+05555550100", "+1555"} {
+	for _, bad := range []numbermap.Number{"", "15555550100", "+1 555 555 0100", "+05555550100", "+1555", "+2812345678", "+99912345678"} {
 		err := s.Add(context.Background(), owned(us(1)), numbermap.Owned{Number: bad, Country: "US"})
-		assert.ErrorIs(t, err, numbermap.ErrInvalid, "adding %q, not in E.164 form", bad)
+		assert.ErrorIs(t, err, numbermap.ErrInvalid, "adding %q, not a valid E.164 number (Number.Valid)", bad)
 	}
 	_, err := s.Get(context.Background(), us(1))
 	assert.ErrorIs(t, err, numbermap.ErrNotFound, "a batch holding an invalid number adds nothing")

@@ -30,6 +30,7 @@ import (
 	"github.com/eventcc/eventcc/modality/sipchannel"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/numbermap/memnumbermap"
+	"github.com/eventcc/eventcc/numbermap/numberplan"
 )
 
 func main() {
@@ -63,7 +64,7 @@ func run(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	n, err := numbermap.ParseWith(*number, numbermap.ParseOptions{Possible: true})
+	n, err := numberplan.ParseWith(*number, numberplan.Options{Possible: true})
 	if err != nil {
 		return err
 	}
