@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/eventcc/eventcc/internal/configerr"
 )
 
 // Config configures an [Authority]. [New] validates it and reports every
@@ -70,37 +72,16 @@ var (
 	_ BulkCreator = (*Authority)(nil)
 )
 
-// New returns an Authority for cfg, or an error naming every problem with
-// cfg.
+// New returns an Authority for cfg. It validates cfg as given, before
+// it applies the defaults, and refuses it with a *[ConfigError] naming
+// every bad field at once.
 func New(cfg Config) (*Authority, error) {
-	var errs []error
-	if cfg.Store == nil {
-		errs = append(errs, errors.New("Store: required"))
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	tokens := cfg.Tokens
 	if tokens == nil && len(cfg.Keys) > 0 {
 		tokens, _ = cfg.Store.(TokenStore)
-		if tokens == nil && cfg.Store != nil {
-			errs = append(errs, errors.New("Keys: given, but there is no TokenStore (set Tokens, or use a Store that implements it)"))
-		}
-	}
-	if cfg.Tokens != nil && len(cfg.Keys) == 0 {
-		errs = append(errs, errors.New("Keys: required with Tokens"))
-	}
-	seen := map[string]bool{}
-	for i, k := range cfg.Keys {
-		field := fmt.Sprintf("Keys[%d]", i)
-		errs = append(errs, validateKey(k, field)...)
-		if seen[k.ID] {
-			errs = append(errs, fmt.Errorf("%s.ID: %q used twice", field, k.ID))
-		}
-		seen[k.ID] = true
-	}
-	if len(cfg.Keys) > 0 && !cfg.Keys[0].Until.IsZero() {
-		errs = append(errs, errors.New("Keys[0].Until: set, but the key that digests new tokens must not retire"))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("access: invalid Config: %w", errors.Join(errs...))
 	}
 	a := &Authority{store: cfg.Store, tokens: tokens, now: cfg.Now, log: cfg.Logger.WithName("access")}
 	if a.now == nil {
@@ -117,6 +98,54 @@ func New(cfg Config) (*Authority, error) {
 		a.tokens = nil
 	}
 	return a, nil
+}
+
+// validate reports every problem of cfg at once, as a *ConfigError in
+// the order of the fields.
+func (cfg *Config) validate() error {
+	c := configerr.New("access.Config")
+	if cfg.Store == nil {
+		c.Add("Store", "required")
+	}
+	if _, ok := cfg.Store.(TokenStore); cfg.Tokens == nil && len(cfg.Keys) > 0 && cfg.Store != nil && !ok {
+		c.Add("Keys", "given, but there is no TokenStore (set Tokens, or use a Store that implements it)")
+	}
+	if cfg.Tokens != nil && len(cfg.Keys) == 0 {
+		c.Add("Keys", "required with Tokens")
+	}
+	seen := map[string]bool{}
+	for i, k := range cfg.Keys {
+		field := fmt.Sprintf("Keys[%d]", i)
+		for _, p := range keyProblems(k) {
+			c.Add(field+"."+p.Field, "%s", p.Message)
+		}
+		if seen[k.ID] {
+			c.Add(field+".ID", "%q used twice", k.ID)
+		}
+		seen[k.ID] = true
+		if i == 0 && !k.Until.IsZero() {
+			c.Add(field+".Until", "set, but the key that digests new tokens must not retire")
+		}
+	}
+	return c.Err()
+}
+
+// keyProblems reports every problem of k, each with the path of its field
+// in k.
+func keyProblems(k Key) []ConfigProblem {
+	var ps []ConfigProblem
+	switch {
+	case k.ID == "":
+		ps = append(ps, ConfigProblem{Field: "ID", Message: "empty"})
+	case len(k.ID) > maxKeyIDLen:
+		ps = append(ps, ConfigProblem{Field: "ID", Message: fmt.Sprintf("%d bytes, at most %d", len(k.ID), maxKeyIDLen)})
+	case !printable(k.ID):
+		ps = append(ps, ConfigProblem{Field: "ID", Message: "not printable UTF-8"})
+	}
+	if len(k.Secret) < MinKeyLen {
+		ps = append(ps, ConfigProblem{Field: "Secret", Message: fmt.Sprintf("%d bytes, at least %d", len(k.Secret), MinKeyLen)})
+	}
+	return ps
 }
 
 // Subscribe calls fn with every audit event from now on, synchronously, on
@@ -663,7 +692,10 @@ func (a *Authority) RotateKey(k Key, overlap time.Duration) error {
 	if old == nil {
 		return errNoTokens
 	}
-	errs := validateKey(k, "key")
+	var errs []error
+	for _, p := range keyProblems(k) {
+		errs = append(errs, fmt.Errorf("key.%s", p))
+	}
 	if !k.Until.IsZero() {
 		errs = append(errs, errors.New("key.Until: set, but the key that digests new tokens must not retire"))
 	}

@@ -78,31 +78,45 @@ func TestNewConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  access.Config
-		want []string // every problem, named
+		want []access.ConfigProblem // every problem, in field order
 	}{
-		{"NoStore", access.Config{}, []string{"Store: required"}},
-		{"KeysWithoutTokenStore", access.Config{Store: bare, Keys: []access.Key{key1}}, []string{"Keys: given, but there is no TokenStore"}},
-		{"TokensWithoutKeys", access.Config{Store: bare, Tokens: memaccess.New()}, []string{"Keys: required with Tokens"}},
+		{"NoStore", access.Config{}, []access.ConfigProblem{{Field: "Store", Message: "required"}}},
+		{"KeysWithoutTokenStore", access.Config{Store: bare, Keys: []access.Key{key1}}, []access.ConfigProblem{
+			{Field: "Keys", Message: "given, but there is no TokenStore (set Tokens, or use a Store that implements it)"}}},
+		{"TokensWithoutKeys", access.Config{Store: bare, Tokens: memaccess.New()}, []access.ConfigProblem{
+			{Field: "Keys", Message: "required with Tokens"}}},
 		{"BadKeys", access.Config{Store: memaccess.New(), Keys: []access.Key{
 			{ID: "", Secret: []byte("short")},
 			{ID: "k1", Secret: key1.Secret},
 			{ID: "k1", Secret: key1.Secret},
 			{ID: "bad\nid", Secret: key1.Secret},
 			{ID: strings.Repeat("x", 65), Secret: key1.Secret},
-		}}, []string{"Keys[0].ID: empty", "Keys[0].Secret: 5 bytes, at least 32", `Keys[2].ID: "k1" used twice`,
-			"Keys[3].ID: not printable", "Keys[4].ID: 65 bytes, at most 64"}},
+		}}, []access.ConfigProblem{
+			{Field: "Keys[0].ID", Message: "empty"},
+			{Field: "Keys[0].Secret", Message: "5 bytes, at least 32"},
+			{Field: "Keys[2].ID", Message: `"k1" used twice`},
+			{Field: "Keys[3].ID", Message: "not printable UTF-8"},
+			{Field: "Keys[4].ID", Message: "65 bytes, at most 64"},
+		}},
 		{"CurrentKeyRetires", access.Config{Store: memaccess.New(), Keys: []access.Key{{ID: "k1", Secret: key1.Secret, Until: end}}},
-			[]string{"Keys[0].Until: set"}},
+			[]access.ConfigProblem{{Field: "Keys[0].Until", Message: "set, but the key that digests new tokens must not retire"}}},
+		{"Several", access.Config{Tokens: memaccess.New(), Keys: []access.Key{{ID: "k1", Secret: key1.Secret, Until: end}}},
+			[]access.ConfigProblem{{Field: "Store", Message: "required"},
+				{Field: "Keys[0].Until", Message: "set, but the key that digests new tokens must not retire"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := access.New(tc.cfg)
 			assert.Nil(t, a, "an invalid Config gives no Authority")
-			require.Error(t, err, "an invalid Config is an error")
-			for _, w := range tc.want {
-				assert.ErrorContains(t, err, w, "every problem must be reported")
-			}
+			var ce *access.ConfigError
+			require.ErrorAs(t, err, &ce, "an invalid Config is a *ConfigError")
+			assert.Equal(t, "access.Config", ce.Config)
+			assert.Equal(t, tc.want, ce.Problems, "every problem must be reported, with its field, in field order")
 		})
 	}
+	t.Run("Message", func(t *testing.T) {
+		_, err := access.New(access.Config{Tokens: memaccess.New()})
+		assert.EqualError(t, err, "access.Config: Store: required; Keys: required with Tokens")
+	})
 	t.Run("Valid", func(t *testing.T) {
 		for name, cfg := range map[string]access.Config{
 			"StoreOnly":          {Store: memaccess.New()},
