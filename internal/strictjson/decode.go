@@ -78,6 +78,8 @@ type decoder struct {
 	data []byte
 	dec  *json.Decoder
 	errs Errors
+	// skipped holds the values skip reads over, for its buffer.
+	skipped json.RawMessage
 	// path holds a step for each object and array around the value at
 	// hand; it is spelled out only for an Error.
 	path []step
@@ -134,20 +136,25 @@ func (d *decoder) value(v reflect.Value) bool {
 	t := v.Type()
 	c, at := d.next()
 	if whole(t) {
-		raw, ok := d.raw()
-		if !ok {
-			return false
+		// The Decoder decodes the value as json.Unmarshal would. It has
+		// read the value, and the error is about the value, only if it
+		// has gone past the value's start; else the input is malformed.
+		err := d.dec.Decode(v.Addr().Interface())
+		end := int(d.dec.InputOffset())
+		if end <= at {
+			return d.fail(err)
 		}
+		raw := d.data[at:end]
 		if depth := len(d.path); depth+len(raw) > maxDepth && depth+nesting(raw) > maxDepth {
 			return d.fail(nil)
 		}
-		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
+		if err != nil {
 			d.problem(&Error{Kind: ErrType, Offset: at, Type: indirect(t), Value: raw, Err: err})
 		}
 		return true
 	}
 	if c == 'n' {
-		if _, ok := d.raw(); !ok { // null, or malformed
+		if _, ok := d.skip(at); !ok { // null, or malformed
 			return false
 		}
 		if t.Kind() != reflect.Struct {
@@ -170,7 +177,7 @@ func (d *decoder) value(v reflect.Value) bool {
 		}
 		return d.array(v)
 	}
-	raw, ok := d.raw()
+	raw, ok := d.skip(at)
 	if !ok {
 		return false
 	}
@@ -196,7 +203,8 @@ func (d *decoder) object(v reflect.Value) bool {
 		switch {
 		case !known:
 			d.problem(&Error{Kind: ErrUnknownField, Offset: at, Key: key, Known: slices.Clone(fs.names), Suggestion: fs.suggest(key)})
-			if _, ok := d.raw(); !ok {
+			_, vat := d.next()
+			if _, ok := d.skip(vat); !ok {
 				return false
 			}
 		case seen[i]:
@@ -237,13 +245,13 @@ func (d *decoder) array(v reflect.Value) bool {
 	return true
 }
 
-// raw reads the next value whole.
-func (d *decoder) raw() (json.RawMessage, bool) {
-	var raw json.RawMessage
-	if err := d.dec.Decode(&raw); err != nil {
+// skip reads over the next value, which starts at offset at, and returns
+// it as written.
+func (d *decoder) skip(at int) ([]byte, bool) {
+	if err := d.dec.Decode(&d.skipped); err != nil {
 		return nil, d.fail(err)
 	}
-	return raw, true
+	return d.data[at:d.dec.InputOffset()], true
 }
 
 // fail records that the input is malformed where the walk stands; err is

@@ -60,7 +60,8 @@ type Error struct {
 	// Type is the Go type a value of the wrong type was to be decoded
 	// into, pointers removed.
 	Type reflect.Type
-	// Value is the value of the wrong type, as written in the input.
+	// Value is the value of the wrong type as written: a slice of the
+	// input.
 	Value json.RawMessage
 
 	// Err is the error behind the problem, when there is one: for a value
