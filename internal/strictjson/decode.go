@@ -28,9 +28,9 @@ const maxDepth = 10000
 // unexported fields have no name. Pointers to structs and slices are
 // allocated as needed. Every other value, including those of a type with
 // an UnmarshalJSON or UnmarshalText method such as [time.Time], is
-// decoded whole by [json.Unmarshal]: maps, arrays and interface values
-// are checked only as encoding/json checks them (a repeated map key, say,
-// is accepted). JSON null leaves a struct as it is and sets a pointer or
+// decoded whole, as [json.Unmarshal] decodes it: maps, arrays and
+// interface values are checked only as encoding/json checks them (a
+// repeated map key, say, is accepted). JSON null leaves a struct as it is and sets a pointer or
 // a slice to nil, as encoding/json does.
 //
 // Decode returns nil when data decodes, or [Errors] listing every problem

@@ -7,10 +7,10 @@
 // [Decode] accepts what [encoding/json.Unmarshal] accepts, less:
 //
 //   - a key that names no field of the struct it is decoded into, by the
-//     field's json tag or Go name spelled exactly (encoding/json also
-//     matches a key in another case);
-//   - a key that appears twice in one object;
-//   - anything but white space after the value.
+//     field's json tag or Go name spelled exactly (encoding/json ignores
+//     such a key, or matches it to a field in another case);
+//   - a key that appears twice in one object (encoding/json keeps the
+//     last value).
 //
 // What Decode accepts, it decodes into the value json.Unmarshal would
 // make of it. It finds unknown and repeated keys structurally: it walks the
