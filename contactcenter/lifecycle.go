@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 
 	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/internal/configerr"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/scaling"
@@ -116,8 +119,10 @@ type Lifecycle struct {
 	running sync.WaitGroup // in-flight method calls, for Close
 }
 
-// New validates cfg and returns a Lifecycle. It does no I/O: services in
-// the Store are loaded by the first Tick.
+// New validates cfg and returns a Lifecycle. It validates cfg as given,
+// before it applies the defaults, and refuses it with a *[ConfigError]
+// naming every bad field at once. It does no I/O: services in the Store
+// are loaded by the first Tick.
 func New(cfg Config) (*Lifecycle, error) {
 	channels, err := cfg.validate()
 	if err != nil {
@@ -139,63 +144,74 @@ func New(cfg Config) (*Lifecycle, error) {
 	return l, nil
 }
 
-// validate reports every problem of cfg at once, and the channel serving
-// each modality kind.
+// validate reports every problem of cfg as given, before defaults, at
+// once, as a *ConfigError in the order of the fields; and the channel
+// serving each modality kind.
 func (cfg *Config) validate() (map[modality.Kind]modality.Channel, error) {
-	var errs []error
-	if cfg.Store == nil {
-		errs = append(errs, errors.New("contactcenter: Config.Store is required"))
+	c := configerr.New("contactcenter.Config")
+	required := func(field string, missing bool) {
+		if missing {
+			c.Add(field, "required")
+		}
 	}
-	if cfg.Provisioner == nil {
-		errs = append(errs, errors.New("contactcenter: Config.Provisioner is required"))
-	}
-	if cfg.Access == nil {
-		errs = append(errs, errors.New("contactcenter: Config.Access is required"))
-	}
-	if cfg.Numbers == nil {
-		errs = append(errs, errors.New("contactcenter: Config.Numbers is required"))
-	}
-	if cfg.EventSystem == nil {
-		errs = append(errs, errors.New("contactcenter: Config.EventSystem is required"))
-	}
+	required("Store", cfg.Store == nil)
+	required("Provisioner", cfg.Provisioner == nil)
+	required("Access", cfg.Access == nil)
+	required("Numbers", cfg.Numbers == nil)
 	if len(cfg.Channels) == 0 {
-		errs = append(errs, errors.New("contactcenter: Config.Channels needs at least one channel"))
+		c.Add("Channels", "at least one channel is required")
 	}
 	channels := make(map[modality.Kind]modality.Channel)
+	servedBy := make(map[modality.Kind]int) // index in cfg.Channels
 	for i, ch := range cfg.Channels {
+		field := fmt.Sprintf("Channels[%d]", i)
 		if ch == nil {
-			errs = append(errs, fmt.Errorf("contactcenter: Config.Channels[%d] is nil", i))
+			c.Add(field, "nil")
 			continue
 		}
+		dups := make(map[int][]string) // quoted kinds, by the channel already serving them
+		var earlier []int
 		for _, k := range ch.Kinds() {
-			if _, dup := channels[k]; dup {
-				errs = append(errs, fmt.Errorf("contactcenter: Config.Channels[%d]: kind %q is already served by another channel", i, k))
+			if j, dup := servedBy[k]; dup {
+				if dups[j] == nil {
+					earlier = append(earlier, j)
+				}
+				dups[j] = append(dups[j], strconv.Quote(string(k)))
 				continue
 			}
-			channels[k] = ch
+			channels[k], servedBy[k] = ch, i
+		}
+		for _, j := range earlier {
+			if len(dups[j]) == 1 {
+				c.Add(field, "kind %s is already served by Channels[%d]", dups[j][0], j)
+			} else {
+				c.Add(field, "kinds %s are already served by Channels[%d]", strings.Join(dups[j], ", "), j)
+			}
 		}
 	}
-	if cfg.TickInterval < 0 {
-		errs = append(errs, fmt.Errorf("contactcenter: Config.TickInterval %v is negative", cfg.TickInterval))
+	required("EventSystem", cfg.EventSystem == nil)
+	negative := func(field string, d time.Duration) {
+		if d < 0 {
+			c.Add(field, "%v is negative", d)
+		}
 	}
-	if cfg.Retry.Initial < 0 || cfg.Retry.Max < 0 || cfg.Retry.MaxElapsed < 0 {
-		errs = append(errs, errors.New("contactcenter: Config.Retry durations must not be negative"))
+	negative("TickInterval", cfg.TickInterval)
+	negative("Retry.Initial", cfg.Retry.Initial)
+	if cfg.Retry.Initial > 0 && cfg.Retry.Max > 0 && cfg.Retry.Initial > cfg.Retry.Max {
+		c.Add("Retry.Initial", "%v exceeds Retry.Max %v", cfg.Retry.Initial, cfg.Retry.Max)
 	}
+	negative("Retry.Max", cfg.Retry.Max)
+	negative("Retry.MaxElapsed", cfg.Retry.MaxElapsed)
 	if cfg.Owner != "" {
 		if _, ok := cfg.Store.(Leaser); cfg.Store != nil && !ok {
-			errs = append(errs, fmt.Errorf("contactcenter: Config.Owner %q is set, but the Store (%T) does not implement Leaser", cfg.Owner, cfg.Store))
+			c.Add("Owner", "%q is set, but the Store (%T) does not implement Leaser", cfg.Owner, cfg.Store)
 		}
 	}
 	if cfg.Parallelism < 0 {
-		errs = append(errs, fmt.Errorf("contactcenter: Config.Parallelism %d is negative", cfg.Parallelism))
+		c.Add("Parallelism", "%d is negative", cfg.Parallelism)
 	}
-	if cfg.LeaseTTL < 0 {
-		errs = append(errs, fmt.Errorf("contactcenter: Config.LeaseTTL %v is negative", cfg.LeaseTTL))
-	}
-	if cfg.Retry.Initial > 0 && cfg.Retry.Max > 0 && cfg.Retry.Initial > cfg.Retry.Max {
-		errs = append(errs, fmt.Errorf("contactcenter: Config.Retry.Initial %v exceeds Retry.Max %v", cfg.Retry.Initial, cfg.Retry.Max))
-	}
-	return channels, errors.Join(errs...)
+	negative("LeaseTTL", cfg.LeaseTTL)
+	return channels, c.Err()
 }
 
 // setDefaults fills in the fields left zero, and copies what the caller

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,11 +298,54 @@ func TestLifecycle_DuplicateRequest(t *testing.T) {
 }
 
 func TestNew_ReportsEveryProblem(t *testing.T) {
-	_, err := contactcenter.New(contactcenter.Config{TickInterval: -time.Second})
-	require.Error(t, err)
-	for _, want := range []string{"Store", "Provisioner", "Access", "Numbers", "EventSystem", "Channels", "TickInterval"} {
-		assert.Contains(t, err.Error(), want, "New should report the missing %s", want)
+	w := newWorld(t)
+	for _, tc := range []struct {
+		name   string
+		edit   func(*contactcenter.Config)
+		fields []string // every bad field, in field order
+	}{
+		{"Empty", func(c *contactcenter.Config) { *c = contactcenter.Config{TickInterval: -time.Second} },
+			[]string{"Store", "Provisioner", "Access", "Numbers", "Channels", "EventSystem", "TickInterval"}},
+		{"Channels", func(c *contactcenter.Config) { c.Channels = []modality.Channel{w.Channel, nil, w.Channel} },
+			[]string{"Channels[1]", "Channels[2]"}},
+		{"Durations", func(c *contactcenter.Config) {
+			c.Retry = contactcenter.Retry{Initial: time.Minute, Max: time.Second, MaxElapsed: -time.Second}
+			c.Parallelism, c.LeaseTTL = -1, -time.Second
+		}, []string{"Retry.Initial", "Retry.MaxElapsed", "Parallelism", "LeaseTTL"}},
+		{"NegativeRetry", func(c *contactcenter.Config) { c.Retry = contactcenter.Retry{Initial: -1, Max: -1} },
+			[]string{"Retry.Initial", "Retry.Max"}},
+		{"OwnerWithoutLeaser", func(c *contactcenter.Config) { c.Store, c.Owner = storeOnly{w.store}, "a" },
+			[]string{"Owner"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := w.Config("")
+			tc.edit(&cfg)
+			lc, err := contactcenter.New(cfg)
+			assert.Nil(t, lc, "an invalid Config gives no Lifecycle")
+			var ce *contactcenter.ConfigError
+			require.ErrorAs(t, err, &ce, "want a *ConfigError")
+			assert.Equal(t, "contactcenter.Config", ce.Config)
+			var fields []string
+			for _, p := range ce.Problems {
+				fields = append(fields, p.Field)
+				assert.NotEmpty(t, p.Message, "%s: want what is wrong", p.Field)
+			}
+			assert.Equal(t, tc.fields, fields, "want every bad field named, in field order: %v", err)
+			var ae *access.ConfigError
+			assert.ErrorAs(t, err, &ae, "access.ConfigError is the same type")
+		})
 	}
+	t.Run("Message", func(t *testing.T) {
+		cfg := w.Config("")
+		cfg.Store, cfg.Channels = nil, []modality.Channel{w.Channel, w.Channel}
+		_, err := contactcenter.New(cfg)
+		var kinds []string
+		for _, k := range w.Channel.Kinds() {
+			kinds = append(kinds, strconv.Quote(string(k)))
+		}
+		require.Greater(t, len(kinds), 1, "the test channel should serve several kinds")
+		assert.EqualError(t, err, "contactcenter.Config: Store: required; Channels[1]: kinds "+strings.Join(kinds, ", ")+" are already served by Channels[0]")
+	})
 }
 
 func TestLifecycle_TransientFaultsStillDeploy(t *testing.T) {
