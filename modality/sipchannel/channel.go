@@ -133,13 +133,15 @@ type binding struct {
 }
 
 // New validates cfg, binds its listening sockets and returns a channel
-// ready to [Channel.Run]. Problems with cfg are reported together; a
-// socket that cannot be bound is an error, with nothing left open.
+// ready to [Channel.Run]. It validates cfg as given, before it applies the
+// defaults, and refuses it with a *[ConfigError] naming every bad field at
+// once; a socket that cannot be bound is an error, with nothing left
+// open.
 func New(cfg Config) (*Channel, error) {
-	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	c := &Channel{
 		cfg:      cfg,
 		log:      cfg.Logger.WithName("sipchannel"),

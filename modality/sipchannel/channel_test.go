@@ -22,40 +22,62 @@ import (
 
 func TestNewValidates(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		cfg  sipchannel.Config
-		want []string // each must appear in the error
+		name   string
+		cfg    sipchannel.Config
+		fields []string // every bad field, in field order
+		want   []string // each must appear in the error
 	}{
-		{"no address", sipchannel.Config{}, []string{"Config.Listen: at least one address"}},
-		{"bad address", sipchannel.Config{Listen: []string{"localhost"}}, []string{"Config.Listen[0]", "host:port"}},
-		{"host not an IP", sipchannel.Config{Listen: []string{"example.com:5060"}}, []string{"Config.Listen[0]", "IP address"}},
+		{"no address", sipchannel.Config{}, []string{"Listen"}, []string{"Listen: at least one address"}},
+		{"bad address", sipchannel.Config{Listen: []string{"localhost"}}, []string{"Listen[0]"}, []string{"Listen[0]", "host:port"}},
+		{"host not an IP", sipchannel.Config{Listen: []string{"example.com:5060"}}, []string{"Listen[0]"}, []string{"Listen[0]", "IP address"}},
 		{"bad transport", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, Transports: []string{"udp", "tls", "udp"}},
-			[]string{`Config.Transports[1]: "tls"`, `Config.Transports[2]: "udp" given twice`}},
+			[]string{"Transports[1]", "Transports[2]"}, []string{`Transports[1]: "tls"`, `Transports[2]: "udp" given twice`}},
 		{"statuses", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, BusyStatus: 500, AnnounceStatus: 404, VacantStatus: 480},
-			[]string{"Config.BusyStatus: 500", "Config.AnnounceStatus: 404", "Config.VacantStatus: 480"}},
+			[]string{"BusyStatus", "AnnounceStatus", "VacantStatus"}, []string{"BusyStatus: 500", "AnnounceStatus: 404", "VacantStatus: 480"}},
 		{"reason with CRLF", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, ClosedReason: "Closed\r\nX-Injected: yes"},
-			[]string{"Config.ClosedReason", "control character", "inject"}},
+			[]string{"ClosedReason"}, []string{"ClosedReason", "control character", "inject"}},
+		{"reason blank", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, VacantReason: "  "},
+			[]string{"VacantReason"}, []string{"VacantReason: blank"}},
 		{"reason too long", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, NotOpenReason: strings.Repeat("x", 200)},
-			[]string{"Config.NotOpenReason: 200 bytes, at most 128"}},
+			[]string{"NotOpenReason"}, []string{"NotOpenReason: 200 bytes, at most 128"}},
 		{"reason not UTF-8", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, VacantReason: "bad \xff"},
-			[]string{"Config.VacantReason", "UTF-8"}},
+			[]string{"VacantReason"}, []string{"VacantReason", "UTF-8"}},
 		{"forward domain", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, ForwardDomain: "carrier.example>\r\nX: y"},
-			[]string{"Config.ForwardDomain", "not allowed in a host"}},
+			[]string{"ForwardDomain"}, []string{"ForwardDomain", "not allowed in a host"}},
 		{"retry after", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, RetryAfter: 1500 * time.Millisecond},
-			[]string{"Config.RetryAfter: 1.5s must be whole seconds"}},
-		{"negatives", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, RingTime: -1, MaxHangupsInFlight: -1, HangupRate: -2, HangupTimeout: -1},
-			[]string{"Config.RingTime", "Config.MaxHangupsInFlight", "Config.HangupRate", "Config.HangupTimeout"}},
-		{"user agent", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, UserAgent: "eventcc 1.0"}, []string{"Config.UserAgent"}},
+			[]string{"RetryAfter"}, []string{"RetryAfter: 1.5s must be whole seconds"}},
+		{"negatives", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, RingTime: -1, RetryAfter: -time.Second, MaxHangupsInFlight: -1,
+			HangupRate: -2, HangupTimeout: -1, LookupTimeout: -1, ShutdownTimeout: -1, MaxConnections: -1},
+			[]string{"RingTime", "RetryAfter", "MaxHangupsInFlight", "HangupRate", "HangupTimeout", "LookupTimeout", "ShutdownTimeout", "MaxConnections"},
+			[]string{"RingTime: -1ns is negative", "MaxHangupsInFlight: -1 is negative", "MaxConnections: -1 is negative"}},
+		{"user agent", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, UserAgent: "eventcc 1.0"}, []string{"UserAgent"}, []string{"UserAgent"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ch, err := sipchannel.New(tc.cfg)
-			require.Error(t, err, "New must refuse the config")
 			assert.Nil(t, ch, "no channel on error")
+			var ce *sipchannel.ConfigError
+			require.ErrorAs(t, err, &ce, "New must refuse the config with a *ConfigError")
+			assert.Equal(t, "sipchannel.Config", ce.Config)
+			var fields []string
+			for _, p := range ce.Problems {
+				fields = append(fields, p.Field)
+			}
+			assert.Equal(t, tc.fields, fields, "want every bad field named, in field order")
 			for _, w := range tc.want {
 				assert.Contains(t, err.Error(), w, "the error must name the field and the problem")
 			}
 		})
 	}
+
+	t.Run("zero means default", func(t *testing.T) {
+		// Validation runs before the defaults: every zero field must pass.
+		ch := startChannel(t, sipchannel.Config{Listen: []string{"127.0.0.1:0"}})
+		var transports []string
+		for _, a := range ch.Addrs() {
+			transports = append(transports, a.Transport)
+		}
+		assert.ElementsMatch(t, []string{sipchannel.UDP, sipchannel.TCP}, transports, "no Transports: want the default, both")
+	})
 
 	t.Run("address in use", func(t *testing.T) {
 		ch := startChannel(t, sipchannel.Config{})

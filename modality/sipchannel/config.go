@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -12,6 +13,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/go-logr/logr"
 
+	"github.com/eventcc/eventcc/internal/configerr"
 	"github.com/eventcc/eventcc/numbermap"
 )
 
@@ -167,25 +169,25 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// validate reports every problem of cfg (with defaults applied) at once.
+// validate reports every problem of cfg as given, before defaults, at
+// once, as a *ConfigError in the order of the fields. A zero field, which
+// takes its default, is never a problem but for Listen, which has none.
 func (cfg Config) validate() error {
-	var errs []error
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("sipchannel: Config.%s: "+format, append([]any{field}, args...)...))
-	}
+	c := configerr.New("sipchannel.Config")
 	if len(cfg.Listen) == 0 {
-		bad("Listen", "at least one address is required")
+		c.Add("Listen", "at least one address is required")
 	}
 	for i, a := range cfg.Listen {
+		field := fmt.Sprintf("Listen[%d]", i)
 		host, port, err := net.SplitHostPort(a)
 		switch {
 		case err != nil:
-			bad(fmt.Sprintf("Listen[%d]", i), "%q is not host:port: %v", a, err)
+			c.Add(field, "%q is not host:port: %v", a, err)
 		case net.ParseIP(host) == nil:
-			bad(fmt.Sprintf("Listen[%d]", i), "%q: the host must be an IP address", a)
+			c.Add(field, "%q: the host must be an IP address", a)
 		default:
 			if _, err := net.LookupPort("udp", port); err != nil {
-				bad(fmt.Sprintf("Listen[%d]", i), "%q: bad port: %v", a, err)
+				c.Add(field, "%q: bad port: %v", a, err)
 			}
 		}
 	}
@@ -193,62 +195,62 @@ func (cfg Config) validate() error {
 	for i, t := range cfg.Transports {
 		switch {
 		case t != UDP && t != TCP:
-			bad(fmt.Sprintf("Transports[%d]", i), "%q is not %q or %q", t, UDP, TCP)
+			c.Add(fmt.Sprintf("Transports[%d]", i), "%q is not %q or %q", t, UDP, TCP)
 		case seen[t]:
-			bad(fmt.Sprintf("Transports[%d]", i), "%q given twice", t)
+			c.Add(fmt.Sprintf("Transports[%d]", i), "%q given twice", t)
 		}
 		seen[t] = true
 	}
+	if cfg.RingTime < 0 {
+		c.Add("RingTime", "%v is negative", cfg.RingTime)
+	}
 	oneOf := func(field string, v int, allowed ...int) {
-		for _, a := range allowed {
-			if v == a {
-				return
-			}
+		if v != 0 && !slices.Contains(allowed, v) {
+			c.Add(field, "%d is not one of %v", v, allowed)
 		}
-		bad(field, "%d is not one of %v", v, allowed)
 	}
 	oneOf("BusyStatus", cfg.BusyStatus, sip.StatusBusyHere, sip.StatusServiceUnavailable)
+	if r := cfg.RetryAfter; r != 0 && (r < time.Second || r > 24*time.Hour || r%time.Second != 0) {
+		c.Add("RetryAfter", "%v must be whole seconds from 1s to 24h", r)
+	}
 	oneOf("AnnounceStatus", cfg.AnnounceStatus, sip.StatusTemporarilyUnavailable, sip.StatusGone)
 	oneOf("VacantStatus", cfg.VacantStatus, sip.StatusNotFound, sip.StatusGone)
-	if cfg.RetryAfter < time.Second || cfg.RetryAfter > 24*time.Hour || cfg.RetryAfter%time.Second != 0 {
-		bad("RetryAfter", "%v must be whole seconds from 1s to 24h", cfg.RetryAfter)
-	}
 	for _, r := range []struct{ field, v string }{
 		{"NotOpenReason", cfg.NotOpenReason}, {"ClosedReason", cfg.ClosedReason}, {"VacantReason", cfg.VacantReason},
 	} {
+		if r.v == "" {
+			continue
+		}
 		if err := checkReason(r.v); err != nil {
-			bad(r.field, "%v", err)
+			c.Add(r.field, "%v", err)
 		}
 	}
 	if d := cfg.ForwardDomain; d != "" {
 		if err := checkDomain(d); err != nil {
-			bad("ForwardDomain", "%v", err)
+			c.Add("ForwardDomain", "%v", err)
 		}
 	}
-	if !validToken(cfg.UserAgent, 32) {
-		bad("UserAgent", "%q: letters, digits, '-', '.' and '_', at most 32", cfg.UserAgent)
-	}
-	if cfg.RingTime < 0 {
-		bad("RingTime", "%v is negative", cfg.RingTime)
-	}
-	if cfg.MaxHangupsInFlight < 1 {
-		bad("MaxHangupsInFlight", "%d must be at least 1", cfg.MaxHangupsInFlight)
-	}
-	if cfg.MaxConnections < 1 {
-		bad("MaxConnections", "%d must be at least 1", cfg.MaxConnections)
+	if cfg.MaxHangupsInFlight < 0 {
+		c.Add("MaxHangupsInFlight", "%d is negative", cfg.MaxHangupsInFlight)
 	}
 	if cfg.HangupRate < 0 || cfg.HangupRate != cfg.HangupRate {
-		bad("HangupRate", "%v must be a number >= 0", cfg.HangupRate)
+		c.Add("HangupRate", "%v must be a number >= 0", cfg.HangupRate)
 	}
 	for _, d := range []struct {
 		field string
 		v     time.Duration
 	}{{"HangupTimeout", cfg.HangupTimeout}, {"LookupTimeout", cfg.LookupTimeout}, {"ShutdownTimeout", cfg.ShutdownTimeout}} {
 		if d.v < 0 {
-			bad(d.field, "%v is negative", d.v)
+			c.Add(d.field, "%v is negative", d.v)
 		}
 	}
-	return errors.Join(errs...)
+	if cfg.MaxConnections < 0 {
+		c.Add("MaxConnections", "%d is negative", cfg.MaxConnections)
+	}
+	if cfg.UserAgent != "" && !validToken(cfg.UserAgent, 32) {
+		c.Add("UserAgent", "%q: letters, digits, '-', '.' and '_', at most 32", cfg.UserAgent)
+	}
+	return c.Err()
 }
 
 // checkReason reports why s cannot be a reason phrase: the phrase goes on

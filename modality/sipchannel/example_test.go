@@ -64,10 +64,15 @@ func ExampleNew_invalid() {
 		BusyStatus:   600,
 		ClosedReason: "Closed\r\nX-Injected: 1",
 	})
-	fmt.Println(err)
+	var ce *sipchannel.ConfigError
+	if errors.As(err, &ce) {
+		for _, p := range ce.Problems {
+			fmt.Printf("%s: %s\n", p.Field, p.Message)
+		}
+	}
 	// Output:
-	// sipchannel: Config.BusyStatus: 600 is not one of [486 503]
-	// sipchannel: Config.ClosedReason: "Closed\r\nX-Injected: 1": control character '\r' at byte 6 (CR and LF would inject headers)
+	// BusyStatus: 600 is not one of [486 503]
+	// ClosedReason: "Closed\r\nX-Injected: 1": control character '\r' at byte 6 (CR and LF would inject headers)
 }
 
 func ExampleDialledNumber() {
