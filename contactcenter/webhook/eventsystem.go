@@ -20,6 +20,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/internal/configerr"
 )
 
 // Defaults of [EventSystemConfig].
@@ -109,31 +110,11 @@ type EventSystem struct {
 
 var _ contactcenter.EventSystem = (*EventSystem)(nil)
 
-// NewEventSystem validates cfg and returns an EventSystem.
+// NewEventSystem validates cfg and returns an EventSystem. It validates
+// cfg as given, before it applies the defaults, and refuses it with a
+// *[ConfigError] naming every bad field at once.
 func NewEventSystem(cfg EventSystemConfig) (*EventSystem, error) {
-	var errs []error
-	if cfg.URL == "" {
-		errs = append(errs, errors.New("webhook: EventSystemConfig.URL is required"))
-	} else if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("webhook: EventSystemConfig.URL %q: want an absolute http or https URL", cfg.URL))
-	}
-	errs = append(errs, checkSecrets("EventSystemConfig.Secrets", cfg.Secrets)...)
-	for _, d := range []struct {
-		name string
-		d    time.Duration
-	}{{"RequestTimeout", cfg.RequestTimeout}, {"InitialInterval", cfg.InitialInterval},
-		{"MaxInterval", cfg.MaxInterval}, {"MaxElapsed", cfg.MaxElapsed}} {
-		if d.d < 0 {
-			errs = append(errs, fmt.Errorf("webhook: EventSystemConfig.%s %v is negative", d.name, d.d))
-		}
-	}
-	if cfg.MaxAttempts < 0 {
-		errs = append(errs, fmt.Errorf("webhook: EventSystemConfig.MaxAttempts %d is negative", cfg.MaxAttempts))
-	}
-	if cfg.InitialInterval > 0 && cfg.MaxInterval > 0 && cfg.InitialInterval > cfg.MaxInterval {
-		errs = append(errs, fmt.Errorf("webhook: EventSystemConfig.InitialInterval %v exceeds MaxInterval %v", cfg.InitialInterval, cfg.MaxInterval))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	es := &EventSystem{
@@ -165,6 +146,36 @@ func NewEventSystem(cfg EventSystemConfig) (*EventSystem, error) {
 	}
 	es.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return es, nil
+}
+
+// validate reports every problem of cfg at once, as a *ConfigError in
+// the order of the fields.
+func (cfg *EventSystemConfig) validate() error {
+	c := configerr.New("webhook.EventSystemConfig")
+	if cfg.URL == "" {
+		c.Add("URL", "required")
+	} else if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		c.Add("URL", "%q: want an absolute http or https URL", cfg.URL)
+	}
+	for _, p := range secretProblems("Secrets", cfg.Secrets) {
+		c.Add(p.Field, "%s", p.Message)
+	}
+	negative := func(field string, d time.Duration) {
+		if d < 0 {
+			c.Add(field, "%v is negative", d)
+		}
+	}
+	negative("RequestTimeout", cfg.RequestTimeout)
+	if cfg.MaxAttempts < 0 {
+		c.Add("MaxAttempts", "%d is negative", cfg.MaxAttempts)
+	}
+	negative("InitialInterval", cfg.InitialInterval)
+	if cfg.InitialInterval > 0 && cfg.MaxInterval > 0 && cfg.InitialInterval > cfg.MaxInterval {
+		c.Add("InitialInterval", "%v exceeds MaxInterval %v", cfg.InitialInterval, cfg.MaxInterval)
+	}
+	negative("MaxInterval", cfg.MaxInterval)
+	negative("MaxElapsed", cfg.MaxElapsed)
+	return c.Err()
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -279,21 +279,50 @@ func TestEventSystem_Close(t *testing.T) {
 }
 
 func TestNewEventSystem_ReportsEveryProblem(t *testing.T) {
-	_, err := webhook.NewEventSystem(webhook.EventSystemConfig{
-		URL:             "ftp://example.com/hook",
-		Secrets:         [][]byte{secret, []byte("short")},
-		MaxAttempts:     -1,
-		RequestTimeout:  -time.Second,
-		InitialInterval: time.Minute,
-		MaxInterval:     time.Second,
-	})
-	require.Error(t, err)
-	for _, want := range []string{"absolute http or https URL", "Secrets[1]", "MaxAttempts", "RequestTimeout", "InitialInterval"} {
-		assert.Contains(t, err.Error(), want, "want every problem reported at once")
+	for _, tc := range []struct {
+		name   string
+		cfg    webhook.EventSystemConfig
+		fields []string // every bad field, in field order
+		want   []string // each must appear in the error
+	}{
+		{"Several", webhook.EventSystemConfig{
+			URL:             "ftp://example.com/hook",
+			Secrets:         [][]byte{secret, []byte("short")},
+			MaxAttempts:     -1,
+			RequestTimeout:  -time.Second,
+			InitialInterval: time.Minute,
+			MaxInterval:     time.Second,
+		}, []string{"URL", "Secrets[1]", "RequestTimeout", "MaxAttempts", "InitialInterval"},
+			[]string{"URL: \"ftp://example.com/hook\": want an absolute http or https URL", "Secrets[1]: 5 bytes",
+				"RequestTimeout: -1s is negative", "InitialInterval: 1m0s exceeds MaxInterval 1s"}},
+		{"Empty", webhook.EventSystemConfig{}, []string{"URL", "Secrets"},
+			[]string{"URL: required", "Secrets: at least one secret is required"}},
+		{"NegativeBackoff", webhook.EventSystemConfig{URL: "https://example.com/hook", Secrets: [][]byte{secret},
+			InitialInterval: -1, MaxInterval: -1, MaxElapsed: -1}, []string{"InitialInterval", "MaxInterval", "MaxElapsed"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			es, err := webhook.NewEventSystem(tc.cfg)
+			assert.Nil(t, es, "no EventSystem on error")
+			var ce *webhook.ConfigError
+			require.ErrorAs(t, err, &ce, "want a *ConfigError")
+			assert.Equal(t, "webhook.EventSystemConfig", ce.Config)
+			assert.Equal(t, tc.fields, configFields(ce), "want every problem reported at once, in field order")
+			for _, w := range tc.want {
+				assert.ErrorContains(t, err, w)
+			}
+			var cce *contactcenter.ConfigError
+			assert.ErrorAs(t, err, &cce, "contactcenter.ConfigError is the same type")
+		})
 	}
-	_, err = webhook.NewEventSystem(webhook.EventSystemConfig{})
-	assert.ErrorContains(t, err, "URL is required")
-	assert.ErrorContains(t, err, "at least one secret")
+}
+
+// configFields lists the fields of ce's problems.
+func configFields(ce *webhook.ConfigError) []string {
+	var fields []string
+	for _, p := range ce.Problems {
+		fields = append(fields, p.Field)
+	}
+	return fields
 }
 
 func TestEventSystem_ConcurrentVersionsOrder(t *testing.T) {

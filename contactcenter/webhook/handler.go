@@ -15,6 +15,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/internal/configerr"
 )
 
 // Defaults of [HandlerConfig].
@@ -101,26 +102,11 @@ type Handler struct {
 
 var _ http.Handler = (*Handler)(nil)
 
-// NewHandler validates cfg and returns a Handler.
+// NewHandler validates cfg and returns a Handler. It validates cfg as
+// given, before it applies the defaults, and refuses it with a
+// *[ConfigError] naming every bad field at once.
 func NewHandler(cfg HandlerConfig) (*Handler, error) {
-	var errs []error
-	if cfg.Lifecycle == nil {
-		errs = append(errs, errors.New("webhook: HandlerConfig.Lifecycle is required"))
-	}
-	errs = append(errs, checkSecrets("HandlerConfig.Secrets", cfg.Secrets)...)
-	if cfg.Tolerance < 0 {
-		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.Tolerance %v is negative", cfg.Tolerance))
-	}
-	if cfg.MaxBodyBytes < 0 {
-		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.MaxBodyBytes %d is negative", cfg.MaxBodyBytes))
-	}
-	if cfg.ReplayCapacity < 0 {
-		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.ReplayCapacity %d is negative", cfg.ReplayCapacity))
-	}
-	if cfg.ApplyTimeout < 0 {
-		errs = append(errs, fmt.Errorf("webhook: HandlerConfig.ApplyTimeout %v is negative", cfg.ApplyTimeout))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Tolerance == 0 {
@@ -160,13 +146,58 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	return h, nil
 }
 
+// validate reports every problem of cfg at once, as a *ConfigError in
+// the order of the fields.
+func (cfg *HandlerConfig) validate() error {
+	c := configerr.New("webhook.HandlerConfig")
+	if cfg.Lifecycle == nil {
+		c.Add("Lifecycle", "required")
+	}
+	for _, p := range secretProblems("Secrets", cfg.Secrets) {
+		c.Add(p.Field, "%s", p.Message)
+	}
+	if cfg.Tolerance < 0 {
+		c.Add("Tolerance", "%v is negative", cfg.Tolerance)
+	}
+	if cfg.MaxBodyBytes < 0 {
+		c.Add("MaxBodyBytes", "%d is negative", cfg.MaxBodyBytes)
+	}
+	if cfg.ReplayCapacity < 0 {
+		c.Add("ReplayCapacity", "%d is negative", cfg.ReplayCapacity)
+	}
+	if cfg.ApplyTimeout < 0 {
+		c.Add("ApplyTimeout", "%v is negative", cfg.ApplyTimeout)
+	}
+	return c.Err()
+}
+
+// secretProblems reports every problem of secrets, the field named field:
+// none at all, or one too short.
+func secretProblems(field string, secrets [][]byte) []ConfigProblem {
+	var ps []ConfigProblem
+	if len(secrets) == 0 {
+		ps = append(ps, ConfigProblem{Field: field, Message: "at least one secret is required"})
+	}
+	for i, s := range secrets {
+		if len(s) < MinSecretLen {
+			ps = append(ps, ConfigProblem{Field: fmt.Sprintf("%s[%d]", field, i),
+				Message: fmt.Sprintf("%d bytes; want at least %d", len(s), MinSecretLen)})
+		}
+	}
+	return ps
+}
+
 // SetSecrets replaces the secrets deliveries may be signed with, for a
 // rotation without a restart. Each must be at least [MinSecretLen] bytes
 // and at least one is required; otherwise it returns an error and keeps
 // the secrets it had. Safe for concurrent use with ServeHTTP: a delivery
 // is checked against the secrets held when it arrived.
 func (h *Handler) SetSecrets(secrets ...[]byte) error {
-	if err := errors.Join(checkSecrets("secrets", secrets)...); err != nil {
+	var errs []error
+	for _, p := range secretProblems("secrets", secrets) {
+		errs = append(errs, fmt.Errorf("webhook: %s", p))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	s := cloneSecrets(secrets)

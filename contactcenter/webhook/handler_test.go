@@ -595,19 +595,34 @@ func TestHandler_ConcurrentDeliveriesOrderedByVersion(t *testing.T) {
 }
 
 func TestNewHandler_ReportsEveryProblem(t *testing.T) {
-	_, err := webhook.NewHandler(webhook.HandlerConfig{
-		Secrets:        [][]byte{[]byte("short")},
-		Tolerance:      -time.Second,
-		MaxBodyBytes:   -1,
-		ReplayCapacity: -1,
-		ApplyTimeout:   -time.Second,
-	})
-	require.Error(t, err)
-	for _, want := range []string{"Lifecycle is required", "Secrets[0]: 5 bytes", "Tolerance", "MaxBodyBytes", "ReplayCapacity", "ApplyTimeout"} {
-		assert.Contains(t, err.Error(), want, "want every problem reported at once")
+	for _, tc := range []struct {
+		name   string
+		cfg    webhook.HandlerConfig
+		fields []string // every bad field, in field order
+		want   []string // each must appear in the error
+	}{
+		{"Several", webhook.HandlerConfig{
+			Secrets:        [][]byte{[]byte("short")},
+			Tolerance:      -time.Second,
+			MaxBodyBytes:   -1,
+			ReplayCapacity: -1,
+			ApplyTimeout:   -time.Second,
+		}, []string{"Lifecycle", "Secrets[0]", "Tolerance", "MaxBodyBytes", "ReplayCapacity", "ApplyTimeout"},
+			[]string{"Lifecycle: required", "Secrets[0]: 5 bytes; want at least 32", "Tolerance: -1s is negative", "MaxBodyBytes: -1 is negative"}},
+		{"Empty", webhook.HandlerConfig{}, []string{"Lifecycle", "Secrets"}, []string{"Secrets: at least one secret is required"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := webhook.NewHandler(tc.cfg)
+			assert.Nil(t, h, "no Handler on error")
+			var ce *webhook.ConfigError
+			require.ErrorAs(t, err, &ce, "want a *ConfigError")
+			assert.Equal(t, "webhook.HandlerConfig", ce.Config)
+			assert.Equal(t, tc.fields, configFields(ce), "want every problem reported at once, in field order")
+			for _, w := range tc.want {
+				assert.ErrorContains(t, err, w)
+			}
+		})
 	}
-	_, err = webhook.NewHandler(webhook.HandlerConfig{})
-	assert.ErrorContains(t, err, "at least one secret")
 }
 
 func TestHandler_LogsEveryDelivery(t *testing.T) {
