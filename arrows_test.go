@@ -1,9 +1,11 @@
 package eventcc_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,10 +20,12 @@ const module = "github.com/eventcc/eventcc"
 // TestArrowsPointOneWay guards the package map: contactcenter composes the
 // leaves; no leaf (nor any of its adapters and suites) imports
 // contactcenter, and leaves import each other only where the design says
-// so (telephony routes numbers: modality may use numbermap).
+// so: telephony routes numbers (modality may use numbermap), and a
+// template speaks their vocabulary (modality kinds; numbermap's policies,
+// E.164 numbers and countries), defined once, there.
 func TestArrowsPointOneWay(t *testing.T) {
 	allowed := map[string][]string{
-		"template":  nil,
+		"template":  {"modality", "numbermap"},
 		"scaling":   nil,
 		"access":    nil,
 		"numbermap": nil,
@@ -57,5 +61,98 @@ func TestArrowsPointOneWay(t *testing.T) {
 		})
 		require.NoError(t, err)
 		assert.NotZero(t, files, "expected Go files under %s", leaf)
+	}
+}
+
+// TestArrowsOfTheAdapters guards the other side of the map. pgstore
+// implements the stores of three domains (contactcenter's services and
+// leases, access's grants and tokens, numbermap's pool) and webhook's
+// shared state: it may import those, and nothing of ours may import it
+// but examples and tests. A host that never opens PostgreSQL does not
+// compile pgx, and one that imports contactcenter does not compile the
+// numbering plan.
+func TestArrowsOfTheAdapters(t *testing.T) {
+	pgstoreMay := []string{"contactcenter", "contactcenter/webhook", "access", "numbermap", "modality"}
+	for _, f := range goFiles(t, "contactcenter/pgstore", false) {
+		for _, p := range imports(t, f) {
+			rel, ours := strings.CutPrefix(p, module+"/")
+			if !ours || strings.HasPrefix(rel, "contactcenter/pgstore") || strings.HasPrefix(rel, "internal/") {
+				continue
+			}
+			assert.Contains(t, pgstoreMay, rel, "%s imports %s: pgstore may import only the domains whose stores it implements %v", f, p, pgstoreMay)
+		}
+	}
+	for _, dir := range []string{"contactcenter", "template", "scaling", "access", "numbermap", "modality"} {
+		for _, f := range goFiles(t, dir, true) {
+			if strings.HasPrefix(f, filepath.Join("contactcenter", "pgstore")) {
+				continue
+			}
+			for _, p := range imports(t, f) {
+				assert.NotEqual(t, module+"/contactcenter/pgstore", p, "%s imports pgstore: only examples and pgstore's own tests may", f)
+			}
+		}
+	}
+	out, err := exec.Command("go", "list", "-deps", "./contactcenter").Output()
+	require.NoError(t, err, "go list -deps ./contactcenter")
+	for _, dep := range strings.Fields(string(out)) {
+		for _, heavy := range []string{"github.com/jackc/pgx", "github.com/nyaruka/phonenumbers", "google.golang.org/protobuf"} {
+			assert.False(t, strings.HasPrefix(dep, heavy), "contactcenter depends on %s: keep the core light", dep)
+		}
+	}
+}
+
+// goFiles returns the Go files under dir; with tests, _test.go files too
+// (but not those of testdata).
+func goFiles(t *testing.T, dir string, tests bool) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && (tests || !strings.HasSuffix(path, "_test.go")) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "expected Go files under %s", dir)
+	return files
+}
+
+// imports returns the import paths of a Go file.
+func imports(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+	require.NoError(t, err)
+	var ps []string
+	for _, imp := range f.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// TestCoreFunctionsAreShort keeps the lifecycle engine readable: no
+// function of package contactcenter is longer than 80 lines.
+func TestCoreFunctionsAreShort(t *testing.T) {
+	fset := token.NewFileSet()
+	for _, path := range goFiles(t, "contactcenter", false) {
+		if filepath.Dir(path) != "contactcenter" {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			lines := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1
+			assert.LessOrEqual(t, lines, 80, "%s: %s is %d lines; split it", path, fd.Name.Name, lines)
+		}
 	}
 }

@@ -137,17 +137,11 @@ func (p ports) claimNumbers(ctx context.Context, s *Service, step Step, now time
 	return result{change{numbers: some(nums)}, nums}, nil
 }
 
-// numberPolicy converts the template's post-term policy.
+// numberPolicy converts the template's post-term policy, valid in a
+// resolved configuration, into the number pool's.
 func numberPolicy(pt template.PostTerm) (numbermap.Policy, error) {
-	p := numbermap.Policy{Kind: numbermap.PolicyKind(pt.Policy), Announcement: pt.Announcement,
+	p := numbermap.Policy{Kind: pt.Policy, ForwardTo: pt.ForwardTo, Announcement: pt.Announcement,
 		For: pt.For.D(), Aging: pt.Aging.D()}
-	if pt.ForwardTo != "" {
-		n, err := numbermap.Parse(pt.ForwardTo)
-		if err != nil {
-			return p, fmt.Errorf("postTerm.forwardTo: %w", err)
-		}
-		p.ForwardTo = n
-	}
 	return p, numbermap.ValidatePolicy(p)
 }
 
@@ -157,7 +151,7 @@ func numberPolicy(pt template.PostTerm) (numbermap.Policy, error) {
 func (p ports) entryPoints(s *Service) []modality.EntryPoint {
 	var eps []modality.EntryPoint
 	for _, m := range s.Config.Modalities {
-		k := modality.Kind(m.Kind)
+		k := m.Kind
 		queue := ""
 		if s.Config.Receptionist == nil {
 			queue = firstQueue(s.Config, m.Kind)
@@ -177,7 +171,7 @@ func (p ports) entryPoints(s *Service) []modality.EntryPoint {
 	return eps
 }
 
-func firstQueue(cfg template.Config, kind string) string {
+func firstQueue(cfg template.Config, kind modality.Kind) string {
 	for _, q := range cfg.Queues {
 		for _, m := range q.Modalities {
 			if m == kind {

@@ -116,12 +116,12 @@ func BenchmarkTick_100kActive(b *testing.B) {
 	t.Receptionist = nil
 	var mods []template.Modality
 	for _, m := range t.Modalities {
-		if m.Kind == template.Chat {
+		if m.Kind == modality.Chat {
 			mods = append(mods, m)
 		}
 	}
 	t.Modalities = mods
-	t.Queues = []template.Queue{{Name: "help", Modalities: []string{template.Chat}}}
+	t.Queues = []template.Queue{{Name: "help", Modalities: []modality.Kind{modality.Chat}}}
 	t.Staffing.MinAgents = 1
 	t.Staffing.ScaleInterval = template.Duration(time.Minute)
 	cat, err := template.NewCatalog(t)

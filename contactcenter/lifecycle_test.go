@@ -138,7 +138,7 @@ func TestLifecycle_ParkedNumbers(t *testing.T) {
 	lc := w.lifecycle(t)
 	ctx := context.Background()
 	req := conference("conf-park")
-	req.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyPark, For: template.Duration(30 * 24 * time.Hour),
+	req.Overrides.PostTerm = &template.PostTerm{Policy: numbermap.Park, For: template.Duration(30 * 24 * time.Hour),
 		Aging: template.Duration(90 * 24 * time.Hour)}
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
@@ -242,14 +242,19 @@ func TestLifecycle_BadInputNamesTheFieldAndProvisionsNothing(t *testing.T) {
 		{"bad time zone", func(r *contactcenter.Request) { r.Term.TimeZone = "Mars/Olympus" }, "request.term.timeZone", nil},
 		{"bad event id", func(r *contactcenter.Request) { r.EventID = "no spaces please" }, "request.eventId", nil},
 		{"malformed forwarding number", func(r *contactcenter.Request) {
-			r.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyForward, ForwardTo: "+1-CALL-NOW", Aging: template.Duration(90 * 24 * time.Hour)}
+			r.Overrides.PostTerm = &template.PostTerm{Policy: numbermap.Forward, ForwardTo: "+1-CALL-NOW", Aging: template.Duration(90 * 24 * time.Hour)}
 		}, "request.overrides.postTerm.forwardTo", nil},
-		{"forwarding number the numbering plan does not have", func(r *contactcenter.Request) {
-			// E.164 in form, so the template takes it; no such number, so
-			// the deploy's number step could not: refused up front.
-			r.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyForward, ForwardTo: "+15555550100",
+		{"forwarding number of no country", func(r *contactcenter.Request) {
+			// E.164 in shape, but no country has the code +28: the
+			// deploy's number step could not use it, so it is refused up
+			// front, by the template, with numbermap's definition.
+			r.Overrides.PostTerm = &template.PostTerm{Policy: numbermap.Forward, ForwardTo: "+2812345678",
 				For: template.Duration(30 * 24 * time.Hour), Aging: template.Duration(90 * 24 * time.Hour)}
-		}, "config.postTerm.forwardTo", nil},
+		}, "request.overrides.postTerm.forwardTo", nil},
+		{"country with no telephone numbers", func(r *contactcenter.Request) {
+			xx := "XX"
+			r.Overrides.Country = &xx
+		}, "request.overrides.country", nil},
 		{"wrong event type", func(r *contactcenter.Request) { r.EventType = "rodeo" }, "request.eventType", nil},
 	}
 	for _, c := range cases {
@@ -626,15 +631,6 @@ func TestLifecycle_ClosedReturnsErrClosed(t *testing.T) {
 	assert.ErrorIs(t, lc.Run(ctx), contactcenter.ErrClosed)
 	_, err = lc.Get(ctx, "x")
 	assert.ErrorIs(t, err, contactcenter.ErrClosed)
-}
-
-func TestTemplateKindsMatchModalityKinds(t *testing.T) {
-	want := []string{template.Telephony, template.Video, template.Chat, template.SMS, template.Social}
-	var got []string
-	for _, k := range modality.Kinds() {
-		got = append(got, string(k))
-	}
-	assert.Equal(t, want, got, "template and modality must name the same kinds")
 }
 
 func TestCanTransition(t *testing.T) {

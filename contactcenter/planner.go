@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/scaling"
 	"github.com/eventcc/eventcc/template"
 )
@@ -54,7 +55,7 @@ func (pl planner) resolve(req Request, now time.Time) (template.Config, error) {
 
 // checkRequest returns what is wrong with req before its template is
 // resolved, and the modality kinds it asks for.
-func (pl planner) checkRequest(req Request, now time.Time) (probs []*template.FieldError, kinds []string) {
+func (pl planner) checkRequest(req Request, now time.Time) (probs []*template.FieldError, kinds []modality.Kind) {
 	bad := func(path, format string, args ...any) {
 		probs = append(probs, &template.FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
@@ -79,7 +80,7 @@ func (pl planner) checkRequest(req Request, now time.Time) (probs []*template.Fi
 	if req.ExpectedAttendance < 0 {
 		bad("request.expectedAttendance", "must not be negative; got %d", req.ExpectedAttendance)
 	}
-	kinds = make([]string, 0, len(req.Features.Modalities))
+	kinds = make([]modality.Kind, 0, len(req.Features.Modalities))
 	for i, k := range req.Features.Modalities {
 		if _, err := modality.ParseKind(string(k)); err != nil {
 			bad(fmt.Sprintf("request.features.modalities[%d]", i), "unknown modality %q", k)
@@ -88,22 +89,23 @@ func (pl planner) checkRequest(req Request, now time.Time) (probs []*template.Fi
 		if _, ok := pl.channels[k]; !ok {
 			bad(fmt.Sprintf("request.features.modalities[%d]", i), "no channel of this lifecycle serves %q", k)
 		}
-		kinds = append(kinds, string(k))
+		kinds = append(kinds, k)
 	}
 	return probs, kinds
 }
 
 // checkConfig returns what a resolved configuration needs that the
 // template cannot know: which kinds this lifecycle serves, that telephone
-// kinds have numbers, staffing the scaler accepts, and a post-term policy
-// the number pool accepts. What would fail the deploy for a reason
-// knowable now fails the request instead.
+// kinds have numbers, and staffing the scaler accepts. What would fail
+// the deploy for a reason knowable now fails the request instead (the
+// template checks the rest, the post-term policy with numbermap's own
+// definitions).
 func (pl planner) checkConfig(cfg template.Config) (probs []*template.FieldError) {
 	bad := func(path, format string, args ...any) {
 		probs = append(probs, &template.FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 	for i, m := range cfg.Modalities {
-		k := modality.Kind(m.Kind)
+		k := m.Kind
 		if _, ok := pl.channels[k]; !ok {
 			bad(fmt.Sprintf("config.modalities[%d].kind", i), "no channel of this lifecycle serves %q; request the modalities you serve", k)
 		}
@@ -113,11 +115,6 @@ func (pl planner) checkConfig(cfg template.Config) (probs []*template.FieldError
 	}
 	if _, err := scaling.NewAutoscaler(scalingParams(cfg), nil); err != nil {
 		bad("config.staffing", "%v", err)
-	}
-	if cfg.Numbers.Count > 0 {
-		if _, err := numberPolicy(cfg.PostTerm); err != nil {
-			bad("config.postTerm.forwardTo", "%v", err)
-		}
 	}
 	return probs
 }
@@ -148,7 +145,7 @@ func scalingParams(cfg template.Config) scaling.Params {
 	}
 	for _, m := range cfg.Modalities {
 		p.Modalities = append(p.Modalities, scaling.Modality{
-			Kind:               m.Kind,
+			Kind:               string(m.Kind),
 			HandleTime:         m.HandleTime.D(),
 			Concurrency:        m.Concurrency,
 			SpacePerEngagement: m.SpacePerEngagement,
@@ -217,15 +214,15 @@ func orAny(country string) string {
 
 func policyText(p template.PostTerm) string {
 	switch p.Policy {
-	case template.PolicyForward:
+	case numbermap.Forward:
 		return fmt.Sprintf("forward to %s for %s", p.ForwardTo, p.For.D())
-	case template.PolicyAnnounce:
+	case numbermap.Announce:
 		return fmt.Sprintf("announce %q for %s", p.Announcement, p.For.D())
-	case template.PolicyVacant:
+	case numbermap.Vacant:
 		return fmt.Sprintf("vacant for %s", p.For.D())
-	case template.PolicyPark:
+	case numbermap.Park:
 		return fmt.Sprintf("parked for %s", p.For.D())
 	default:
-		return p.Policy
+		return string(p.Policy)
 	}
 }

@@ -25,6 +25,7 @@ func TestClaimRequest_Validate(t *testing.T) {
 		"starts too early": {func(r *numbermap.ClaimRequest) { r.At = start.Add(time.Second) }, "Lease.Start"},
 		"empty lease":      {func(r *numbermap.ClaimRequest) { r.Lease.Expires = start }, "Lease.Expires"},
 		"bad policy":       {func(r *numbermap.ClaimRequest) { r.Lease.Policy.Kind = "teleport" }, "teleport"},
+		"no such country":  {func(r *numbermap.ClaimRequest) { r.Country = "XX" }, `"XX"`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

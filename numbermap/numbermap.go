@@ -219,8 +219,9 @@ type ClaimRequest struct {
 }
 
 // Validate reports whether req is a claim a [Store] may carry out: Count
-// at least 1, a Lease.ServiceID, a Lease.Start not before At, a
-// Lease.Expires after Lease.Start, and a policy [ValidatePolicy] accepts.
+// at least 1, a Lease.ServiceID, a Country that is "" or [KnownCountry],
+// a Lease.Start not before At, a Lease.Expires after Lease.Start, and a
+// policy [ValidatePolicy] accepts.
 // The error wraps [ErrInvalid] and names the first problem. Stores call it
 // first in Claim, so that every Store refuses the same requests the same
 // way; callers may call it before a Store to fail early.
@@ -230,6 +231,8 @@ func (req ClaimRequest) Validate() error {
 		return fmt.Errorf("numbermap: claim of %d numbers, want at least 1: %w", req.Count, ErrInvalid)
 	case req.Lease.ServiceID == "":
 		return fmt.Errorf("numbermap: claim without a Lease.ServiceID: %w", ErrInvalid)
+	case req.Country != "" && !KnownCountry(req.Country):
+		return fmt.Errorf("numbermap: claim for %q: no country has the code %q: %w", req.Lease.ServiceID, req.Country, ErrInvalid)
 	case req.Lease.Start.Before(req.At):
 		return fmt.Errorf("numbermap: claim for %q: Lease.Start %v is before the claim at %v: %w",
 			req.Lease.ServiceID, req.Lease.Start, req.At, ErrInvalid)

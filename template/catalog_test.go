@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -69,7 +71,7 @@ func TestBuiltinTemplates(t *testing.T) {
 				assert.LessOrEqual(t, c.InitialAgents, c.Staffing.MaxAgents)
 
 				for _, m := range tp.Modalities {
-					in.Modalities = []string{m.Kind}
+					in.Modalities = []modality.Kind{m.Kind}
 					c, err := tp.Resolve(in)
 					require.NoError(t, err, "want %s resolvable for %s alone", name, m.Kind)
 					assert.NotEmpty(t, c.Queues, "want a queue for %s", m.Kind)
@@ -87,7 +89,7 @@ func TestBuiltinCharacter(t *testing.T) {
 	}
 	conf := get("conference")
 	assert.Equal(t, template.PostTerm{
-		Policy: template.PolicyForward, ForwardTo: "+12025550100",
+		Policy: numbermap.Forward, ForwardTo: "+12025550100",
 		For: d(30 * day), Aging: d(90 * day),
 	}, conf.PostTerm, "want the conference to forward to the organiser for 30 days, then age 90 days")
 
@@ -97,7 +99,7 @@ func TestBuiltinCharacter(t *testing.T) {
 	assert.Zero(t, web.Numbers.Count, "want a virtual webinar without telephone numbers")
 	assert.Nil(t, web.Receptionist, "want no receptionist for the webinar")
 	for _, m := range web.Modalities {
-		assert.Contains(t, []string{template.Chat, template.Video}, m.Kind, "want a chat and video webinar")
+		assert.Contains(t, []modality.Kind{modality.Chat, modality.Video}, m.Kind, "want a chat and video webinar")
 	}
 
 	withReceptionist := 0

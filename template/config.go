@@ -1,6 +1,10 @@
 package template
 
-import "time"
+import (
+	"time"
+
+	"github.com/eventcc/eventcc/modality"
+)
 
 // Input is what a template is resolved against: the parts of a host's
 // request that shape the contact center. contactcenter builds it from its
@@ -12,7 +16,7 @@ type Input struct {
 	End       time.Time // term end, after Start
 	// Modalities requested, by kind. Empty means every modality of the
 	// template. A kind the template does not offer is an error.
-	Modalities []string
+	Modalities []modality.Kind
 	// Receptionist asks for the template's virtual receptionist; asking for
 	// it from a template without one is an error.
 	Receptionist bool

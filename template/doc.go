@@ -5,14 +5,20 @@
 //
 // A [Template] is a declarative, versioned description of a contact center
 // for a kind of event (a conference, a concert, a webinar): which
-// modalities attendees may use ([Telephony], [Video], [Chat], [SMS],
-// [Social]) and how long an engagement of each takes; the queues
+// modalities attendees may use (the [modality.Kind]s: telephony, video,
+// chat, sms, social) and how long an engagement of each takes; the queues
 // engagements wait in; an optional virtual receptionist; how staffing
 // scales with traffic; how agents convert into licences and server space;
 // the telephone numbers wanted; the roles granted to agents and
 // supervisors; when to deploy and close around the event's term; and what
-// the numbers do after it ([PolicyForward], [PolicyAnnounce],
-// [PolicyVacant], [PolicyPark], [PolicyRelease]).
+// the numbers do after it (a [numbermap.PolicyKind]: forward to an
+// E.164 number, announce, vacant, park, release).
+//
+// The words a template uses are defined once, by the package that acts on
+// them: modality kinds by package modality, post-term policies, E.164
+// numbers ([numbermap.Parse]) and countries ([numbermap.KnownCountry]) by
+// package numbermap. A template that passes [Template.Validate] never
+// fails a deploy for a word another package would refuse.
 //
 // A Template is plain data. Its JSON form, which [Load] reads, uses the
 // field names of the json tags and Go duration strings for durations:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -63,7 +64,7 @@ func ExampleTemplate_Resolve() {
 		EventType:          "conference",
 		Start:              start,
 		End:                start.Add(3 * 24 * time.Hour),
-		Modalities:         []string{template.SMS, template.Chat},
+		Modalities:         []modality.Kind{modality.SMS, modality.Chat},
 		Receptionist:       true,
 		ExpectedAttendance: 2500,
 		Overrides:          template.Overrides{MaxAgents: &maxAgents},

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -25,14 +27,14 @@ func validTemplate() *template.Template {
 		Description: "A template for tests.",
 		EventTypes:  []string{"conference", "summit"},
 		Modalities: []template.Modality{
-			{Kind: template.Telephony, Features: []string{"recording", "transfer"}, HandleTime: d(4 * time.Minute), Concurrency: 1, SpacePerEngagement: 1},
-			{Kind: template.Chat, Features: []string{"attachments"}, HandleTime: d(3 * time.Minute), Concurrency: 3, SpacePerEngagement: 0.25},
-			{Kind: template.SMS, HandleTime: d(2 * time.Minute), Concurrency: 4, SpacePerEngagement: 0.1},
+			{Kind: modality.Telephony, Features: []string{"recording", "transfer"}, HandleTime: d(4 * time.Minute), Concurrency: 1, SpacePerEngagement: 1},
+			{Kind: modality.Chat, Features: []string{"attachments"}, HandleTime: d(3 * time.Minute), Concurrency: 3, SpacePerEngagement: 0.25},
+			{Kind: modality.SMS, HandleTime: d(2 * time.Minute), Concurrency: 4, SpacePerEngagement: 0.1},
 		},
 		Queues: []template.Queue{
-			{Name: "registration", Modalities: []string{template.Telephony, template.Chat, template.SMS}, Priority: 1},
-			{Name: "speakers", Modalities: []string{template.Telephony, template.Chat}, Priority: 2},
-			{Name: "accessibility", Modalities: []string{template.Telephony, template.SMS}, Priority: 3},
+			{Name: "registration", Modalities: []modality.Kind{modality.Telephony, modality.Chat, modality.SMS}, Priority: 1},
+			{Name: "speakers", Modalities: []modality.Kind{modality.Telephony, modality.Chat}, Priority: 2},
+			{Name: "accessibility", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 3},
 		},
 		Receptionist: &template.Receptionist{
 			Greeting: "Welcome.",
@@ -63,7 +65,7 @@ func validTemplate() *template.Template {
 			{Name: "supervisor", Privileges: []string{"engagement.monitor", "report.view"}},
 		}},
 		Timing:   template.Timing{DeployLead: d(24 * time.Hour), Grace: d(time.Hour)},
-		PostTerm: template.PostTerm{Policy: template.PolicyForward, ForwardTo: "+15555550100", For: d(30 * day), Aging: d(90 * day)},
+		PostTerm: template.PostTerm{Policy: numbermap.Forward, ForwardTo: "+15555550100", For: d(30 * day), Aging: d(90 * day)},
 	}
 }
 

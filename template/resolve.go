@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/eventcc/eventcc/modality"
 )
 
 // Resolve applies t to one request and returns the complete configuration
@@ -64,7 +66,7 @@ func (t *Template) Resolve(in Input) (Config, error) {
 	}
 	for _, q := range eff.Queues {
 		if kept[q.Name] {
-			q.Modalities = slices.DeleteFunc(q.Modalities, func(k string) bool { return !enabled[k] })
+			q.Modalities = slices.DeleteFunc(q.Modalities, func(k modality.Kind) bool { return !enabled[k] })
 			c.Queues = append(c.Queues, q)
 		}
 	}
@@ -113,9 +115,9 @@ func (r resolver) checkHeader() {
 }
 
 // modalities checks the requested modalities and returns the enabled ones.
-func (r resolver) modalities() map[string]bool {
-	enabled := make(map[string]bool)
-	offered := make(map[string]bool)
+func (r resolver) modalities() map[modality.Kind]bool {
+	enabled := make(map[modality.Kind]bool)
+	offered := make(map[modality.Kind]bool)
 	for _, m := range r.t.Modalities {
 		offered[m.Kind] = true
 	}
@@ -125,8 +127,8 @@ func (r resolver) modalities() map[string]bool {
 	for i, k := range r.in.Modalities {
 		p := fmt.Sprintf("request.features.modalities[%d]", i)
 		switch {
-		case !slices.Contains(kinds, k):
-			r.ps.add(p, "unknown modality %q; want one of %s", k, strings.Join(kinds, ", "))
+		case !slices.Contains(modality.Kinds(), k):
+			r.ps.add(p, "unknown modality %q; want one of %s", k, oneOf(modality.Kinds()))
 		case !offered[k]:
 			r.ps.add(p, "modality %q is not offered by template %q", k, r.t.Name)
 		case enabled[k]:
@@ -170,13 +172,13 @@ func (r resolver) queues() map[string]bool {
 
 // keptQueues returns the queues the service gets: those requested (all when
 // none were named) that serve at least one enabled modality.
-func (r resolver) keptQueues(requested, enabled map[string]bool) map[string]bool {
+func (r resolver) keptQueues(requested map[string]bool, enabled map[modality.Kind]bool) map[string]bool {
 	kept := make(map[string]bool)
 	for _, q := range r.t.Queues {
 		if len(r.in.Queues) > 0 && !requested[q.Name] {
 			continue
 		}
-		if slices.ContainsFunc(q.Modalities, func(k string) bool { return enabled[k] }) {
+		if slices.ContainsFunc(q.Modalities, func(k modality.Kind) bool { return enabled[k] }) {
 			kept[q.Name] = true
 		}
 	}
@@ -185,7 +187,7 @@ func (r resolver) keptQueues(requested, enabled map[string]bool) map[string]bool
 
 // checkQueues reports requested queues that serve no enabled modality and
 // enabled modalities no kept queue serves.
-func (r resolver) checkQueues(requested, enabled, kept map[string]bool) {
+func (r resolver) checkQueues(requested map[string]bool, enabled map[modality.Kind]bool, kept map[string]bool) {
 	if len(r.in.Queues) == 0 {
 		return // every modality of a valid template has a queue
 	}
@@ -194,7 +196,7 @@ func (r resolver) checkQueues(requested, enabled, kept map[string]bool) {
 			r.ps.add(fmt.Sprintf("request.features.queues[%d]", i), "queue %q serves none of the requested modalities", name)
 		}
 	}
-	served := make(map[string]bool)
+	served := make(map[modality.Kind]bool)
 	for _, q := range r.t.Queues {
 		if kept[q.Name] {
 			for _, k := range q.Modalities {

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -81,29 +83,29 @@ func TestResolveSelection(t *testing.T) {
 	tp := validTemplate()
 	t.Run("modalities in template order, queues narrowed", func(t *testing.T) {
 		in := validInput()
-		in.Modalities = []string{template.SMS, template.Telephony}
+		in.Modalities = []modality.Kind{modality.SMS, modality.Telephony}
 		c, err := tp.Resolve(in)
 		require.NoError(t, err)
-		var kinds []string
+		var kinds []modality.Kind
 		for _, m := range c.Modalities {
 			kinds = append(kinds, m.Kind)
 		}
-		assert.Equal(t, []string{template.Telephony, template.SMS}, kinds, "want the requested modalities in the template's order")
+		assert.Equal(t, []modality.Kind{modality.Telephony, modality.SMS}, kinds, "want the requested modalities in the template's order")
 		assert.Equal(t, []template.Queue{
-			{Name: "registration", Modalities: []string{template.Telephony, template.SMS}, Priority: 1},
-			{Name: "speakers", Modalities: []string{template.Telephony}, Priority: 2},
-			{Name: "accessibility", Modalities: []string{template.Telephony, template.SMS}, Priority: 3},
+			{Name: "registration", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 1},
+			{Name: "speakers", Modalities: []modality.Kind{modality.Telephony}, Priority: 2},
+			{Name: "accessibility", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 3},
 		}, c.Queues, "want every queue narrowed to the enabled modalities")
 	})
 	t.Run("queues that serve no enabled modality are dropped with their options", func(t *testing.T) {
 		in := validInput()
-		in.Modalities = []string{template.Chat}
+		in.Modalities = []modality.Kind{modality.Chat}
 		c, err := tp.Resolve(in)
 		require.NoError(t, err)
 		assert.Equal(t, []template.Queue{
-			{Name: "registration", Modalities: []string{template.Chat}, Priority: 1},
-			{Name: "speakers", Modalities: []string{template.Chat}, Priority: 2},
-		}, c.Queues, "want accessibility (telephony and SMS only) dropped")
+			{Name: "registration", Modalities: []modality.Kind{modality.Chat}, Priority: 1},
+			{Name: "speakers", Modalities: []modality.Kind{modality.Chat}, Priority: 2},
+		}, c.Queues, "want accessibility (telephony and modality.SMS only) dropped")
 		require.NotNil(t, c.Receptionist, "want the receptionist, as requested")
 		var keys []string
 		for _, o := range c.Receptionist.Options {
@@ -151,7 +153,7 @@ func TestResolveOverrides(t *testing.T) {
 		Country:      ptr("CA"),
 		DeployLead:   ptr(d(2 * time.Hour)),
 		Grace:        ptr(d(30 * time.Minute)),
-		PostTerm:     &template.PostTerm{Policy: template.PolicyVacant, Aging: d(60 * day)},
+		PostTerm:     &template.PostTerm{Policy: numbermap.Vacant, Aging: d(60 * day)},
 		ServiceLevel: ptr(0.9),
 	}
 	c, err := tp.Resolve(in)
@@ -162,13 +164,13 @@ func TestResolveOverrides(t *testing.T) {
 	assert.Equal(t, d(2*time.Hour), c.Timing.DeployLead)
 	assert.Equal(t, d(30*time.Minute), c.Timing.Grace)
 	assert.Equal(t, tp.Receptionist.Greeting, c.Receptionist.Greeting, "want fields without an override kept")
-	assert.Equal(t, template.PostTerm{Policy: template.PolicyVacant, Aging: d(60 * day)}, c.PostTerm)
+	assert.Equal(t, template.PostTerm{Policy: numbermap.Vacant, Aging: d(60 * day)}, c.PostTerm)
 	assert.Equal(t, 0.9, c.Staffing.ServiceLevel.Target)
 	assert.Equal(t, 8, c.InitialAgents, "want initial agents within the overridden bounds")
 	assert.Equal(t, validTemplate(), tp, "want overrides not to touch the template")
 
-	in.Overrides.PostTerm.Policy = template.PolicyRelease
-	assert.Equal(t, template.PolicyVacant, c.PostTerm.Policy, "want the Config not to share the override's PostTerm")
+	in.Overrides.PostTerm.Policy = numbermap.Release
+	assert.Equal(t, numbermap.Vacant, c.PostTerm.Policy, "want the Config not to share the override's PostTerm")
 }
 
 func TestResolveRequestErrors(t *testing.T) {
@@ -187,17 +189,17 @@ func TestResolveRequestErrors(t *testing.T) {
 		{"end required", nil, func(in *template.Input) { in.End = time.Time{} }, "request.term.end", "required"},
 		{"end before start", nil, func(in *template.Input) { in.End = in.Start.Add(-time.Hour) }, "request.term.end", "must be after start"},
 		{"end equal to start", nil, func(in *template.Input) { in.End = in.Start }, "request.term.end", "must be after start"},
-		{"modality unknown", nil, func(in *template.Input) { in.Modalities = []string{template.Chat, "fax"} },
+		{"modality unknown", nil, func(in *template.Input) { in.Modalities = []modality.Kind{modality.Chat, "fax"} },
 			"request.features.modalities[1]", `unknown modality "fax"`},
-		{"modality not offered", nil, func(in *template.Input) { in.Modalities = []string{template.Video} },
+		{"modality not offered", nil, func(in *template.Input) { in.Modalities = []modality.Kind{modality.Video} },
 			"request.features.modalities[0]", `modality "video" is not offered by template "test-event"`},
-		{"modality duplicate", nil, func(in *template.Input) { in.Modalities = []string{template.Chat, template.SMS, template.Chat} },
+		{"modality duplicate", nil, func(in *template.Input) { in.Modalities = []modality.Kind{modality.Chat, modality.SMS, modality.Chat} },
 			"request.features.modalities[2]", `duplicate modality "chat"`},
 		{"receptionist missing", func(tp *template.Template) { tp.Receptionist = nil }, func(in *template.Input) {},
 			"request.features.receptionist", `template "test-event" has no receptionist`},
 		{"receptionist keeps its answers", nil, func(in *template.Input) {
 			in.Queues = []string{"accessibility"}
-			in.Modalities = []string{template.SMS}
+			in.Modalities = []modality.Kind{modality.SMS}
 		}, "", ""}, // valid: the answer option stays
 		{"receptionist left without options", func(tp *template.Template) {
 			tp.Receptionist.Options = []template.MenuOption{
@@ -206,14 +208,14 @@ func TestResolveRequestErrors(t *testing.T) {
 			}
 		}, func(in *template.Input) {
 			in.Queues = []string{"accessibility"}
-			in.Modalities = []string{template.Telephony, template.SMS}
+			in.Modalities = []modality.Kind{modality.Telephony, modality.SMS}
 		}, "request.features.receptionist", "every option of the receptionist hands off to a queue that is not enabled"},
 		{"queue unknown", nil, func(in *template.Input) { in.Queues = []string{"registration", "lost"} },
 			"request.features.queues[1]", `unknown queue "lost"; template "test-event" has registration, speakers, accessibility`},
 		{"queue duplicate", nil, func(in *template.Input) { in.Queues = []string{"registration", "registration"} },
 			"request.features.queues[1]", `duplicate queue "registration"`},
 		{"queue serves no requested modality", nil, func(in *template.Input) {
-			in.Modalities = []string{template.SMS}
+			in.Modalities = []modality.Kind{modality.SMS}
 			in.Queues = []string{"registration", "speakers"}
 		}, "request.features.queues[1]", `queue "speakers" serves none of the requested modalities`},
 		{"requested modality without a queue", nil, func(in *template.Input) { in.Queues = []string{"speakers"} },
@@ -235,7 +237,7 @@ func TestResolveRequestErrors(t *testing.T) {
 			"request.overrides.numbers", "numbers.country: required when count > 0"},
 		{"override numbers needs aging", func(tp *template.Template) {
 			tp.Numbers = template.Numbers{Country: "US"}
-			tp.PostTerm = template.PostTerm{Policy: template.PolicyRelease}
+			tp.PostTerm = template.PostTerm{Policy: numbermap.Release}
 		}, func(in *template.Input) { in.Overrides.Numbers = ptr(1) },
 			"request.overrides.numbers", "postTerm.aging: must be at least 45 days"},
 		{"override country", nil, func(in *template.Input) { in.Overrides.Country = ptr("Canada") }, "request.overrides.country", "ISO 3166-1 alpha-2"},
@@ -243,14 +245,14 @@ func TestResolveRequestErrors(t *testing.T) {
 		{"override deployLead", nil, func(in *template.Input) { in.Overrides.DeployLead = ptr(d(-time.Hour)) }, "request.overrides.deployLead", "must be >= 0"},
 		{"override grace", nil, func(in *template.Input) { in.Overrides.Grace = ptr(d(-time.Hour)) }, "request.overrides.grace", "must be >= 0"},
 		{"override postTerm forwardTo", nil, func(in *template.Input) {
-			in.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyForward, Aging: d(60 * day)}
+			in.Overrides.PostTerm = &template.PostTerm{Policy: numbermap.Forward, Aging: d(60 * day)}
 		},
 			"request.overrides.postTerm.forwardTo", "required"},
 		{"override postTerm policy", nil, func(in *template.Input) {
 			in.Overrides.PostTerm = &template.PostTerm{Policy: "bounce", Aging: d(60 * day)}
 		},
 			"request.overrides.postTerm.policy", `unknown policy "bounce"`},
-		{"override postTerm aging", nil, func(in *template.Input) { in.Overrides.PostTerm = &template.PostTerm{Policy: template.PolicyVacant} },
+		{"override postTerm aging", nil, func(in *template.Input) { in.Overrides.PostTerm = &template.PostTerm{Policy: numbermap.Vacant} },
 			"request.overrides.postTerm.aging", "47 CFR 52.15(f)(1)(ii)"},
 		{"override serviceLevel", nil, func(in *template.Input) { in.Overrides.ServiceLevel = ptr(1.5) }, "request.overrides.serviceLevel", "must be in (0,1]"},
 	}
@@ -278,7 +280,7 @@ func TestResolveReportsEveryProblem(t *testing.T) {
 	in := template.Input{
 		EventType:          "concert",
 		End:                start,
-		Modalities:         []string{"fax", template.Video},
+		Modalities:         []modality.Kind{"fax", modality.Video},
 		Queues:             []string{"lost"},
 		ExpectedAttendance: -5,
 		Overrides:          template.Overrides{MaxAgents: ptr(0), Country: ptr("usa"), ServiceLevel: ptr(0.0)},
@@ -363,5 +365,5 @@ func TestResolveConfigSharesNothing(t *testing.T) {
 	c2, err := tp.Resolve(validInput())
 	require.NoError(t, err)
 	assert.Equal(t, "Welcome.", c2.Receptionist.Greeting)
-	assert.Equal(t, template.Telephony, c2.Queues[0].Modalities[0])
+	assert.Equal(t, modality.Telephony, c2.Queues[0].Modalities[0])
 }

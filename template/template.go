@@ -2,27 +2,9 @@ package template
 
 import (
 	"time"
-)
 
-// Modality kinds a template may name. They are the same words as
-// modality.Kind; this package keeps its own copy because it depends on no
-// other eventcc package (a test in contactcenter keeps the two in step).
-const (
-	Telephony = "telephony"
-	Video     = "video"
-	Chat      = "chat"
-	SMS       = "sms"
-	Social    = "social"
-)
-
-// Post-term number policies: what a telephone number of the service does
-// from the instant the term expires.
-const (
-	PolicyForward  = "forward"  // forward calls to PostTerm.ForwardTo
-	PolicyAnnounce = "announce" // play or return PostTerm.Announcement
-	PolicyVacant   = "vacant"   // not in service
-	PolicyPark     = "park"     // held unassigned: not in service, kept from reuse
-	PolicyRelease  = "release"  // return to the pool once aged
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
 )
 
 // A Template is a declarative, versioned description of a contact center for
@@ -46,8 +28,8 @@ type Template struct {
 
 // Modality describes one way attendees reach the contact center.
 type Modality struct {
-	Kind     string   `json:"kind"`               // one of Telephony, Video, Chat, SMS, Social
-	Features []string `json:"features,omitempty"` // e.g. "recording", "transfer", "attachments"
+	Kind     modality.Kind `json:"kind"`               // one of modality.Kinds()
+	Features []string      `json:"features,omitempty"` // e.g. "recording", "transfer", "attachments"
 	// HandleTime is the expected time an agent spends on one engagement.
 	HandleTime Duration `json:"handleTime"`
 	// Concurrency is how many engagements of this kind one agent handles at
@@ -60,9 +42,9 @@ type Modality struct {
 
 // Queue is a named queue that engagements wait in for an agent.
 type Queue struct {
-	Name       string   `json:"name"`
-	Modalities []string `json:"modalities"` // kinds routed to this queue
-	Priority   int      `json:"priority,omitempty"`
+	Name       string          `json:"name"`
+	Modalities []modality.Kind `json:"modalities"` // kinds routed to this queue
+	Priority   int             `json:"priority,omitempty"`
 }
 
 // Receptionist is the virtual receptionist: a menu that answers questions
@@ -154,11 +136,11 @@ type Timing struct {
 
 // PostTerm says what the service's telephone numbers do after expiry.
 type PostTerm struct {
-	Policy       string   `json:"policy"`                 // PolicyForward, PolicyAnnounce, PolicyVacant, PolicyPark or PolicyRelease
-	ForwardTo    string   `json:"forwardTo,omitempty"`    // E.164, with PolicyForward
-	Announcement string   `json:"announcement,omitempty"` // with PolicyAnnounce
-	For          Duration `json:"for,omitempty"`          // how long the policy holds before the number ages
-	Aging        Duration `json:"aging"`                  // then how long before the number may be leased again
+	Policy       numbermap.PolicyKind `json:"policy"`                 // numbermap.Forward, Announce, Vacant, Park or Release
+	ForwardTo    numbermap.Number     `json:"forwardTo,omitempty"`    // E.164 (numbermap.Parse), with numbermap.Forward
+	Announcement string               `json:"announcement,omitempty"` // with PolicyAnnounce
+	For          Duration             `json:"for,omitempty"`          // how long the policy holds before the number ages
+	Aging        Duration             `json:"aging"`                  // then how long before the number may be leased again
 }
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration

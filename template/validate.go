@@ -1,29 +1,46 @@
 package template
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
-)
 
-// minAging is the least time a disconnected US telephone number must age
-// before it may be assigned again (47 CFR 52.15(f)(1)(ii)).
-const minAging = 45 * 24 * time.Hour
-
-var (
-	namePattern    = regexp.MustCompile(`^[a-z0-9-]+$`)
-	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
-	e164Pattern    = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
 )
 
 var (
-	kinds    = []string{Telephony, Video, Chat, SMS, Social}
-	policies = []string{PolicyForward, PolicyAnnounce, PolicyVacant, PolicyPark, PolicyRelease}
+	namePattern = regexp.MustCompile(`^[a-z0-9-]+$`)
 )
+
+// policies are the post-term policies a template may name.
+var policies = []numbermap.PolicyKind{numbermap.Forward, numbermap.Announce, numbermap.Vacant, numbermap.Park, numbermap.Release}
+
+// oneOf lists values for a message: "a, b, c".
+func oneOf[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseReason says why numbermap.Parse refused a number, or that it
+// reads as n, another spelling.
+func parseReason(n numbermap.Number, err error) string {
+	var pe *numbermap.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return ": " + pe.Reason
+	case err != nil:
+		return ": " + err.Error()
+	}
+	return fmt.Sprintf(" (write it %s)", n)
+}
 
 // A problem is a FieldError under construction. related lists the other
 // fields the check read, so that Resolve can blame the override that
@@ -109,8 +126,8 @@ func (t *Template) checkHeader(ps *problems) {
 }
 
 // checkModalities returns the kinds the template offers.
-func (t *Template) checkModalities(ps *problems) map[string]bool {
-	served := make(map[string]bool)
+func (t *Template) checkModalities(ps *problems) map[modality.Kind]bool {
+	served := make(map[modality.Kind]bool)
 	for _, q := range t.Queues {
 		for _, k := range q.Modalities {
 			served[k] = true
@@ -119,14 +136,14 @@ func (t *Template) checkModalities(ps *problems) map[string]bool {
 	if len(t.Modalities) == 0 {
 		ps.add("modalities", "required: at least one modality")
 	}
-	offered := make(map[string]bool, len(t.Modalities))
+	offered := make(map[modality.Kind]bool, len(t.Modalities))
 	for i, m := range t.Modalities {
 		p := fmt.Sprintf("modalities[%d]", i)
 		switch {
 		case m.Kind == "":
 			ps.add(p+".kind", "required")
-		case !slices.Contains(kinds, m.Kind):
-			ps.add(p+".kind", "unknown modality %q; want one of %s", m.Kind, strings.Join(kinds, ", "))
+		case !slices.Contains(modality.Kinds(), m.Kind):
+			ps.add(p+".kind", "unknown modality %q; want one of %s", m.Kind, oneOf(modality.Kinds()))
 		case offered[m.Kind]:
 			ps.add(p+".kind", "duplicate modality %q", m.Kind)
 		case !served[m.Kind] && len(t.Queues) > 0:
@@ -144,7 +161,7 @@ func (t *Template) checkModalities(ps *problems) map[string]bool {
 		switch {
 		case m.Concurrency < 1:
 			ps.add(p+".concurrency", "must be >= 1, got %d", m.Concurrency)
-		case (m.Kind == Telephony || m.Kind == Video) && m.Concurrency != 1:
+		case (m.Kind == modality.Telephony || m.Kind == modality.Video) && m.Concurrency != 1:
 			ps.add(p+".concurrency", "must be 1 for %s (an agent holds one %s engagement at a time), got %d", m.Kind, m.Kind, m.Concurrency)
 		}
 		if !nonNegative(m.SpacePerEngagement) {
@@ -155,7 +172,7 @@ func (t *Template) checkModalities(ps *problems) map[string]bool {
 }
 
 // checkQueues returns the names of the template's queues.
-func (t *Template) checkQueues(ps *problems, offered map[string]bool) map[string]bool {
+func (t *Template) checkQueues(ps *problems, offered map[modality.Kind]bool) map[string]bool {
 	if len(t.Queues) == 0 {
 		ps.add("queues", "required: at least one queue")
 	}
@@ -172,12 +189,12 @@ func (t *Template) checkQueues(ps *problems, offered map[string]bool) map[string
 		if len(q.Modalities) == 0 {
 			ps.add(p+".modalities", "required: at least one modality")
 		}
-		seen := make(map[string]bool, len(q.Modalities))
+		seen := make(map[modality.Kind]bool, len(q.Modalities))
 		for j, k := range q.Modalities {
 			pj := fmt.Sprintf("%s.modalities[%d]", p, j)
 			switch {
-			case !slices.Contains(kinds, k):
-				ps.add(pj, "unknown modality %q; want one of %s", k, strings.Join(kinds, ", "))
+			case !slices.Contains(modality.Kinds(), k):
+				ps.add(pj, "unknown modality %q; want one of %s", k, oneOf(modality.Kinds()))
 			case !offered[k]:
 				ps.add(pj, "modality %q is not offered by the template", k)
 			case seen[k]:
@@ -313,8 +330,8 @@ func (t *Template) checkNumbers(ps *problems) {
 	switch {
 	case n.Country == "" && n.Count > 0:
 		ps.addRelated([]string{"numbers.count"}, "numbers.country", "required when count > 0")
-	case n.Country != "" && !countryPattern.MatchString(n.Country):
-		ps.add("numbers.country", "must be an ISO 3166-1 alpha-2 code such as \"US\", got %q", n.Country)
+	case n.Country != "" && !numbermap.KnownCountry(n.Country):
+		ps.add("numbers.country", "must be the ISO 3166-1 alpha-2 code of a country with telephone numbers, such as \"US\", got %q", n.Country)
 	}
 }
 
@@ -370,25 +387,27 @@ func (t *Template) checkPostTerm(ps *problems) {
 	pt := t.PostTerm
 	switch {
 	case pt.Policy == "":
-		ps.add("postTerm.policy", "required: one of %s", strings.Join(policies, ", "))
+		ps.add("postTerm.policy", "required: one of %s", oneOf(policies))
 	case !slices.Contains(policies, pt.Policy):
-		ps.add("postTerm.policy", "unknown policy %q; want one of %s", pt.Policy, strings.Join(policies, ", "))
+		ps.add("postTerm.policy", "unknown policy %q; want one of %s", pt.Policy, oneOf(policies))
 	}
 	switch {
-	case pt.Policy == PolicyForward && pt.ForwardTo == "":
-		ps.add("postTerm.forwardTo", "required when policy is %q", PolicyForward)
-	case pt.Policy == PolicyForward && !e164Pattern.MatchString(pt.ForwardTo):
-		ps.add("postTerm.forwardTo", "must be an E.164 number such as \"+12025550100\", got %q", pt.ForwardTo)
-	case pt.Policy != PolicyForward && pt.ForwardTo != "":
-		ps.add("postTerm.forwardTo", "must be empty unless policy is %q", PolicyForward)
+	case pt.Policy == numbermap.Forward && pt.ForwardTo == "":
+		ps.add("postTerm.forwardTo", "required when policy is %q", numbermap.Forward)
+	case pt.Policy == numbermap.Forward:
+		if n, err := numbermap.Parse(string(pt.ForwardTo)); err != nil || n != pt.ForwardTo {
+			ps.add("postTerm.forwardTo", "must be an E.164 number such as \"+12025550100\", got %q%s", pt.ForwardTo, parseReason(n, err))
+		}
+	case pt.ForwardTo != "":
+		ps.add("postTerm.forwardTo", "must be empty unless policy is %q", numbermap.Forward)
 	}
-	if pt.Policy == PolicyAnnounce && blank(pt.Announcement) {
-		ps.add("postTerm.announcement", "required when policy is %q", PolicyAnnounce)
+	if pt.Policy == numbermap.Announce && blank(pt.Announcement) {
+		ps.add("postTerm.announcement", "required when policy is %q", numbermap.Announce)
 	}
 	if pt.For < 0 {
 		ps.add("postTerm.for", "must be >= 0, got %s", pt.For)
 	}
-	if pt.Aging.D() < minAging && (pt.Aging != 0 || t.Numbers.Count != 0) {
+	if pt.Aging.D() < numbermap.MinAging && (pt.Aging != 0 || t.Numbers.Count != 0) {
 		ps.addRelated([]string{"numbers.count"}, "postTerm.aging",
 			"must be at least 45 days (1080h), the minimum aging of a disconnected number under 47 CFR 52.15(f)(1)(ii), got %s"+
 				"; it may be 0 only when numbers.count is 0", pt.Aging)

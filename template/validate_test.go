@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -36,10 +38,10 @@ func TestValidateRules(t *testing.T) {
 		{"modalities required", func(tp *template.Template) { tp.Modalities = nil }, "modalities", "at least one modality"},
 		{"kind required", func(tp *template.Template) { tp.Modalities[0].Kind = "" }, "modalities[0].kind", "required"},
 		{"kind unknown", func(tp *template.Template) { tp.Modalities[2].Kind = "fax" }, "modalities[2].kind", `unknown modality "fax"`},
-		{"kind duplicate", func(tp *template.Template) { tp.Modalities[2].Kind = template.Chat }, "modalities[2].kind", `duplicate modality "chat"`},
+		{"kind duplicate", func(tp *template.Template) { tp.Modalities[2].Kind = modality.Chat }, "modalities[2].kind", `duplicate modality "chat"`},
 		{"kind without queue", func(tp *template.Template) {
-			tp.Queues[0].Modalities = []string{template.Telephony, template.Chat}
-			tp.Queues[2].Modalities = []string{template.Telephony}
+			tp.Queues[0].Modalities = []modality.Kind{modality.Telephony, modality.Chat}
+			tp.Queues[2].Modalities = []modality.Kind{modality.Telephony}
 		}, "modalities[2]", `no queue serves modality "sms"`},
 		{"feature empty", func(tp *template.Template) { tp.Modalities[0].Features[1] = "" }, "modalities[0].features[1]", "must not be empty"},
 		{"handleTime zero", func(tp *template.Template) { tp.Modalities[1].HandleTime = 0 }, "modalities[1].handleTime", "must be > 0"},
@@ -47,7 +49,7 @@ func TestValidateRules(t *testing.T) {
 		{"concurrency zero", func(tp *template.Template) { tp.Modalities[1].Concurrency = 0 }, "modalities[1].concurrency", "must be >= 1"},
 		{"concurrency telephony", func(tp *template.Template) { tp.Modalities[0].Concurrency = 2 }, "modalities[0].concurrency", "must be 1 for telephony"},
 		{"concurrency video", func(tp *template.Template) {
-			tp.Modalities[1] = template.Modality{Kind: template.Video, HandleTime: d(time.Minute), Concurrency: 3}
+			tp.Modalities[1] = template.Modality{Kind: modality.Video, HandleTime: d(time.Minute), Concurrency: 3}
 		}, "modalities[1].concurrency", "must be 1 for video"},
 		{"space negative", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = -0.1 }, "modalities[2].spacePerEngagement", "must be >= 0"},
 		{"space NaN", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = math.NaN() }, "modalities[2].spacePerEngagement", "must be >= 0"},
@@ -59,9 +61,9 @@ func TestValidateRules(t *testing.T) {
 		{"queue name duplicate", func(tp *template.Template) { tp.Queues[2].Name = "speakers" }, "queues[2].name", `duplicate queue "speakers"`},
 		{"queue modalities required", func(tp *template.Template) { tp.Queues[1].Modalities = nil }, "queues[1].modalities", "at least one modality"},
 		{"queue modality unknown", func(tp *template.Template) { tp.Queues[1].Modalities[1] = "fax" }, "queues[1].modalities[1]", `unknown modality "fax"`},
-		{"queue modality not offered", func(tp *template.Template) { tp.Queues[1].Modalities[0] = template.Video },
+		{"queue modality not offered", func(tp *template.Template) { tp.Queues[1].Modalities[0] = modality.Video },
 			"queues[1].modalities[0]", `modality "video" is not offered by the template`},
-		{"queue modality duplicate", func(tp *template.Template) { tp.Queues[1].Modalities[1] = template.Telephony },
+		{"queue modality duplicate", func(tp *template.Template) { tp.Queues[1].Modalities[1] = modality.Telephony },
 			"queues[1].modalities[1]", `duplicate modality "telephony"`},
 
 		// Receptionist.
@@ -112,6 +114,7 @@ func TestValidateRules(t *testing.T) {
 		{"count negative", func(tp *template.Template) { tp.Numbers.Count = -1 }, "numbers.count", "must be >= 0"},
 		{"country lower-case", func(tp *template.Template) { tp.Numbers.Country = "us" }, "numbers.country", "ISO 3166-1 alpha-2"},
 		{"country three letters", func(tp *template.Template) { tp.Numbers.Country = "USA" }, "numbers.country", `got "USA"`},
+		{"country no country has", func(tp *template.Template) { tp.Numbers.Country = "XX" }, "numbers.country", `country with telephone numbers, such as "US", got "XX"`},
 		{"country required", func(tp *template.Template) { tp.Numbers.Country = "" }, "numbers.country", "required when count > 0"},
 
 		// Access.
@@ -138,9 +141,9 @@ func TestValidateRules(t *testing.T) {
 		{"forwardTo not E.164", func(tp *template.Template) { tp.PostTerm.ForwardTo = "5555550100" }, "postTerm.forwardTo", "must be an E.164 number"},
 		{"forwardTo leading zero", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+05555550100" }, "postTerm.forwardTo", "must be an E.164 number"},
 		{"forwardTo too long", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+1234567890123456" }, "postTerm.forwardTo", "must be an E.164 number"},
-		{"forwardTo without forward", func(tp *template.Template) { tp.PostTerm.Policy = template.PolicyVacant }, "postTerm.forwardTo", `must be empty unless policy is "forward"`},
+		{"forwardTo without forward", func(tp *template.Template) { tp.PostTerm.Policy = numbermap.Vacant }, "postTerm.forwardTo", `must be empty unless policy is "forward"`},
 		{"announcement required", func(tp *template.Template) {
-			tp.PostTerm = template.PostTerm{Policy: template.PolicyAnnounce, Aging: d(90 * day)}
+			tp.PostTerm = template.PostTerm{Policy: numbermap.Announce, Aging: d(90 * day)}
 		}, "postTerm.announcement", `required when policy is "announce"`},
 		{"for negative", func(tp *template.Template) { tp.PostTerm.For = d(-time.Hour) }, "postTerm.for", "must be >= 0"},
 		{"aging below 45 days", func(tp *template.Template) { tp.PostTerm.Aging = d(30 * day) }, "postTerm.aging", "47 CFR 52.15(f)(1)(ii)"},
@@ -148,7 +151,7 @@ func TestValidateRules(t *testing.T) {
 		{"aging zero with numbers", func(tp *template.Template) { tp.PostTerm.Aging = 0 }, "postTerm.aging", "may be 0 only when numbers.count is 0"},
 		{"aging short without numbers", func(tp *template.Template) {
 			tp.Numbers = template.Numbers{}
-			tp.PostTerm = template.PostTerm{Policy: template.PolicyRelease, Aging: d(day)}
+			tp.PostTerm = template.PostTerm{Policy: numbermap.Release, Aging: d(day)}
 		}, "postTerm.aging", "at least 45 days"},
 		{"aging negative", func(tp *template.Template) { tp.PostTerm.Aging = d(-day) }, "postTerm.aging", "at least 45 days"},
 	}
@@ -170,17 +173,17 @@ func TestValidateAccepts(t *testing.T) {
 		{"no description", func(tp *template.Template) { tp.Description = "" }},
 		{"no numbers, no country, no aging", func(tp *template.Template) {
 			tp.Numbers = template.Numbers{}
-			tp.PostTerm = template.PostTerm{Policy: template.PolicyRelease}
+			tp.PostTerm = template.PostTerm{Policy: numbermap.Release}
 		}},
 		{"aging exactly 45 days", func(tp *template.Template) { tp.PostTerm.Aging = d(45 * day) }},
 		{"announce", func(tp *template.Template) {
-			tp.PostTerm = template.PostTerm{Policy: template.PolicyAnnounce, Announcement: "Gone.", For: d(day), Aging: d(60 * day)}
+			tp.PostTerm = template.PostTerm{Policy: numbermap.Announce, Announcement: "Gone.", For: d(day), Aging: d(60 * day)}
 		}},
 		{"vacant", func(tp *template.Template) {
-			tp.PostTerm = template.PostTerm{Policy: template.PolicyVacant, Aging: d(45 * day)}
+			tp.PostTerm = template.PostTerm{Policy: numbermap.Vacant, Aging: d(45 * day)}
 		}},
 		{"park", func(tp *template.Template) {
-			tp.PostTerm = template.PostTerm{Policy: template.PolicyPark, For: d(30 * day), Aging: d(45 * day)}
+			tp.PostTerm = template.PostTerm{Policy: numbermap.Park, For: d(30 * day), Aging: d(45 * day)}
 		}},
 		{"minAgents zero", func(tp *template.Template) { tp.Staffing.MinAgents = 0 }},
 		{"minAgents equal to maxAgents", func(tp *template.Template) { tp.Staffing.MinAgents = 20 }},
@@ -196,7 +199,7 @@ func TestValidateAccepts(t *testing.T) {
 		{"extra roles", func(tp *template.Template) {
 			tp.Access.Roles = append(tp.Access.Roles, template.Role{Name: "safety", Privileges: []string{"queue.safety"}})
 		}},
-		{"shortest E.164", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+12" }},
+		{"shortest E.164: six digits", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+290123" }},
 		{"longest E.164", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+123456789012345" }},
 	}
 	for _, tt := range tests {
@@ -213,7 +216,7 @@ func TestValidateReportsEveryProblemInFieldOrder(t *testing.T) {
 	tp := validTemplate()
 	tp.Name = ""
 	tp.Modalities[2].Kind = "fax"
-	tp.Queues[1].Modalities[0] = template.Video
+	tp.Queues[1].Modalities[0] = modality.Video
 	tp.Receptionist.Greeting = ""
 	tp.Staffing.ServiceLevel.Target = 2
 	tp.Capacity.MaxSpace = 0

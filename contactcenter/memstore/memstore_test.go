@@ -89,8 +89,8 @@ func benchService(id string) contactcenter.Service {
 			Overrides: template.Overrides{MinAgents: n(2), MaxAgents: n(50)},
 		},
 		Config: template.Config{
-			Modalities: []template.Modality{{Kind: template.Telephony, Features: []string{"recording"}}, {Kind: template.Chat}},
-			Queues:     []template.Queue{{Name: "general", Modalities: []string{template.Telephony, template.Chat}}},
+			Modalities: []template.Modality{{Kind: modality.Telephony, Features: []string{"recording"}}, {Kind: modality.Chat}},
+			Queues:     []template.Queue{{Name: "general", Modalities: []modality.Kind{modality.Telephony, modality.Chat}}},
 			Access:     template.Access{Roles: []template.Role{{Name: "agent", Privileges: []string{"engagement.handle"}}}},
 		},
 		Agents:      []string{"agent-1", "agent-2", "agent-3", "agent-4", "agent-5", "agent-6", "agent-7", "agent-8"},

@@ -223,9 +223,9 @@ func params(t *template.Template, trace sim.Trace, o options) (scaling.Params, e
 	}
 	var kinds []string
 	for _, m := range t.Modalities {
-		kinds = append(kinds, m.Kind)
+		kinds = append(kinds, string(m.Kind))
 		p.Modalities = append(p.Modalities, scaling.Modality{
-			Kind: m.Kind, HandleTime: m.HandleTime.D(), Concurrency: m.Concurrency, SpacePerEngagement: m.SpacePerEngagement,
+			Kind: string(m.Kind), HandleTime: m.HandleTime.D(), Concurrency: m.Concurrency, SpacePerEngagement: m.SpacePerEngagement,
 		})
 	}
 	for _, k := range trace.Modalities() {

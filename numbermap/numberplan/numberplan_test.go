@@ -3,6 +3,7 @@ package numberplan_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -324,5 +325,22 @@ func BenchmarkParse(b *testing.B) {
 				_, _ = numberplan.ParseWith(c.in, c.opts)
 			}
 		})
+	}
+}
+
+// TestCountriesMatchThePlan checks that numbermap's list of the regions
+// numbers belong to is the plan's, region for region.
+func TestCountriesMatchThePlan(t *testing.T) {
+	var inPlan []string
+	for r := range phonenumbers.GetSupportedRegions() {
+		inPlan = append(inPlan, r)
+	}
+	slices.Sort(inPlan)
+	assert.Equal(t, inPlan, numbermap.Countries(), "numbermap's countries and the plan's regions")
+	for _, r := range inPlan {
+		assert.True(t, numbermap.KnownCountry(r), "KnownCountry(%q)", r)
+	}
+	for _, bad := range []string{"", "us", "XX", "U", "USA", "ZZ", "S "} {
+		assert.False(t, numbermap.KnownCountry(bad), "KnownCountry(%q)", bad)
 	}
 }
