@@ -255,22 +255,6 @@ type Key struct {
 	Until time.Time
 }
 
-func validateKey(k Key, field string) []error {
-	var errs []error
-	switch {
-	case k.ID == "":
-		errs = append(errs, fmt.Errorf("%s.ID: empty", field))
-	case len(k.ID) > maxKeyIDLen:
-		errs = append(errs, fmt.Errorf("%s.ID: %d bytes, at most %d", field, len(k.ID), maxKeyIDLen))
-	case !printable(k.ID):
-		errs = append(errs, fmt.Errorf("%s.ID: not printable UTF-8", field))
-	}
-	if len(k.Secret) < MinKeyLen {
-		errs = append(errs, fmt.Errorf("%s.Secret: %d bytes, at least %d", field, len(k.Secret), MinKeyLen))
-	}
-	return errs
-}
-
 func printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false

@@ -147,21 +147,6 @@ func clip(s string) string {
 	return s
 }
 
-// checkSecrets reports every secret that is too short, as field of a
-// Config.
-func checkSecrets(field string, secrets [][]byte) []error {
-	var errs []error
-	if len(secrets) == 0 {
-		errs = append(errs, fmt.Errorf("webhook: %s: at least one secret is required", field))
-	}
-	for i, s := range secrets {
-		if len(s) < MinSecretLen {
-			errs = append(errs, fmt.Errorf("webhook: %s[%d]: %d bytes; want at least %d", field, i, len(s), MinSecretLen))
-		}
-	}
-	return errs
-}
-
 // cloneSecrets copies secrets, so that the caller may reuse its slices.
 func cloneSecrets(secrets [][]byte) [][]byte {
 	out := make([][]byte, len(secrets))
