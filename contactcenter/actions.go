@@ -350,8 +350,8 @@ func (p ports) verifyEmpty(ctx context.Context, s *Service, now time.Time) (resu
 	}
 	authorising := 0
 	for _, g := range grants {
-		for _, p := range g.Privileges {
-			if g.Allows(now, s.ID, p) {
+		for _, priv := range g.Privileges {
+			if g.Allows(now, s.ID, priv) {
 				authorising++
 				break
 			}

@@ -96,8 +96,7 @@ func (l *Lifecycle) advanceOnce(ctx context.Context, e *entry, now time.Time) er
 // Deploying, stored with the plan's first write. The service is Ready
 // once it is done (or Failed, the deploy undone).
 func (l *Lifecycle) deploy(ctx context.Context, e *entry, start *change) error {
-	_, err := l.runPlan(ctx, e, e.svc.DeployPlan, start, moveTo(Ready, "deployed", l.now()))
-	return err
+	return l.runPlan(ctx, e, e.svc.DeployPlan, start, moveTo(Ready, "deployed", l.now()))
 }
 
 // close runs the closing plan, first moving an open service to
@@ -114,8 +113,7 @@ func (l *Lifecycle) close(ctx context.Context, e *entry, now time.Time) error {
 		end = moveTo(Cancelled, "closed: "+e.svc.CancelReason, now)
 	}
 	end.accrue = true
-	_, err := l.runPlan(ctx, e, e.svc.ClosePlan, start, end)
-	return err
+	return l.runPlan(ctx, e, e.svc.ClosePlan, start, end)
 }
 
 func closeReason(s *Service) string {

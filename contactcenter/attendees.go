@@ -73,7 +73,7 @@ func (l *Lifecycle) RegisterAttendee(ctx context.Context, serviceID, attendee st
 			return fmt.Errorf("contactcenter: %s: register attendee %s at %s: expired at %s: %w", serviceID, attendee,
 				now.Format(time.RFC3339), s.Expires.Format(time.RFC3339), ErrExpired)
 		}
-		held, err := l.attendeeGrants(ctx, serviceID, attendee)
+		held, err := l.ports.attendeeGrants(ctx, serviceID, attendee)
 		if err != nil {
 			return err
 		}
@@ -136,7 +136,7 @@ func (l *Lifecycle) RegisterAttendee(ctx context.Context, serviceID, attendee st
 // wrapped. Safe for concurrent use.
 func (l *Lifecycle) UnregisterAttendee(ctx context.Context, serviceID, attendee string) error {
 	return l.withService(ctx, serviceID, func(e *entry, now time.Time) error {
-		held, err := l.attendeeGrants(ctx, serviceID, attendee)
+		held, err := l.ports.attendeeGrants(ctx, serviceID, attendee)
 		if err != nil {
 			return err
 		}
@@ -158,8 +158,8 @@ func (l *Lifecycle) UnregisterAttendee(ctx context.Context, serviceID, attendee 
 // revoked or not, in ID order. They are told apart from agents' and
 // supervisors' grants by their IDs (see attendeeGrantID), which the
 // lifecycle alone issues.
-func (l *Lifecycle) attendeeGrants(ctx context.Context, serviceID, attendee string) ([]access.Grant, error) {
-	all, err := l.cfg.Access.ListByPrincipal(ctx, attendee)
+func (p ports) attendeeGrants(ctx context.Context, serviceID, attendee string) ([]access.Grant, error) {
+	all, err := p.cfg.Access.ListByPrincipal(ctx, attendee)
 	if err != nil {
 		return nil, fmt.Errorf("contactcenter: %s: list grants of attendee %s: %w", serviceID, attendee, err)
 	}

@@ -84,14 +84,14 @@ type executor struct {
 // runPlan runs the plan planID of e's service. start, if not nil, is the
 // change into the plan's state, stored with its first write; a plan that
 // starts has no journal yet. end is the change out of it, stored once
-// every step is done. It returns done when end is stored, or when a
+// every step is done. It returns nil once end is stored, or once a
 // permanent failure has been undone and the service is Failed. A
 // transient failure schedules a retry on the lifecycle's clock and
 // returns its error.
-func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start *change, end change) (done bool, err error) {
+func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start *change, end change) error {
 	plan, err := l.cfg.Store.GetPlan(ctx, planID)
 	if err != nil {
-		return false, fmt.Errorf("contactcenter: %s: load plan: %w", e.svc.ID, err)
+		return fmt.Errorf("contactcenter: %s: load plan: %w", e.svc.ID, err)
 	}
 	// The first entry of a plan that starts now is stored with the move
 	// to its state: a journal someone else wrote would have moved the
@@ -99,37 +99,35 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start 
 	var entries []JournalEntry
 	if start == nil {
 		if entries, err = l.cfg.Store.Journal(ctx, planID); err != nil {
-			return false, fmt.Errorf("contactcenter: %s: load journal: %w", e.svc.ID, err)
+			return fmt.Errorf("contactcenter: %s: load journal: %w", e.svc.ID, err)
 		}
 	}
 	x := &executor{l: l, e: e, plan: plan, prog: replay(entries), start: start, end: end}
 	return x.run(ctx)
 }
 
-func (x *executor) run(ctx context.Context) (done bool, err error) {
+func (x *executor) run(ctx context.Context) error {
 	if !x.prog.failed {
 		if err := x.forward(ctx); err != nil {
-			return false, err
+			return err
 		}
 	}
 	if !x.prog.failed {
 		x.e.backoff = nil
-		if !x.ended {
-			if err := x.record(ctx, nil, &x.end); err != nil {
-				return false, err
-			}
+		if x.ended {
+			return nil
 		}
-		return true, nil
+		return x.record(ctx, nil, &x.end)
 	}
 	if err := x.undo(ctx); err != nil {
-		return false, err
+		return err
 	}
 	x.e.backoff = nil
 	failed := moveTo(Failed, "deploy failed and was undone", x.l.now())
 	if f := x.e.svc.Err; f != nil {
 		failed.reason += ": " + f.Error()
 	}
-	return true, x.record(ctx, nil, &failed)
+	return x.record(ctx, nil, &failed)
 }
 
 // forward runs the steps not yet done. A permanent failure is journaled

@@ -136,11 +136,13 @@ func New(cfg Config) (*Lifecycle, error) {
 		policy:   cfg.Policy,
 		planner:  planner{templates: cfg.Templates, channels: channels},
 		journal:  newJournal(cfg.Store),
-		reg:      registry{services: make(map[string]*entry)},
+		reg: registry{store: cfg.Store, owner: cfg.Owner, ttl: cfg.LeaseTTL,
+			log: cfg.Logger.WithName("contactcenter"), services: make(map[string]*entry)},
 		wake:     make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 	}
 	l.ports = ports{cfg: &l.cfg, channels: channels}
+	l.reg.ports = l.ports
 	return l, nil
 }
 
@@ -391,7 +393,7 @@ func (l *Lifecycle) Tick(ctx context.Context) error {
 
 func (l *Lifecycle) tick(ctx context.Context) error {
 	now := l.now()
-	errs, err := l.own(ctx, now)
+	errs, err := l.reg.own(ctx, now)
 	if err != nil {
 		return err
 	}

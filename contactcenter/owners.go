@@ -5,11 +5,20 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/go-logr/logr"
 )
 
 // registry holds the entries of the services this Lifecycle knows, and
-// which of them it drives.
+// decides which of them it drives: all for a sole driver, those it holds
+// a lease on for a replica.
 type registry struct {
+	store Store
+	owner string        // Config.Owner: "" for a sole driver
+	ttl   time.Duration // Config.LeaseTTL
+	ports ports         // to take lost services off this process's channels
+	log   logr.Logger
+
 	mu       sync.Mutex
 	loaded   bool // a sole driver has read the Store's services
 	services map[string]*entry
@@ -65,26 +74,26 @@ func (r *registry) forgetFinal() {
 // changed reloaded. It fails when it cannot tell which services are its
 // own; errs are the services it could not reload or close, each left for
 // the next tick, while the others go on.
-func (l *Lifecycle) own(ctx context.Context, now time.Time) (errs []error, err error) {
-	if l.cfg.Owner == "" {
-		return nil, l.load(ctx)
+func (r *registry) own(ctx context.Context, now time.Time) (errs []error, err error) {
+	if r.owner == "" {
+		return nil, r.load(ctx)
 	}
-	held, err := l.cfg.Store.(Leaser).Acquire(ctx, l.cfg.Owner, now, l.cfg.LeaseTTL)
+	held, err := r.store.(Leaser).Acquire(ctx, r.owner, now, r.ttl)
 	if err != nil {
-		return nil, fmt.Errorf("contactcenter: acquire leases as %q: %w", l.cfg.Owner, err)
+		return nil, fmt.Errorf("contactcenter: acquire leases as %q: %w", r.owner, err)
 	}
-	stale, lost := l.reg.lease(held)
+	stale, lost := r.lease(held)
 	// A service another replica holds now is served by its channels, not
 	// ours: close what this process opened, ending what is still live.
 	for _, e := range lost {
-		if err := l.closeLost(ctx, e); err != nil {
+		if err := r.closeLost(ctx, e); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		l.reg.dropIfLost(e)
+		r.dropIfLost(e)
 	}
 	for _, id := range stale {
-		if err := l.reload(ctx, id); err != nil {
+		if err := r.reload(ctx, id); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -137,8 +146,8 @@ func (r *registry) dropIfLost(e *entry) {
 }
 
 // reload reads a service this replica holds a lease on from the Store.
-func (l *Lifecycle) reload(ctx context.Context, id string) error {
-	s, err := l.cfg.Store.Get(ctx, id)
+func (r *registry) reload(ctx context.Context, id string) error {
+	s, err := r.store.Get(ctx, id)
 	if err != nil {
 		return fmt.Errorf("contactcenter: reload %s: %w", id, err)
 	}
@@ -147,7 +156,7 @@ func (l *Lifecycle) reload(ctx context.Context, id string) error {
 	// against a term change made elsewhere.
 	fresh := newEntry(s, true)
 	fresh.resync = deployed(s.State)
-	e := l.reg.add(fresh)
+	e := r.add(fresh)
 	if e == fresh {
 		return nil
 	}
@@ -171,53 +180,53 @@ func deployed(st State) bool {
 // closeLost takes a service this process no longer holds off its
 // channels: it ends what is live there and forgets the entry points, so
 // that only the owner's channels serve the service.
-func (l *Lifecycle) closeLost(ctx context.Context, e *entry) error {
+func (r *registry) closeLost(ctx context.Context, e *entry) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.opened.Load() {
 		return nil
 	}
-	if _, err := l.ports.endLive(ctx, e.svc.ID); err != nil {
+	if _, err := r.ports.endLive(ctx, e.svc.ID); err != nil {
 		return fmt.Errorf("contactcenter: %s: lost to another replica: disconnect: %w", e.svc.ID, err)
 	}
-	if err := l.ports.removeChannels(ctx, e.svc.ID); err != nil {
+	if err := r.ports.removeChannels(ctx, e.svc.ID); err != nil {
 		return fmt.Errorf("contactcenter: %s: lost to another replica: close channels: %w", e.svc.ID, err)
 	}
 	e.opened.Store(false)
-	l.log.Info("service lost to another replica; its channels here are closed", "service", e.svc.ID)
+	r.log.Info("service lost to another replica; its channels here are closed", "service", e.svc.ID)
 	return nil
 }
 
 // load reads the services not yet final from the Store, once.
-func (l *Lifecycle) load(ctx context.Context) error {
-	l.reg.mu.Lock()
-	loaded := l.reg.loaded
-	l.reg.mu.Unlock()
+func (r *registry) load(ctx context.Context) error {
+	r.mu.Lock()
+	loaded := r.loaded
+	r.mu.Unlock()
 	if loaded {
 		return nil
 	}
-	svcs, err := l.cfg.Store.List(ctx, Requested, Scheduled, Deploying, Ready, Active, Terminating)
+	svcs, err := r.store.List(ctx, Requested, Scheduled, Deploying, Ready, Active, Terminating)
 	if err != nil {
 		return fmt.Errorf("contactcenter: load services: %w", err)
 	}
 	for _, s := range svcs {
-		l.reg.add(newEntry(s, true))
+		r.add(newEntry(s, true))
 	}
-	l.reg.mu.Lock()
-	l.reg.loaded = true
-	l.reg.mu.Unlock()
+	r.mu.Lock()
+	r.loaded = true
+	r.mu.Unlock()
 	return nil
 }
 
 // entryFor returns the working entry of a service, loading it from the
 // Store if needed.
-func (l *Lifecycle) entryFor(ctx context.Context, id string) (*entry, error) {
-	if e, ok := l.reg.lookup(id); ok {
+func (r *registry) entryFor(ctx context.Context, id string) (*entry, error) {
+	if e, ok := r.lookup(id); ok {
 		return e, nil
 	}
-	s, err := l.cfg.Store.Get(ctx, id)
+	s, err := r.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return l.reg.add(newEntry(s, l.cfg.Owner == "")), nil
+	return r.add(newEntry(s, r.owner == "")), nil
 }

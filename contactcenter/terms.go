@@ -125,7 +125,7 @@ func (l *Lifecycle) withService(ctx context.Context, id string, fn func(e *entry
 		return err
 	}
 	defer l.leave()
-	e, err := l.entryFor(ctx, id)
+	e, err := l.reg.entryFor(ctx, id)
 	if err != nil {
 		return err
 	}
