@@ -20,8 +20,18 @@
 //   - [github.com/eventcc/eventcc/access]: time-bounded grants of
 //     privileges scoped to one service, checked against the clock at
 //     check time, and their Store.
-//   - [github.com/eventcc/eventcc/numbermap]: E.164 numbers, the pool,
-//     leases, routing and post-term retirement, and their Store.
+//   - [github.com/eventcc/eventcc/numbermap]: E.164 numbers (the one
+//     definition of a valid number), the countries numbers belong to, the
+//     pool, leases, routing and post-term retirement, and their Store.
+//     Its subpackage numberplan reads numbers as people write them against
+//     the numbering plan; it is the only package that compiles it.
+//
+// The leaves share one vocabulary, defined once: modality kinds in
+// modality; post-term policies, numbers and countries in numbermap; a
+// template uses theirs. A refused constructor Config is a *ConfigError
+// (one type, under each package's name) naming every bad field; a refused
+// request is a *template.ValidationError naming every bad field by its
+// JSON path ("request.features.modalities[0]").
 //
 // Every pluggable interface has an in-memory reference implementation
 // (memstore, memprovisioner, memevents, memaccess, memnumbermap,
