@@ -1,0 +1,53 @@
+// Package routing is a contact center's router (an ACD): it holds one
+// service's queues and the agents who serve them, and offers each waiting
+// engagement to one eligible agent at a time.
+//
+// Channels put engagements in queues ([Router.Enqueue]); agents say when
+// they are available ([Router.SetStatus]) and accept, decline and end what
+// they are offered ([Router.Accept], [Router.Decline], [Router.End]); the
+// router decides who is offered what, and tells every decision through
+// [Config.OnEvent]. [Router.Tick], driven by the owner's clock, expires
+// offers nobody accepted, ends wrap-up and moves engagements that waited
+// past their queue's MaxWait to its overflow queue.
+//
+// # Routing
+//
+// An engagement is offered to an agent who has every skill its queue
+// requires, capacity left for its kind ([Agent.Capacity]), status
+// [Available], no offer pending and no wrap-up running. Waiting
+// engagements are served highest queue priority first, then oldest first.
+// Among the eligible agents the queue's [Strategy] chooses:
+//
+//   - [LongestIdle] (the default): the agent offerable the longest, as
+//     FreeSWITCH mod_callcenter's longest-idle-agent; an agent who takes a
+//     chat and can take more joins the back of the line;
+//   - [RoundRobin]: the next agent after the last one chosen, in the order
+//     they joined, as mod_callcenter's round-robin;
+//   - [LeastBusy]: the agent who has answered the fewest engagements so
+//     far, then the longest offerable, as mod_callcenter's
+//     agent-with-fewest-calls;
+//   - [SkillsWeighted]: the agent with the highest sum of levels in the
+//     queue's skills, then the longest offerable, as a TaskRouter
+//     workflow ordering its target workers by a skill attribute.
+//
+// An offer not accepted within [Config.OfferTimeout] is a miss: the
+// engagement goes back to waiting, in its place by age, and is offered to
+// the next agent; the agent rests for [Config.MissPause] and, after
+// [Config.MaxMisses] misses in a row, is set to [Break]. An agent who
+// leaves, or goes offline, with engagements live sees them requeued.
+//
+// Every engagement ends in exactly one outcome ([Answered] and ended,
+// [Abandoned], or [Expired] past a MaxWait with no overflow), told by an
+// [EventEnded]; [Router.Stats] counts them per queue and kind.
+//
+// # Cost
+//
+// The router keeps, for each queue and kind, its waiting engagements in
+// arrival order and its offerable agents in the order the strategy
+// chooses them, so an assignment looks at the heads of the lines an agent
+// or an engagement can join, never at every agent. Routing does not
+// allocate once an engagement is admitted (see BENCHMARKS.md).
+//
+// A Router is safe for concurrent use. OnEvent is called with the
+// router's lock held: it must not block and must not call the Router.
+package routing

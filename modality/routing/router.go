@@ -1,0 +1,685 @@
+package routing
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/eventcc/eventcc/modality"
+)
+
+// Router routes one service's engagements to its agents. Create one with
+// [New].
+type Router struct {
+	mu      sync.Mutex
+	cfg     Config
+	queues  []*queue // by priority: served first, first
+	byName  map[string]*queue
+	agents  []*agent // by number; nil once left
+	byID    map[string]*agent
+	engs    map[string]*engagement
+	spare   []*engagement // ended, for reuse
+	seq     uint64        // orders arrivals and pool entries
+	nagents int
+}
+
+// agent is an Agent and where they are.
+type agent struct {
+	Agent
+	num       int // in the order agents joined
+	status    Status
+	seats     []seat // one per lane the agent may serve, by queue priority
+	load      [numKinds]int
+	cap       [numKinds]int
+	offer     *engagement   // pending
+	live      []*engagement // connected
+	wrapUntil time.Time
+	restUntil time.Time
+	misses    int
+	handled   int
+}
+
+// engagement is an Engagement and where it is.
+type engagement struct {
+	id        string
+	lane      *lane
+	kind      int // kind index
+	arrived   time.Time
+	queued    time.Time // entered its lane: MaxWait runs from here
+	seq       uint64
+	agent     *agent // offered to, or connected with
+	offeredAt time.Time
+	accepted  time.Time
+	connected bool
+
+	prev, next *engagement // in its lane's waiting line
+}
+
+// older reports whether e is served before o.
+func (e *engagement) older(o *engagement) bool {
+	if !e.arrived.Equal(o.arrived) {
+		return e.arrived.Before(o.arrived)
+	}
+	return e.seq < o.seq
+}
+
+const numKinds = 5
+
+func kindIndex(k modality.Kind) int {
+	switch k {
+	case modality.Telephony:
+		return 0
+	case modality.Video:
+		return 1
+	case modality.Chat:
+		return 2
+	case modality.SMS:
+		return 3
+	case modality.Social:
+		return 4
+	}
+	return -1
+}
+
+// New validates cfg and returns a Router with its queues and no agents.
+// A refused Config is a *[ConfigError] naming every bad field.
+func New(cfg Config) (*Router, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.OfferTimeout == 0 {
+		cfg.OfferTimeout = 20 * time.Second
+	}
+	if cfg.MissPause == 0 {
+		cfg.MissPause = 5 * time.Second
+	}
+	if cfg.MaxMisses == 0 {
+		cfg.MaxMisses = 3
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	r := &Router{cfg: cfg, byName: map[string]*queue{}, byID: map[string]*agent{}, engs: map[string]*engagement{}}
+	for _, qc := range cfg.Queues {
+		q := &queue{Queue: qc}
+		q.Modalities = slices.Clone(qc.Modalities)
+		q.Skills = slices.Clone(qc.Skills)
+		if q.Threshold == 0 {
+			q.Threshold = 20 * time.Second
+		}
+		for _, k := range q.Modalities {
+			q.lanes = append(q.lanes, &lane{q: q, kind: k, pool: newPool(q.Strategy),
+				stats: Stats{Queue: q.Name, Kind: k}})
+		}
+		r.queues = append(r.queues, q)
+		r.byName[q.Name] = q
+	}
+	slices.SortStableFunc(r.queues, func(a, b *queue) int { return b.Priority - a.Priority })
+	for _, q := range r.queues {
+		if q.Overflow != "" {
+			q.overflow = r.byName[q.Overflow]
+		}
+	}
+	r.cfg.Queues = nil // the router's own copies are in queues
+	return r, nil
+}
+
+// Join adds an agent, Offline. Its skills and capacities are copied.
+func (r *Router) Join(a Agent) error {
+	if err := a.validate(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byID[a.ID]; ok {
+		return fmt.Errorf("routing: join %q: %w", a.ID, ErrExists)
+	}
+	ag := &agent{Agent: Agent{ID: a.ID, Skills: clone(a.Skills), Capacity: clone(a.Capacity)},
+		num: len(r.agents), status: Offline}
+	for k, n := range a.Capacity {
+		ag.cap[kindIndex(k)] = n
+	}
+	for _, q := range r.queues {
+		if !ag.qualifies(q) {
+			continue
+		}
+		score := 0
+		for _, s := range q.Skills {
+			score += ag.Skills[s]
+		}
+		for _, l := range q.lanes {
+			if ag.cap[kindIndex(l.kind)] > 0 {
+				ag.seats = append(ag.seats, seat{a: ag, lane: l, score: score, index: -1})
+			}
+		}
+	}
+	r.agents = append(r.agents, ag)
+	r.byID[a.ID] = ag
+	r.nagents++
+	return nil
+}
+
+func (a *agent) qualifies(q *queue) bool {
+	for _, s := range q.Skills {
+		if a.Skills[s] <= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Leave removes an agent: a pending offer goes to the next agent and the
+// engagements they hold are requeued, in their place by age.
+func (r *Router) Leave(id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, err := r.agent(id, "leave")
+	if err != nil {
+		return err
+	}
+	now := r.cfg.Now()
+	a.status = Offline
+	r.release(a, now)
+	delete(r.byID, id)
+	r.agents[a.num] = nil
+	r.nagents--
+	return nil
+}
+
+// SetStatus sets what an agent says about themself. Available makes them
+// eligible at once (and forgives their misses); Break keeps what they
+// hold but offers them nothing (a pending offer goes to the next agent);
+// Offline also requeues what they hold.
+func (r *Router) SetStatus(id string, s Status) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, err := r.agent(id, "set status")
+	if err != nil {
+		return err
+	}
+	now := r.cfg.Now()
+	switch s {
+	case Available:
+		a.status, a.misses = Available, 0
+		r.settle(a, now)
+	case Break:
+		a.status = Break
+		r.unseat(a)
+		r.withdraw(a, now)
+	case Offline:
+		a.status = Offline
+		r.release(a, now)
+	default:
+		return fmt.Errorf("routing: set status of %q: unknown status %q", id, s)
+	}
+	return nil
+}
+
+// Presence returns where an agent is.
+func (r *Router) Presence(id string) (Presence, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, err := r.agent(id, "presence")
+	if err != nil {
+		return "", err
+	}
+	now := r.cfg.Now()
+	switch {
+	case a.status == Offline:
+		return PresenceOffline, nil
+	case a.status == Break:
+		return PresenceBreak, nil
+	case a.offer != nil:
+		return PresenceOffered, nil
+	case now.Before(a.wrapUntil):
+		return PresenceWrapUp, nil
+	case now.Before(a.restUntil):
+		return PresenceResting, nil
+	}
+	for _, s := range a.seats {
+		if a.load[kindIndex(s.lane.kind)] < a.cap[kindIndex(s.lane.kind)] {
+			return PresenceAvailable, nil
+		}
+	}
+	return PresenceBusy, nil
+}
+
+// Enqueue admits an engagement to its queue and offers it to an agent at
+// once if one is eligible. The engagement must take a kind its queue
+// takes ([ErrIneligible] otherwise) and have an ID unknown to the router.
+func (r *Router) Enqueue(e Engagement) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q, ok := r.byName[e.Queue]
+	if !ok {
+		return fmt.Errorf("routing: enqueue %q in %q: %w", e.ID, e.Queue, ErrUnknownQueue)
+	}
+	l := q.lane(e.Kind)
+	if l == nil {
+		return fmt.Errorf("routing: enqueue %q: queue %q does not take %q: %w", e.ID, e.Queue, e.Kind, ErrIneligible)
+	}
+	if e.ID == "" {
+		return fmt.Errorf("routing: enqueue in %q: empty engagement ID: %w", e.Queue, ErrUnknownEngagement)
+	}
+	if _, dup := r.engs[e.ID]; dup {
+		return fmt.Errorf("routing: enqueue %q: %w", e.ID, ErrExists)
+	}
+	now := r.cfg.Now()
+	en := r.newEngagement()
+	en.id, en.lane, en.kind = e.ID, l, kindIndex(e.Kind)
+	en.arrived = e.Arrived
+	if en.arrived.IsZero() {
+		en.arrived = now
+	}
+	r.seq++
+	en.seq = r.seq
+	r.engs[e.ID] = en
+	r.enter(en, l, now)
+	return nil
+}
+
+// Accept connects the agent with the engagement offered to them.
+func (r *Router) Accept(agentID, engagementID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, e, err := r.pair(agentID, engagementID, "accept")
+	if err != nil {
+		return err
+	}
+	if a.offer != e {
+		return fmt.Errorf("routing: %s accept %q: %w", agentID, engagementID, ErrNotOffered)
+	}
+	now := r.cfg.Now()
+	a.offer = nil
+	a.misses = 0
+	a.handled++
+	a.load[e.kind]++
+	a.live = append(a.live, e)
+	e.connected, e.accepted = true, now
+	wait := now.Sub(e.queued)
+	st := &e.lane.stats
+	st.Answered++
+	if wait <= e.lane.q.Threshold {
+		st.AnsweredWithin++
+	}
+	st.WaitAnswered += wait
+	st.LongestWait = max(st.LongestWait, wait)
+	r.emit(Event{Kind: EventAccepted, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID, Wait: wait})
+	r.settle(a, now)
+	return nil
+}
+
+// Decline gives back an engagement offered to the agent: a miss, as if
+// the offer had timed out.
+func (r *Router) Decline(agentID, engagementID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, e, err := r.pair(agentID, engagementID, "decline")
+	if err != nil {
+		return err
+	}
+	if a.offer != e {
+		return fmt.Errorf("routing: %s decline %q: %w", agentID, engagementID, ErrNotOffered)
+	}
+	r.miss(a, r.cfg.Now())
+	return nil
+}
+
+// End ends an engagement the agent is connected with: Answered. The
+// agent wraps up for Config.WrapUp, then may be offered again.
+func (r *Router) End(agentID, engagementID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, e, err := r.pair(agentID, engagementID, "end")
+	if err != nil {
+		return err
+	}
+	if !e.connected || e.agent != a {
+		return fmt.Errorf("routing: %s end %q: %w", agentID, engagementID, ErrNotConnected)
+	}
+	r.hangUp(e, r.cfg.Now())
+	return nil
+}
+
+// Hangup ends an engagement from the attendee's side: Answered if an
+// agent had accepted it, else Abandoned (an offer pending is withdrawn).
+func (r *Router) Hangup(engagementID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return fmt.Errorf("routing: hang up %q: %w", engagementID, ErrUnknownEngagement)
+	}
+	now := r.cfg.Now()
+	switch {
+	case e.connected:
+		r.hangUp(e, now)
+	case e.agent != nil:
+		a := e.agent
+		a.offer, e.agent = nil, nil
+		r.emit(Event{Kind: EventWithdrawn, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
+		r.finish(e, Abandoned, now)
+		r.settle(a, now)
+	default:
+		e.lane.waiting.remove(e)
+		r.finish(e, Abandoned, now)
+	}
+	return nil
+}
+
+// Transfer moves an engagement, waiting or connected, to another queue,
+// where it waits anew; the agent it was connected with is released.
+func (r *Router) Transfer(engagementID, toQueue string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return fmt.Errorf("routing: transfer %q: %w", engagementID, ErrUnknownEngagement)
+	}
+	q, ok := r.byName[toQueue]
+	if !ok {
+		return fmt.Errorf("routing: transfer %q to %q: %w", engagementID, toQueue, ErrUnknownQueue)
+	}
+	l := q.lane(e.lane.kind)
+	if l == nil {
+		return fmt.Errorf("routing: transfer %q: queue %q does not take %q: %w", engagementID, toQueue, e.lane.kind, ErrIneligible)
+	}
+	now := r.cfg.Now()
+	a := r.detach(e, now)
+	e.arrived = now // waits anew, behind those already waiting
+	r.seq++
+	e.seq = r.seq
+	r.enter(e, l, now)
+	if a != nil {
+		r.settle(a, now)
+	}
+	return nil
+}
+
+// Tick does what is due at the clock's time: offers not accepted within
+// OfferTimeout are missed, wrap-ups and rests end, and engagements past
+// their queue's MaxWait overflow or expire.
+func (r *Router) Tick() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.cfg.Now()
+	for _, a := range r.agents {
+		if a == nil {
+			continue
+		}
+		if a.offer != nil && !now.Before(a.offer.offeredAt.Add(r.cfg.OfferTimeout)) {
+			r.miss(a, now)
+		}
+		if (!a.wrapUntil.IsZero() && !now.Before(a.wrapUntil)) || (!a.restUntil.IsZero() && !now.Before(a.restUntil)) {
+			r.settle(a, now)
+		}
+	}
+	for _, q := range r.queues {
+		if q.MaxWait <= 0 {
+			continue
+		}
+		for _, l := range q.lanes {
+			for e := l.waiting.head; e != nil && !now.Before(e.queued.Add(q.MaxWait)); e = l.waiting.head {
+				l.waiting.remove(e)
+				r.overflow(e, now)
+			}
+		}
+	}
+}
+
+// Stats returns the counts of every queue and kind, queues by priority.
+func (r *Router) Stats() []Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Stats
+	for _, q := range r.queues {
+		for _, l := range q.lanes {
+			s := l.stats
+			s.Waiting = l.waiting.n
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// enter puts e in lane l: offered to the agent l's pool picks, or
+// waiting in its place by age (arrived, then the order of arrival).
+func (r *Router) enter(e *engagement, l *lane, now time.Time) {
+	e.lane, e.queued = l, now
+	l.stats.Offered++
+	r.emit(Event{Kind: EventQueued, At: now, Engagement: e.id, Queue: l.q.Name})
+	r.place(e, now)
+}
+
+// place offers e to the agent its lane's pool picks, or makes it wait.
+func (r *Router) place(e *engagement, now time.Time) {
+	if s := e.lane.pool.pick(); s != nil {
+		r.offer(s.a, s, e, now)
+		return
+	}
+	e.lane.waiting.insert(e)
+}
+
+// offer reserves agent a for e: a leaves every pool until the offer is
+// accepted, declined or timed out.
+func (r *Router) offer(a *agent, s *seat, e *engagement, now time.Time) {
+	r.unseat(a)
+	s.lane.pool.chose(s)
+	a.offer, e.agent, e.offeredAt = e, a, now
+	r.emit(Event{Kind: EventOffered, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID, Wait: now.Sub(e.queued)})
+}
+
+// settle makes a offerable again if they may be: the best engagement
+// waiting in the lanes they serve is offered to them, or, if none waits,
+// they join the pools of the lanes they have capacity in.
+func (r *Router) settle(a *agent, now time.Time) {
+	r.unseat(a)
+	if a.status != Available || a.offer != nil || now.Before(a.wrapUntil) || now.Before(a.restUntil) {
+		return
+	}
+	a.wrapUntil, a.restUntil = time.Time{}, time.Time{}
+	var (
+		best     *engagement
+		bestSeat *seat
+	)
+	for i := range a.seats {
+		s := &a.seats[i]
+		k := kindIndex(s.lane.kind)
+		if a.load[k] >= a.cap[k] {
+			continue
+		}
+		h := s.lane.waiting.head
+		if h == nil {
+			continue
+		}
+		if best == nil || h.lane.q.Priority > best.lane.q.Priority || (h.lane.q.Priority == best.lane.q.Priority && h.older(best)) {
+			best, bestSeat = h, s
+		}
+	}
+	if best != nil {
+		best.lane.waiting.remove(best)
+		r.offer(a, bestSeat, best, now)
+		return
+	}
+	for i := range a.seats {
+		s := &a.seats[i]
+		k := kindIndex(s.lane.kind)
+		if a.load[k] < a.cap[k] {
+			r.seq++
+			s.since, s.seq, s.in = now, r.seq, true
+			s.lane.pool.add(s)
+		}
+	}
+}
+
+// unseat takes a out of every pool.
+func (r *Router) unseat(a *agent) {
+	for i := range a.seats {
+		if s := &a.seats[i]; s.in {
+			s.lane.pool.remove(s)
+			s.in = false
+		}
+	}
+}
+
+// miss takes back the engagement offered to a: it goes to the next
+// agent, and a rests, or goes on a break after MaxMisses in a row.
+func (r *Router) miss(a *agent, now time.Time) {
+	e := a.offer
+	a.offer, e.agent = nil, nil
+	r.emit(Event{Kind: EventMissed, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
+	a.misses++
+	if a.misses >= r.cfg.MaxMisses {
+		a.status = Break
+		r.emit(Event{Kind: EventAgentBreak, At: now, Agent: a.ID})
+	} else {
+		a.restUntil = now.Add(r.cfg.MissPause)
+	}
+	r.place(e, now)
+	r.settle(a, now)
+}
+
+// withdraw gives a's pending offer, if any, to the next agent; it is not
+// a miss.
+func (r *Router) withdraw(a *agent, now time.Time) {
+	if e := a.offer; e != nil {
+		a.offer, e.agent = nil, nil
+		r.emit(Event{Kind: EventWithdrawn, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
+		r.place(e, now)
+	}
+}
+
+// release takes everything from a: the pending offer goes to the next
+// agent and the engagements a holds are requeued in their place by age.
+func (r *Router) release(a *agent, now time.Time) {
+	r.unseat(a)
+	r.withdraw(a, now)
+	for len(a.live) > 0 {
+		e := a.live[len(a.live)-1]
+		r.detach(e, now)
+		e.lane.stats.Offered-- // counted again as it enters
+		r.enter(e, e.lane, now)
+	}
+}
+
+// detach takes e from wherever it is (waiting, offered or connected)
+// and returns the agent it released, if any, for the caller to settle
+// once e is where it goes next: its Queued event then comes before any
+// new offer to that agent.
+func (r *Router) detach(e *engagement, now time.Time) *agent {
+	a := e.agent
+	switch {
+	case a == nil:
+		e.lane.waiting.remove(e)
+		return nil
+	case e.connected:
+		r.drop(a, e, now)
+	default:
+		a.offer = nil
+		r.emit(Event{Kind: EventWithdrawn, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
+	}
+	e.agent, e.connected = nil, false
+	return a
+}
+
+// drop removes a connected e from a's load, and starts a's wrap-up.
+func (r *Router) drop(a *agent, e *engagement, now time.Time) {
+	a.load[e.kind]--
+	for i, x := range a.live {
+		if x == e {
+			a.live = slices.Delete(a.live, i, i+1)
+			break
+		}
+	}
+	st := &e.lane.stats
+	st.HandleTime += now.Sub(e.accepted)
+	st.Handled++
+	if r.cfg.WrapUp > 0 {
+		a.wrapUntil = now.Add(r.cfg.WrapUp)
+	}
+}
+
+// hangUp ends a connected engagement: Answered.
+func (r *Router) hangUp(e *engagement, now time.Time) {
+	a := e.agent
+	r.drop(a, e, now)
+	e.agent, e.connected = nil, false
+	r.finish(e, Answered, now)
+	r.settle(a, now)
+}
+
+// overflow moves e, past its queue's MaxWait, to the overflow queue, or
+// ends it Expired.
+func (r *Router) overflow(e *engagement, now time.Time) {
+	from := e.lane
+	wait := now.Sub(e.queued)
+	from.stats.LongestWait = max(from.stats.LongestWait, wait)
+	if q := from.q.overflow; q != nil {
+		if l := q.lane(from.kind); l != nil {
+			from.stats.OverflowedOut++
+			r.emit(Event{Kind: EventOverflow, At: now, Engagement: e.id, Queue: q.Name, Wait: wait})
+			r.enter(e, l, now)
+			return
+		}
+	}
+	from.stats.Expired++
+	r.finish(e, Expired, now)
+}
+
+// finish ends e with outcome: told once, then forgotten.
+func (r *Router) finish(e *engagement, outcome Outcome, now time.Time) {
+	st := &e.lane.stats
+	switch outcome {
+	case Abandoned:
+		st.Abandoned++
+		st.LongestWait = max(st.LongestWait, now.Sub(e.queued))
+	}
+	r.emit(Event{Kind: EventEnded, At: now, Engagement: e.id, Queue: e.lane.q.Name, Outcome: outcome, Wait: now.Sub(e.queued)})
+	delete(r.engs, e.id)
+	*e = engagement{}
+	r.spare = append(r.spare, e)
+}
+
+func (r *Router) newEngagement() *engagement {
+	if n := len(r.spare); n > 0 {
+		e := r.spare[n-1]
+		r.spare = r.spare[:n-1]
+		return e
+	}
+	return &engagement{}
+}
+
+func (r *Router) emit(ev Event) {
+	if r.cfg.OnEvent != nil {
+		r.cfg.OnEvent(ev)
+	}
+}
+
+func (r *Router) agent(id, op string) (*agent, error) {
+	a, ok := r.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("routing: %s %q: %w", op, id, ErrUnknownAgent)
+	}
+	return a, nil
+}
+
+func (r *Router) pair(agentID, engagementID, op string) (*agent, *engagement, error) {
+	a, err := r.agent(agentID, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return nil, nil, fmt.Errorf("routing: %s %s %q: %w", agentID, op, engagementID, ErrUnknownEngagement)
+	}
+	return a, e, nil
+}
+
+func clone[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
