@@ -87,7 +87,7 @@ func benchAssign(b *testing.B, nAgents, nWaiting, nQueues int) {
 	enqueue := func(id string) {
 		q := qs[rng.IntN(len(qs))]
 		k := q.Modalities[rng.IntN(len(q.Modalities))]
-		if err := r.Enqueue(routing.Engagement{ID: id, Queue: q.Name, Kind: k}); err != nil {
+		if err := enqueued(r, routing.Engagement{ID: id, Queue: q.Name, Kind: k}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -36,6 +36,19 @@
 // [Config.MaxMisses] misses in a row, is set to [Break]. An agent who
 // leaves, or goes offline, with engagements live sees them requeued.
 //
+// # Admission
+//
+// A queue with a MaxWait takes a surge rather than refusing it: an
+// engagement is admitted while its expected wait, counting the agents the
+// scaler may still add ([Router.SetHeadroom]), is within MaxWait; past
+// that it goes down the queue's overflow chain, and only when no queue
+// there can take it in time is it refused (a *[RefusedError] saying when
+// to try again). The expected wait is Erlang C's (M/M/c, first come first
+// served): an arrival finding the c slots busy with p waiting ahead waits
+// for p+1 completions, (p+1)/(c·μ) on average, with the mean handle time
+// 1/μ the queue has shown ([Config.Expect] until it has). An admitted
+// engagement is told its place and expected wait ([Ticket]).
+//
 // Every engagement ends in exactly one outcome ([Answered] and ended,
 // [Abandoned], or [Expired] past a MaxWait with no overflow), told by an
 // [EventEnded]; [Router.Stats] counts them per queue and kind.

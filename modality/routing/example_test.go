@@ -17,7 +17,9 @@ func Example() {
 			{Name: "registration", Modalities: []modality.Kind{modality.Telephony, modality.Chat}},
 			{Name: "german", Priority: 1, Modalities: []modality.Kind{modality.Telephony}, Skills: []string{"de"}},
 		},
-		Now: func() time.Time { return now },
+		// Until it has seen calls end, the router assumes they take 3m.
+		Expect: map[modality.Kind]routing.Expectation{modality.Telephony: {HandleTime: 3 * time.Minute}},
+		Now:    func() time.Time { return now },
 		OnEvent: func(ev routing.Event) {
 			switch ev.Kind {
 			case routing.EventOffered:
@@ -37,8 +39,17 @@ func Example() {
 	now = now.Add(time.Minute)
 	must(r.SetStatus("jonas", routing.Available))
 
-	must(r.Enqueue(routing.Engagement{ID: "call-1", Queue: "registration", Kind: modality.Telephony}))
-	must(r.Enqueue(routing.Engagement{ID: "call-2", Queue: "german", Kind: modality.Telephony}))
+	for _, call := range []routing.Engagement{
+		{ID: "call-1", Queue: "registration", Kind: modality.Telephony},
+		{ID: "call-2", Queue: "german", Kind: modality.Telephony},
+		{ID: "call-3", Queue: "registration", Kind: modality.Telephony},
+	} {
+		t, err := r.Enqueue(call)
+		must(err)
+		if t.Position > 0 {
+			fmt.Printf("%s waits: number %d in line, about %v\n", call.ID, t.Position, t.ExpectedWait)
+		}
+	}
 	must(r.Accept("ana", "call-1"))
 	now = now.Add(3 * time.Minute)
 	must(r.End("ana", "call-1"))
@@ -48,8 +59,10 @@ func Example() {
 	// Output:
 	// call-1 offered to ana
 	// call-2 offered to jonas
+	// call-3 waits: number 1 in line, about 1m30s
 	// call-1 ended: answered after 3m0s
-	// registration telephony: 1 offered, 1 answered
+	// call-3 offered to ana
+	// registration telephony: 2 offered, 1 answered
 }
 
 func must(err error) {

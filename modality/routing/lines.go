@@ -2,7 +2,6 @@ package routing
 
 import (
 	"math/bits"
-	"time"
 
 	"github.com/eventcc/eventcc/modality"
 )
@@ -14,9 +13,11 @@ import (
 type lane struct {
 	q       *queue
 	kind    modality.Kind
+	k       int // kindIndex(kind)
 	waiting engagements
 	pool    pool
 	stats   Stats
+	slots   int // engagements its Available agents may hold at once
 }
 
 // queue is a Queue and its lanes.
@@ -93,14 +94,14 @@ func (l *engagements) remove(e *engagement) {
 type seat struct {
 	a     *agent
 	lane  *lane
-	in    bool // in the lane's pool now
-	score int  // the agent's levels in the queue's skills, summed
+	k     int32 // the lane's kind index
+	score int32 // the agent's levels in the queue's skills, summed
+	in    bool  // in the lane's pool now
 
 	// the pool's bookkeeping
-	prev, next *seat     // fifo
-	index      int       // heap
-	since      time.Time // when it joined the pool
-	seq        uint64    // and in which order, for ties
+	index      int32  // heap
+	prev, next *seat  // fifo
+	seq        uint64 // when it joined the pool, in order: ties go to the earliest
 }
 
 // pool holds a lane's offerable agents, in the order its strategy takes
@@ -232,13 +233,13 @@ type heap struct {
 }
 
 func (h *heap) add(s *seat) {
-	s.index = len(h.seats)
+	s.index = int32(len(h.seats))
 	h.seats = append(h.seats, s)
-	h.up(s.index)
+	h.up(int(s.index))
 }
 
 func (h *heap) remove(s *seat) {
-	i, last := s.index, len(h.seats)-1
+	i, last := int(s.index), len(h.seats)-1
 	if i != last {
 		h.swap(i, last)
 	}
@@ -262,8 +263,8 @@ func (h *heap) chose(s *seat) {}
 
 func (h *heap) swap(i, j int) {
 	h.seats[i], h.seats[j] = h.seats[j], h.seats[i]
-	h.seats[i].index = i
-	h.seats[j].index = j
+	h.seats[i].index = int32(i)
+	h.seats[j].index = int32(j)
 }
 
 func (h *heap) up(i int) {

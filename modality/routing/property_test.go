@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -228,10 +229,11 @@ func playRandom(t *testing.T, seed uint64) {
 		m.queues[qs[0].Name] = qs[0]
 	}
 	r, err := routing.New(routing.Config{Queues: qs, Now: func() time.Time { return m.now },
+		Expect: map[modality.Kind]routing.Expectation{modality.Chat: {HandleTime: time.Duration(1+rng.IntN(120)) * time.Second, Concurrency: 2}},
 		WrapUp: time.Duration(rng.IntN(2)) * 10 * time.Second, OnEvent: m.on})
 	require.NoError(t, err)
 
-	agentIDs, engN := []string{}, 0
+	agentIDs, engN, refused := []string{}, 0, 0
 	for step := range 400 {
 		op := rng.IntN(100)
 		var desc string
@@ -276,7 +278,19 @@ func playRandom(t *testing.T, seed uint64) {
 			m.ops = append(m.ops, desc)
 			m.order++
 			m.engs[id] = &modelEng{queue: q.Name, kind: k, order: m.order}
-			require.NoError(t, r.Enqueue(routing.Engagement{ID: id, Queue: q.Name, Kind: k}))
+			tk, err := r.Enqueue(routing.Engagement{ID: id, Queue: q.Name, Kind: k})
+			if errors.Is(err, routing.ErrFull) {
+				var re *routing.RefusedError
+				require.ErrorAs(t, err, &re)
+				require.Positive(t, re.RetryAfter, "a refusal says when to try again")
+				delete(m.engs, id)
+				refused++
+				break
+			}
+			require.NoError(t, err)
+			if e := m.engs[id]; !e.offered {
+				require.Positive(t, tk.Position, "a waiting engagement is told its place")
+			}
 		case op < 70: // accept or decline an offer
 			for _, id := range sortedKeys(m.agents) {
 				a := m.agents[id]
@@ -335,6 +349,11 @@ func playRandom(t *testing.T, seed uint64) {
 				require.NoError(t, r.Transfer(id, to.Name))
 				break
 			}
+		case op < 91: // the scaler's headroom changes
+			n := rng.IntN(3)
+			desc = fmt.Sprintf("headroom %d", n)
+			m.ops = append(m.ops, desc)
+			r.SetHeadroom(n)
 		default: // time passes
 			d := time.Duration(1+rng.IntN(40)) * time.Second
 			desc = fmt.Sprintf("tick +%v", d)
@@ -362,7 +381,7 @@ func playRandom(t *testing.T, seed uint64) {
 		require.NoError(t, r.Hangup(id))
 	}
 	require.Empty(t, m.engs, "every engagement ended")
-	require.Len(t, m.ended, engN, "every engagement enqueued ended exactly once")
+	require.Len(t, m.ended, engN-refused, "every engagement admitted ended exactly once")
 	total := 0
 	for _, s := range r.Stats() {
 		total += s.Waiting

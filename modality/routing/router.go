@@ -2,6 +2,7 @@ package routing
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -12,16 +13,17 @@ import (
 // Router routes one service's engagements to its agents. Create one with
 // [New].
 type Router struct {
-	mu      sync.Mutex
-	cfg     Config
-	queues  []*queue // by priority: served first, first
-	byName  map[string]*queue
-	agents  []*agent // by number; nil once left
-	byID    map[string]*agent
-	engs    map[string]*engagement
-	spare   []*engagement // ended, for reuse
-	seq     uint64        // orders arrivals and pool entries
-	nagents int
+	mu       sync.Mutex
+	cfg      Config
+	queues   []*queue // by priority: served first, first
+	byName   map[string]*queue
+	agents   []*agent // by number; nil once left
+	byID     map[string]*agent
+	engs     map[string]*engagement
+	spare    []*engagement // ended, for reuse
+	seq      uint64        // orders arrivals and pool entries
+	nagents  int
+	headroom int // agents the scaler may still add
 }
 
 // agent is an Agent and where they are.
@@ -30,6 +32,7 @@ type agent struct {
 	num       int // in the order agents joined
 	status    Status
 	seats     []seat // one per lane the agent may serve, by queue priority
+	seated    int    // how many of them are in their lane's pool
 	load      [numKinds]int
 	cap       [numKinds]int
 	offer     *engagement   // pending
@@ -100,6 +103,7 @@ func New(cfg Config) (*Router, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Expect = clone(cfg.Expect)
 	r := &Router{cfg: cfg, byName: map[string]*queue{}, byID: map[string]*agent{}, engs: map[string]*engagement{}}
 	for _, qc := range cfg.Queues {
 		q := &queue{Queue: qc}
@@ -109,7 +113,7 @@ func New(cfg Config) (*Router, error) {
 			q.Threshold = 20 * time.Second
 		}
 		for _, k := range q.Modalities {
-			q.lanes = append(q.lanes, &lane{q: q, kind: k, pool: newPool(q.Strategy),
+			q.lanes = append(q.lanes, &lane{q: q, kind: k, k: kindIndex(k), pool: newPool(q.Strategy),
 				stats: Stats{Queue: q.Name, Kind: k}})
 		}
 		r.queues = append(r.queues, q)
@@ -149,8 +153,8 @@ func (r *Router) Join(a Agent) error {
 			score += ag.Skills[s]
 		}
 		for _, l := range q.lanes {
-			if ag.cap[kindIndex(l.kind)] > 0 {
-				ag.seats = append(ag.seats, seat{a: ag, lane: l, score: score, index: -1})
+			if ag.cap[l.k] > 0 {
+				ag.seats = append(ag.seats, seat{a: ag, lane: l, k: int32(l.k), score: int32(score), index: -1})
 			}
 		}
 	}
@@ -179,7 +183,7 @@ func (r *Router) Leave(id string) error {
 		return err
 	}
 	now := r.cfg.Now()
-	a.status = Offline
+	r.setStatus(a, Offline)
 	r.release(a, now)
 	delete(r.byID, id)
 	r.agents[a.num] = nil
@@ -201,14 +205,15 @@ func (r *Router) SetStatus(id string, s Status) error {
 	now := r.cfg.Now()
 	switch s {
 	case Available:
-		a.status, a.misses = Available, 0
+		r.setStatus(a, Available)
+		a.misses = 0
 		r.settle(a, now)
 	case Break:
-		a.status = Break
+		r.setStatus(a, Break)
 		r.unseat(a)
 		r.withdraw(a, now)
 	case Offline:
-		a.status = Offline
+		r.setStatus(a, Offline)
 		r.release(a, now)
 	default:
 		return fmt.Errorf("routing: set status of %q: unknown status %q", id, s)
@@ -238,7 +243,7 @@ func (r *Router) Presence(id string) (Presence, error) {
 		return PresenceResting, nil
 	}
 	for _, s := range a.seats {
-		if a.load[kindIndex(s.lane.kind)] < a.cap[kindIndex(s.lane.kind)] {
+		if a.load[s.k] < a.cap[s.k] {
 			return PresenceAvailable, nil
 		}
 	}
@@ -246,28 +251,42 @@ func (r *Router) Presence(id string) (Presence, error) {
 }
 
 // Enqueue admits an engagement to its queue and offers it to an agent at
-// once if one is eligible. The engagement must take a kind its queue
-// takes ([ErrIneligible] otherwise) and have an ID unknown to the router.
-func (r *Router) Enqueue(e Engagement) error {
+// once if one is eligible; the Ticket says where it waits otherwise. The
+// engagement must take a kind its queue takes ([ErrIneligible]
+// otherwise) and have an ID unknown to the router.
+//
+// A queue with a MaxWait admits an engagement while its expected wait
+// (see [Ticket]), counting the agents the scaler may still add
+// ([Router.SetHeadroom]), is within MaxWait. Beyond that it is refused
+// with a *[RefusedError] (errors.Is ErrFull) saying when to try again:
+// a surge waits for the agents being added, and only what they could
+// not serve in time is turned away.
+func (r *Router) Enqueue(e Engagement) (Ticket, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q, ok := r.byName[e.Queue]
 	if !ok {
-		return fmt.Errorf("routing: enqueue %q in %q: %w", e.ID, e.Queue, ErrUnknownQueue)
+		return Ticket{}, fmt.Errorf("routing: enqueue %q in %q: %w", e.ID, e.Queue, ErrUnknownQueue)
 	}
 	l := q.lane(e.Kind)
 	if l == nil {
-		return fmt.Errorf("routing: enqueue %q: queue %q does not take %q: %w", e.ID, e.Queue, e.Kind, ErrIneligible)
+		return Ticket{}, fmt.Errorf("routing: enqueue %q: queue %q does not take %q: %w", e.ID, e.Queue, e.Kind, ErrIneligible)
 	}
 	if e.ID == "" {
-		return fmt.Errorf("routing: enqueue in %q: empty engagement ID: %w", e.Queue, ErrUnknownEngagement)
+		return Ticket{}, fmt.Errorf("routing: enqueue in %q: empty engagement ID: %w", e.Queue, ErrUnknownEngagement)
 	}
 	if _, dup := r.engs[e.ID]; dup {
-		return fmt.Errorf("routing: enqueue %q: %w", e.ID, ErrExists)
+		return Ticket{}, fmt.Errorf("routing: enqueue %q: %w", e.ID, ErrExists)
 	}
 	now := r.cfg.Now()
+	to, refused := r.admit(l)
+	if to == nil {
+		l.stats.Refused++
+		return Ticket{}, refused
+	}
+	t := r.ticket(to, to.waiting.n)
 	en := r.newEngagement()
-	en.id, en.lane, en.kind = e.ID, l, kindIndex(e.Kind)
+	en.id, en.lane, en.kind = e.ID, l, l.k
 	en.arrived = e.Arrived
 	if en.arrived.IsZero() {
 		en.arrived = now
@@ -275,8 +294,115 @@ func (r *Router) Enqueue(e Engagement) error {
 	r.seq++
 	en.seq = r.seq
 	r.engs[e.ID] = en
-	r.enter(en, l, now)
-	return nil
+	if to != l {
+		// Past the line it asked for already: it overflows at once.
+		en.lane, en.queued = l, now
+		l.stats.Offered++
+		l.stats.OverflowedOut++
+		r.emit(Event{Kind: EventQueued, At: now, Engagement: en.id, Queue: l.q.Name})
+		r.emit(Event{Kind: EventOverflow, At: now, Engagement: en.id, Queue: to.q.Name})
+	}
+	r.enter(en, to, now)
+	if en.agent != nil {
+		return Ticket{}, nil // offered at once
+	}
+	return t, nil
+}
+
+// admit returns the lane an engagement asking for l joins: l, unless
+// its expected wait there (with the agents the scaler may still add) is
+// beyond the queue's MaxWait, in which case the first queue down its
+// overflow chain whose wait is within bounds. With none, it returns nil
+// and the refusal, measured at l.
+func (r *Router) admit(l *lane) (*lane, *RefusedError) {
+	var refused *RefusedError
+	for hops, at := 0, l; at != nil && hops <= len(r.queues); hops++ {
+		q := at.q
+		wait := r.expectedWait(at, at.waiting.n, r.headroom)
+		if q.MaxWait <= 0 || at.pool.pick() != nil || wait <= q.MaxWait {
+			return at, nil
+		}
+		if refused == nil {
+			refused = &RefusedError{Queue: q.Name, Kind: at.kind, Position: at.waiting.n, ExpectedWait: wait,
+				MaxWait: q.MaxWait, RetryAfter: wait - q.MaxWait}
+			if wait == noAgent {
+				refused.RetryAfter = q.MaxWait // nobody serves it: try again in a while
+			}
+		}
+		at = nil
+		if q.overflow != nil {
+			at = q.overflow.lane(l.kind)
+		}
+	}
+	return nil, refused
+}
+
+// SetHeadroom tells the router how many agents the scaler may still add
+// (up to the template's maximum): admission counts them as on their way.
+func (r *Router) SetHeadroom(agents int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.headroom = max(agents, 0)
+}
+
+// ticket is where an engagement joining l behind ahead others waits.
+func (r *Router) ticket(l *lane, ahead int) Ticket {
+	return Ticket{Position: ahead + 1, ExpectedWait: r.expectedWait(l, ahead, 0)}
+}
+
+// expectedWait is how long an engagement joining lane l behind ahead
+// others is expected to wait with the agents serving l now and extra
+// more: in Erlang C's model (M/M/c, first come first served), an arrival
+// that finds all c slots busy and ahead waiting waits for ahead+1
+// completions, each 1/(c·μ) apart on average, where 1/μ is the handle
+// time. With no slot at all it is the longest duration.
+func (r *Router) expectedWait(l *lane, ahead, extra int) time.Duration {
+	slots := l.slots + extra*r.concurrency(l.kind)
+	if slots <= 0 {
+		return noAgent
+	}
+	return time.Duration(float64(ahead+1) * float64(r.handleTime(l)) / float64(slots))
+}
+
+// noAgent is the expected wait where no agent serves a lane, and none
+// may be added.
+const noAgent = time.Duration(math.MaxInt64)
+
+// handleTime is l's mean handle time: observed once it has ended a few
+// engagements, else what the Config expects of its kind.
+func (r *Router) handleTime(l *lane) time.Duration {
+	if l.stats.Handled >= 5 {
+		return l.stats.HandleTime / time.Duration(l.stats.Handled)
+	}
+	if x, ok := r.cfg.Expect[l.kind]; ok && x.HandleTime > 0 {
+		return x.HandleTime
+	}
+	return 3 * time.Minute
+}
+
+// concurrency is how many engagements of kind k an agent the scaler adds
+// holds at once.
+func (r *Router) concurrency(k modality.Kind) int {
+	if x, ok := r.cfg.Expect[k]; ok && x.Concurrency > 0 {
+		return x.Concurrency
+	}
+	return 1
+}
+
+// setStatus sets a's status, keeping count of the slots of available
+// agents in each lane they serve.
+func (r *Router) setStatus(a *agent, st Status) {
+	if (a.status == Available) != (st == Available) {
+		d := 1
+		if st != Available {
+			d = -1
+		}
+		for i := range a.seats {
+			s := &a.seats[i]
+			s.lane.slots += d * a.cap[s.k]
+		}
+	}
+	a.status = st
 }
 
 // Accept connects the agent with the engagement offered to them.
@@ -485,8 +611,7 @@ func (r *Router) settle(a *agent, now time.Time) {
 	)
 	for i := range a.seats {
 		s := &a.seats[i]
-		k := kindIndex(s.lane.kind)
-		if a.load[k] >= a.cap[k] {
+		if a.load[s.k] >= a.cap[s.k] {
 			continue
 		}
 		h := s.lane.waiting.head
@@ -504,21 +629,22 @@ func (r *Router) settle(a *agent, now time.Time) {
 	}
 	for i := range a.seats {
 		s := &a.seats[i]
-		k := kindIndex(s.lane.kind)
-		if a.load[k] < a.cap[k] {
+		if a.load[s.k] < a.cap[s.k] {
 			r.seq++
-			s.since, s.seq, s.in = now, r.seq, true
+			s.seq, s.in = r.seq, true
 			s.lane.pool.add(s)
+			a.seated++
 		}
 	}
 }
 
 // unseat takes a out of every pool.
 func (r *Router) unseat(a *agent) {
-	for i := range a.seats {
+	for i := 0; a.seated > 0 && i < len(a.seats); i++ {
 		if s := &a.seats[i]; s.in {
 			s.lane.pool.remove(s)
 			s.in = false
+			a.seated--
 		}
 	}
 }
@@ -531,7 +657,7 @@ func (r *Router) miss(a *agent, now time.Time) {
 	r.emit(Event{Kind: EventMissed, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
 	a.misses++
 	if a.misses >= r.cfg.MaxMisses {
-		a.status = Break
+		r.setStatus(a, Break)
 		r.emit(Event{Kind: EventAgentBreak, At: now, Agent: a.ID})
 	} else {
 		a.restUntil = now.Add(r.cfg.MissPause)

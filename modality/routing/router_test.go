@@ -2,6 +2,7 @@ package routing_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,7 +63,7 @@ func (d *desk) available(t *testing.T, ids ...string) {
 
 func (d *desk) call(t *testing.T, id, queue string) {
 	t.Helper()
-	require.NoError(t, d.Enqueue(routing.Engagement{ID: id, Queue: queue, Kind: modality.Telephony}))
+	require.NoError(t, enqueued(d.Router, routing.Engagement{ID: id, Queue: queue, Kind: modality.Telephony}))
 }
 
 // take accepts and ends at once every call offered to agent.
@@ -146,7 +147,7 @@ func TestCapacity_ChatsAtOnce(t *testing.T) {
 	require.NoError(t, d.Join(routing.Agent{ID: "a", Capacity: map[modality.Kind]int{modality.Chat: 2}}))
 	d.available(t, "a")
 	for _, id := range []string{"1", "2", "3"} {
-		require.NoError(t, d.Enqueue(routing.Engagement{ID: id, Queue: "chat", Kind: modality.Chat}))
+		require.NoError(t, enqueued(d.Router, routing.Engagement{ID: id, Queue: "chat", Kind: modality.Chat}))
 		if len(d.offers()) > 0 && d.offers()[len(d.offers())-1] == id+">a" {
 			require.NoError(t, d.Accept("a", id))
 		}
@@ -205,7 +206,9 @@ func TestOverflowAndExpiry(t *testing.T) {
 	first.MaxWait, first.Overflow = time.Minute, "second"
 	second := queue("second", "")
 	second.MaxWait = time.Minute
-	d := newDesk(t, routing.Config{Queues: []routing.Queue{first, second}})
+	d := newDesk(t, routing.Config{Queues: []routing.Queue{first, second},
+		Expect: map[modality.Kind]routing.Expectation{modality.Telephony: {HandleTime: 30 * time.Second}}})
+	d.SetHeadroom(1) // an agent on their way: admitted, to wait
 	d.call(t, "1", "first")
 	d.advance(time.Minute)
 	d.advance(time.Minute)
@@ -262,7 +265,7 @@ func TestBadInput(t *testing.T) {
 	_, err := routing.New(routing.Config{Queues: []routing.Queue{
 		{Name: "q", Modalities: []modality.Kind{"fax"}, Strategy: "random", Overflow: "nowhere"},
 		{Name: "q", MaxWait: -time.Second},
-	}, OfferTimeout: -1})
+	}, OfferTimeout: -1, Expect: map[modality.Kind]routing.Expectation{modality.Chat: {HandleTime: -time.Second}}})
 	var ce *routing.ConfigError
 	require.ErrorAs(t, err, &ce)
 	var fields []string
@@ -270,14 +273,14 @@ func TestBadInput(t *testing.T) {
 		fields = append(fields, p.Field)
 	}
 	assert.Equal(t, []string{"Queues[0].Modalities[0]", "Queues[0].Strategy", "Queues[1].Name", "Queues[1].Modalities",
-		"Queues[1].MaxWait", "Queues[0].Overflow", "OfferTimeout"}, fields)
+		"Queues[1].MaxWait", "Queues[0].Overflow", `Expect["chat"].HandleTime`, "OfferTimeout"}, fields)
 
 	d := newDesk(t, routing.Config{Queues: []routing.Queue{queue("q", "")}})
 	d.agents(t, "a")
-	assert.ErrorIs(t, d.Enqueue(routing.Engagement{ID: "1", Queue: "nope", Kind: modality.Telephony}), routing.ErrUnknownQueue)
-	assert.ErrorIs(t, d.Enqueue(routing.Engagement{ID: "1", Queue: "q", Kind: modality.Chat}), routing.ErrIneligible)
+	assert.ErrorIs(t, enqueued(d.Router, routing.Engagement{ID: "1", Queue: "nope", Kind: modality.Telephony}), routing.ErrUnknownQueue)
+	assert.ErrorIs(t, enqueued(d.Router, routing.Engagement{ID: "1", Queue: "q", Kind: modality.Chat}), routing.ErrIneligible)
 	d.call(t, "1", "q")
-	assert.ErrorIs(t, d.Enqueue(routing.Engagement{ID: "1", Queue: "q", Kind: modality.Telephony}), routing.ErrExists)
+	assert.ErrorIs(t, enqueued(d.Router, routing.Engagement{ID: "1", Queue: "q", Kind: modality.Telephony}), routing.ErrExists)
 	assert.ErrorIs(t, d.Accept("a", "1"), routing.ErrNotOffered, "not offered: still waiting")
 	assert.ErrorIs(t, d.End("a", "1"), routing.ErrNotConnected)
 	assert.ErrorIs(t, d.Accept("ghost", "1"), routing.ErrUnknownAgent)
@@ -289,4 +292,60 @@ func TestBadInput(t *testing.T) {
 	before := len(d.events)
 	assert.Error(t, d.SetStatus("a", "dancing"))
 	assert.Len(t, d.events, before, "a refused call changes nothing")
+}
+
+// enqueued is Enqueue without its Ticket.
+func enqueued(r *routing.Router, e routing.Engagement) error {
+	_, err := r.Enqueue(e)
+	return err
+}
+
+func TestAdmission_ASurgeWaitsForTheAgentsComing(t *testing.T) {
+	q := queue("q", "")
+	q.MaxWait = 2 * time.Minute
+	d := newDesk(t, routing.Config{Queues: []routing.Queue{q},
+		Expect: map[modality.Kind]routing.Expectation{modality.Telephony: {HandleTime: time.Minute}}})
+	d.agents(t, "a", "b")
+	d.available(t, "a", "b")
+	admit := func(n int) (admitted int, last routing.Ticket, refusal *routing.RefusedError) {
+		for i := range n {
+			tk, err := d.Enqueue(routing.Engagement{ID: fmt.Sprint(len(d.events), "-", i), Queue: "q", Kind: modality.Telephony})
+			if err != nil {
+				require.ErrorAs(t, err, &refusal)
+				require.ErrorIs(t, err, routing.ErrFull)
+				return admitted, last, refusal
+			}
+			admitted, last = admitted+1, tk
+		}
+		return admitted, last, nil
+	}
+	// Two agents, a minute a call: the 4th in line waits (4 × 1m) / 2 = 2m.
+	n, last, refusal := admit(10)
+	assert.Equal(t, 2+4, n, "two offered at once, four waiting")
+	assert.Equal(t, routing.Ticket{Position: 4, ExpectedWait: 2 * time.Minute}, last)
+	require.NotNil(t, refusal)
+	assert.Equal(t, 4, refusal.Position)
+	assert.Equal(t, 30*time.Second, refusal.RetryAfter, "the 5th would wait 2m30s")
+
+	// The scaler may still add eight agents: ten slots, 20 in line.
+	d.SetHeadroom(8)
+	n, _, refusal = admit(30)
+	assert.Equal(t, 16, n, "a surge waits for the agents coming")
+	require.NotNil(t, refusal)
+	assert.Equal(t, 2, d.Stats()[0].Refused, "each refusal counted")
+}
+
+func TestAdmission_OverflowBeforeRefusing(t *testing.T) {
+	full, spare := queue("full", ""), queue("spare", "")
+	full.MaxWait, full.Overflow, full.Skills = time.Minute, "spare", []string{"de"} // nobody here speaks it
+	d := newDesk(t, routing.Config{Queues: []routing.Queue{full, spare}})
+	d.agents(t, "a")
+	d.available(t, "a")
+	require.NoError(t, enqueued(d.Router, routing.Engagement{ID: "1", Queue: "full", Kind: modality.Telephony}))
+	var got []string
+	for _, ev := range d.events {
+		got = append(got, ev.Kind.String()+" "+ev.Queue)
+	}
+	assert.Equal(t, []string{"queued full", "overflow spare", "queued spare", "offered spare"}, got,
+		"nobody serves full: the call goes down its overflow at once")
 }

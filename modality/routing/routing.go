@@ -2,6 +2,8 @@ package routing
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/eventcc/eventcc/modality"
@@ -17,7 +19,47 @@ var (
 	ErrNotOffered        = errors.New("routing: engagement not offered to this agent")
 	ErrNotConnected      = errors.New("routing: engagement not connected to this agent")
 	ErrIneligible        = errors.New("routing: no agent could ever take it") // kind not served by the queue
+	ErrFull              = errors.New("routing: queue full")                  // see RefusedError
 )
+
+// Ticket is what an admitted engagement is told: its place in its
+// queue's line (1: next) and how long it is expected to wait with the
+// agents available now. An engagement offered at once has the zero
+// Ticket.
+type Ticket struct {
+	Position     int
+	ExpectedWait time.Duration
+}
+
+// RefusedError is Enqueue's error for an engagement its queue turns
+// away: even with the agents the scaler may still add, it would wait
+// longer than the queue's MaxWait. errors.Is(err, ErrFull) holds.
+type RefusedError struct {
+	Queue        string
+	Kind         modality.Kind
+	Position     int           // how many wait ahead
+	ExpectedWait time.Duration // with every agent the scaler may add; the longest Duration if nobody serves the queue
+	MaxWait      time.Duration
+	RetryAfter   time.Duration // when the line is expected to have moved enough
+}
+
+func (e *RefusedError) Error() string {
+	if e.ExpectedWait == time.Duration(math.MaxInt64) {
+		return fmt.Sprintf("routing: %s %s: no agent serves it and none may be added; retry after %v: %v",
+			e.Queue, e.Kind, e.RetryAfter, ErrFull)
+	}
+	return fmt.Sprintf("routing: %s %s: %d waiting, expected wait %v beyond the %v allowed; retry after %v: %v",
+		e.Queue, e.Kind, e.Position, e.ExpectedWait.Round(time.Second), e.MaxWait, e.RetryAfter.Round(time.Second), ErrFull)
+}
+
+func (e *RefusedError) Unwrap() error { return ErrFull }
+
+// Expectation is what a router assumes of a kind until it has seen
+// enough: a template's modality gives both.
+type Expectation struct {
+	HandleTime  time.Duration // mean; default 3m
+	Concurrency int           // engagements an added agent holds at once; default 1
+}
 
 // Strategy chooses among the agents eligible for an engagement.
 type Strategy string
@@ -166,6 +208,10 @@ type Config struct {
 	WrapUp time.Duration
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// Expect is what the router assumes of each kind's handle time and
+	// concurrency for admission, until it has seen five engagements of
+	// a queue end.
+	Expect map[modality.Kind]Expectation
 	// OnEvent is told every decision, in order, with the router's lock
 	// held: it must not block or call the Router. Default: none.
 	OnEvent func(Event)
@@ -180,6 +226,7 @@ type Stats struct {
 	AnsweredWithin int // answered within the queue's Threshold
 	Abandoned      int
 	Expired        int
+	Refused        int           // turned away at Enqueue (not in Offered)
 	OverflowedOut  int           // moved to the overflow queue
 	Waiting        int           // waiting now
 	WaitAnswered   time.Duration // total wait of the answered: ASA = WaitAnswered / Answered

@@ -2,6 +2,8 @@ package routing
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/eventcc/eventcc/internal/configerr"
@@ -65,6 +67,16 @@ func (cfg *Config) validate() error {
 			c.Add(f, "no queue is named %q", q.Overflow)
 		case q.MaxWait == 0:
 			c.Add(f, "set, but MaxWait is 0: nothing ever overflows")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfg.Expect)) {
+		x, f := cfg.Expect[k], fmt.Sprintf("Expect[%q]", k)
+		if kindIndex(k) < 0 {
+			c.Add(f, "unknown kind %q", k)
+		}
+		nonNegative(c, f+".HandleTime", x.HandleTime)
+		if x.Concurrency < 0 {
+			c.Add(f+".Concurrency", "%d is negative", x.Concurrency)
 		}
 	}
 	nonNegative(c, "OfferTimeout", cfg.OfferTimeout)
