@@ -554,6 +554,39 @@ func (r *Router) Tick() {
 	}
 }
 
+// Where says which queue an engagement is in, and the agent it is
+// offered to or connected with ("" while it waits).
+func (r *Router) Where(engagementID string) (queue, agent string, connected bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return "", "", false, fmt.Errorf("routing: where is %q: %w", engagementID, ErrUnknownEngagement)
+	}
+	if e.agent != nil {
+		agent = e.agent.ID
+	}
+	return e.lane.q.Name, agent, e.connected, nil
+}
+
+// Holding returns the engagements an agent is connected with, and the
+// one offered to them ("" if none).
+func (r *Router) Holding(agentID string) (connected []string, offered string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, err := r.agent(agentID, "holding")
+	if err != nil {
+		return nil, "", err
+	}
+	for _, e := range a.live {
+		connected = append(connected, e.id)
+	}
+	if a.offer != nil {
+		offered = a.offer.id
+	}
+	return connected, offered, nil
+}
+
 // Stats returns the counts of every queue and kind, queues by priority.
 func (r *Router) Stats() []Stats {
 	r.mu.Lock()

@@ -349,3 +349,23 @@ func TestAdmission_OverflowBeforeRefusing(t *testing.T) {
 	assert.Equal(t, []string{"queued full", "overflow spare", "queued spare", "offered spare"}, got,
 		"nobody serves full: the call goes down its overflow at once")
 }
+
+func TestWhereAndHolding(t *testing.T) {
+	d := newDesk(t, routing.Config{Queues: []routing.Queue{queue("q", "")}})
+	d.agents(t, "a")
+	d.call(t, "1", "q")
+	q, agent, connected, err := d.Where("1")
+	require.NoError(t, err)
+	assert.Equal(t, []any{"q", "", false}, []any{q, agent, connected}, "waiting")
+	d.available(t, "a")
+	_, agent, connected, _ = d.Where("1")
+	assert.Equal(t, []any{"a", false}, []any{agent, connected}, "offered")
+	live, offered, err := d.Holding("a")
+	require.NoError(t, err)
+	assert.Equal(t, []any{[]string(nil), "1"}, []any{live, offered})
+	require.NoError(t, d.Accept("a", "1"))
+	live, offered, _ = d.Holding("a")
+	assert.Equal(t, []any{[]string{"1"}, ""}, []any{live, offered})
+	_, _, _, err = d.Where("2")
+	assert.ErrorIs(t, err, routing.ErrUnknownEngagement)
+}

@@ -1,0 +1,243 @@
+// Package desk is where a service's agents work: every action they take
+// (open a session, go available, accept, decline, transfer, end) comes
+// with the bearer token of their grant and is checked with
+// [access.Authority.AuthorizeToken], on the authority's clock, before it
+// reaches the service's router. Access that ends mid-session (the grant
+// expires with the term, or is revoked) ends the session at the next
+// action: the action is refused, the agent leaves the router, and what
+// they held is requeued or ended, as [Config.OnLoss] says.
+//
+// The privileges are the template's: [access.HandleEngagements] for every
+// action, and the queue's own ([access.QueuePrivilege]) to accept or
+// transfer into a queue. A refused action changes nothing else, and the
+// authority audits it.
+package desk
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/modality/routing"
+)
+
+// ErrNoSession is returned for an action with a token that opened no
+// session on this desk.
+var ErrNoSession = errors.New("desk: no session for this token")
+
+// Tokens checks bearer tokens; *access.Authority implements it.
+type Tokens interface {
+	AuthorizeToken(ctx context.Context, token, serviceID string, p access.Privilege) (access.Grant, error)
+}
+
+// Loss says what becomes of the engagements an agent holds when their
+// access ends mid-session.
+type Loss int
+
+const (
+	// Requeue puts them back in their queues, in their place by age, for
+	// another agent: the attendee keeps waiting, not starting again.
+	Requeue Loss = iota
+	// Complete ends them as answered: the channel hangs up.
+	Complete
+)
+
+// Config configures a Desk.
+type Config struct {
+	ServiceID string          // the service whose agents work here
+	Router    *routing.Router // the service's router
+	Tokens    Tokens          // checks every action
+	OnLoss    Loss            // default Requeue
+}
+
+// Desk serves one service's agents. It is safe for concurrent use.
+type Desk struct {
+	cfg      Config
+	mu       sync.Mutex
+	sessions map[[32]byte]string // token digest → principal
+}
+
+// New returns a Desk, or an error naming what Config lacks.
+func New(cfg Config) (*Desk, error) {
+	var errs []error
+	if cfg.ServiceID == "" {
+		errs = append(errs, errors.New("desk: Config.ServiceID is required"))
+	}
+	if cfg.Router == nil {
+		errs = append(errs, errors.New("desk: Config.Router is required"))
+	}
+	if cfg.Tokens == nil {
+		errs = append(errs, errors.New("desk: Config.Tokens is required"))
+	}
+	if cfg.OnLoss != Requeue && cfg.OnLoss != Complete {
+		errs = append(errs, fmt.Errorf("desk: Config.OnLoss %d is unknown", cfg.OnLoss))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Desk{cfg: cfg, sessions: map[[32]byte]string{}}, nil
+}
+
+// Open starts the session of the bearer of token, whose grant must allow
+// handling engagements on the service: they join the router, Offline, as
+// profile says (skills, capacity). Who they are is their grant's
+// principal: profile.ID must be that or "". It returns the principal.
+func (d *Desk) Open(ctx context.Context, token string, profile routing.Agent) (string, error) {
+	g, err := d.cfg.Tokens.AuthorizeToken(ctx, token, d.cfg.ServiceID, access.HandleEngagements)
+	if err != nil {
+		return "", fmt.Errorf("desk: open: %w", err)
+	}
+	if profile.ID != "" && profile.ID != g.Principal {
+		return "", fmt.Errorf("desk: open: the token is %q's, not %q's: %w", g.Principal, profile.ID, access.ErrDenied)
+	}
+	a := profile
+	a.ID = g.Principal
+	if err := d.cfg.Router.Join(a); err != nil && !errors.Is(err, routing.ErrExists) {
+		return "", fmt.Errorf("desk: open: %w", err)
+	}
+	d.mu.Lock()
+	d.sessions[sha256.Sum256([]byte(token))] = g.Principal
+	d.mu.Unlock()
+	return g.Principal, nil
+}
+
+// SetStatus sets the agent's status: Available, Break or Offline.
+func (d *Desk) SetStatus(ctx context.Context, token string, s routing.Status) error {
+	who, err := d.check(ctx, token, "set status", access.HandleEngagements)
+	if err != nil {
+		return err
+	}
+	return d.cfg.Router.SetStatus(who, s)
+}
+
+// Accept takes the engagement offered to the agent. Their grant must also
+// allow the engagement's queue.
+func (d *Desk) Accept(ctx context.Context, token, engagementID string) error {
+	who, err := d.checkQueue(ctx, token, "accept", engagementID, "")
+	if err != nil {
+		return err
+	}
+	return d.cfg.Router.Accept(who, engagementID)
+}
+
+// Decline gives back the engagement offered to the agent.
+func (d *Desk) Decline(ctx context.Context, token, engagementID string) error {
+	who, err := d.check(ctx, token, "decline", access.HandleEngagements)
+	if err != nil {
+		return err
+	}
+	return d.cfg.Router.Decline(who, engagementID)
+}
+
+// End ends an engagement the agent is connected with.
+func (d *Desk) End(ctx context.Context, token, engagementID string) error {
+	who, err := d.check(ctx, token, "end", access.HandleEngagements)
+	if err != nil {
+		return err
+	}
+	return d.cfg.Router.End(who, engagementID)
+}
+
+// Transfer moves an engagement the agent is connected with to another
+// queue; their grant must allow that queue.
+func (d *Desk) Transfer(ctx context.Context, token, engagementID, toQueue string) error {
+	who, err := d.checkQueue(ctx, token, "transfer", engagementID, toQueue)
+	if err != nil {
+		return err
+	}
+	_, agent, connected, err := d.cfg.Router.Where(engagementID)
+	if err != nil {
+		return err
+	}
+	if agent != who || !connected {
+		return fmt.Errorf("desk: %s transfer %q: %w", who, engagementID, routing.ErrNotConnected)
+	}
+	return d.cfg.Router.Transfer(engagementID, toQueue)
+}
+
+// Close ends the bearer's session: they leave the router, and what they
+// hold is requeued or ended per Config.OnLoss. Closing a session that is
+// not open is not an error.
+func (d *Desk) Close(ctx context.Context, token string) error {
+	key := sha256.Sum256([]byte(token))
+	d.mu.Lock()
+	who, ok := d.sessions[key]
+	delete(d.sessions, key)
+	d.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return d.leave(who)
+}
+
+// check authorizes privilege p for the bearer of token, whose session
+// must be open. A refusal of an open session's token closes it.
+func (d *Desk) check(ctx context.Context, token, op string, p access.Privilege) (string, error) {
+	key := sha256.Sum256([]byte(token))
+	d.mu.Lock()
+	who, ok := d.sessions[key]
+	d.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("desk: %s: %w", op, ErrNoSession)
+	}
+	g, err := d.cfg.Tokens.AuthorizeToken(ctx, token, d.cfg.ServiceID, p)
+	if err == nil && g.Principal == who {
+		return who, nil
+	}
+	if err == nil {
+		err = fmt.Errorf("token now names %q: %w", g.Principal, access.ErrDenied)
+	}
+	if errors.Is(err, access.ErrDenied) && p == access.HandleEngagements {
+		// Access ended: the session ends with it.
+		d.mu.Lock()
+		delete(d.sessions, key)
+		d.mu.Unlock()
+		if lerr := d.leave(who); lerr != nil {
+			err = errors.Join(err, lerr)
+		}
+	}
+	return "", fmt.Errorf("desk: %s %s: %w", who, op, err)
+}
+
+// checkQueue is check for handling engagements and, too, for the queue
+// of engagementID (or toQueue, if not "").
+func (d *Desk) checkQueue(ctx context.Context, token, op, engagementID, toQueue string) (string, error) {
+	who, err := d.check(ctx, token, op, access.HandleEngagements)
+	if err != nil {
+		return "", err
+	}
+	q := toQueue
+	if q == "" {
+		if q, _, _, err = d.cfg.Router.Where(engagementID); err != nil {
+			return "", err
+		}
+	}
+	if _, err := d.cfg.Tokens.AuthorizeToken(ctx, token, d.cfg.ServiceID, access.QueuePrivilege(q)); err != nil {
+		return "", fmt.Errorf("desk: %s %s %q: %w", who, op, engagementID, err)
+	}
+	return who, nil
+}
+
+// leave takes an agent off the router, ending what they hold first if
+// the desk completes on loss.
+func (d *Desk) leave(who string) error {
+	r := d.cfg.Router
+	if d.cfg.OnLoss == Complete {
+		live, _, err := r.Holding(who)
+		if err != nil && !errors.Is(err, routing.ErrUnknownAgent) {
+			return err
+		}
+		for _, e := range live {
+			if err := r.End(who, e); err != nil {
+				return err
+			}
+		}
+	}
+	if err := r.Leave(who); err != nil && !errors.Is(err, routing.ErrUnknownAgent) {
+		return err
+	}
+	return nil
+}
