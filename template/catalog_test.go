@@ -121,6 +121,9 @@ func TestCatalogLookupReturnsCopies(t *testing.T) {
 	a.EventTypes[0] = "changed"
 	a.Modalities[0].Features[0] = "changed"
 	a.Queues[0].Modalities[0] = "changed"
+	a.Queues[0].Skills[0] = "changed"
+	a.Queues[2].ServiceLevel.Target = 0.1
+	a.Skills[0].Name = "changed"
 	a.Receptionist.Options[0].Queue = "changed"
 	a.Access.Roles[0].Privileges[0] = "changed"
 

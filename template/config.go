@@ -52,7 +52,16 @@ type Config struct {
 	// Modalities enabled for this service: those requested, in the
 	// template's order.
 	Modalities []Modality `json:"modalities"`
-	// Queues serving the enabled modalities.
+	// Skills are the template's skills, all of them: those the queues
+	// require and those agents may have besides. nil when the template
+	// declares none.
+	Skills []Skill `json:"skills,omitempty"`
+	// Queues serving the enabled modalities, in the template's order, each
+	// with its modalities narrowed to the enabled ones and its
+	// ServiceLevel set (the staffing's when the template gives it none).
+	// A queue whose overflow queue is not here, or serves none of its
+	// enabled modalities, has no Overflow: its engagements end unanswered
+	// after MaxWait.
 	Queues []Queue `json:"queues"`
 	// Receptionist is nil when not requested.
 	Receptionist *Receptionist `json:"receptionist,omitempty"`

@@ -19,7 +19,8 @@ const day = 24 * time.Hour
 
 // validTemplate returns a fresh, valid template. It offers telephony, chat
 // and SMS (no video); its maxLicences is exactly what maxAgents and their
-// supervisors need.
+// supervisors need. Registration overflows to speakers after 10m;
+// accessibility has its own service level.
 func validTemplate() *template.Template {
 	return &template.Template{
 		Name:        "test-event",
@@ -31,10 +32,18 @@ func validTemplate() *template.Template {
 			{Kind: modality.Chat, Features: []string{"attachments"}, HandleTime: d(3 * time.Minute), Concurrency: 3, SpacePerEngagement: 0.25},
 			{Kind: modality.SMS, HandleTime: d(2 * time.Minute), Concurrency: 4, SpacePerEngagement: 0.1},
 		},
+		Skills: []template.Skill{
+			{Name: "registration", Description: "Badges, tickets and invoices."},
+			{Name: "accessibility", Description: "Trained to assist attendees with disabilities."},
+			{Name: "de"},
+		},
 		Queues: []template.Queue{
-			{Name: "registration", Modalities: []modality.Kind{modality.Telephony, modality.Chat, modality.SMS}, Priority: 1},
-			{Name: "speakers", Modalities: []modality.Kind{modality.Telephony, modality.Chat}, Priority: 2},
-			{Name: "accessibility", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 3},
+			{Name: "registration", Modalities: []modality.Kind{modality.Telephony, modality.Chat, modality.SMS}, Priority: 1,
+				Skills: []string{"registration"}, MaxWait: d(10 * time.Minute), Overflow: "speakers"},
+			{Name: "speakers", Modalities: []modality.Kind{modality.Telephony, modality.Chat}, Priority: 2, Strategy: template.RoundRobin},
+			{Name: "accessibility", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 3,
+				Skills: []string{"accessibility"}, Strategy: template.SkillsWeighted,
+				ServiceLevel: &template.ServiceLevel{Target: 0.9, Within: d(15 * time.Second)}},
 		},
 		Receptionist: &template.Receptionist{
 			Greeting: "Welcome.",
@@ -57,6 +66,8 @@ func validTemplate() *template.Template {
 			ScaleDownWindow:     d(10 * time.Minute),
 			MaxStepUp:           5,
 			MaxStepDown:         3,
+			WrapUp:              d(30 * time.Second),
+			OfferTimeout:        d(15 * time.Second),
 		},
 		Capacity: template.Capacity{LicencesPerAgent: 1, SpacePerAgent: 0.5, BaseSpace: 2, MaxLicences: 22, MaxSpace: 50},
 		Numbers:  template.Numbers{Count: 2, Country: "US"},

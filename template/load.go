@@ -78,12 +78,20 @@ func decode(data []byte) (*Template, problems) {
 		ps.add("", "%s", err)
 		return nil, ps
 	}
-	// An empty features list cannot be told from none in the JSON form
-	// (omitempty): load both as nil so that a template marshals and loads
+	// An empty list of features or skills cannot be told from none in
+	// the JSON form (omitempty): load both as nil so that a template marshals and loads
 	// back to an equal value.
 	for i := range t.Modalities {
 		if len(t.Modalities[i].Features) == 0 {
 			t.Modalities[i].Features = nil
+		}
+	}
+	if len(t.Skills) == 0 {
+		t.Skills = nil
+	}
+	for i := range t.Queues {
+		if len(t.Queues[i].Skills) == 0 {
+			t.Queues[i].Skills = nil
 		}
 	}
 	return &t, nil

@@ -22,11 +22,19 @@ import (
 // The Config holds only the requested modalities (all of t's when none are
 // named), in t's order; the queues that serve at least one of them (only
 // the requested ones when queues are named), each with its modalities
-// narrowed to those enabled; the receptionist only if requested, without
+// narrowed to those enabled and its ServiceLevel set (the staffing's,
+// after the overrides, when the queue has none of its own); the
+// receptionist only if requested, without
 // the options that hand off to a queue left out; and InitialAgents from the
 // expected attendance: ceil(ExpectedAttendance × AgentsPer1000 / 1000),
 // within [MinAgents, MaxAgents]. Everything else is copied from t with the
 // overrides applied.
+//
+// Leaving queues out never leaves an overflow dangling: a queue whose
+// overflow queue is left out, or keeps none of its enabled modalities,
+// loses its Overflow, so its engagements end unanswered after MaxWait.
+// Overflows are not rerouted along the chain: an engagement does not
+// reach a queue its template never sent it to.
 //
 // Resolve never modifies t, and the Config shares no memory with it.
 func (t *Template) Resolve(in Input) (Config, error) {
@@ -51,6 +59,7 @@ func (t *Template) Resolve(in Input) (Config, error) {
 		TemplateVersion: eff.Version,
 		EventID:         in.EventID,
 		EventType:       in.EventType,
+		Skills:          eff.Skills,
 		Staffing:        eff.Staffing,
 		InitialAgents:   initialAgents(in.ExpectedAttendance, eff.Staffing),
 		Capacity:        eff.Capacity,
@@ -67,9 +76,14 @@ func (t *Template) Resolve(in Input) (Config, error) {
 	for _, q := range eff.Queues {
 		if kept[q.Name] {
 			q.Modalities = slices.DeleteFunc(q.Modalities, func(k modality.Kind) bool { return !enabled[k] })
+			if q.ServiceLevel == nil {
+				sl := eff.Staffing.ServiceLevel
+				q.ServiceLevel = &sl
+			}
 			c.Queues = append(c.Queues, q)
 		}
 	}
+	clearDanglingOverflows(c.Queues)
 	if in.Receptionist && eff.Receptionist != nil {
 		c.Receptionist = eff.Receptionist
 		c.Receptionist.Options = slices.DeleteFunc(c.Receptionist.Options, func(o MenuOption) bool {
@@ -211,6 +225,26 @@ func (r resolver) checkQueues(requested map[string]bool, enabled map[modality.Ki
 	}
 }
 
+// clearDanglingOverflows clears the overflow of each queue whose overflow
+// queue is not among qs, or serves none of its modalities once they are
+// narrowed to the enabled ones: its engagements end unanswered after
+// MaxWait instead.
+func clearDanglingOverflows(qs []Queue) {
+	byName := make(map[string]int, len(qs))
+	for i, q := range qs {
+		byName[q.Name] = i
+	}
+	for i, q := range qs {
+		if q.Overflow == "" {
+			continue
+		}
+		to, ok := byName[q.Overflow]
+		if !ok || !slices.ContainsFunc(q.Modalities, func(k modality.Kind) bool { return slices.Contains(qs[to].Modalities, k) }) {
+			qs[i].Overflow = ""
+		}
+	}
+}
+
 // An override maps a field of the template to the override that replaces
 // it; problems under field are reported under name.
 type override struct{ field, name string }
@@ -310,6 +344,7 @@ func (t *Template) clone() *Template {
 	c := *t
 	c.EventTypes = slices.Clone(t.EventTypes)
 	c.Modalities = cloneModalities(t.Modalities)
+	c.Skills = slices.Clone(t.Skills)
 	c.Queues = cloneQueues(t.Queues)
 	c.Receptionist = cloneReceptionist(t.Receptionist)
 	c.Access = cloneAccess(t.Access)
@@ -320,6 +355,7 @@ func (t *Template) clone() *Template {
 // with c. Stores use it to keep and hand out copies.
 func (c Config) Clone() Config {
 	c.Modalities = cloneModalities(c.Modalities)
+	c.Skills = slices.Clone(c.Skills)
 	c.Queues = cloneQueues(c.Queues)
 	c.Receptionist = cloneReceptionist(c.Receptionist)
 	c.Access = cloneAccess(c.Access)
@@ -338,6 +374,11 @@ func cloneQueues(qs []Queue) []Queue {
 	qs = slices.Clone(qs)
 	for i := range qs {
 		qs[i].Modalities = slices.Clone(qs[i].Modalities)
+		qs[i].Skills = slices.Clone(qs[i].Skills)
+		if sl := qs[i].ServiceLevel; sl != nil {
+			c := *sl
+			qs[i].ServiceLevel = &c
+		}
 	}
 	return qs
 }

@@ -36,13 +36,18 @@ func TestResolveEverything(t *testing.T) {
 	c, err := tp.Resolve(validInput())
 	require.NoError(t, err, "want the valid input to resolve")
 
+	// Every queue gets a service level: its own, or the staffing's.
+	queues := validTemplate().Queues
+	queues[0].ServiceLevel = &tp.Staffing.ServiceLevel
+	queues[1].ServiceLevel = &tp.Staffing.ServiceLevel
 	want := template.Config{
 		Template:        "test-event",
 		TemplateVersion: "1",
 		EventID:         "devcon-2026",
 		EventType:       "conference",
 		Modalities:      tp.Modalities,
-		Queues:          tp.Queues,
+		Skills:          tp.Skills,
+		Queues:          queues,
 		Receptionist:    tp.Receptionist,
 		Staffing:        tp.Staffing,
 		InitialAgents:   8, // 4000 × 2 / 1000
@@ -52,7 +57,8 @@ func TestResolveEverything(t *testing.T) {
 		Timing:          tp.Timing,
 		PostTerm:        tp.PostTerm,
 	}
-	assert.Equal(t, want, c, "want every modality, queue and option when none are named")
+	assert.Equal(t, want, c, "want every modality, skill, queue and option when none are named")
+	assert.NotSame(t, &tp.Staffing.ServiceLevel, c.Queues[0].ServiceLevel, "want the queue's service level a copy")
 	assert.Equal(t, validTemplate(), tp, "want Resolve to leave the template alone")
 }
 
@@ -61,6 +67,10 @@ func TestConfigClone(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, c.Modalities[0].Features)
 	require.NotEmpty(t, c.Queues[0].Modalities)
+	require.NotEmpty(t, c.Queues[0].Skills)
+	require.NotNil(t, c.Queues[0].ServiceLevel)
+	require.NotNil(t, c.Queues[2].ServiceLevel)
+	require.NotEmpty(t, c.Skills)
 	require.NotNil(t, c.Receptionist)
 	require.NotEmpty(t, c.Receptionist.Options)
 	require.NotEmpty(t, c.Access.Roles[0].Privileges)
@@ -72,6 +82,10 @@ func TestConfigClone(t *testing.T) {
 	cp.Modalities[0].Features[0] = "changed"
 	cp.Modalities[0].Kind = "changed"
 	cp.Queues[0].Modalities[0] = "changed"
+	cp.Queues[0].Skills[0] = "changed"
+	cp.Queues[0].ServiceLevel.Target = 0.1
+	cp.Queues[2].ServiceLevel.Within = 0
+	cp.Skills[0].Name = "changed"
 	cp.Receptionist.Greeting = "changed"
 	cp.Receptionist.Options[0].Label = "changed"
 	cp.Access.Roles[0].Privileges[0] = "changed"
@@ -91,21 +105,24 @@ func TestResolveSelection(t *testing.T) {
 			kinds = append(kinds, m.Kind)
 		}
 		assert.Equal(t, []modality.Kind{modality.Telephony, modality.SMS}, kinds, "want the requested modalities in the template's order")
-		assert.Equal(t, []template.Queue{
-			{Name: "registration", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 1},
-			{Name: "speakers", Modalities: []modality.Kind{modality.Telephony}, Priority: 2},
-			{Name: "accessibility", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 3},
-		}, c.Queues, "want every queue narrowed to the enabled modalities")
+		want := validTemplate().Queues
+		want[0].Modalities = []modality.Kind{modality.Telephony, modality.SMS}
+		want[1].Modalities = []modality.Kind{modality.Telephony}
+		want[0].ServiceLevel = &tp.Staffing.ServiceLevel
+		want[1].ServiceLevel = &tp.Staffing.ServiceLevel
+		assert.Equal(t, want, c.Queues, "want every queue narrowed to the enabled modalities, and registration still overflowing to speakers by telephone")
 	})
 	t.Run("queues that serve no enabled modality are dropped with their options", func(t *testing.T) {
 		in := validInput()
 		in.Modalities = []modality.Kind{modality.Chat}
 		c, err := tp.Resolve(in)
 		require.NoError(t, err)
-		assert.Equal(t, []template.Queue{
-			{Name: "registration", Modalities: []modality.Kind{modality.Chat}, Priority: 1},
-			{Name: "speakers", Modalities: []modality.Kind{modality.Chat}, Priority: 2},
-		}, c.Queues, "want accessibility (telephony and modality.SMS only) dropped")
+		want := validTemplate().Queues[:2]
+		want[0].Modalities = []modality.Kind{modality.Chat}
+		want[1].Modalities = []modality.Kind{modality.Chat}
+		want[0].ServiceLevel = &tp.Staffing.ServiceLevel
+		want[1].ServiceLevel = &tp.Staffing.ServiceLevel
+		assert.Equal(t, want, c.Queues, "want accessibility (telephony and SMS only) dropped")
 		require.NotNil(t, c.Receptionist, "want the receptionist, as requested")
 		var keys []string
 		for _, o := range c.Receptionist.Options {
@@ -140,6 +157,114 @@ func TestResolveSelection(t *testing.T) {
 		c, err := tp.Resolve(in)
 		require.NoError(t, err)
 		assert.Nil(t, c.Receptionist)
+	})
+}
+
+// TestResolveRouting checks that what the router needs reaches the
+// Config: skills, each queue's skills, strategy, maxWait, overflow and
+// service level, and the staffing's wrap-up and offer timeout.
+func TestResolveRouting(t *testing.T) {
+	tp := validTemplate()
+	c, err := tp.Resolve(validInput())
+	require.NoError(t, err)
+	assert.Equal(t, tp.Skills, c.Skills, "want every skill of the template")
+	assert.Equal(t, d(30*time.Second), c.Staffing.WrapUp)
+	assert.Equal(t, d(15*time.Second), c.Staffing.OfferTimeout)
+
+	reg, acc := c.Queues[0], c.Queues[2]
+	assert.Equal(t, []string{"registration"}, reg.Skills)
+	assert.Equal(t, d(10*time.Minute), reg.MaxWait)
+	assert.Equal(t, "speakers", reg.Overflow, "want the overflow kept: speakers is kept and shares its modalities")
+	assert.Equal(t, template.RoundRobin, c.Queues[1].Strategy)
+	assert.Equal(t, template.SkillsWeighted, acc.Strategy)
+	assert.Equal(t, &template.ServiceLevel{Target: 0.8, Within: d(20 * time.Second)}, reg.ServiceLevel,
+		"want a queue without a service level of its own to get the staffing's")
+	assert.Equal(t, &template.ServiceLevel{Target: 0.9, Within: d(15 * time.Second)}, acc.ServiceLevel,
+		"want a queue's own service level kept")
+
+	t.Run("a service level override reaches the queues without their own", func(t *testing.T) {
+		in := validInput()
+		in.Overrides.ServiceLevel = ptr(0.95)
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		assert.Equal(t, 0.95, c.Queues[0].ServiceLevel.Target)
+		assert.Equal(t, 0.9, c.Queues[2].ServiceLevel.Target, "want accessibility's own target kept")
+	})
+	t.Run("a template without skills", func(t *testing.T) {
+		tp := validTemplate()
+		tp.Skills = nil
+		for i := range tp.Queues {
+			tp.Queues[i].Skills = nil
+		}
+		c, err := tp.Resolve(validInput())
+		require.NoError(t, err)
+		assert.Nil(t, c.Skills)
+	})
+}
+
+func TestResolveClearsDanglingOverflows(t *testing.T) {
+	t.Run("overflow queue not requested", func(t *testing.T) {
+		in := validInput()
+		in.Queues = []string{"registration", "accessibility"}
+		c, err := validTemplate().Resolve(in)
+		require.NoError(t, err)
+		require.Len(t, c.Queues, 2)
+		assert.Empty(t, c.Queues[0].Overflow, "want registration's overflow to speakers, which is not kept, cleared")
+		assert.Equal(t, d(10*time.Minute), c.Queues[0].MaxWait, "want maxWait kept: engagements end unanswered after it")
+	})
+	t.Run("overflow queue dropped with its modalities", func(t *testing.T) {
+		tp := validTemplate()
+		tp.Queues[2].MaxWait, tp.Queues[2].Overflow = d(time.Minute), "speakers" // by telephone
+		in := validInput()
+		in.Modalities = []modality.Kind{modality.SMS} // speakers serves no SMS
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		require.Len(t, c.Queues, 2)
+		assert.Empty(t, c.Queues[0].Overflow, "want registration's overflow cleared")
+		assert.Empty(t, c.Queues[1].Overflow, "want accessibility's overflow cleared")
+	})
+	t.Run("overflow queue kept without a modality in common", func(t *testing.T) {
+		tp := validTemplate()
+		tp.Queues[0].Modalities = []modality.Kind{modality.Chat, modality.SMS} // speakers: telephony, chat
+		in := validInput()
+		in.Modalities = []modality.Kind{modality.Telephony, modality.SMS}
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		require.Equal(t, "registration", c.Queues[0].Name)
+		require.Equal(t, []modality.Kind{modality.SMS}, c.Queues[0].Modalities)
+		require.Equal(t, "speakers", c.Queues[1].Name)
+		assert.Empty(t, c.Queues[0].Overflow, "want the overflow cleared: speakers takes none of registration's SMS")
+	})
+	t.Run("a chain is cut, not rerouted", func(t *testing.T) {
+		tp := validTemplate()
+		tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
+		in := validInput()
+		in.Queues = []string{"registration", "accessibility"}
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		assert.Empty(t, c.Queues[0].Overflow, "want registration not sent on to accessibility, where the template never sent it")
+	})
+	t.Run("the template keeps its overflows", func(t *testing.T) {
+		tp := validTemplate()
+		in := validInput()
+		in.Queues = []string{"registration", "accessibility"}
+		_, err := tp.Resolve(in)
+		require.NoError(t, err)
+		assert.Equal(t, validTemplate(), tp, "want Resolve to leave the template alone")
+	})
+	t.Run("built-in queues alone", func(t *testing.T) {
+		for _, name := range template.Builtin().Names() {
+			tp, err := template.Builtin().Lookup(name)
+			require.NoError(t, err)
+			for _, q := range tp.Queues {
+				in := validInput()
+				in.EventType = tp.EventTypes[0]
+				in.Queues, in.Modalities, in.Receptionist = []string{q.Name}, q.Modalities, false
+				c, err := tp.Resolve(in)
+				require.NoError(t, err, "want %s resolvable with queue %s alone", name, q.Name)
+				assert.Empty(t, c.Queues[0].Overflow, "want %s's %s without an overflow when it is alone", name, q.Name)
+			}
+		}
 	})
 }
 

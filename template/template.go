@@ -16,6 +16,7 @@ type Template struct {
 	Description  string        `json:"description,omitempty"`
 	EventTypes   []string      `json:"eventTypes"`
 	Modalities   []Modality    `json:"modalities"`
+	Skills       []Skill       `json:"skills,omitempty"`
 	Queues       []Queue       `json:"queues"`
 	Receptionist *Receptionist `json:"receptionist,omitempty"`
 	Staffing     Staffing      `json:"staffing"`
@@ -40,12 +41,57 @@ type Modality struct {
 	SpacePerEngagement float64 `json:"spacePerEngagement"`
 }
 
-// Queue is a named queue that engagements wait in for an agent.
+// Skill is something an event's agents may be able to do: speak a
+// language, handle a topic. A queue requires skills by name
+// ([Queue.Skills]); the people of an event's roster say which they have.
+type Skill struct {
+	Name        string `json:"name"` // lower-case letters a-z, digits and '-': "registration", "de"
+	Description string `json:"description,omitempty"`
+}
+
+// Queue is a named queue that engagements wait in for an agent: the
+// router's queue, described. An engagement is offered to an agent who has
+// every one of the queue's Skills and serves its modality.
 type Queue struct {
 	Name       string          `json:"name"`
 	Modalities []modality.Kind `json:"modalities"` // kinds routed to this queue
-	Priority   int             `json:"priority,omitempty"`
+	// Priority orders the queues: engagements of a queue of higher
+	// priority are served first, and of queues of equal priority the
+	// oldest first. Any integer; 0 by default.
+	Priority int `json:"priority,omitempty"`
+	// Skills an agent needs, every one of them, to be offered the queue's
+	// engagements: names of the template's [Template.Skills]. None: any
+	// agent who serves the modality.
+	Skills []string `json:"skills,omitempty"`
+	// Strategy chooses among the eligible agents. "" is [LongestIdle].
+	Strategy Strategy `json:"strategy,omitempty"`
+	// MaxWait is how long an engagement waits in this queue before it moves
+	// to Overflow, or, with no Overflow, ends unanswered. 0: no limit.
+	MaxWait Duration `json:"maxWait,omitempty"`
+	// Overflow names another queue of the template that takes the
+	// engagements that waited MaxWait here; it must serve at least one of
+	// this queue's modalities (an engagement of a kind it does not serve
+	// ends unanswered instead), and MaxWait must be > 0. Overflow chains
+	// may not loop back. "": none.
+	Overflow string `json:"overflow,omitempty"`
+	// ServiceLevel is the queue's own target, measured by the router and
+	// reported per queue. nil: the template's [Staffing.ServiceLevel]. In
+	// a resolved [Config] it is always set.
+	ServiceLevel *ServiceLevel `json:"serviceLevel,omitempty"`
 }
+
+// Strategy chooses, among the agents eligible for a queue's engagement,
+// the one offered it. The words are those of the router (package
+// modality/routing), which documents what each does.
+type Strategy string
+
+// The strategies a queue may name.
+const (
+	LongestIdle    Strategy = "longest-idle"    // the agent idle the longest; the default
+	RoundRobin     Strategy = "round-robin"     // the next agent in turn
+	LeastBusy      Strategy = "least-busy"      // the agent who answered the fewest engagements
+	SkillsWeighted Strategy = "skills-weighted" // the agent with the highest levels in the queue's skills
+)
 
 // Receptionist is the virtual receptionist: a menu that answers questions
 // itself or hands off to a queue.
@@ -66,6 +112,8 @@ type MenuOption struct {
 
 // Staffing holds the inputs of the agent staffing decision.
 type Staffing struct {
+	// ServiceLevel is the target staffing aims for, and the target of
+	// every queue without its own [Queue.ServiceLevel].
 	ServiceLevel ServiceLevel `json:"serviceLevel"`
 	// TargetUtilisation is the share of agent capacity the utilisation
 	// policy (scaling.Utilisation) aims to keep busy, in (0,1]. The
@@ -94,6 +142,13 @@ type Staffing struct {
 	ScaleDownWindow Duration `json:"scaleDownWindow"`
 	MaxStepUp       int      `json:"maxStepUp"`   // most agents added by one decision (0: unlimited)
 	MaxStepDown     int      `json:"maxStepDown"` // most agents removed by one decision (0: unlimited)
+	// WrapUp is how long an agent is offered nothing after an engagement
+	// ends, to finish its notes. 0: none.
+	WrapUp Duration `json:"wrapUp,omitempty"`
+	// OfferTimeout is how long an agent has to accept an offered
+	// engagement before it goes to the next agent. 0: the router's
+	// default, 20s.
+	OfferTimeout Duration `json:"offerTimeout,omitempty"`
 }
 
 // ServiceLevel is the target share of engagements answered within a time.

@@ -17,6 +17,9 @@ var (
 	namePattern = regexp.MustCompile(`^[a-z0-9-]+$`)
 )
 
+// strategies are the routing strategies a queue may name, besides "".
+var strategies = []Strategy{LongestIdle, RoundRobin, LeastBusy, SkillsWeighted}
+
 // policies are the post-term policies a template may name.
 var policies = []numbermap.PolicyKind{numbermap.Forward, numbermap.Announce, numbermap.Vacant, numbermap.Park, numbermap.Release}
 
@@ -88,7 +91,8 @@ func (t *Template) check() problems {
 	var ps problems
 	t.checkHeader(&ps)
 	offered := t.checkModalities(&ps)
-	queues := t.checkQueues(&ps, offered)
+	skills := t.checkSkills(&ps)
+	queues := t.checkQueues(&ps, offered, skills)
 	t.checkReceptionist(&ps, queues)
 	t.checkStaffing(&ps)
 	t.checkCapacity(&ps)
@@ -171,10 +175,34 @@ func (t *Template) checkModalities(ps *problems) map[modality.Kind]bool {
 	return offered
 }
 
+// checkSkills returns the names of the template's skills.
+func (t *Template) checkSkills(ps *problems) map[string]bool {
+	names := make(map[string]bool, len(t.Skills))
+	for i, sk := range t.Skills {
+		p := fmt.Sprintf("skills[%d].name", i)
+		switch {
+		case sk.Name == "":
+			ps.add(p, "required")
+		case !namePattern.MatchString(sk.Name):
+			ps.add(p, "must be lower-case letters a-z, digits and '-', got %q", sk.Name)
+		case names[sk.Name]:
+			ps.add(p, "duplicate skill %q", sk.Name)
+		}
+		names[sk.Name] = true
+	}
+	return names
+}
+
 // checkQueues returns the names of the template's queues.
-func (t *Template) checkQueues(ps *problems, offered map[modality.Kind]bool) map[string]bool {
+func (t *Template) checkQueues(ps *problems, offered map[modality.Kind]bool, skills map[string]bool) map[string]bool {
 	if len(t.Queues) == 0 {
 		ps.add("queues", "required: at least one queue")
+	}
+	first := make(map[string]int, len(t.Queues)) // the index of each name's first queue
+	for i, q := range t.Queues {
+		if _, dup := first[q.Name]; !dup {
+			first[q.Name] = i
+		}
 	}
 	names := make(map[string]bool, len(t.Queues))
 	for i, q := range t.Queues {
@@ -202,8 +230,127 @@ func (t *Template) checkQueues(ps *problems, offered map[modality.Kind]bool) map
 			}
 			seen[k] = true
 		}
+		t.checkQueueSkills(ps, p, q, skills)
+		if q.Strategy != "" && !slices.Contains(strategies, q.Strategy) {
+			ps.add(p+".strategy", "unknown strategy %q; want one of %s", q.Strategy, oneOf(strategies))
+		}
+		if q.MaxWait < 0 {
+			ps.add(p+".maxWait", "must be >= 0 (0: no limit), got %s", q.MaxWait)
+		}
+		t.checkOverflow(ps, p, q, first)
+		if sl := q.ServiceLevel; sl != nil {
+			if !unitInterval(sl.Target) {
+				ps.add(p+".serviceLevel.target", "must be in (0,1], got %v", sl.Target)
+			}
+			if sl.Within <= 0 {
+				ps.add(p+".serviceLevel.within", "must be > 0, got %s", sl.Within)
+			}
+		}
 	}
+	t.checkOverflowLoops(ps, first)
 	return names
+}
+
+// checkQueueSkills checks that the skills queue q, at path p, requires
+// are among the template's.
+func (t *Template) checkQueueSkills(ps *problems, p string, q Queue, skills map[string]bool) {
+	seen := make(map[string]bool, len(q.Skills))
+	for j, name := range q.Skills {
+		pj := fmt.Sprintf("%s.skills[%d]", p, j)
+		switch {
+		case name == "":
+			ps.add(pj, "must not be empty")
+		case !skills[name] && len(t.Skills) == 0:
+			ps.add(pj, "unknown skill %q: the template declares no skills", name)
+		case !skills[name]:
+			ps.add(pj, "unknown skill %q; want one of %s", name, t.skillNames())
+		case seen[name]:
+			ps.add(pj, "duplicate skill %q", name)
+		}
+		seen[name] = true
+	}
+}
+
+// checkOverflow checks the overflow of queue q, at path p; first maps the
+// names of the template's queues to their index.
+func (t *Template) checkOverflow(ps *problems, p string, q Queue, first map[string]int) {
+	if q.Overflow == "" {
+		return
+	}
+	to, known := first[q.Overflow]
+	switch {
+	case q.Overflow == q.Name:
+		ps.add(p+".overflow", "a queue cannot overflow to itself")
+	case !known:
+		ps.add(p+".overflow", "unknown queue %q; want one of %s", q.Overflow, t.queueNames())
+	case q.MaxWait == 0:
+		ps.addRelated([]string{p + ".maxWait"}, p+".overflow", "requires maxWait > 0: with no limit, nothing ever overflows")
+	case !slices.ContainsFunc(q.Modalities, func(k modality.Kind) bool { return slices.Contains(t.Queues[to].Modalities, k) }):
+		ps.addRelated([]string{fmt.Sprintf("queues[%d].modalities", to)}, p+".overflow",
+			"queue %q serves none of this queue's modalities (%s)", q.Overflow, oneOf(q.Modalities))
+	}
+}
+
+// checkOverflowLoops reports every loop of overflows once, at the queue
+// of the loop that comes first in the template. An engagement in a loop
+// would wait for ever, however short each queue's maxWait.
+func (t *Template) checkOverflowLoops(ps *problems, first map[string]int) {
+	// next is the queue each overflows to, or -1; problems with an
+	// overflow were reported by checkOverflow.
+	next := make([]int, len(t.Queues))
+	for i, q := range t.Queues {
+		next[i] = -1
+		if to, ok := first[q.Overflow]; ok && q.Overflow != q.Name && first[q.Name] == i {
+			next[i] = to
+		}
+	}
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]uint8, len(t.Queues))
+	var path []int
+	for start := range t.Queues {
+		path = path[:0]
+		i := start
+		for i >= 0 && state[i] == unseen {
+			state[i] = onPath
+			path = append(path, i)
+			i = next[i]
+		}
+		if i >= 0 && state[i] == onPath { // a loop: path from i on
+			loop := path[slices.Index(path, i):]
+			at := slices.Min(loop)
+			k := slices.Index(loop, at)
+			names := make([]string, len(loop)+1)
+			for m := range names {
+				names[m] = t.Queues[loop[(k+m)%len(loop)]].Name
+			}
+			ps.add(fmt.Sprintf("queues[%d].overflow", at), "loops back: %s, so an engagement could wait for ever", strings.Join(names, " → "))
+		}
+		for _, j := range path {
+			state[j] = done
+		}
+	}
+}
+
+// skillNames lists the template's skills for a message: "a, b, c".
+func (t *Template) skillNames() string {
+	names := make([]string, len(t.Skills))
+	for i, sk := range t.Skills {
+		names[i] = sk.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// queueNames lists the template's queues for a message: "a, b, c".
+func (t *Template) queueNames() string {
+	names := make([]string, len(t.Queues))
+	for i, q := range t.Queues {
+		names[i] = q.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func (t *Template) checkReceptionist(ps *problems, queues map[string]bool) {
@@ -286,6 +433,12 @@ func (t *Template) checkStaffing(ps *problems) {
 	}
 	if s.MaxStepDown < 0 {
 		ps.add("staffing.maxStepDown", "must be >= 0 (0: unlimited), got %d", s.MaxStepDown)
+	}
+	if s.WrapUp < 0 {
+		ps.add("staffing.wrapUp", "must be >= 0 (0: none), got %s", s.WrapUp)
+	}
+	if s.OfferTimeout < 0 {
+		ps.add("staffing.offerTimeout", "must be >= 0 (0: the router's default, 20s), got %s", s.OfferTimeout)
 	}
 }
 

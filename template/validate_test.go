@@ -66,6 +66,55 @@ func TestValidateRules(t *testing.T) {
 		{"queue modality duplicate", func(tp *template.Template) { tp.Queues[1].Modalities[1] = modality.Telephony },
 			"queues[1].modalities[1]", `duplicate modality "telephony"`},
 
+		{"queue skill empty", func(tp *template.Template) { tp.Queues[0].Skills[0] = "" }, "queues[0].skills[0]", "must not be empty"},
+		{"queue skill unknown", func(tp *template.Template) { tp.Queues[0].Skills = []string{"registration", "french"} },
+			"queues[0].skills[1]", `unknown skill "french"; want one of registration, accessibility, de`},
+		{"queue skill when none are declared", func(tp *template.Template) { tp.Skills = nil },
+			"queues[0].skills[0]", `unknown skill "registration": the template declares no skills`},
+		{"queue skill duplicate", func(tp *template.Template) { tp.Queues[2].Skills = []string{"accessibility", "de", "accessibility"} },
+			"queues[2].skills[2]", `duplicate skill "accessibility"`},
+		{"queue strategy unknown", func(tp *template.Template) { tp.Queues[1].Strategy = "random" },
+			"queues[1].strategy", `unknown strategy "random"; want one of longest-idle, round-robin, least-busy, skills-weighted`},
+		{"queue strategy in the wrong case", func(tp *template.Template) { tp.Queues[1].Strategy = "Round-Robin" },
+			"queues[1].strategy", `unknown strategy "Round-Robin"`},
+		{"queue maxWait negative", func(tp *template.Template) { tp.Queues[0].MaxWait = d(-time.Minute) },
+			"queues[0].maxWait", "must be >= 0 (0: no limit), got -1m"},
+		{"queue overflow to itself", func(tp *template.Template) { tp.Queues[0].Overflow = "registration" },
+			"queues[0].overflow", "a queue cannot overflow to itself"},
+		{"queue overflow unknown", func(tp *template.Template) { tp.Queues[0].Overflow = "lost" },
+			"queues[0].overflow", `unknown queue "lost"; want one of registration, speakers, accessibility`},
+		{"queue overflow without maxWait", func(tp *template.Template) { tp.Queues[0].MaxWait = 0 },
+			"queues[0].overflow", "requires maxWait > 0"},
+		{"queue overflow serving none of the modalities", func(tp *template.Template) {
+			tp.Queues[2].Modalities = []modality.Kind{modality.SMS}
+			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
+		}, "queues[1].overflow", `queue "accessibility" serves none of this queue's modalities (telephony, chat)`},
+		{"queue overflow loop of two", func(tp *template.Template) {
+			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "registration"
+		}, "queues[0].overflow", "loops back: registration → speakers → registration"},
+		{"queue overflow loop of three", func(tp *template.Template) {
+			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
+			tp.Queues[2].MaxWait, tp.Queues[2].Overflow = d(time.Minute), "registration"
+		}, "queues[0].overflow", "loops back: registration → speakers → accessibility → registration"},
+		{"queue overflow into a loop", func(tp *template.Template) {
+			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
+			tp.Queues[2].MaxWait, tp.Queues[2].Overflow = d(time.Minute), "speakers"
+		}, "queues[1].overflow", "loops back: speakers → accessibility → speakers"},
+		{"queue service level target zero", func(tp *template.Template) { tp.Queues[2].ServiceLevel.Target = 0 },
+			"queues[2].serviceLevel.target", "must be in (0,1], got 0"},
+		{"queue service level target above one", func(tp *template.Template) { tp.Queues[2].ServiceLevel.Target = 1.5 },
+			"queues[2].serviceLevel.target", "must be in (0,1], got 1.5"},
+		{"queue service level target NaN", func(tp *template.Template) { tp.Queues[2].ServiceLevel.Target = math.NaN() },
+			"queues[2].serviceLevel.target", "must be in (0,1]"},
+		{"queue service level within zero", func(tp *template.Template) { tp.Queues[2].ServiceLevel.Within = 0 },
+			"queues[2].serviceLevel.within", "must be > 0, got 0s"},
+
+		// Skills.
+		{"skill name required", func(tp *template.Template) { tp.Skills[1].Name = "" }, "skills[1].name", "required"},
+		{"skill name charset", func(tp *template.Template) { tp.Skills[2].Name = "Deutsch" }, "skills[2].name", `lower-case letters a-z, digits and '-', got "Deutsch"`},
+		{"skill name space", func(tp *template.Template) { tp.Skills[2].Name = "sign language" }, "skills[2].name", `got "sign language"`},
+		{"skill name duplicate", func(tp *template.Template) { tp.Skills[2].Name = "registration" }, "skills[2].name", `duplicate skill "registration"`},
+
 		// Receptionist.
 		{"greeting required", func(tp *template.Template) { tp.Receptionist.Greeting = "  " }, "receptionist.greeting", "required"},
 		{"options required", func(tp *template.Template) { tp.Receptionist.Options = nil }, "receptionist.options", "at least one option"},
@@ -97,6 +146,9 @@ func TestValidateRules(t *testing.T) {
 		{"scaleDownWindow negative", func(tp *template.Template) { tp.Staffing.ScaleDownWindow = d(-time.Second) }, "staffing.scaleDownWindow", "must be >= 0"},
 		{"maxStepUp negative", func(tp *template.Template) { tp.Staffing.MaxStepUp = -1 }, "staffing.maxStepUp", "must be >= 0"},
 		{"maxStepDown negative", func(tp *template.Template) { tp.Staffing.MaxStepDown = -1 }, "staffing.maxStepDown", "must be >= 0"},
+		{"wrapUp negative", func(tp *template.Template) { tp.Staffing.WrapUp = d(-time.Second) }, "staffing.wrapUp", "must be >= 0 (0: none), got -1s"},
+		{"offerTimeout negative", func(tp *template.Template) { tp.Staffing.OfferTimeout = d(-time.Second) },
+			"staffing.offerTimeout", "must be >= 0 (0: the router's default, 20s), got -1s"},
 
 		// Capacity.
 		{"licencesPerAgent zero", func(tp *template.Template) { tp.Capacity.LicencesPerAgent = 0 }, "capacity.licencesPerAgent", "must be >= 1"},
@@ -199,6 +251,38 @@ func TestValidateAccepts(t *testing.T) {
 		{"extra roles", func(tp *template.Template) {
 			tp.Access.Roles = append(tp.Access.Roles, template.Role{Name: "safety", Privileges: []string{"queue.safety"}})
 		}},
+		{"no skills, none required", func(tp *template.Template) {
+			tp.Skills = nil
+			for i := range tp.Queues {
+				tp.Queues[i].Skills = nil
+			}
+		}},
+		{"skills no queue requires", func(tp *template.Template) { tp.Queues[0].Skills, tp.Queues[2].Skills = nil, nil }},
+		{"skill without description", func(tp *template.Template) { tp.Skills[0].Description = "" }},
+		{"queue requiring several skills", func(tp *template.Template) { tp.Queues[2].Skills = []string{"accessibility", "de"} }},
+		{"every strategy", func(tp *template.Template) {
+			tp.Queues = append(tp.Queues,
+				template.Queue{Name: "a", Modalities: []modality.Kind{modality.Chat}, Strategy: template.LongestIdle},
+				template.Queue{Name: "b", Modalities: []modality.Kind{modality.Chat}, Strategy: template.RoundRobin},
+				template.Queue{Name: "c", Modalities: []modality.Kind{modality.Chat}, Strategy: template.LeastBusy},
+				template.Queue{Name: "d", Modalities: []modality.Kind{modality.Chat}, Strategy: template.SkillsWeighted},
+			)
+		}},
+		{"maxWait without overflow", func(tp *template.Template) { tp.Queues[2].MaxWait = d(2 * time.Minute) }},
+		{"overflow chain without a loop", func(tp *template.Template) {
+			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
+		}},
+		{"two queues overflowing to one", func(tp *template.Template) {
+			tp.Queues[2].MaxWait, tp.Queues[2].Overflow = d(time.Minute), "speakers"
+		}},
+		{"overflow sharing one modality", func(tp *template.Template) {
+			tp.Queues[2].Modalities = []modality.Kind{modality.Telephony, modality.SMS}
+			tp.Queues[1].Modalities = []modality.Kind{modality.Chat, modality.Telephony}
+			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
+		}},
+		{"negative priority", func(tp *template.Template) { tp.Queues[0].Priority = -1 }},
+		{"queue service level of 1", func(tp *template.Template) { tp.Queues[2].ServiceLevel.Target = 1 }},
+		{"zero wrap-up and offer timeout", func(tp *template.Template) { tp.Staffing.WrapUp, tp.Staffing.OfferTimeout = 0, 0 }},
 		{"shortest E.164: six digits", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+290123" }},
 		{"longest E.164", func(tp *template.Template) { tp.PostTerm.ForwardTo = "+123456789012345" }},
 	}
@@ -244,6 +328,42 @@ func TestValidateReportsEveryProblemInFieldOrder(t *testing.T) {
 
 	// Deterministic: the same template gives the same error.
 	assert.Equal(t, err.Error(), tp.Validate().Error(), "want the same problems in the same order every time")
+}
+
+// TestValidateQueueProblemsInFieldOrder gives the exact paths of the
+// problems with skills and queues: every one, in field order.
+func TestValidateQueueProblemsInFieldOrder(t *testing.T) {
+	tp := validTemplate()
+	tp.Skills[0].Name = "Registration"
+	tp.Skills[2].Name = "accessibility"
+	tp.Queues[0].Skills = []string{"registration", "de", "french"}
+	tp.Queues[0].Strategy = "fastest"
+	tp.Queues[0].MaxWait = 0
+	tp.Queues[1].Skills = []string{"accessibility"}
+	tp.Queues[1].MaxWait = d(-time.Minute)
+	tp.Queues[1].Overflow = "nowhere"
+	tp.Queues[2].MaxWait, tp.Queues[2].Overflow = d(time.Minute), "speakers"
+	tp.Queues[2].ServiceLevel = &template.ServiceLevel{}
+	tp.Staffing.WrapUp = d(-time.Second)
+	tp.Staffing.OfferTimeout = d(-time.Second)
+
+	err := tp.Validate()
+	assert.Equal(t, []string{
+		"skills[0].name",
+		"skills[2].name",
+		"queues[0].skills[0]", // "registration" is no longer declared
+		"queues[0].skills[1]", // nor "de"
+		"queues[0].skills[2]",
+		"queues[0].strategy",
+		"queues[0].overflow",
+		"queues[1].maxWait",
+		"queues[1].overflow",
+		"queues[2].serviceLevel.target",
+		"queues[2].serviceLevel.within",
+		"staffing.wrapUp",
+		"staffing.offerTimeout",
+	}, paths(t, err), "want every problem, in field order:\n%v", err)
+	requireProblem(t, err, "queues[0].skills[2]", `unknown skill "french"; want one of Registration, accessibility, accessibility`)
 }
 
 func TestValidateErrorsAs(t *testing.T) {
