@@ -47,6 +47,17 @@ func TestBuiltinTemplates(t *testing.T) {
 				assert.Equal(t, "US", tp.Numbers.Country, "want US numbers")
 			}
 
+			assert.NotEmpty(t, tp.Skills, "want the skills of the event's agents declared")
+			assert.LessOrEqual(t, s.WrapUp.D().Seconds(), 60.0, "want a wrap-up of at most 1m")
+			for _, q := range tp.Queues {
+				if q.Name == "accessibility" {
+					assert.Equal(t, []string{"accessibility"}, q.Skills, "want accessibility answered by trained agents only")
+					if assert.NotNil(t, q.ServiceLevel, "want accessibility to have its own service level") {
+						assert.Greater(t, q.ServiceLevel.Target, s.ServiceLevel.Target, "want accessibility answered sooner than the rest")
+					}
+				}
+			}
+
 			roles := map[string][]string{}
 			for _, r := range tp.Access.Roles {
 				roles[r.Name] = r.Privileges
