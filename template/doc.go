@@ -6,8 +6,9 @@
 // A [Template] is a declarative, versioned description of a contact center
 // for a kind of event (a conference, a concert, a webinar): which
 // modalities attendees may use (the [modality.Kind]s: telephony, video,
-// chat, sms, social) and how long an engagement of each takes; the queues
-// engagements wait in; an optional virtual receptionist; how staffing
+// chat, sms, social) and how long an engagement of each takes; the skills
+// its agents may have; the queues engagements wait in and how the router
+// serves them; an optional virtual receptionist; how staffing
 // scales with traffic; how agents convert into licences and server space;
 // the telephone numbers wanted; the roles granted to agents and
 // supervisors; when to deploy and close around the event's term; and what
@@ -31,19 +32,40 @@
 //	    {"kind": "telephony", "handleTime": "4m", "concurrency": 1, "spacePerEngagement": 1},
 //	    {"kind": "chat", "handleTime": "3m", "concurrency": 3, "spacePerEngagement": 0.25}
 //	  ],
-//	  "queues": [{"name": "registration", "modalities": ["telephony", "chat"]}],
+//	  "skills": [{"name": "registration", "description": "Badges, tickets and invoices"},
+//	    {"name": "de", "description": "Speaks German"}],
+//	  "queues": [
+//	    {"name": "registration", "modalities": ["telephony", "chat"], "priority": 1,
+//	      "skills": ["registration"], "maxWait": "5m", "overflow": "general"},
+//	    {"name": "general", "modalities": ["telephony", "chat"], "strategy": "round-robin"}],
 //	  "staffing": {"serviceLevel": {"target": 0.8, "within": "20s"}, "targetUtilisation": 0.85,
 //	    "minAgents": 2, "maxAgents": 40, "agentsPer1000": 3, "agentsPerSupervisor": 10,
-//	    "scaleInterval": "2m", "scaleDownWindow": "10m"},
+//	    "scaleInterval": "2m", "scaleDownWindow": "10m", "wrapUp": "30s"},
 //	  "capacity": {"licencesPerAgent": 1, "spacePerAgent": 0.5, "baseSpace": 4,
 //	    "maxLicences": 44, "maxSpace": 120},
 //	  "numbers": {"count": 2, "country": "US"},
 //	  "access": {"roles": [
-//	    {"name": "agent", "privileges": ["engagement.handle", "queue.registration"]},
+//	    {"name": "agent", "privileges": ["engagement.handle", "queue.registration", "queue.general"]},
 //	    {"name": "supervisor", "privileges": ["engagement.monitor", "report.view"]}]},
 //	  "timing": {"deployLead": "24h", "grace": "1h"},
 //	  "postTerm": {"policy": "forward", "forwardTo": "+15555550100", "for": "720h", "aging": "2160h"}
 //	}
+//
+// # Queues and routing
+//
+// A template describes what a service's router (package modality/routing)
+// needs. A [Queue] serves some of the template's modalities and has a
+// Priority: engagements in a queue of higher priority are served first,
+// and of queues of equal priority the oldest first. Its Skills, names of
+// the template's [Skill]s, are required of an agent, every one of them;
+// its [Strategy] chooses among the eligible agents (the router's words:
+// "longest-idle", the default, "round-robin", "least-busy",
+// "skills-weighted"). An engagement that waits MaxWait moves to the
+// queue's Overflow queue, or, with none, ends unanswered. A queue may
+// have a service level of its own; without one it has the staffing's.
+// [Staffing] says how long agents wrap up after each engagement
+// (WrapUp) and how long they have to accept an offer (OfferTimeout, 0 for
+// the router's 20s).
 //
 // Load is strict: unknown or repeated fields, keys in the wrong case,
 // values of the wrong type, trailing data and inputs over 1 MiB are
@@ -57,6 +79,8 @@
 //
 //	modalities[2].kind: unknown modality "fax"; want one of telephony, video, chat, sms, social
 //	queues[1].modalities[0]: modality "video" is not offered by the template
+//	queues[1].skills[0]: unknown skill "french"; want one of registration, de
+//	queues[1].overflow: unknown queue "genral"; want one of registration, general
 //	staffing.serviceLevel.target: must be in (0,1], got 1.5
 //	postTerm.aging: must be at least 45 days (1080h), the minimum aging of a disconnected number ...
 //
@@ -70,7 +94,9 @@
 // ("request.features.modalities[0]", "request.term.end",
 // "request.overrides.maxAgents"), and
 // returns a [Config]: a complete, self-contained configuration holding
-// only what was asked for, from which contactcenter plans the deployment.
+// only what was asked for, from which contactcenter plans the deployment
+// and a router is configured. A queue whose overflow queue was not asked
+// for loses its overflow: no Config names a queue it does not hold.
 // Resolve never modifies the template, and the Config shares no memory
 // with it.
 //

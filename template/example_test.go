@@ -19,15 +19,20 @@ const conferenceJSON = `{
     {"kind": "telephony", "handleTime": "4m", "concurrency": 1, "spacePerEngagement": 1},
     {"kind": "chat", "handleTime": "3m", "concurrency": 3, "spacePerEngagement": 0.25}
   ],
-  "queues": [{"name": "registration", "modalities": ["telephony", "chat"]}],
+  "skills": [{"name": "registration", "description": "Badges, tickets and invoices"},
+    {"name": "de", "description": "Speaks German"}],
+  "queues": [
+    {"name": "registration", "modalities": ["telephony", "chat"], "priority": 1,
+      "skills": ["registration"], "maxWait": "5m", "overflow": "general"},
+    {"name": "general", "modalities": ["telephony", "chat"], "strategy": "round-robin"}],
   "staffing": {"serviceLevel": {"target": 0.8, "within": "20s"}, "targetUtilisation": 0.85,
     "minAgents": 2, "maxAgents": 40, "agentsPer1000": 3, "agentsPerSupervisor": 10,
-    "scaleInterval": "2m", "scaleDownWindow": "10m"},
+    "scaleInterval": "2m", "scaleDownWindow": "10m", "wrapUp": "30s"},
   "capacity": {"licencesPerAgent": 1, "spacePerAgent": 0.5, "baseSpace": 4,
     "maxLicences": 44, "maxSpace": 120},
   "numbers": {"count": 2, "country": "US"},
   "access": {"roles": [
-    {"name": "agent", "privileges": ["engagement.handle", "queue.registration"]},
+    {"name": "agent", "privileges": ["engagement.handle", "queue.registration", "queue.general"]},
     {"name": "supervisor", "privileges": ["engagement.monitor", "report.view"]}]},
   "timing": {"deployLead": "24h", "grace": "1h"},
   "postTerm": {"policy": "forward", "forwardTo": "+15555550100", "for": "720h", "aging": "2160h"}
@@ -116,6 +121,7 @@ func ExampleCatalog_Lookup() {
 func ExampleValidationError() {
 	broken := strings.NewReplacer(
 		`"kind": "chat"`, `"kind": "fax"`,
+		`"skills": ["registration"]`, `"skills": ["registraton"]`,
 		`"target": 0.8`, `"target": 1.5`,
 		`"aging": "2160h"`, `"aging": "720h"`,
 	).Replace(conferenceJSON)
@@ -131,6 +137,10 @@ func ExampleValidationError() {
 	// modalities[1].kind
 	// 	unknown modality "fax"; want one of telephony, video, chat, sms, social
 	// queues[0].modalities[1]
+	// 	modality "chat" is not offered by the template
+	// queues[0].skills[0]
+	// 	unknown skill "registraton"; want one of registration, de
+	// queues[1].modalities[1]
 	// 	modality "chat" is not offered by the template
 	// staffing.serviceLevel.target
 	// 	must be in (0,1], got 1.5

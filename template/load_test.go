@@ -3,6 +3,7 @@ package template_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -34,6 +35,25 @@ func TestLoadValid(t *testing.T) {
 	assert.Equal(t, validTemplate(), got, "want Load to give back the template that was marshalled")
 }
 
+// TestLoadEmptySkills checks that empty lists of skills load as none,
+// as they marshal (omitempty), so that a template loads back equal.
+func TestLoadEmptySkills(t *testing.T) {
+	data := mutateJSON(t, func(m map[string]any) {
+		m["skills"] = []any{}
+		for _, q := range arr(m["queues"]) {
+			obj(q)["skills"] = []any{}
+		}
+	})
+	got, err := template.Load(strings.NewReader(data))
+	require.NoError(t, err, "want a template with empty lists of skills valid")
+	want := validTemplate()
+	want.Skills = nil
+	for i := range want.Queues {
+		want.Queues[i].Skills = nil
+	}
+	assert.Equal(t, want, got, "want empty lists of skills loaded as nil")
+}
+
 func TestLoadAcceptsSurroundingSpace(t *testing.T) {
 	_, err := template.Load(strings.NewReader("\n\t " + validJSON(t) + "\r\n\n"))
 	assert.NoError(t, err, "want white space around the object accepted")
@@ -55,6 +75,18 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown field in array element", func(t *testing.T) string {
 			return mutateJSON(t, func(m map[string]any) { obj(arr(m["queues"])[1])["colour"] = "red" })
 		}, "queues[1].colour", `unknown field "colour"`},
+		{"unknown skill in a queue", func(t *testing.T) string {
+			return mutateJSON(t, func(m map[string]any) { obj(arr(m["queues"])[2])["skills"] = []any{"accessibility", "sign-language"} })
+		}, "queues[2].skills[1]", `unknown skill "sign-language"; want one of registration, accessibility, de`},
+		{"unknown overflow queue", func(t *testing.T) string {
+			return mutateJSON(t, func(m map[string]any) { obj(arr(m["queues"])[0])["overflow"] = "general" })
+		}, "queues[0].overflow", `unknown queue "general"; want one of registration, speakers, accessibility`},
+		{"maxWait as a number", func(t *testing.T) string {
+			return mutateJSON(t, func(m map[string]any) { obj(arr(m["queues"])[0])["maxWait"] = 300 })
+		}, "queues[0].maxWait", `must be a duration string such as "15m", got number 300`},
+		{"unknown field in a queue's service level", func(t *testing.T) string {
+			return mutateJSON(t, func(m map[string]any) { obj(obj(arr(m["queues"])[2])["serviceLevel"])["threshold"] = "20s" })
+		}, "queues[2].serviceLevel.threshold", `unknown field "threshold"`},
 		{"field in the wrong case", func(t *testing.T) string {
 			return strings.Replace(validJSON(t), `"maxAgents"`, `"MaxAgents"`, 1)
 		}, "staffing.MaxAgents", `unknown field "MaxAgents" (did you mean "maxAgents"?)`},
@@ -242,4 +274,30 @@ func TestDurationJSON(t *testing.T) {
 	t.Run("D", func(t *testing.T) {
 		assert.Equal(t, 15*time.Minute, template.Duration(15*time.Minute).D())
 	})
+}
+
+// TestDocExampleLoads keeps the template shown in the package
+// documentation the one the examples load.
+func TestDocExampleLoads(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	var lines []string
+	in := false
+	for line := range strings.Lines(string(src)) {
+		switch {
+		case line == "//\t{\n":
+			in = true
+		case !in:
+			continue
+		}
+		lines = append(lines, strings.TrimPrefix(strings.TrimPrefix(line, "//"), "\t"))
+		if line == "//\t}\n" {
+			break
+		}
+	}
+	require.NotEmpty(t, lines, "want the JSON example in doc.go")
+	doc := strings.TrimSpace(strings.Join(lines, ""))
+	assert.Equal(t, conferenceJSON, doc, "want doc.go to show the template the examples load")
+	_, err = template.Load(strings.NewReader(doc))
+	assert.NoError(t, err, "want the template of the documentation valid")
 }
