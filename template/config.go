@@ -29,7 +29,9 @@ type Input struct {
 
 // Overrides replace single values of the template for one request. A nil
 // field keeps the template's value. Overridden values are validated like
-// the template's own.
+// the template's own. ServiceLevel replaces staffing.serviceLevel.target,
+// and with it the target of every queue without a service level of its
+// own.
 type Overrides struct {
 	MinAgents    *int      `json:"minAgents,omitempty"`
 	MaxAgents    *int      `json:"maxAgents,omitempty"`
