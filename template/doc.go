@@ -58,8 +58,8 @@
 // Priority: engagements in a queue of higher priority are served first,
 // and of queues of equal priority the oldest first. Its Skills, names of
 // the template's [Skill]s, are required of an agent, every one of them;
-// its [Strategy] chooses among the eligible agents (the router's words:
-// "longest-idle", the default, "round-robin", "least-busy",
+// its Strategy, a [routing.Strategy], chooses among the eligible agents
+// ("longest-idle", the default, "round-robin", "least-busy",
 // "skills-weighted"). An engagement that waits MaxWait moves to the
 // queue's Overflow queue, or, with none, ends unanswered. A queue may
 // have a service level of its own; without one it has the staffing's.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/template"
 )
@@ -40,9 +41,9 @@ func validTemplate() *template.Template {
 		Queues: []template.Queue{
 			{Name: "registration", Modalities: []modality.Kind{modality.Telephony, modality.Chat, modality.SMS}, Priority: 1,
 				Skills: []string{"registration"}, MaxWait: d(10 * time.Minute), Overflow: "speakers"},
-			{Name: "speakers", Modalities: []modality.Kind{modality.Telephony, modality.Chat}, Priority: 2, Strategy: template.RoundRobin},
+			{Name: "speakers", Modalities: []modality.Kind{modality.Telephony, modality.Chat}, Priority: 2, Strategy: routing.RoundRobin},
 			{Name: "accessibility", Modalities: []modality.Kind{modality.Telephony, modality.SMS}, Priority: 3,
-				Skills: []string{"accessibility"}, Strategy: template.SkillsWeighted,
+				Skills: []string{"accessibility"}, Strategy: routing.SkillsWeighted,
 				ServiceLevel: &template.ServiceLevel{Target: 0.9, Within: d(15 * time.Second)}},
 		},
 		Receptionist: &template.Receptionist{

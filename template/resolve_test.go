@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/template"
 )
@@ -175,8 +176,8 @@ func TestResolveRouting(t *testing.T) {
 	assert.Equal(t, []string{"registration"}, reg.Skills)
 	assert.Equal(t, d(10*time.Minute), reg.MaxWait)
 	assert.Equal(t, "speakers", reg.Overflow, "want the overflow kept: speakers is kept and shares its modalities")
-	assert.Equal(t, template.RoundRobin, c.Queues[1].Strategy)
-	assert.Equal(t, template.SkillsWeighted, acc.Strategy)
+	assert.Equal(t, routing.RoundRobin, c.Queues[1].Strategy)
+	assert.Equal(t, routing.SkillsWeighted, acc.Strategy)
 	assert.Equal(t, &template.ServiceLevel{Target: 0.8, Within: d(20 * time.Second)}, reg.ServiceLevel,
 		"want a queue without a service level of its own to get the staffing's")
 	assert.Equal(t, &template.ServiceLevel{Target: 0.9, Within: d(15 * time.Second)}, acc.ServiceLevel,

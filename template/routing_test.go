@@ -10,21 +10,6 @@ import (
 	"github.com/eventcc/eventcc/template"
 )
 
-// A template names the router's strategies in its own words, so that it
-// does not depend on the router; these tests keep the two in step.
-
-func TestStrategyWords(t *testing.T) {
-	assert.Equal(t, template.Strategy("longest-idle"), template.LongestIdle)
-	assert.Equal(t, template.Strategy("round-robin"), template.RoundRobin)
-	assert.Equal(t, template.Strategy("least-busy"), template.LeastBusy)
-	assert.Equal(t, template.Strategy("skills-weighted"), template.SkillsWeighted)
-
-	assert.Equal(t, routing.LongestIdle, routing.Strategy(template.LongestIdle), "want the router's word")
-	assert.Equal(t, routing.RoundRobin, routing.Strategy(template.RoundRobin), "want the router's word")
-	assert.Equal(t, routing.LeastBusy, routing.Strategy(template.LeastBusy), "want the router's word")
-	assert.Equal(t, routing.SkillsWeighted, routing.Strategy(template.SkillsWeighted), "want the router's word")
-}
-
 // routingConfig is the router's configuration for a resolved Config, as
 // a host builds it.
 func routingConfig(c template.Config) routing.Config {
@@ -35,7 +20,7 @@ func routingConfig(c template.Config) routing.Config {
 			Priority:   q.Priority,
 			Modalities: q.Modalities,
 			Skills:     q.Skills,
-			Strategy:   routing.Strategy(q.Strategy),
+			Strategy:   q.Strategy,
 			MaxWait:    q.MaxWait.D(),
 			Overflow:   q.Overflow,
 			Threshold:  q.ServiceLevel.Within.D(),
@@ -65,7 +50,7 @@ func TestRouterAcceptsResolvedTemplates(t *testing.T) {
 			accept(t, tp, in)
 		})
 	}
-	for _, s := range []template.Strategy{"", template.LongestIdle, template.RoundRobin, template.LeastBusy, template.SkillsWeighted} {
+	for _, s := range append(routing.Strategies(), "") {
 		t.Run("strategy "+string(s), func(t *testing.T) {
 			tp := validTemplate()
 			tp.Queues[0].Strategy = s

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/numbermap"
 )
 
@@ -63,8 +64,9 @@ type Queue struct {
 	// engagements: names of the template's [Template.Skills]. None: any
 	// agent who serves the modality.
 	Skills []string `json:"skills,omitempty"`
-	// Strategy chooses among the eligible agents. "" is [LongestIdle].
-	Strategy Strategy `json:"strategy,omitempty"`
+	// Strategy chooses among the eligible agents: one of the router's
+	// ([routing.Strategies]). "" is [routing.LongestIdle].
+	Strategy routing.Strategy `json:"strategy,omitempty"`
 	// MaxWait is how long an engagement waits in this queue before it moves
 	// to Overflow, or, with no Overflow, ends unanswered. 0: no limit.
 	MaxWait Duration `json:"maxWait,omitempty"`
@@ -79,19 +81,6 @@ type Queue struct {
 	// a resolved [Config] it is always set.
 	ServiceLevel *ServiceLevel `json:"serviceLevel,omitempty"`
 }
-
-// Strategy chooses, among the agents eligible for a queue's engagement,
-// the one offered it. The words are those of the router (package
-// modality/routing), which documents what each does.
-type Strategy string
-
-// The strategies a queue may name.
-const (
-	LongestIdle    Strategy = "longest-idle"    // the agent idle the longest; the default
-	RoundRobin     Strategy = "round-robin"     // the next agent in turn
-	LeastBusy      Strategy = "least-busy"      // the agent who answered the fewest engagements
-	SkillsWeighted Strategy = "skills-weighted" // the agent with the highest levels in the queue's skills
-)
 
 // Receptionist is the virtual receptionist: a menu that answers questions
 // itself or hands off to a queue.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/numbermap"
 )
 
@@ -18,7 +19,6 @@ var (
 )
 
 // strategies are the routing strategies a queue may name, besides "".
-var strategies = []Strategy{LongestIdle, RoundRobin, LeastBusy, SkillsWeighted}
 
 // policies are the post-term policies a template may name.
 var policies = []numbermap.PolicyKind{numbermap.Forward, numbermap.Announce, numbermap.Vacant, numbermap.Park, numbermap.Release}
@@ -231,8 +231,8 @@ func (t *Template) checkQueues(ps *problems, offered map[modality.Kind]bool, ski
 			seen[k] = true
 		}
 		t.checkQueueSkills(ps, p, q, skills)
-		if q.Strategy != "" && !slices.Contains(strategies, q.Strategy) {
-			ps.add(p+".strategy", "unknown strategy %q; want one of %s", q.Strategy, oneOf(strategies))
+		if q.Strategy != "" && !slices.Contains(routing.Strategies(), q.Strategy) {
+			ps.add(p+".strategy", "unknown strategy %q; want one of %s", q.Strategy, oneOf(routing.Strategies()))
 		}
 		if q.MaxWait < 0 {
 			ps.add(p+".maxWait", "must be >= 0 (0: no limit), got %s", q.MaxWait)

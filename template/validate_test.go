@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/template"
 )
@@ -262,10 +263,10 @@ func TestValidateAccepts(t *testing.T) {
 		{"queue requiring several skills", func(tp *template.Template) { tp.Queues[2].Skills = []string{"accessibility", "de"} }},
 		{"every strategy", func(tp *template.Template) {
 			tp.Queues = append(tp.Queues,
-				template.Queue{Name: "a", Modalities: []modality.Kind{modality.Chat}, Strategy: template.LongestIdle},
-				template.Queue{Name: "b", Modalities: []modality.Kind{modality.Chat}, Strategy: template.RoundRobin},
-				template.Queue{Name: "c", Modalities: []modality.Kind{modality.Chat}, Strategy: template.LeastBusy},
-				template.Queue{Name: "d", Modalities: []modality.Kind{modality.Chat}, Strategy: template.SkillsWeighted},
+				template.Queue{Name: "a", Modalities: []modality.Kind{modality.Chat}, Strategy: routing.LongestIdle},
+				template.Queue{Name: "b", Modalities: []modality.Kind{modality.Chat}, Strategy: routing.RoundRobin},
+				template.Queue{Name: "c", Modalities: []modality.Kind{modality.Chat}, Strategy: routing.LeastBusy},
+				template.Queue{Name: "d", Modalities: []modality.Kind{modality.Chat}, Strategy: routing.SkillsWeighted},
 			)
 		}},
 		{"maxWait without overflow", func(tp *template.Template) { tp.Queues[2].MaxWait = d(2 * time.Minute) }},

@@ -72,6 +72,12 @@ const (
 	SkillsWeighted Strategy = "skills-weighted"
 )
 
+// Strategies returns every strategy, in the order the package documents
+// them. The slice is new on each call.
+func Strategies() []Strategy {
+	return []Strategy{LongestIdle, RoundRobin, LeastBusy, SkillsWeighted}
+}
+
 // Queue is where engagements wait for an agent.
 type Queue struct {
 	Name       string

@@ -47,9 +47,7 @@ func (cfg *Config) validate() error {
 				c.Add(fmt.Sprintf("%s.Skills[%d]", f, j), "empty")
 			}
 		}
-		switch q.Strategy {
-		case "", LongestIdle, RoundRobin, LeastBusy, SkillsWeighted:
-		default:
+		if q.Strategy != "" && !slices.Contains(Strategies(), q.Strategy) {
 			c.Add(f+".Strategy", "unknown strategy %q; want %s, %s, %s or %s", q.Strategy, LongestIdle, RoundRobin, LeastBusy, SkillsWeighted)
 		}
 		nonNegative(c, f+".MaxWait", q.MaxWait)
