@@ -1,0 +1,41 @@
+package contactcenter
+
+import (
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/template"
+)
+
+// RoutingConfig is the configuration of the router (package
+// modality/routing) of a service configured by cfg: its queues, with
+// their skills, strategies, waits, overflows and service-level
+// thresholds; the staffing's offer timeout and wrap-up; and, for
+// admission until the router has seen enough, each modality's handle
+// time and concurrency. The caller adds the clock (Now) and OnEvent.
+// The router accepts what a valid template resolves to.
+func RoutingConfig(cfg template.Config) routing.Config {
+	rc := routing.Config{
+		OfferTimeout: cfg.Staffing.OfferTimeout.D(),
+		WrapUp:       cfg.Staffing.WrapUp.D(),
+		Expect:       make(map[modality.Kind]routing.Expectation, len(cfg.Modalities)),
+	}
+	for _, m := range cfg.Modalities {
+		rc.Expect[m.Kind] = routing.Expectation{HandleTime: m.HandleTime.D(), Concurrency: m.Concurrency}
+	}
+	for _, q := range cfg.Queues {
+		rq := routing.Queue{
+			Name:       q.Name,
+			Priority:   q.Priority,
+			Modalities: q.Modalities,
+			Skills:     q.Skills,
+			Strategy:   q.Strategy,
+			MaxWait:    q.MaxWait.D(),
+			Overflow:   q.Overflow,
+		}
+		if q.ServiceLevel != nil {
+			rq.Threshold = q.ServiceLevel.Within.D()
+		}
+		rc.Queues = append(rc.Queues, rq)
+	}
+	return rc
+}
