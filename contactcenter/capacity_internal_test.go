@@ -2,8 +2,10 @@ package contactcenter
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/template"
@@ -48,4 +50,16 @@ func TestLiveCapacity(t *testing.T) {
 		assert.True(t, ok)
 		assert.Zero(t, got, "no space left for engagements: refuse them")
 	})
+}
+
+// The scaler staffs for the time an agent is held: the engagement, then
+// the router's wrap-up.
+func TestScalingParams_HandleTimeIncludesWrapUp(t *testing.T) {
+	cfg := template.Config{
+		Modalities: []template.Modality{{Kind: modality.Telephony, HandleTime: template.Duration(4 * time.Minute), Concurrency: 1}},
+		Staffing:   template.Staffing{WrapUp: template.Duration(30 * time.Second)},
+	}
+	p := scalingParams(cfg)
+	require.Len(t, p.Modalities, 1)
+	assert.Equal(t, 4*time.Minute+30*time.Second, p.Modalities[0].HandleTime)
 }

@@ -145,8 +145,10 @@ func scalingParams(cfg template.Config) scaling.Params {
 	}
 	for _, m := range cfg.Modalities {
 		p.Modalities = append(p.Modalities, scaling.Modality{
-			Kind:               string(m.Kind),
-			HandleTime:         m.HandleTime.D(),
+			Kind: string(m.Kind),
+			// An agent is held for the engagement and then the wrap-up
+			// the router gives them: staff for both.
+			HandleTime:         m.HandleTime.D() + cfg.Staffing.WrapUp.D(),
 			Concurrency:        m.Concurrency,
 			SpacePerEngagement: m.SpacePerEngagement,
 		})
