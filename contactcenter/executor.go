@@ -106,6 +106,9 @@ func (l *Lifecycle) runPlan(ctx context.Context, e *entry, planID string, start 
 	return x.run(ctx)
 }
 
+// run runs the steps not yet done and stores the plan's end; after a
+// permanent failure, it undoes what started and stores the move to
+// Failed instead.
 func (x *executor) run(ctx context.Context) error {
 	if !x.prog.failed {
 		if err := x.forward(ctx); err != nil {
