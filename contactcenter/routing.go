@@ -9,13 +9,16 @@ import (
 // RoutingConfig is the configuration of the router (package
 // modality/routing) of a service configured by cfg: its queues, with
 // their skills, strategies, waits, overflows and service-level
-// thresholds; the staffing's offer timeout and wrap-up; and, for
+// thresholds; the staffing's offer timeout, miss pause, misses allowed
+// and wrap-up; and, for
 // admission until the router has seen enough, each modality's handle
 // time and concurrency. The caller adds the clock (Now) and OnEvent.
 // The router accepts what a valid template resolves to.
 func RoutingConfig(cfg template.Config) routing.Config {
 	rc := routing.Config{
 		OfferTimeout: cfg.Staffing.OfferTimeout.D(),
+		MissPause:    cfg.Staffing.MissPause.D(),
+		MaxMisses:    cfg.Staffing.MaxMisses,
 		WrapUp:       cfg.Staffing.WrapUp.D(),
 		Expect:       make(map[modality.Kind]routing.Expectation, len(cfg.Modalities)),
 	}

@@ -42,6 +42,9 @@ func TestRoutingConfig_EveryBuiltin(t *testing.T) {
 				assert.Equal(t, routing.Expectation{HandleTime: m.HandleTime.D(), Concurrency: m.Concurrency}, rc.Expect[m.Kind])
 			}
 			assert.Equal(t, cfg.Staffing.WrapUp.D(), rc.WrapUp)
+			assert.Equal(t, cfg.Staffing.OfferTimeout.D(), rc.OfferTimeout)
+			assert.Equal(t, cfg.Staffing.MissPause.D(), rc.MissPause)
+			assert.Equal(t, cfg.Staffing.MaxMisses, rc.MaxMisses)
 			assert.Contains(t, rc.Expect, modality.Kind(cfg.Modalities[0].Kind))
 		})
 	}

@@ -64,8 +64,10 @@
 // queue's Overflow queue, or, with none, ends unanswered. A queue may
 // have a service level of its own; without one it has the staffing's.
 // [Staffing] says how long agents wrap up after each engagement
-// (WrapUp) and how long they have to accept an offer (OfferTimeout, 0 for
-// the router's 20s).
+// (WrapUp), how long they have to accept an offer (OfferTimeout, 0 for
+// the router's 20s), how long one who let an offer go rests (MissPause,
+// 0 for 5s) and how many offers in a row they may let go before the
+// router puts them on a break (MaxMisses, 0 for 3).
 //
 // Load is strict: unknown or repeated fields, keys in the wrong case,
 // values of the wrong type, trailing data and inputs over 1 MiB are

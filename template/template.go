@@ -138,6 +138,12 @@ type Staffing struct {
 	// engagement before it goes to the next agent. 0: the router's
 	// default, 20s.
 	OfferTimeout Duration `json:"offerTimeout,omitempty"`
+	// MissPause is how long an agent who let an offer go is offered
+	// nothing. 0: the router's default, 5s.
+	MissPause Duration `json:"missPause,omitempty"`
+	// MaxMisses is how many offers in a row an agent may let go before
+	// the router puts them on a break. 0: the router's default, 3.
+	MaxMisses int `json:"maxMisses,omitempty"`
 }
 
 // ServiceLevel is the target share of engagements answered within a time.

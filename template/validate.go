@@ -440,6 +440,12 @@ func (t *Template) checkStaffing(ps *problems) {
 	if s.OfferTimeout < 0 {
 		ps.add("staffing.offerTimeout", "must be >= 0 (0: the router's default, 20s), got %s", s.OfferTimeout)
 	}
+	if s.MissPause < 0 {
+		ps.add("staffing.missPause", "must be >= 0 (0: the router's default, 5s), got %s", s.MissPause)
+	}
+	if s.MaxMisses < 0 {
+		ps.add("staffing.maxMisses", "must be >= 0 (0: the router's default, 3), got %d", s.MaxMisses)
+	}
 }
 
 func (t *Template) checkCapacity(ps *problems) {

@@ -150,6 +150,10 @@ func TestValidateRules(t *testing.T) {
 		{"wrapUp negative", func(tp *template.Template) { tp.Staffing.WrapUp = d(-time.Second) }, "staffing.wrapUp", "must be >= 0 (0: none), got -1s"},
 		{"offerTimeout negative", func(tp *template.Template) { tp.Staffing.OfferTimeout = d(-time.Second) },
 			"staffing.offerTimeout", "must be >= 0 (0: the router's default, 20s), got -1s"},
+		{"missPause negative", func(tp *template.Template) { tp.Staffing.MissPause = d(-time.Second) },
+			"staffing.missPause", "must be >= 0 (0: the router's default, 5s), got -1s"},
+		{"maxMisses negative", func(tp *template.Template) { tp.Staffing.MaxMisses = -1 },
+			"staffing.maxMisses", "must be >= 0 (0: the router's default, 3), got -1"},
 
 		// Capacity.
 		{"licencesPerAgent zero", func(tp *template.Template) { tp.Capacity.LicencesPerAgent = 0 }, "capacity.licencesPerAgent", "must be >= 1"},
