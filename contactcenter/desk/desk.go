@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/internal/configerr"
 	"github.com/eventcc/eventcc/modality/routing"
 )
 
@@ -60,22 +61,28 @@ type Desk struct {
 	sessions map[[32]byte]string // token digest → principal
 }
 
-// New returns a Desk, or an error naming what Config lacks.
+// ConfigError is the error [New] returns for a Config it refuses:
+// "desk.Config" and every problem, each naming its field. It is one type
+// with contactcenter.ConfigError and the other packages' ConfigError.
+type ConfigError = configerr.Error
+
+// New returns a Desk. A refused Config is a *[ConfigError] naming every
+// bad field.
 func New(cfg Config) (*Desk, error) {
-	var errs []error
+	c := configerr.New("desk.Config")
 	if cfg.ServiceID == "" {
-		errs = append(errs, errors.New("desk: Config.ServiceID is required"))
+		c.Add("ServiceID", "required")
 	}
 	if cfg.Router == nil {
-		errs = append(errs, errors.New("desk: Config.Router is required"))
+		c.Add("Router", "required")
 	}
 	if cfg.Tokens == nil {
-		errs = append(errs, errors.New("desk: Config.Tokens is required"))
+		c.Add("Tokens", "required")
 	}
 	if cfg.OnLoss != Requeue && cfg.OnLoss != Complete {
-		errs = append(errs, fmt.Errorf("desk: Config.OnLoss %d is unknown", cfg.OnLoss))
+		c.Add("OnLoss", "%d is neither Requeue nor Complete", cfg.OnLoss)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := c.Err(); err != nil {
 		return nil, err
 	}
 	return &Desk{cfg: cfg, sessions: map[[32]byte]string{}}, nil

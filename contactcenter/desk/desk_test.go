@@ -177,3 +177,16 @@ func TestDesk_TokenOfAnotherService(t *testing.T) {
 	_, err = o.desk.Open(ctx, o.agent(t, service, "ana", access.HandleEngagements), routing.Agent{ID: "bo"})
 	assert.ErrorIs(t, err, access.ErrDenied, "ana's token does not open bo's session")
 }
+
+func TestDesk_BadConfig(t *testing.T) {
+	_, err := desk.New(desk.Config{OnLoss: 7})
+	var ce *desk.ConfigError
+	require.ErrorAs(t, err, &ce)
+	var fields []string
+	for _, p := range ce.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.Equal(t, []string{"ServiceID", "Router", "Tokens", "OnLoss"}, fields)
+	var cc *routing.ConfigError
+	assert.ErrorAs(t, err, &cc, "one type under every package's name")
+}
