@@ -369,3 +369,15 @@ func TestWhereAndHolding(t *testing.T) {
 	_, _, _, err = d.Where("2")
 	assert.ErrorIs(t, err, routing.ErrUnknownEngagement)
 }
+
+func TestStats_Measures(t *testing.T) {
+	s := routing.Stats{Answered: 6, AnsweredWithin: 4, Abandoned: 1, Expired: 1, OverflowedOut: 2,
+		WaitAnswered: 3 * time.Minute, HandleTime: 20 * time.Minute, Handled: 5}
+	assert.InDelta(t, 0.4, s.ServiceLevel(), 1e-9, "4 answered in time of 10 that left the queue")
+	assert.InDelta(t, 0.1, s.AbandonRate(), 1e-9)
+	assert.Equal(t, 30*time.Second, s.ASA())
+	assert.Equal(t, 4*time.Minute, s.AHT())
+	var none routing.Stats
+	assert.Equal(t, []any{1.0, 0.0, time.Duration(0), time.Duration(0)},
+		[]any{none.ServiceLevel(), none.AbandonRate(), none.ASA(), none.AHT()}, "nothing yet: no division by zero")
+}

@@ -240,3 +240,44 @@ type Stats struct {
 	HandleTime     time.Duration // total time from accept to end, of those ended
 	Handled        int           // answered engagements that ended
 }
+
+// resolved is how many engagements left the queue one way or another:
+// answered, abandoned, expired or overflowed out.
+func (s Stats) resolved() int { return s.Answered + s.Abandoned + s.Expired + s.OverflowedOut }
+
+// ServiceLevel is the share of the engagements that left the queue that
+// were answered within its Threshold: abandoned, expired and overflowed
+// ones count against it. 1 when none has left yet.
+func (s Stats) ServiceLevel() float64 {
+	if n := s.resolved(); n > 0 {
+		return float64(s.AnsweredWithin) / float64(n)
+	}
+	return 1
+}
+
+// AbandonRate is the share of the engagements that left the queue whose
+// attendee gave up waiting. 0 when none has left yet.
+func (s Stats) AbandonRate() float64 {
+	if n := s.resolved(); n > 0 {
+		return float64(s.Abandoned) / float64(n)
+	}
+	return 0
+}
+
+// ASA is the average speed of answer: the mean wait of the answered. 0
+// when none was.
+func (s Stats) ASA() time.Duration {
+	if s.Answered == 0 {
+		return 0
+	}
+	return s.WaitAnswered / time.Duration(s.Answered)
+}
+
+// AHT is the average handle time of the answered engagements that ended.
+// 0 when none has.
+func (s Stats) AHT() time.Duration {
+	if s.Handled == 0 {
+		return 0
+	}
+	return s.HandleTime / time.Duration(s.Handled)
+}
