@@ -136,13 +136,12 @@ func New(cfg Config) (*Lifecycle, error) {
 		policy:   cfg.Policy,
 		planner:  planner{templates: cfg.Templates, channels: channels},
 		journal:  newJournal(cfg.Store),
-		reg: registry{store: cfg.Store, owner: cfg.Owner, ttl: cfg.LeaseTTL,
-			log: cfg.Logger.WithName("contactcenter"), services: make(map[string]*entry)},
+		reg:      registry{store: cfg.Store, owner: cfg.Owner, ttl: cfg.LeaseTTL, services: make(map[string]*entry)},
 		wake:     make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 	}
 	l.ports = ports{cfg: &l.cfg, channels: channels}
-	l.reg.ports = l.ports
+	l.reg.ports, l.reg.log = l.ports, l.log
 	return l, nil
 }
 

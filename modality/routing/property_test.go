@@ -236,7 +236,6 @@ func playRandom(t *testing.T, seed uint64) {
 	agentIDs, engN, refused := []string{}, 0, 0
 	for step := range 400 {
 		op := rng.IntN(100)
-		var desc string
 		switch {
 		case op < 10 || len(agentIDs) == 0: // join
 			id := fmt.Sprintf("a%d", step)
@@ -251,20 +250,17 @@ func playRandom(t *testing.T, seed uint64) {
 			m.agents[id] = &modelAgent{Agent: routing.Agent{ID: id, Skills: skills, Capacity: capacity},
 				status: routing.Offline, load: map[modality.Kind]int{}}
 			agentIDs = append(agentIDs, id)
-			desc = "join " + id
-			m.ops = append(m.ops, desc)
+			m.ops = append(m.ops, "join "+id)
 		case op < 25: // status
 			id := agentIDs[rng.IntN(len(agentIDs))]
 			st := []routing.Status{routing.Available, routing.Available, routing.Break, routing.Offline}[rng.IntN(4)]
-			desc = fmt.Sprintf("status %s %s", id, st)
-			m.ops = append(m.ops, desc)
+			m.ops = append(m.ops, fmt.Sprintf("status %s %s", id, st))
 			m.agents[id].status = st
 			require.NoError(t, r.SetStatus(id, st))
 		case op < 30: // leave
 			i := rng.IntN(len(agentIDs))
 			id := agentIDs[i]
-			desc = "leave " + id
-			m.ops = append(m.ops, desc)
+			m.ops = append(m.ops, "leave "+id)
 			m.agents[id].status = routing.Offline
 			require.NoError(t, r.Leave(id))
 			delete(m.agents, id)
@@ -274,8 +270,7 @@ func playRandom(t *testing.T, seed uint64) {
 			k := q.Modalities[rng.IntN(len(q.Modalities))]
 			engN++
 			id := fmt.Sprintf("e%d", engN)
-			desc = fmt.Sprintf("enqueue %s %s %s", id, q.Name, k)
-			m.ops = append(m.ops, desc)
+			m.ops = append(m.ops, fmt.Sprintf("enqueue %s %s %s", id, q.Name, k))
 			m.order++
 			m.engs[id] = &modelEng{queue: q.Name, kind: k, order: m.order}
 			tk, err := r.Enqueue(routing.Engagement{ID: id, Queue: q.Name, Kind: k})
@@ -298,12 +293,10 @@ func playRandom(t *testing.T, seed uint64) {
 					continue
 				}
 				if rng.IntN(5) == 0 {
-					desc = "decline " + id + " " + a.offer
-					m.ops = append(m.ops, desc)
+					m.ops = append(m.ops, "decline "+id+" "+a.offer)
 					require.NoError(t, r.Decline(id, a.offer))
 				} else {
-					desc = "accept " + id + " " + a.offer
-					m.ops = append(m.ops, desc)
+					m.ops = append(m.ops, "accept "+id+" "+a.offer)
 					require.NoError(t, r.Accept(id, a.offer))
 				}
 				break
@@ -315,12 +308,10 @@ func playRandom(t *testing.T, seed uint64) {
 					continue
 				}
 				if rng.IntN(2) == 0 {
-					desc = "end " + e.agent + " " + id
-					m.ops = append(m.ops, desc)
+					m.ops = append(m.ops, "end "+e.agent+" "+id)
 					require.NoError(t, r.End(e.agent, id))
 				} else {
-					desc = "hangup " + id
-					m.ops = append(m.ops, desc)
+					m.ops = append(m.ops, "hangup "+id)
 					require.NoError(t, r.Hangup(id))
 				}
 				break
@@ -329,8 +320,7 @@ func playRandom(t *testing.T, seed uint64) {
 			for _, id := range sortedKeys(m.engs) {
 				e := m.engs[id]
 				if !e.live {
-					desc = "hangup " + id
-					m.ops = append(m.ops, desc)
+					m.ops = append(m.ops, "hangup "+id)
 					require.NoError(t, r.Hangup(id))
 					break
 				}
@@ -342,8 +332,7 @@ func playRandom(t *testing.T, seed uint64) {
 				if !slices.Contains(to.Modalities, e.kind) {
 					break
 				}
-				desc = "transfer " + id + " " + to.Name
-				m.ops = append(m.ops, desc)
+				m.ops = append(m.ops, "transfer "+id+" "+to.Name)
 				m.order++
 				e.order = m.order
 				require.NoError(t, r.Transfer(id, to.Name))
@@ -351,17 +340,14 @@ func playRandom(t *testing.T, seed uint64) {
 			}
 		case op < 91: // the scaler's headroom changes
 			n := rng.IntN(3)
-			desc = fmt.Sprintf("headroom %d", n)
-			m.ops = append(m.ops, desc)
+			m.ops = append(m.ops, fmt.Sprintf("headroom %d", n))
 			r.SetHeadroom(n)
 		default: // time passes
 			d := time.Duration(1+rng.IntN(40)) * time.Second
-			desc = fmt.Sprintf("tick +%v", d)
-			m.ops = append(m.ops, desc)
+			m.ops = append(m.ops, fmt.Sprintf("tick +%v", d))
 			m.now = m.now.Add(d)
 			r.Tick()
 		}
-		_ = desc
 		m.checkNoIdleWhileWaiting(r)
 		for _, a := range m.agents {
 			for k, n := range a.load {

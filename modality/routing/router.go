@@ -22,8 +22,7 @@ type Router struct {
 	engs     map[string]*engagement
 	spare    []*engagement // ended, for reuse
 	seq      uint64        // orders arrivals and pool entries
-	nagents  int
-	headroom int // agents the scaler may still add
+	headroom int           // agents the scaler may still add
 }
 
 // agent is an Agent and where they are.
@@ -160,7 +159,6 @@ func (r *Router) Join(a Agent) error {
 	}
 	r.agents = append(r.agents, ag)
 	r.byID[a.ID] = ag
-	r.nagents++
 	return nil
 }
 
@@ -187,7 +185,6 @@ func (r *Router) Leave(id string) error {
 	r.release(a, now)
 	delete(r.byID, id)
 	r.agents[a.num] = nil
-	r.nagents--
 	return nil
 }
 

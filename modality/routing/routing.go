@@ -3,7 +3,6 @@ package routing
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/eventcc/eventcc/modality"
@@ -44,7 +43,7 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string {
-	if e.ExpectedWait == time.Duration(math.MaxInt64) {
+	if e.ExpectedWait == noAgent {
 		return fmt.Sprintf("routing: %s %s: no agent serves it and none may be added; retry after %v: %v",
 			e.Queue, e.Kind, e.RetryAfter, ErrFull)
 	}
