@@ -204,6 +204,14 @@ func (p ports) setResource(ctx context.Context, s *Service, kind PlanKind, step 
 	}
 	c := change{at: now, accrue: true, held: map[Resource][]Item{step.Resource: items}}
 	c.closing.released = released
+	if step.Resource == Agents {
+		people, seats, err := p.staff(ctx, s, items)
+		c.held[Agents] = seats
+		if err != nil {
+			return result{change: c}, err
+		}
+		c.staff = some(people)
+	}
 	return result{c, items}, nil
 }
 
@@ -402,11 +410,11 @@ func (p ports) verifyEmpty(ctx context.Context, s *Service, now time.Time) (resu
 
 // openChannels opens the service's entry points on the channels serving
 // them, capacity first so that no engagement is admitted beyond it.
-func (p ports) openChannels(ctx context.Context, s *Service) error {
+func (p ports) openChannels(ctx context.Context, s *Service, router modality.Router) error {
 	if err := p.setCapacity(ctx, s); err != nil {
 		return err
 	}
-	for ch, su := range p.channelSetups(s) {
+	for ch, su := range p.channelSetups(s, router) {
 		if err := ch.Open(ctx, s.ID, su); err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 func (l *Lifecycle) advance(ctx context.Context, e *entry, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer l.tickLine(ctx, e, now)
 	if now.Before(e.retryAt) {
 		return nil
 	}
@@ -125,7 +126,7 @@ func closeReason(s *Service) string {
 
 // channelSetups groups a service's entry points by the channel serving
 // their kind.
-func (p ports) channelSetups(s *Service) map[modality.Channel]modality.Setup {
+func (p ports) channelSetups(s *Service, router modality.Router) map[modality.Channel]modality.Setup {
 	setups := make(map[modality.Channel]modality.Setup)
 	var queues []string
 	for _, q := range s.Config.Queues {
@@ -136,6 +137,7 @@ func (p ports) channelSetups(s *Service) map[modality.Channel]modality.Setup {
 		su := setups[ch]
 		su.EntryPoints = append(su.EntryPoints, ep)
 		su.Queues = queues
+		su.Router = router
 		if r := s.Config.Receptionist; r != nil {
 			rec := &modality.Receptionist{Greeting: r.Greeting, ClosedMessage: r.ClosedMessage}
 			for _, o := range r.Options {
@@ -162,7 +164,15 @@ func (l *Lifecycle) openIntake(ctx context.Context, e *entry, now time.Time, c c
 // openChannels opens the service's entry points on this process's
 // channels, capacity first so that no engagement is admitted beyond it.
 func (l *Lifecycle) openChannels(ctx context.Context, e *entry, now time.Time) error {
-	if err := l.ports.openChannels(ctx, &e.svc); err != nil {
+	ln := e.line.Load()
+	if ln == nil {
+		var err error
+		if ln, err = l.newLine(&e.svc); err != nil {
+			return l.later(e, now, err)
+		}
+		e.line.Store(ln)
+	}
+	if err := l.ports.openChannels(ctx, &e.svc, ln); err != nil {
 		return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
 	}
 	e.opened.Store(true)
@@ -176,6 +186,24 @@ func (l *Lifecycle) stopIntake(ctx context.Context, e *entry, now time.Time) err
 	}
 	return l.save(ctx, e, change{at: now, intakeOpen: some(false),
 		events: []Event{&IntakeChanged{ServiceID: e.svc.ID, At: now, Open: false}}})
+}
+
+// tickLine does what the service's router has due, stores the
+// engagement records it wrote since the last tick, and closes the line
+// once the service has ended. The caller holds e.mu.
+func (l *Lifecycle) tickLine(ctx context.Context, e *entry, now time.Time) {
+	ln := e.line.Load()
+	if ln == nil {
+		return
+	}
+	ln.tick(now, e.svc.Expires)
+	if err := ln.flush(ctx); err != nil {
+		l.log.Error(err, "engagement records not stored; kept for the next tick", "service", e.svc.ID)
+	}
+	if e.svc.State.Final() {
+		ln.close()
+		e.line.Store(nil)
+	}
 }
 
 // later puts a service's next attempt off by the lifecycle's first retry

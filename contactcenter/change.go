@@ -23,6 +23,7 @@ type change struct {
 	accrue bool // integrate usage up to at, before resources change
 
 	held         map[Resource][]Item // what the provisioner now holds, by kind
+	staff        opt[[]Person]       // the people on duty, with their seats
 	numbers      opt[[]numbermap.Number]
 	entryPoints  opt[[]modality.EntryPoint]
 	intakeOpen   opt[bool]
@@ -71,7 +72,7 @@ func moveTo(to State, reason string, at time.Time) change {
 
 // empty reports whether c would store nothing.
 func (c *change) empty() bool {
-	return c.to == "" && !c.accrue && c.held == nil && !c.numbers.set && !c.entryPoints.set &&
+	return c.to == "" && !c.accrue && c.held == nil && !c.staff.set && !c.numbers.set && !c.entryPoints.set &&
 		!c.intakeOpen.set && !c.term.set && !c.expires.set && c.cancelReason == "" &&
 		c.failure == nil && c.closing.empty() && !c.check && len(c.events) == 0
 }
@@ -93,6 +94,9 @@ func (c *change) apply(s *Service) ([]Event, error) {
 	}
 	for r, items := range c.held {
 		setHeld(s, r, items)
+	}
+	if c.staff.set {
+		setStaff(s, c.staff.v)
 	}
 	if c.numbers.set {
 		s.Numbers = c.numbers.v
@@ -167,6 +171,15 @@ func accrue(s *Service, now time.Time) {
 	}
 }
 
+// setStaff records the people on duty.
+func setStaff(s *Service, people []Person) {
+	s.Staff = people
+	s.Agents = make([]string, len(people))
+	for i, p := range people {
+		s.Agents[i] = p.ID
+	}
+}
+
 // setHeld records what the provisioner holds of one kind.
 func setHeld(s *Service, r Resource, items []Item) {
 	ids := make([]string, len(items))
@@ -178,9 +191,8 @@ func setHeld(s *Service, r Resource, items []Item) {
 		s.Resources.Space = len(items)
 	case Licences:
 		s.Resources.Licences = len(items)
-	case Agents:
+	case Agents: // who sits there: see setStaff
 		s.Resources.Agents = len(items)
-		s.Agents = ids
 	case Supervisors:
 		s.Resources.Supervisors = len(items)
 		s.Supervisors = ids

@@ -1,6 +1,7 @@
 package contactcenter
 
 import (
+	"maps"
 	"slices"
 )
 
@@ -17,6 +18,13 @@ func (s Service) Clone() Service {
 	s.Request = cloneRequest(s.Request)
 	s.Config = s.Config.Clone()
 	s.Agents = slices.Clone(s.Agents)
+	if s.Staff != nil {
+		s.Staff = slices.Clone(s.Staff)
+		for i := range s.Staff {
+			s.Staff[i].Skills = maps.Clone(s.Staff[i].Skills)
+			s.Staff[i].Capacity = maps.Clone(s.Staff[i].Capacity)
+		}
+	}
 	s.Supervisors = slices.Clone(s.Supervisors)
 	s.Numbers = slices.Clone(s.Numbers)
 	s.EntryPoints = slices.Clone(s.EntryPoints)

@@ -28,6 +28,10 @@ type entry struct {
 	// a new owner (after a takeover or a restart) opens them again.
 	// Written under mu.
 	opened atomic.Bool
+	// line is the service's router and desk in this process, from its
+	// channels' opening here until they close or the service ends.
+	// Written under mu; read by agents' and channels' calls without it.
+	line atomic.Pointer[line]
 
 	mu        sync.Mutex
 	svc       Service // as last stored; change it with set

@@ -3,13 +3,14 @@ package contactcenter
 import (
 	"time"
 
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/scaling"
 )
 
 // Event is something that happened to a service. Hosts receive events
 // through [Lifecycle.Subscribe] and tell them apart with a type switch on
 // the concrete types: *StateChanged, *StepEvent, *ScaleEvent,
-// *TermChanged, *IntakeChanged, *AttendeeChanged.
+// *TermChanged, *IntakeChanged, *AttendeeChanged, *EngagementEvent.
 type Event interface {
 	// Service is the ID of the service the event is about.
 	Service() string
@@ -70,6 +71,18 @@ type IntakeChanged struct {
 	At        time.Time
 	Open      bool
 }
+
+// EngagementEvent reports one decision of a service's router: an
+// engagement queued, offered to an agent, accepted, missed, withdrawn,
+// overflowed or ended, or an agent set to a break after missed offers.
+// Agents' desktops learn of their offers from it.
+type EngagementEvent struct {
+	ServiceID string
+	routing.Event
+}
+
+func (e *EngagementEvent) Service() string { return e.ServiceID }
+func (e *EngagementEvent) Time() time.Time { return e.At }
 
 func (e *StateChanged) Service() string  { return e.ServiceID }
 func (e *StateChanged) Time() time.Time  { return e.At }

@@ -14,6 +14,7 @@ import (
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/internal/configerr"
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/scaling"
 	"github.com/eventcc/eventcc/template"
@@ -29,6 +30,10 @@ type Config struct {
 	// Provisioner holds server space, licences, agents and supervisors.
 	// Required.
 	Provisioner Provisioner
+	// Roster is the people the scaler deploys as agents. Default: each
+	// agent seat the Provisioner holds is an anonymous person, named by
+	// the seat's ID, with every skill the service's queues require.
+	Roster Roster
 	// Access keeps agents' and supervisors' grants. Required.
 	Access access.Store
 	// Numbers is the pool of telephone numbers. Required.
@@ -73,6 +78,12 @@ type Config struct {
 	// one, subscribers are called from several goroutines at once (events
 	// of one service still come in order). Default: 1.
 	Parallelism int
+	// Engagements, if set, keeps a durable record of every engagement the
+	// services' routers handle, written as they decide (batched, at each
+	// Tick): what a replica taking a service over rebuilds its router
+	// from. contactcenter/pgstore implements it. Default: none; the
+	// routers' state lives only in the process driving each service.
+	Engagements routing.Records
 	// LeaseTTL is how long, on the lifecycle's clock, a replica's lease on
 	// a service lasts without renewal; each Tick renews it. A replica that
 	// dies is replaced after at most LeaseTTL plus one tick. Used only

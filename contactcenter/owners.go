@@ -57,6 +57,13 @@ func (r *registry) driven() []*entry {
 	return due
 }
 
+// drives reports whether this Lifecycle drives the service of e.
+func (r *registry) drives(e *entry) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return e.owned
+}
+
 // forgetFinal drops finished services from memory; the Store keeps them.
 func (r *registry) forgetFinal() {
 	r.mu.Lock()
@@ -193,6 +200,9 @@ func (r *registry) closeLost(ctx context.Context, e *entry) error {
 		return fmt.Errorf("contactcenter: %s: lost to another replica: close channels: %w", e.svc.ID, err)
 	}
 	e.opened.Store(false)
+	if ln := e.line.Swap(nil); ln != nil {
+		ln.close()
+	}
 	r.log.Info("service lost to another replica; its channels here are closed", "service", e.svc.ID)
 	return nil
 }

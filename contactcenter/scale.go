@@ -60,9 +60,24 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		return err
 	}
 
-	held, added, removed, applyErr := l.ports.resize(ctx, s, want, now)
-	if err := l.save(ctx, e, change{at: now, accrue: true, held: held}); err != nil {
+	held, staff, added, removed, applyErr := l.ports.resize(ctx, s, want, now)
+	if ln := e.line.Load(); ln != nil {
+		// Released agents stop working at once: their access is revoked.
+		for _, who := range removed {
+			if err := ln.desk.Expel(who); err != nil {
+				applyErr = errors.Join(applyErr, fmt.Errorf("expel %s: %w", who, err))
+			}
+		}
+	}
+	c := change{at: now, accrue: true, held: held}
+	if staff != nil {
+		c.staff = some(staff)
+	}
+	if err := l.save(ctx, e, c); err != nil {
 		return errors.Join(applyErr, err)
+	}
+	if ln := e.line.Load(); ln != nil {
+		ln.sync(&e.svc)
 	}
 	if err := l.ports.setCapacity(ctx, &e.svc); err != nil {
 		applyErr = errors.Join(applyErr, err)
@@ -80,7 +95,7 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 // removed; added agents and supervisors are granted access, removed ones
 // lose it. It returns what is now held of each kind it set, who was added
 // and removed, and what failed: it stops at the first kind it cannot set.
-func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, now time.Time) (held map[Resource][]Item, added, removed []string, err error) {
+func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, now time.Time) (held map[Resource][]Item, staff []Person, added, removed []string, err error) {
 	held = map[Resource][]Item{}
 	set := func(r Resource, n int) {
 		if err != nil {
@@ -92,6 +107,15 @@ func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, n
 			return
 		}
 		held[r] = items
+		if r == Agents {
+			people, seats, serr := p.staff(ctx, s, items)
+			held[r] = seats
+			if serr != nil {
+				err = serr
+				return
+			}
+			staff = people
+		}
 	}
 	before := s.Resources
 	wantOf := map[Resource]int{Space: want.Space, Licences: want.Licences, Agents: want.Agents, Supervisors: want.Supervisors}
@@ -113,6 +137,9 @@ func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, n
 	for r, items := range held {
 		setHeld(&next, r, items)
 	}
+	if staff != nil {
+		setStaff(&next, staff)
+	}
 	newIDs := append(append([]string(nil), next.Agents...), next.Supervisors...)
 	added, removed = diff(oldIDs, newIDs)
 	if len(added) > 0 && err == nil {
@@ -125,7 +152,7 @@ func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, n
 			err = errors.Join(err, fmt.Errorf("revoke %s: %w", who, rerr))
 		}
 	}
-	return held, added, removed, err
+	return held, staff, added, removed, err
 }
 
 // diff returns the IDs only in b (added) and only in a (removed).

@@ -127,8 +127,9 @@ type Service struct {
 	CancelReason string                `json:"cancelReason,omitempty"`
 	DeployPlan   string                `json:"deployPlan"` // plan IDs
 	ClosePlan    string                `json:"closePlan"`
-	Resources    scaling.Resources     `json:"resources"` // held now
-	Agents       []string              `json:"agents,omitempty"`
+	Resources    scaling.Resources     `json:"resources"`        // held now
+	Agents       []string              `json:"agents,omitempty"` // the people on duty: their principals
+	Staff        []Person              `json:"staff,omitempty"`  // the people on duty, with their seats
 	Supervisors  []string              `json:"supervisors,omitempty"`
 	Numbers      []numbermap.Number    `json:"numbers,omitempty"`
 	EntryPoints  []modality.EntryPoint `json:"entryPoints,omitempty"`

@@ -46,6 +46,11 @@ type Setup struct {
 	// Receptionist answers engagements arriving on an entry point without
 	// a queue; nil sends them to the first queue.
 	Receptionist *Receptionist
+	// Router, when set, is where the channel hands the service's
+	// engagements to wait for an agent; the router decides who serves
+	// them and when they end. Nil: engagements wait on the channel until
+	// answered or ended by other means (a reference channel's test hooks).
+	Router Router
 }
 
 // State is where an engagement is.

@@ -52,6 +52,15 @@ type Config struct {
 	Router    *routing.Router // the service's router
 	Tokens    Tokens          // checks every action
 	OnLoss    Loss            // default Requeue
+	// Profile, if set, is who an agent is to the router (skills,
+	// capacity) by their principal: the roster's record of the person.
+	// Open then ignores the profile its caller gives, but for
+	// nothing: an agent cannot give themself skills.
+	Profile func(principal string) (routing.Agent, bool)
+	// Settled, if set, is called after every action that reached the
+	// router, on the caller's goroutine, outside the desk's lock: the
+	// owner of the router delivers the decisions the action caused.
+	Settled func()
 }
 
 // Desk serves one service's agents. It is safe for concurrent use.
@@ -101,7 +110,15 @@ func (d *Desk) Open(ctx context.Context, token string, profile routing.Agent) (s
 		return "", fmt.Errorf("desk: open: the token is %q's, not %q's: %w", g.Principal, profile.ID, access.ErrDenied)
 	}
 	a := profile
+	if d.cfg.Profile != nil {
+		p, ok := d.cfg.Profile(g.Principal)
+		if !ok {
+			return "", fmt.Errorf("desk: open: %q is not on duty for %s: %w", g.Principal, d.cfg.ServiceID, access.ErrDenied)
+		}
+		a = p
+	}
 	a.ID = g.Principal
+	defer d.settled()
 	if err := d.cfg.Router.Join(a); err != nil && !errors.Is(err, routing.ErrExists) {
 		return "", fmt.Errorf("desk: open: %w", err)
 	}
@@ -117,6 +134,7 @@ func (d *Desk) SetStatus(ctx context.Context, token string, s routing.Status) er
 	if err != nil {
 		return err
 	}
+	defer d.settled()
 	return d.cfg.Router.SetStatus(who, s)
 }
 
@@ -127,6 +145,7 @@ func (d *Desk) Accept(ctx context.Context, token, engagementID string) error {
 	if err != nil {
 		return err
 	}
+	defer d.settled()
 	return d.cfg.Router.Accept(who, engagementID)
 }
 
@@ -136,6 +155,7 @@ func (d *Desk) Decline(ctx context.Context, token, engagementID string) error {
 	if err != nil {
 		return err
 	}
+	defer d.settled()
 	return d.cfg.Router.Decline(who, engagementID)
 }
 
@@ -145,6 +165,7 @@ func (d *Desk) End(ctx context.Context, token, engagementID string) error {
 	if err != nil {
 		return err
 	}
+	defer d.settled()
 	return d.cfg.Router.End(who, engagementID)
 }
 
@@ -162,6 +183,7 @@ func (d *Desk) Transfer(ctx context.Context, token, engagementID, toQueue string
 	if agent != who || !connected {
 		return fmt.Errorf("desk: %s transfer %q: %w", who, engagementID, routing.ErrNotConnected)
 	}
+	defer d.settled()
 	return d.cfg.Router.Transfer(engagementID, toQueue)
 }
 
@@ -228,9 +250,56 @@ func (d *Desk) checkQueue(ctx context.Context, token, op, engagementID, toQueue 
 	return who, nil
 }
 
+// settled tells the router's owner that an action reached it.
+func (d *Desk) settled() {
+	if d.cfg.Settled != nil {
+		d.cfg.Settled()
+	}
+}
+
+// Expel ends every session of principal, as if their access had ended:
+// they leave the router, and what they hold is requeued or ended per
+// Config.OnLoss. The lifecycle expels an agent the scaler released.
+// Expelling someone with no session is not an error.
+func (d *Desk) Expel(principal string) error {
+	d.mu.Lock()
+	found := false
+	for k, who := range d.sessions {
+		if who == principal {
+			delete(d.sessions, k)
+			found = true
+		}
+	}
+	d.mu.Unlock()
+	if !found {
+		return nil
+	}
+	return d.leave(principal)
+}
+
+// CloseAll ends every session: at the service's expiry, or when its
+// owner stops driving it. Every agent leaves the router.
+func (d *Desk) CloseAll() error {
+	d.mu.Lock()
+	whos := make(map[string]bool, len(d.sessions))
+	for _, who := range d.sessions {
+		whos[who] = true
+	}
+	clear(d.sessions)
+	d.mu.Unlock()
+	var errs []error
+	for who := range whos {
+		if err := d.leave(who); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // leave takes an agent off the router, ending what they hold first if
 // the desk completes on loss.
 func (d *Desk) leave(who string) error {
+	defer d.settled()
 	r := d.cfg.Router
 	if d.cfg.OnLoss == Complete {
 		live, _, err := r.Holding(who)

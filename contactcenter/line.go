@@ -1,0 +1,301 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/contactcenter/desk"
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/template"
+)
+
+// line is one service's engagement plane in the process that drives the
+// service: its router, the desk its agents work at, and the delivery of
+// the router's decisions to the channels (each engagement's notify), to
+// subscribers ([EngagementEvent]) and to the engagement records.
+//
+// The router calls onEvent with its lock held; onEvent only queues the
+// event. drain delivers the queue outside every lock, in order, on the
+// goroutine of whoever caused the decisions (a channel's Enqueue, an
+// agent's action, the lifecycle's Tick). A notify or a subscriber may
+// act on the router again: the events that causes are queued and
+// delivered by the drain already running, after the current one.
+type line struct {
+	id      string
+	router  *routing.Router
+	desk    *desk.Desk
+	emit    func(Event)
+	records routing.Records // nil: none kept
+
+	mu       sync.Mutex
+	tracked  map[string]*tracked // live engagements
+	pending  []routing.Event
+	spare    []routing.Event
+	draining bool
+	unsaved  []routing.Record // records to write at the next flush
+	closed   bool
+	onDuty   map[string]routing.Agent // by principal: who may open a session
+}
+
+// tracked is what the line knows of a live engagement.
+type tracked struct {
+	notify func(modality.Decision)
+	rec    routing.Record
+	queued bool // it has been queued once: another EventQueued is a requeue
+}
+
+// newLine builds the service's router and desk from its configuration.
+func (l *Lifecycle) newLine(s *Service) (*line, error) {
+	ln := &line{id: s.ID, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}}
+	rc := RoutingConfig(s.Config)
+	rc.Now = l.now
+	rc.OnEvent = ln.onEvent
+	r, err := routing.New(rc)
+	if err != nil {
+		return nil, fmt.Errorf("contactcenter: %s: router: %w", s.ID, err)
+	}
+	ln.router = r
+	tokens, ok := l.cfg.Access.(desk.Tokens)
+	if !ok {
+		tokens = noTokens{}
+	}
+	d, err := desk.New(desk.Config{ServiceID: s.ID, Router: r, Tokens: tokens, Profile: ln.profile, Settled: ln.drain})
+	if err != nil {
+		return nil, fmt.Errorf("contactcenter: %s: desk: %w", s.ID, err)
+	}
+	ln.desk = d
+	ln.sync(s)
+	return ln, nil
+}
+
+// sync brings the line up to date with the service as stored: who is
+// on duty, and how many agents the scaler may still add (for
+// admission).
+func (ln *line) sync(s *Service) {
+	onDuty := make(map[string]routing.Agent, len(s.Staff))
+	for _, p := range s.Staff {
+		onDuty[p.ID] = agentOf(s.Config, p)
+	}
+	ln.mu.Lock()
+	ln.onDuty = onDuty
+	ln.mu.Unlock()
+	ln.router.SetHeadroom(max(maxAgents(s.Config)-s.Resources.Agents, 0))
+}
+
+// profile is who a person on duty is to the router.
+func (ln *line) profile(principal string) (routing.Agent, bool) {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	a, ok := ln.onDuty[principal]
+	return a, ok
+}
+
+// noTokens is the desk's token checker when Config.Access checks none:
+// every agent action is refused, saying why.
+type noTokens struct{}
+
+var errNoTokens = errors.New("contactcenter: Config.Access checks no tokens (use an *access.Authority with Keys): agents cannot sign in")
+
+func (noTokens) AuthorizeToken(context.Context, string, string, access.Privilege) (access.Grant, error) {
+	return access.Grant{}, errNoTokens
+}
+
+// maxAgents is the most agents the scaler may deploy for a service
+// configured by cfg: the template's maximum, within what the licences
+// pay for (each agent's, and their supervisors').
+func maxAgents(cfg template.Config) int {
+	p := scalingParams(cfg)
+	n := max(p.MaxAgents, 0)
+	if p.LicencesPerAgent <= 0 || p.MaxLicences <= 0 {
+		return n
+	}
+	for n > 0 {
+		sup := 0
+		if p.AgentsPerSupervisor > 0 {
+			sup = (n + p.AgentsPerSupervisor - 1) / p.AgentsPerSupervisor
+		}
+		if (n+sup)*p.LicencesPerAgent <= p.MaxLicences {
+			break
+		}
+		n--
+	}
+	return n
+}
+
+// Enqueue implements modality.Router for the service's channels.
+func (ln *line) Enqueue(e modality.Engagement, queue string, notify func(modality.Decision)) (modality.Place, error) {
+	defer ln.drain()
+	ln.mu.Lock()
+	if ln.closed {
+		ln.mu.Unlock()
+		return modality.Place{}, fmt.Errorf("contactcenter: %s: engagement %q: %w", ln.id, e.ID, modality.ErrIntakeStopped)
+	}
+	if _, dup := ln.tracked[e.ID]; dup {
+		ln.mu.Unlock()
+		return modality.Place{}, fmt.Errorf("contactcenter: %s: engagement %q: %w", ln.id, e.ID, routing.ErrExists)
+	}
+	// Tracked before the router sees it: it may be offered, even
+	// accepted, within Enqueue.
+	ln.tracked[e.ID] = &tracked{notify: notify, rec: routing.Record{ServiceID: ln.id, ID: e.ID, Kind: e.Kind, Arrived: e.Arrived}}
+	ln.mu.Unlock()
+
+	t, err := ln.router.Enqueue(routing.Engagement{ID: e.ID, Queue: queue, Kind: e.Kind, Arrived: e.Arrived})
+	if err == nil {
+		return modality.Place{Position: t.Position, ExpectedWait: t.ExpectedWait}, nil
+	}
+	ln.mu.Lock()
+	delete(ln.tracked, e.ID)
+	ln.mu.Unlock()
+	var refused *routing.RefusedError
+	if errors.As(err, &refused) {
+		reason := fmt.Sprintf("%d waiting, expected wait %v beyond %v", refused.Position, refused.ExpectedWait.Round(time.Second), refused.MaxWait)
+		if refused.ExpectedWait == math.MaxInt64 { // nobody serves the queue
+			reason = "no agent serves it"
+		}
+		return modality.Place{}, &modality.BusyError{Queue: queue, RetryAfter: refused.RetryAfter, Reason: reason}
+	}
+	return modality.Place{}, fmt.Errorf("contactcenter: %s: %w", ln.id, err)
+}
+
+// Hangup implements modality.Router.
+func (ln *line) Hangup(engagementID string) error {
+	defer ln.drain()
+	err := ln.router.Hangup(engagementID)
+	if errors.Is(err, routing.ErrUnknownEngagement) {
+		return nil // finished already
+	}
+	return err
+}
+
+// onEvent queues a router decision; it runs with the router's lock held.
+func (ln *line) onEvent(ev routing.Event) {
+	ln.mu.Lock()
+	ln.pending = append(ln.pending, ev)
+	ln.mu.Unlock()
+}
+
+// drain delivers the queued decisions, unless a drain is running already
+// (on this goroutine, further up, or another): that one delivers them.
+func (ln *line) drain() {
+	ln.mu.Lock()
+	if ln.draining {
+		ln.mu.Unlock()
+		return
+	}
+	ln.draining = true
+	for len(ln.pending) > 0 {
+		batch := ln.pending
+		ln.pending = ln.spare[:0]
+		for i := range batch {
+			ln.deliver(batch[i])
+		}
+		clear(batch)
+		ln.spare = batch[:0]
+	}
+	ln.draining = false
+	ln.mu.Unlock()
+}
+
+// deliver hands one decision to its engagement's channel, the records
+// and the subscribers. The caller holds ln.mu; deliver releases it while
+// it calls out.
+func (ln *line) deliver(ev routing.Event) {
+	t := ln.tracked[ev.Engagement]
+	var d modality.Decision
+	if t != nil {
+		d = ln.track(t, ev)
+		if ev.Kind == routing.EventEnded {
+			delete(ln.tracked, ev.Engagement)
+		}
+	}
+	ln.mu.Unlock()
+	if d.Kind != 0 && t.notify != nil {
+		t.notify(d)
+	}
+	ln.emit(&EngagementEvent{ServiceID: ln.id, Event: ev})
+	ln.mu.Lock()
+}
+
+// track updates what the line knows of an engagement with ev, queues
+// its record for writing when it changed, and returns the decision to
+// tell its channel (Kind 0: none). The caller holds ln.mu.
+func (ln *line) track(t *tracked, ev routing.Event) modality.Decision {
+	r := &t.rec
+	d := modality.Decision{Engagement: ev.Engagement, Queue: ev.Queue, At: ev.At}
+	switch ev.Kind {
+	case routing.EventQueued:
+		r.Queue, r.Entered, r.Agent, r.Accepted = ev.Queue, ev.At, "", time.Time{}
+		if t.queued {
+			d.Kind = modality.Requeued
+		}
+		t.queued = true
+	case routing.EventOverflow:
+		r.Queue, r.Entered = ev.Queue, ev.At
+		d.Kind = modality.Requeued
+	case routing.EventAccepted:
+		r.Agent, r.Accepted = ev.Agent, ev.At
+		d.Kind, d.Agent = modality.Connected, ev.Agent
+	case routing.EventEnded:
+		r.Ended, r.Outcome = ev.At, ev.Outcome
+		d.Kind, d.Outcome = modality.Finished, string(ev.Outcome)
+	default:
+		return d // offers and misses change no record
+	}
+	if ln.records != nil {
+		r.Seq++
+		ln.unsaved = append(ln.unsaved, *r)
+	}
+	return d
+}
+
+// flush writes the records changed since the last flush. A record the
+// store finds stale was overtaken by a newer write: not an error here.
+func (ln *line) flush(ctx context.Context) error {
+	if ln.records == nil {
+		return nil
+	}
+	ln.mu.Lock()
+	recs := ln.unsaved
+	ln.unsaved = nil
+	ln.mu.Unlock()
+	if len(recs) == 0 {
+		return nil
+	}
+	err := ln.records.Put(ctx, recs...)
+	if err == nil || errors.Is(err, routing.ErrStale) {
+		return nil
+	}
+	// Kept for the next flush, before anything written since.
+	ln.mu.Lock()
+	ln.unsaved = append(recs, ln.unsaved...)
+	ln.mu.Unlock()
+	return fmt.Errorf("contactcenter: %s: store engagement records: %w", ln.id, err)
+}
+
+// tick does what the router has due at the clock's time and delivers
+// what it decided. At and after the service's expiry no agent works:
+// every session is closed, so nothing more is offered.
+func (ln *line) tick(now, expires time.Time) {
+	if !now.Before(expires) {
+		ln.desk.CloseAll()
+	}
+	ln.router.Tick()
+	ln.drain()
+}
+
+// close ends the line: every agent's session is closed and no
+// engagement is taken any more. What the channels still hold they end
+// themselves (Disconnect), hanging up here.
+func (ln *line) close() {
+	ln.mu.Lock()
+	ln.closed = true
+	ln.mu.Unlock()
+	ln.desk.CloseAll()
+	ln.drain()
+}
