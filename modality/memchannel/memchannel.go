@@ -14,6 +14,11 @@ import (
 
 var _ modality.Channel = (*Channel)(nil)
 
+// ErrRouted is returned by [Channel.Answer] for an engagement handed to
+// its service's router ([modality.Setup.Router]): the router decides who
+// answers it, through the agents' desk.
+var ErrRouted = errors.New("memchannel: the engagement is routed")
+
 // Channel is an in-memory [modality.Channel] for any of the kinds. Besides
 // the Channel methods it has methods that drive traffic as attendees and
 // agents would: [Channel.Arrive], [Channel.Answer], [Channel.End], and
@@ -47,13 +52,16 @@ type service struct {
 	entryPoints map[string]modality.EntryPoint // by name; nil once closed
 	queues      []string
 	reception   *modality.Receptionist
+	router      modality.Router        // nil: agents answer through Channel.Answer
 	live        map[string]*engagement // by ID
 	counts      []modality.Counts      // per served kind, in the order of kinds
 }
 
 type engagement struct {
-	e   modality.Engagement
-	svc *service
+	e      modality.Engagement
+	svc    *service
+	router modality.Router // the router it was handed to, or nil
+	queue  string          // "" while with the receptionist
 }
 
 // New returns a channel serving kinds, or every kind when none is given.
@@ -144,6 +152,7 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	svc.entryPoints = eps
 	svc.queues = slices.Clone(s.Queues)
 	svc.reception = reception
+	svc.router = s.Router
 	return nil
 }
 
@@ -183,18 +192,30 @@ func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error)
 		return 0, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	svc := c.services[serviceID]
 	if svc == nil {
+		c.mu.Unlock()
 		return 0, nil
 	}
 	n := len(svc.live)
+	var routed []*engagement
 	for id, e := range svc.live {
 		delete(c.live, id)
 		c.count(e, c.now)
+		if e.router != nil {
+			routed = append(routed, e)
+		}
 	}
 	svc.live = nil // drop the map rather than clear it, so its memory goes too
-	return n, nil
+	c.mu.Unlock()
+	// The attendees are gone: their routers are told, outside the lock.
+	var errs []error
+	for _, e := range routed {
+		if err := e.router.Hangup(e.e.ID); err != nil {
+			errs = append(errs, fmt.Errorf("memchannel: disconnect %q: router: %w", e.e.ID, err))
+		}
+	}
+	return n, errors.Join(errs...)
 }
 
 // Remove forgets serviceID's entry points: [Channel.Arrive] on them returns
@@ -245,26 +266,53 @@ func (c *Channel) Counts(ctx context.Context, serviceID string) ([]modality.Coun
 // channel or has no such entry point (the error says which), and
 // [modality.ErrIntakeStopped] after [Channel.StopIntake]. A done ctx
 // returns ctx.Err() and creates nothing. Safe for concurrent use.
+//
+// For a service opened with a router ([modality.Setup.Router]), an
+// engagement arriving on an entry point with a queue (or, with no
+// receptionist, for the first queue) is handed to the router, which
+// decides the rest: an agent's acceptance makes it Active, a requeue
+// Waiting again, and its end ends it here. If the router turns it away,
+// Arrive returns the router's error (wrapping [modality.ErrBusy] when the
+// queue is full) and the arrival is not counted. [Channel.End] and
+// [Channel.Disconnect] tell the router the attendee left.
 func (c *Channel) Arrive(ctx context.Context, serviceID, entryPoint, from string, at time.Time) (modality.Engagement, error) {
 	if err := ctx.Err(); err != nil {
 		return modality.Engagement{}, err
 	}
+	e, snap, queue, router, err := c.arrive(serviceID, entryPoint, from, at)
+	if err != nil || router == nil {
+		return snap, err
+	}
+	// Handed to the service's router, outside the lock: it may decide at
+	// once, and notify takes the lock.
+	if _, err := router.Enqueue(snap, queue, func(d modality.Decision) { c.decided(e, d) }); err != nil {
+		c.refuse(e)
+		return modality.Engagement{}, fmt.Errorf("memchannel: arrive at service %q: %w", serviceID, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return e.e, nil
+}
+
+// arrive creates the engagement and returns it, a copy of it, the queue
+// it waits in and the router to hand it to (nil: none).
+func (c *Channel) arrive(serviceID, entryPoint, from string, at time.Time) (e *engagement, snap modality.Engagement, queue string, router modality.Router, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	svc := c.services[serviceID]
 	if svc == nil || !svc.open {
-		return modality.Engagement{}, fmt.Errorf("memchannel: arrive at service %q: %w", serviceID, modality.ErrNotOpen)
+		return nil, snap, "", nil, fmt.Errorf("memchannel: arrive at service %q: %w", serviceID, modality.ErrNotOpen)
 	}
 	ep, ok := svc.entryPoints[entryPoint]
 	if !ok {
-		return modality.Engagement{}, fmt.Errorf("memchannel: arrive at service %q: entry point %q unknown: %w", serviceID, entryPoint, modality.ErrNotOpen)
+		return nil, snap, "", nil, fmt.Errorf("memchannel: arrive at service %q: entry point %q unknown: %w", serviceID, entryPoint, modality.ErrNotOpen)
 	}
 	if !svc.intake {
-		return modality.Engagement{}, fmt.Errorf("memchannel: arrive at service %q: %w", serviceID, modality.ErrIntakeStopped)
+		return nil, snap, "", nil, fmt.Errorf("memchannel: arrive at service %q: %w", serviceID, modality.ErrIntakeStopped)
 	}
 	c.tick(at)
 	c.seq++
-	e := &engagement{svc: svc, e: modality.Engagement{
+	e = &engagement{svc: svc, e: modality.Engagement{
 		ID:         fmt.Sprintf("eng-%08d", c.seq),
 		ServiceID:  serviceID,
 		Kind:       ep.Kind,
@@ -281,7 +329,109 @@ func (c *Channel) Arrive(ctx context.Context, serviceID, entryPoint, from string
 	n := &svc.counts[c.index[ep.Kind]]
 	n.Arrivals++
 	n.Waiting++
-	return e.e, nil
+	queue = ep.Queue
+	if queue == "" && svc.reception == nil && len(svc.queues) > 0 {
+		queue = svc.queues[0]
+	}
+	e.queue = queue
+	if queue != "" {
+		e.router = svc.router
+	}
+	return e, e.e, queue, e.router, nil
+}
+
+// Respond is the attendee of engagement id answering the service's
+// virtual receptionist with input (a key pressed, a word typed): it
+// returns the receptionist's reply. A reply that hands off to a queue
+// puts the engagement there: handed to the service's router, if it has
+// one (a refusal is the router's error, and the engagement ends,
+// abandoned). It returns [modality.ErrNotFound] for no live engagement
+// id, and an error for an engagement that is not with the receptionist.
+// A done ctx returns ctx.Err() and changes nothing.
+func (c *Channel) Respond(ctx context.Context, id, input string) (modality.Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return modality.Reply{}, err
+	}
+	c.mu.Lock()
+	e, ok := c.live[id]
+	switch {
+	case !ok:
+		c.mu.Unlock()
+		return modality.Reply{}, fmt.Errorf("memchannel: respond %q: %w", id, modality.ErrNotFound)
+	case e.queue != "" || e.svc.reception == nil:
+		c.mu.Unlock()
+		return modality.Reply{}, fmt.Errorf("memchannel: respond %q: not with the receptionist", id)
+	}
+	reply := e.svc.reception.Respond(input)
+	if reply.Queue == "" {
+		c.mu.Unlock()
+		return reply, nil
+	}
+	e.queue, e.router = reply.Queue, e.svc.router
+	router, snap := e.router, e.e
+	c.mu.Unlock()
+	if router == nil {
+		return reply, nil
+	}
+	if _, err := router.Enqueue(snap, reply.Queue, func(d modality.Decision) { c.decided(e, d) }); err != nil {
+		c.mu.Lock()
+		if _, ok := c.live[id]; ok {
+			delete(c.live, id)
+			delete(e.svc.live, id)
+			c.count(e, c.now)
+		}
+		c.mu.Unlock()
+		return reply, fmt.Errorf("memchannel: respond %q: hand off to %q: %w", id, reply.Queue, err)
+	}
+	return reply, nil
+}
+
+// refuse forgets an engagement its router turned away: it is not counted
+// as an arrival.
+func (c *Channel) refuse(e *engagement) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.live[e.e.ID]; !ok {
+		return
+	}
+	delete(c.live, e.e.ID)
+	delete(e.svc.live, e.e.ID)
+	n := &e.svc.counts[c.index[e.e.Kind]]
+	n.Arrivals--
+	n.Waiting--
+}
+
+// decided applies a router's decision about e.
+func (c *Channel) decided(e *engagement, d modality.Decision) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.live[e.e.ID]; !ok {
+		return // ended here already
+	}
+	c.tick(d.At)
+	n := &e.svc.counts[c.index[e.e.Kind]]
+	switch d.Kind {
+	case modality.Connected:
+		if e.e.State == modality.Waiting {
+			e.e.State, e.e.Answered = modality.Active, d.At
+			n.Waiting--
+			n.Active++
+		}
+	case modality.Requeued:
+		if e.e.State == modality.Active {
+			e.e.State, e.e.Answered = modality.Waiting, time.Time{}
+			n.Active--
+			n.Waiting++
+		}
+	case modality.Finished:
+		delete(c.live, e.e.ID)
+		delete(e.svc.live, e.e.ID)
+		at := d.At
+		if at.Before(e.e.Answered) {
+			at = e.e.Answered
+		}
+		c.count(e, at)
+	}
 }
 
 // Answer is an agent taking the waiting engagement id at the instant at:
@@ -304,6 +454,8 @@ func (c *Channel) Answer(ctx context.Context, id string, at time.Time) error {
 		return fmt.Errorf("memchannel: answer %q: already %s", id, e.e.State)
 	case at.Before(e.e.Arrived):
 		return fmt.Errorf("memchannel: answer %q: at %v is before it arrived at %v", id, at, e.e.Arrived)
+	case e.router != nil:
+		return fmt.Errorf("memchannel: answer %q: the service's router decides who answers: %w", id, ErrRouted)
 	}
 	c.tick(at)
 	e.e.State, e.e.Answered = modality.Active, at
@@ -325,18 +477,26 @@ func (c *Channel) End(ctx context.Context, id string, at time.Time) error {
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e, ok := c.live[id]
 	switch {
 	case !ok:
+		c.mu.Unlock()
 		return fmt.Errorf("memchannel: end %q: %w", id, modality.ErrNotFound)
 	case at.Before(e.e.Arrived) || at.Before(e.e.Answered):
+		c.mu.Unlock()
 		return fmt.Errorf("memchannel: end %q: at %v is before it arrived (%v) or was answered (%v)", id, at, e.e.Arrived, e.e.Answered)
 	}
 	c.tick(at)
 	delete(c.live, id)
 	delete(e.svc.live, id)
 	c.count(e, at)
+	router := e.router
+	c.mu.Unlock()
+	if router != nil {
+		if err := router.Hangup(id); err != nil {
+			return fmt.Errorf("memchannel: end %q: router: %w", id, err)
+		}
+	}
 	return nil
 }
 

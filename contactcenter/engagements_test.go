@@ -1,0 +1,226 @@
+package contactcenter_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/agentsim"
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
+)
+
+// engagementWorld is a world whose lifecycle checks agents' tokens: an
+// access.Authority with a key over the world's grants.
+type engagementWorld struct {
+	*world
+	auth *access.Authority
+	lc   *contactcenter.Lifecycle
+}
+
+func newEngagementWorld(t *testing.T) *engagementWorld {
+	t.Helper()
+	w := newWorld(t)
+	auth, err := access.New(access.Config{Store: w.grants, Now: w.Clock.Now,
+		Keys: []access.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}}})
+	require.NoError(t, err)
+	cfg := w.Config("")
+	cfg.Access = auth
+	lc, err := contactcenter.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { lc.Close() })
+	return &engagementWorld{world: w, auth: auth, lc: lc}
+}
+
+// open requests the conference and runs it until its term starts.
+func (w *engagementWorld) open(t *testing.T) contactcenter.Service {
+	t.Helper()
+	ctx := context.Background()
+	req := conference("conf-eng")
+	svc, err := w.lc.Request(ctx, req)
+	require.NoError(t, err)
+	w.runUntil(t, w.lc, time.Minute, req.Term.Start.Add(time.Minute), func() bool {
+		return w.State(t, svc.ID) == contactcenter.Active
+	})
+	svc, err = w.lc.Get(ctx, svc.ID)
+	require.NoError(t, err)
+	return svc
+}
+
+// TestEngagementsReachAgents: attendees who pick a queue at the
+// receptionist are routed to the people on duty, who sign in with their
+// grant's token, accept and end them; the router's statistics and the
+// channel's counts agree.
+func TestEngagementsReachAgents(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	events := map[routing.EventKind]int{}
+	outcomes := map[string][]routing.Outcome{}
+	w.lc.Subscribe(func(ev contactcenter.Event) {
+		if e, ok := ev.(*contactcenter.EngagementEvent); ok {
+			events[e.Kind]++
+			if e.Kind == routing.EventEnded {
+				outcomes[e.Engagement] = append(outcomes[e.Engagement], e.Outcome)
+			}
+		}
+	})
+	agents, err := agentsim.New(agentsim.Config{Lifecycle: w.lc, Authority: w.auth, Now: w.Clock.Now,
+		AnswerDelay: 5 * time.Second, HandleTime: 2 * time.Minute, Seed: 1})
+	require.NoError(t, err)
+	t.Cleanup(agents.Close)
+
+	svc := w.open(t)
+	require.NotEmpty(t, svc.Staff, "the deploy put people on duty")
+	for _, p := range svc.Staff {
+		assert.NotEmpty(t, p.Seat, "%s has a seat", p.ID)
+	}
+	require.NoError(t, agents.Step(ctx))
+	assert.Equal(t, len(svc.Staff), agents.Counts().SignedIn, "everyone on duty signed in")
+
+	const calls = 30
+	for i := range calls {
+		e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", fmt.Sprintf("caller-%d", i), w.Clock.Now())
+		require.NoError(t, err)
+		reply, err := w.Channel.Respond(ctx, e.ID, "0") // "Anything else": the general queue
+		require.NoError(t, err)
+		require.Equal(t, "general", reply.Queue)
+		w.Clock.Advance(10 * time.Second)
+		require.NoError(t, w.lc.Tick(ctx))
+		require.NoError(t, agents.Step(ctx))
+	}
+	w.runUntil(t, w.lc, 10*time.Second, w.Clock.Now().Add(2*time.Hour), func() bool {
+		require.NoError(t, agents.Step(ctx))
+		live, err := w.Channel.Engagements(ctx, svc.ID)
+		require.NoError(t, err)
+		return len(live) == 0
+	})
+
+	stats, err := w.lc.QueueStats(ctx, svc.ID)
+	require.NoError(t, err)
+	var general routing.Stats
+	for _, s := range stats {
+		if s.Queue == "general" && s.Kind == modality.Telephony {
+			general = s
+		}
+	}
+	// An agent the scaler releases mid-call hands the call back to the
+	// queue, where another takes it: accepted twice, ended once.
+	requeued := general.Answered - calls
+	assert.GreaterOrEqual(t, requeued, 0)
+	assert.Equal(t, calls, general.Offered, "every call entered the general queue, once")
+	assert.Equal(t, calls+requeued, general.Handled, "every acceptance was ended or handed back")
+	assert.Zero(t, general.Abandoned+general.Expired)
+	assert.Equal(t, calls, agents.Counts().Ended, "the agents ended every call")
+	require.Len(t, outcomes, calls)
+	for id, o := range outcomes {
+		assert.Equal(t, []routing.Outcome{routing.Answered}, o, "%s ends once, answered", id)
+	}
+	assert.Equal(t, calls, events[routing.EventEnded], "one end per engagement")
+	cs, err := w.Channel.Counts(ctx, svc.ID)
+	require.NoError(t, err)
+	for _, c := range cs {
+		if c.Kind == modality.Telephony {
+			assert.EqualValues(t, calls, c.Completed, "the channel counts them completed")
+			assert.Greater(t, c.HandleTime, time.Duration(0))
+		}
+	}
+}
+
+// TestRevokedAgentMidEngagement: an agent whose grant is revoked while
+// connected is refused at their next action, their session closes, and
+// the engagement goes back to the queue for another agent (the desk's
+// default policy), without being lost or offered to two at once.
+func TestRevokedAgentMidEngagement(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	svc := w.open(t)
+	require.GreaterOrEqual(t, len(svc.Staff), 2)
+	d, err := w.lc.Desk(ctx, svc.ID)
+	require.NoError(t, err)
+
+	var offers []*contactcenter.EngagementEvent
+	w.lc.Subscribe(func(ev contactcenter.Event) {
+		if e, ok := ev.(*contactcenter.EngagementEvent); ok && e.Kind == routing.EventOffered {
+			offers = append(offers, e)
+		}
+	})
+	// Only the first person is available.
+	tokens := map[string]string{}
+	for i, p := range svc.Staff[:2] {
+		tok, _, err := w.auth.IssueToken(ctx, svc.ID+"/"+p.ID)
+		require.NoError(t, err)
+		tokens[p.ID] = tok
+		_, err = d.Open(ctx, tok, routing.Agent{})
+		require.NoError(t, err)
+		if i == 0 {
+			require.NoError(t, d.SetStatus(ctx, tok, routing.Available))
+		}
+	}
+	first, second := svc.Staff[0].ID, svc.Staff[1].ID
+
+	e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", "caller", w.Clock.Now())
+	require.NoError(t, err)
+	_, err = w.Channel.Respond(ctx, e.ID, "0")
+	require.NoError(t, err)
+	require.Len(t, offers, 1)
+	require.Equal(t, first, offers[0].Agent)
+	require.NoError(t, d.Accept(ctx, tokens[first], e.ID))
+
+	require.NoError(t, w.auth.Revoke(ctx, svc.ID+"/"+first, w.Clock.Now()))
+	err = d.End(ctx, tokens[first], e.ID)
+	require.ErrorIs(t, err, access.ErrDenied, "the next action after revocation is denied")
+	err = d.SetStatus(ctx, tokens[first], routing.Available)
+	require.Error(t, err, "and the session is closed")
+
+	live, err := w.Channel.Engagements(ctx, svc.ID)
+	require.NoError(t, err)
+	require.Len(t, live, 1, "the engagement is not lost")
+	assert.Equal(t, modality.Waiting, live[0].State, "it waits again")
+
+	require.NoError(t, d.SetStatus(ctx, tokens[second], routing.Available))
+	require.Len(t, offers, 2, "offered again, to the other agent")
+	assert.Equal(t, second, offers[1].Agent)
+	require.NoError(t, d.Accept(ctx, tokens[second], e.ID))
+	require.NoError(t, d.End(ctx, tokens[second], e.ID))
+	live, err = w.Channel.Engagements(ctx, svc.ID)
+	require.NoError(t, err)
+	assert.Empty(t, live)
+}
+
+// TestDeskRefusesAnotherServicesToken: an agent of one service cannot
+// act on another's desk; the refusal changes nothing.
+func TestDeskRefusesAnotherServicesToken(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	svc := w.open(t)
+	other := conference("conf-other")
+	other.EventID = "other"
+	o, err := w.lc.Request(ctx, other)
+	require.NoError(t, err)
+	w.runUntil(t, w.lc, time.Minute, other.Term.Start.Add(time.Minute), func() bool {
+		return w.State(t, o.ID) == contactcenter.Active
+	})
+	o, err = w.lc.Get(ctx, o.ID)
+	require.NoError(t, err)
+	tok, _, err := w.auth.IssueToken(ctx, o.ID+"/"+o.Staff[0].ID)
+	require.NoError(t, err)
+
+	d, err := w.lc.Desk(ctx, svc.ID)
+	require.NoError(t, err)
+	_, err = d.Open(ctx, tok, routing.Agent{})
+	require.ErrorIs(t, err, access.ErrDenied)
+	stats, err := w.lc.QueueStats(ctx, svc.ID)
+	require.NoError(t, err)
+	for _, s := range stats {
+		assert.Zero(t, s.Offered)
+	}
+	_, err = w.lc.Desk(ctx, "no-such-service")
+	assert.ErrorIs(t, err, contactcenter.ErrNotFound)
+}
