@@ -20,6 +20,7 @@ import (
 type ports struct {
 	cfg      *Config // the Lifecycle's, defaults applied
 	channels map[modality.Kind]modality.Channel
+	line     func(serviceID string) *line // the service's line in this process, or nil
 }
 
 // result is what a step's action did: the change to store in the service
@@ -277,6 +278,10 @@ func (p ports) disconnect(ctx context.Context, s *Service) (result, error) {
 		return result{}, err
 	}
 	c := change{closing: closingChange{disconnected: total}}
+	if ln := p.line(s.ID); ln != nil {
+		// Every engagement here has ended: the report is final.
+		c.engagements, _ = ln.report()
+	}
 	if live > 0 {
 		// Record what was ended, and fail so the step is retried.
 		return result{change: c}, fmt.Errorf("%d end point(s) still connected after disconnecting %d: %w", live, total, ErrNotEmpty)

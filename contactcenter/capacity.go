@@ -12,25 +12,25 @@ import (
 )
 
 // minQueueAllowance is the least a service may hold waiting on a channel,
-// whatever its agents: a service scaled down to few agents (or none)
-// still takes the calls that make the scaler add agents, instead of
-// refusing the traffic it would need to see.
+// whatever its staffing: a service with few agents (or none) still takes
+// the engagements that make the scaler add agents, instead of refusing
+// the traffic it would need to see.
 const minQueueAllowance = 10
 
-// liveCapacity is how many engagements of a service configured by cfg, run
-// by agents agents, a channel serving kinds may hold live at once; the
-// lifecycle hands it to channels that implement
-// [modality.CapacitySetter]. It is derived from what the scaler set:
+// liveCapacity is how many engagements of a service configured by cfg,
+// holding agents agents now, a channel serving kinds may hold live at
+// once; the lifecycle hands it to channels that implement
+// [modality.CapacitySetter]. It is the physical limit; whether a queue
+// takes one more is the router's admission (by expected wait, counting
+// the agents the scaler may still add). It is:
 //
-//   - slots = agents × the highest Concurrency among the service's
-//     modalities the channel serves (agents are already within the
-//     licences: the scaler never deploys more agents than MaxLicences
-//     pays for);
-//   - a queue allowance of as many again, at least 10: callers beyond the
-//     agents wait about one handle time;
+//   - slots = the most agents the scaler may deploy (the template's
+//     MaxAgents, within what MaxLicences pays for) × the highest
+//     Concurrency among the service's modalities the channel serves;
+//   - a queue allowance of as many again, at least 10;
 //   - capped by the server space the service may grow to: what MaxSpace
-//     leaves after BaseSpace and the agents' SpacePerAgent, divided by the
-//     highest SpacePerEngagement of those modalities.
+//     leaves after BaseSpace and the SpacePerAgent of the agents held
+//     now, divided by the highest SpacePerEngagement of those modalities.
 //
 // ok is false when the service has no modality the channel serves: it
 // has nothing to limit there.
@@ -47,7 +47,7 @@ func liveCapacity(cfg template.Config, agents int, kinds []modality.Kind) (maxLi
 	if !ok {
 		return 0, false
 	}
-	slots := max(agents, 0) * conc
+	slots := max(maxAgents(cfg), 0) * conc
 	maxLive = slots + max(slots, minQueueAllowance)
 	if space > 0 {
 		free := float64(cfg.Capacity.MaxSpace) - cfg.Capacity.BaseSpace - float64(max(agents, 0))*cfg.Capacity.SpacePerAgent

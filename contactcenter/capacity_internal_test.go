@@ -17,31 +17,43 @@ func TestLiveCapacity(t *testing.T) {
 			{Kind: "telephony", Concurrency: 1, SpacePerEngagement: 1},
 			{Kind: "chat", Concurrency: 3, SpacePerEngagement: 0.25},
 		},
+		Staffing: template.Staffing{MaxAgents: 30},
 		Capacity: template.Capacity{BaseSpace: 4, SpacePerAgent: 0.5, MaxSpace: 120},
 	}
 	phone := []modality.Kind{modality.Telephony}
 	for _, tc := range []struct {
-		name   string
-		agents int
-		kinds  []modality.Kind
-		want   int
-		ok     bool
+		name     string
+		maxAgent int
+		agents   int
+		kinds    []modality.Kind
+		want     int
+		ok       bool
 	}{
-		{"no agents: the queue allowance", 0, phone, 10, true},
-		{"few agents: allowance still 10", 4, phone, 4 + 10, true},
-		{"agents plus as many queued", 30, phone, 60, true},
-		{"capped by server space", 80, phone, 76, true}, // (120 - 4 - 40) / 1
-		{"chat: concurrency 3", 10, []modality.Kind{modality.Chat}, 60, true},
-		{"both kinds: the higher concurrency, the larger space", 10, []modality.Kind{modality.Telephony, modality.Chat}, 60, true},
-		{"negative agents count as none", -3, phone, 10, true},
-		{"no modality served", 10, []modality.Kind{modality.Video}, 0, false},
+		{"no agent may be added: the queue allowance", 0, 0, phone, 10, true},
+		{"few agents at most: allowance still 10", 4, 0, phone, 4 + 10, true},
+		{"the most agents plus as many queued", 30, 2, phone, 60, true},
+		{"the agents held now do not matter below the cap", 30, 20, phone, 60, true},
+		{"capped by server space", 80, 80, phone, 76, true}, // (120 - 4 - 40) / 1
+		{"chat: concurrency 3", 10, 10, []modality.Kind{modality.Chat}, 60, true},
+		{"both kinds: the higher concurrency, the larger space", 10, 10, []modality.Kind{modality.Telephony, modality.Chat}, 60, true},
+		{"negative agents count as none", 0, -3, phone, 10, true},
+		{"no modality served", 10, 10, []modality.Kind{modality.Video}, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := liveCapacity(cfg, tc.agents, tc.kinds)
+			c := cfg
+			c.Staffing.MaxAgents = tc.maxAgent
+			got, ok := liveCapacity(c, tc.agents, tc.kinds)
 			assert.Equal(t, tc.ok, ok, "served")
-			assert.Equal(t, tc.want, got, "liveCapacity with %d agents on %v", tc.agents, tc.kinds)
+			assert.Equal(t, tc.want, got, "liveCapacity with at most %d agents, %d held, on %v", tc.maxAgent, tc.agents, tc.kinds)
 		})
 	}
+
+	t.Run("licences bound the agents", func(t *testing.T) {
+		c := cfg
+		c.Capacity.LicencesPerAgent, c.Capacity.MaxLicences = 1, 12
+		got, _ := liveCapacity(c, 0, phone)
+		assert.Equal(t, 24, got, "12 licences pay for 12 agents: 12 slots and 12 queued")
+	})
 
 	t.Run("space exhausted", func(t *testing.T) {
 		small := cfg

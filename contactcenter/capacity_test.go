@@ -43,7 +43,9 @@ func (c *capacityChannel) capacities(id string) []int {
 
 // TestLifecycle_SetsChannelCapacity: a channel that implements
 // modality.CapacitySetter gets the service's capacity when the service
-// opens and after each scaling decision, following the agents.
+// opens and after each scaling decision: room for the most agents the
+// scaler may deploy and as many queued, within the server space left by
+// the agents held.
 func TestLifecycle_SetsChannelCapacity(t *testing.T) {
 	w := newWorld(t)
 	ch := &capacityChannel{Channel: w.Channel, set: map[string][]int{}}
@@ -59,11 +61,11 @@ func TestLifecycle_SetsChannelCapacity(t *testing.T) {
 	require.NoError(t, err)
 
 	// The conference template: telephony (concurrency 1, 1 space unit) and
-	// chat (concurrency 3) on this channel; BaseSpace 4, SpacePerAgent 0.5,
-	// MaxSpace 120. Capacity = 2 × 3 × agents (at least 3 × agents + 10),
-	// capped by (120 − 4 − agents/2) / 1.
+	// chat (concurrency 3) on this channel; at most 40 agents; BaseSpace
+	// 4, SpacePerAgent 0.5, MaxSpace 120. Capacity = 2 × 3 × 40, capped
+	// by (120 − 4 − agents/2) / 1.
 	want := func(agents int) int {
-		slots := 3 * agents
+		slots := 3 * 40
 		return min(slots+max(slots, 10), int(116-float64(agents)/2))
 	}
 
@@ -94,5 +96,5 @@ func TestLifecycle_SetsChannelCapacity(t *testing.T) {
 	got = ch.capacities(svc.ID)
 	assert.Greater(t, len(got), 1, "the capacity is set again after scaling decisions")
 	assert.Equal(t, want(peak.Resources.Agents), got[len(got)-1], "after the last decision, from the %d agents held", peak.Resources.Agents)
-	assert.Greater(t, got[len(got)-1], got[0], "more agents, more capacity")
+	assert.Less(t, got[len(got)-1], got[0], "more agents take more of the space engagements use")
 }

@@ -24,6 +24,7 @@ type change struct {
 
 	held         map[Resource][]Item // what the provisioner now holds, by kind
 	staff        opt[[]Person]       // the people on duty, with their seats
+	engagements  *EngagementReport   // how engagements went, as of at
 	numbers      opt[[]numbermap.Number]
 	entryPoints  opt[[]modality.EntryPoint]
 	intakeOpen   opt[bool]
@@ -72,7 +73,7 @@ func moveTo(to State, reason string, at time.Time) change {
 
 // empty reports whether c would store nothing.
 func (c *change) empty() bool {
-	return c.to == "" && !c.accrue && c.held == nil && !c.staff.set && !c.numbers.set && !c.entryPoints.set &&
+	return c.to == "" && !c.accrue && c.held == nil && !c.staff.set && c.engagements == nil && !c.numbers.set && !c.entryPoints.set &&
 		!c.intakeOpen.set && !c.term.set && !c.expires.set && c.cancelReason == "" &&
 		c.failure == nil && c.closing.empty() && !c.check && len(c.events) == 0
 }
@@ -97,6 +98,9 @@ func (c *change) apply(s *Service) ([]Event, error) {
 	}
 	if c.staff.set {
 		setStaff(s, c.staff.v)
+	}
+	if c.engagements != nil {
+		s.Engagements = c.engagements
 	}
 	if c.numbers.set {
 		s.Numbers = c.numbers.v

@@ -29,6 +29,13 @@ func (s Service) Clone() Service {
 	s.Numbers = slices.Clone(s.Numbers)
 	s.EntryPoints = slices.Clone(s.EntryPoints)
 	s.Timeline = slices.Clone(s.Timeline)
+	if s.Engagements != nil {
+		r := *s.Engagements
+		r.Queues = slices.Clone(r.Queues)
+		r.Timeline = slices.Clone(r.Timeline)
+		r.Occupancy = maps.Clone(r.Occupancy)
+		s.Engagements = &r
+	}
 	if s.Err != nil {
 		f := *s.Err
 		s.Err = &f

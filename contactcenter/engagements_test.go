@@ -131,6 +131,50 @@ func TestEngagementsReachAgents(t *testing.T) {
 			assert.Greater(t, c.HandleTime, time.Duration(0))
 		}
 	}
+
+	// The report says the same, live, and once the service is over.
+	checkReport := func(rep contactcenter.Report, when string) {
+		t.Helper()
+		require.NotNil(t, rep.Engagements, when)
+		var q contactcenter.QueueReport
+		for _, x := range rep.Engagements.Queues {
+			if x.Queue == "general" && x.Kind == modality.Telephony {
+				q = x
+			}
+		}
+		assert.Equal(t, general.Answered, q.Answered, "%s: answered", when)
+		assert.Equal(t, general.AnsweredWithin, q.AnsweredWithin, "%s: answered within", when)
+		assert.InDelta(t, general.ServiceLevel(), q.ServiceLevel, 1e-9, "%s: service level", when)
+		assert.Equal(t, 0.8, q.Target, "%s: the template's target", when)
+		assert.Equal(t, general.ASA(), q.ASA.D(), "%s: ASA", when)
+		arrivals, answered := 0, 0
+		for _, p := range rep.Engagements.Timeline {
+			arrivals += p.Arrivals
+			answered += p.Answered
+			assert.Positive(t, p.Agents, "%s: agents on duty at %s", when, p.At)
+		}
+		assert.Equal(t, calls, arrivals, "%s: the timeline counts every arrival once", when)
+		assert.Equal(t, general.Answered, answered, "%s: and every answer", when)
+		assert.Positive(t, rep.Engagements.Occupancy[modality.Telephony], "%s: occupancy", when)
+		assert.Less(t, rep.Engagements.Occupancy[modality.Telephony], 1.0, "%s: occupancy", when)
+	}
+	live, err := w.lc.Report(ctx, svc.ID)
+	require.NoError(t, err)
+	checkReport(live, "live")
+	require.NoError(t, w.lc.Terminate(ctx, svc.ID, "test over"))
+	w.runUntil(t, w.lc, time.Minute, w.Clock.Now().Add(time.Hour), func() bool { return w.State(t, svc.ID).Final() })
+	// Another process, on the same store, reads the stored report.
+	cfg := w.Config("")
+	cfg.Rates = &contactcenter.Rates{Currency: "EUR", AgentHour: 30, LicenceHour: 2, SpaceHour: 0.5}
+	other, err := contactcenter.New(cfg)
+	require.NoError(t, err)
+	defer other.Close()
+	final, err := other.Report(ctx, svc.ID)
+	require.NoError(t, err)
+	checkReport(final, "closed")
+	require.NotNil(t, final.Cost)
+	assert.InDelta(t, final.AgentHours*30+final.LicenceHours*2+final.SpaceHours*0.5, final.Cost.Total, 1e-9)
+	assert.Equal(t, "EUR", final.Cost.Currency)
 }
 
 // TestRevokedAgentMidEngagement: an agent whose grant is revoked while

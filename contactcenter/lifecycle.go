@@ -84,6 +84,8 @@ type Config struct {
 	// from. contactcenter/pgstore implements it. Default: none; the
 	// routers' state lives only in the process driving each service.
 	Engagements routing.Records
+	// Rates, if set, put a cost on each service's report.
+	Rates *Rates
 	// LeaseTTL is how long, on the lifecycle's clock, a replica's lease on
 	// a service lasts without renewal; each Tick renews it. A replica that
 	// dies is replaced after at most LeaseTTL plus one tick. Used only
@@ -151,7 +153,12 @@ func New(cfg Config) (*Lifecycle, error) {
 		wake:     make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 	}
-	l.ports = ports{cfg: &l.cfg, channels: channels}
+	l.ports = ports{cfg: &l.cfg, channels: channels, line: func(id string) *line {
+		if e, ok := l.reg.lookup(id); ok {
+			return e.line.Load()
+		}
+		return nil
+	}}
 	l.reg.ports, l.reg.log = l.ports, l.log
 	return l, nil
 }

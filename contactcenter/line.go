@@ -41,6 +41,7 @@ type line struct {
 	unsaved  []routing.Record // records to write at the next flush
 	closed   bool
 	onDuty   map[string]routing.Agent // by principal: who may open a session
+	tally    tally                    // for the report
 }
 
 // tracked is what the line knows of a live engagement.
@@ -52,7 +53,7 @@ type tracked struct {
 
 // newLine builds the service's router and desk from its configuration.
 func (l *Lifecycle) newLine(s *Service) (*line, error) {
-	ln := &line{id: s.ID, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}}
+	ln := &line{id: s.ID, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}, tally: newTally(s)}
 	rc := RoutingConfig(s.Config)
 	rc.Now = l.now
 	rc.OnEvent = ln.onEvent
@@ -84,6 +85,7 @@ func (ln *line) sync(s *Service) {
 	}
 	ln.mu.Lock()
 	ln.onDuty = onDuty
+	ln.tally.setAgents(s.Updated, s.Resources.Agents)
 	ln.mu.Unlock()
 	ln.router.SetHeadroom(max(maxAgents(s.Config)-s.Resources.Agents, 0))
 }
@@ -209,6 +211,7 @@ func (ln *line) deliver(ev routing.Event) {
 	t := ln.tracked[ev.Engagement]
 	var d modality.Decision
 	if t != nil {
+		ln.tally.count(ev, !t.queued)
 		d = ln.track(t, ev)
 		if ev.Kind == routing.EventEnded {
 			delete(ln.tracked, ev.Engagement)
@@ -252,6 +255,25 @@ func (ln *line) track(t *tracked, ev routing.Event) modality.Decision {
 		ln.unsaved = append(ln.unsaved, *r)
 	}
 	return d
+}
+
+// report returns the engagement report as of now, to store, and
+// whether anything was counted since it was last taken.
+func (ln *line) report() (*EngagementReport, bool) {
+	stats := ln.router.Stats()
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	changed := ln.tally.changed
+	ln.tally.changed = false
+	return ln.tally.report(stats), changed
+}
+
+// peek is report for reading: what is counted stays to be stored.
+func (ln *line) peek() (*EngagementReport, bool) {
+	stats := ln.router.Stats()
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	return ln.tally.report(stats), ln.tally.changed
 }
 
 // flush writes the records changed since the last flush. A record the

@@ -49,10 +49,16 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 	before := s.Resources
 	want := d.Desired
 	if want == before {
-		// Nothing to apply and nothing to store: usage is integrated at
-		// the next change, and Report adds what accrued since. The
-		// channels' capacity is set again all the same.
+		// Nothing to apply: usage is integrated at the next change, and
+		// Report adds what accrued since. The engagement report is
+		// stored if engagements came and went. The channels' capacity is
+		// set again all the same.
 		err := l.ports.setCapacity(ctx, s)
+		if ln := e.line.Load(); ln != nil {
+			if rep, changed := ln.report(); changed {
+				err = errors.Join(err, l.save(ctx, e, change{at: now, engagements: rep}))
+			}
+		}
 		if err != nil {
 			err = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, err)
 		}
@@ -72,6 +78,9 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 	c := change{at: now, accrue: true, held: held}
 	if staff != nil {
 		c.staff = some(staff)
+	}
+	if ln := e.line.Load(); ln != nil {
+		c.engagements, _ = ln.report()
 	}
 	if err := l.save(ctx, e, c); err != nil {
 		return errors.Join(applyErr, err)

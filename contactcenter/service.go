@@ -135,12 +135,15 @@ type Service struct {
 	EntryPoints  []modality.EntryPoint `json:"entryPoints,omitempty"`
 	IntakeOpen   bool                  `json:"intakeOpen"`
 	Usage        Usage                 `json:"usage"`
-	Timeline     []Transition          `json:"timeline"`
-	Closing      *ClosingReport        `json:"closing,omitempty"`
-	Err          *Failure              `json:"error,omitempty"` // why it failed; nil unless Failed
-	Created      time.Time             `json:"created"`
-	Updated      time.Time             `json:"updated"`
-	Revision     int64                 `json:"revision"` // incremented by every stored change
+	// Engagements is how its engagements went, as last stored: at each
+	// scaling decision with traffic since the last, and when it closes.
+	Engagements *EngagementReport `json:"engagements,omitempty"`
+	Timeline    []Transition      `json:"timeline"`
+	Closing     *ClosingReport    `json:"closing,omitempty"`
+	Err         *Failure          `json:"error,omitempty"` // why it failed; nil unless Failed
+	Created     time.Time         `json:"created"`
+	Updated     time.Time         `json:"updated"`
+	Revision    int64             `json:"revision"` // incremented by every stored change
 }
 
 // Failure is why a service's deploy failed: which step, and how. It is
