@@ -12,10 +12,18 @@
 // start_seconds,interval_seconds,modality,arrivals,aht_seconds,patience_seconds
 // (see sim.ReadTrace); its modalities must be those of the template,
 // which also gives the service-level target, the concurrency of each
-// modality, the licence and space factors, and eventcc's scale-down
+// modality, the wrap-up after each engagement (staffing.wrapUp, or
+// -wrap-up), the licence and space factors, and eventcc's scale-down
 // window and step limits. Every policy decides at the template's
 // scaleInterval (or -decide). Agents are bounded only by the template's
 // minAgents and by -max-agents.
+//
+// The simulated engagements are routed by eventcc's router
+// (modality/routing), one queue per modality, with the template's
+// wrap-up: the service level, ASA and abandonment printed are the
+// router's (abandoned engagements count against the service level; ASA
+// is the mean wait of the answered). As the lifecycle's scaler does,
+// the policies staff each modality for its handle time plus the wrap-up.
 //
 // -generate writes one of the built-in synthetic traces instead
 // (conference, concert, tradeshow; see sim.Scenarios):
@@ -66,7 +74,8 @@ var stderr io.Writer = os.Stderr
 type options struct {
 	trace, out, tmpl, generate string
 	seed                       uint64
-	window, decide             time.Duration
+	window, decide, wrapUp     time.Duration
+	wrapUpSet                  bool // -wrap-up given: else the template's
 	maxAgents                  int
 }
 
@@ -81,6 +90,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "random `seed` of the arrivals (and of -generate)")
 	fs.DurationVar(&o.window, "window", 0, "eventcc's scale-down stabilisation window (default: the template's)")
 	fs.DurationVar(&o.decide, "decide", 0, "how often policies decide (default: the template's scaleInterval)")
+	fs.DurationVar(&o.wrapUp, "wrap-up", 0, "how long an agent wraps up after each engagement (default: the template's staffing.wrapUp)")
 	fs.IntVar(&o.maxAgents, "max-agents", 100000, "most agents any policy may staff")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -88,6 +98,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		}
 		return o, usageError{err}
 	}
+	fs.Visit(func(f *flag.Flag) { o.wrapUpSet = o.wrapUpSet || f.Name == "wrap-up" })
 	switch {
 	case fs.NArg() > 0:
 		return o, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -104,6 +115,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, usageError{fmt.Errorf("-window %v must not be negative", o.window)}
 	case o.decide < 0:
 		return o, usageError{fmt.Errorf("-decide %v must not be negative", o.decide)}
+	case o.wrapUp < 0:
+		return o, usageError{fmt.Errorf("-wrap-up %v must not be negative", o.wrapUp)}
 	case o.maxAgents < 1:
 		return o, usageError{fmt.Errorf("-max-agents %d must be at least 1", o.maxAgents)}
 	}
@@ -142,12 +155,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.trace, err)
 	}
-	p, err := params(tmpl, trace, o)
+	cfg, err := config(tmpl, trace, o)
 	if err != nil {
 		return err
 	}
-	decide := decisionInterval(tmpl, o)
-	results, err := sim.Compare(ctx, trace, sim.Config{Params: p, DecisionInterval: decide, Seed: o.seed},
+	p := cfg.Params
+	results, err := sim.Compare(ctx, trace, cfg,
 		sim.StaticPeak(), sim.HPA{}.Contender(), sim.Autoscaler("eventcc", scaling.Erlang{}), sim.Oracle())
 	if err != nil {
 		return err
@@ -169,14 +182,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	files = append(files, name)
 	name = filepath.Join(o.out, "plot.svg")
-	title := fmt.Sprintf("%s — template %s, window %v, seed %d", filepath.Base(o.trace), o.tmpl, p.ScaleDownWindow, o.seed)
+	title := fmt.Sprintf("%s — template %s, window %v, wrap-up %v, seed %d", filepath.Base(o.trace), o.tmpl, p.ScaleDownWindow, cfg.WrapUp, o.seed)
 	if err := writeFile(name, func(w io.Writer) error { return writeSVG(w, title, trace, results) }); err != nil {
 		return err
 	}
 	files = append(files, name)
 
-	fmt.Fprintf(out, "%s: %d intervals, %d arrivals, template %s (service level %.0f%% in %v), eventcc window %v, decisions every %v, seed %d\n\n",
-		o.trace, len(trace), results[0].Total.Arrivals, o.tmpl, 100*p.Targets.ServiceLevel, p.Targets.Within, p.ScaleDownWindow, decide, o.seed)
+	fmt.Fprintf(out, "%s: %d intervals, %d arrivals, template %s (service level %.0f%% in %v, wrap-up %v), eventcc window %v, decisions every %v, seed %d\n\n",
+		o.trace, len(trace), results[0].Total.Arrivals, o.tmpl, 100*p.Targets.ServiceLevel, p.Targets.Within, cfg.WrapUp, p.ScaleDownWindow,
+		cfg.DecisionInterval, o.seed)
 	if err := writeTable(out, results); err != nil {
 		return err
 	}
@@ -187,6 +201,26 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "wrote", f)
 	}
 	return nil
+}
+
+// config is the simulation of trace with the template: its Params,
+// decision interval and wrap-up, and the seed.
+func config(t *template.Template, trace sim.Trace, o options) (sim.Config, error) {
+	wrapUp := wrapUpTime(t, o)
+	p, err := params(t, trace, wrapUp, o)
+	if err != nil {
+		return sim.Config{}, err
+	}
+	return sim.Config{Params: p, DecisionInterval: decisionInterval(t, o), WrapUp: wrapUp, Seed: o.seed}, nil
+}
+
+// wrapUpTime is how long agents wrap up after each engagement: -wrap-up,
+// else the template's staffing.wrapUp, as the lifecycle gives its router.
+func wrapUpTime(t *template.Template, o options) time.Duration {
+	if o.wrapUpSet {
+		return o.wrapUp
+	}
+	return t.Staffing.WrapUp.D()
 }
 
 // decisionInterval is how often the policies decide: -decide, else the
@@ -200,8 +234,9 @@ func decisionInterval(t *template.Template, o options) time.Duration {
 
 // params maps the template onto the simulator's Params: its modalities,
 // targets, factors, minAgents, scale-down window (or -window) and step
-// limits, as the lifecycle gives them to its autoscaler.
-func params(t *template.Template, trace sim.Trace, o options) (scaling.Params, error) {
+// limits, as the lifecycle gives them to its autoscaler, which staffs
+// each modality for its handle time plus the wrap-up.
+func params(t *template.Template, trace sim.Trace, wrapUp time.Duration, o options) (scaling.Params, error) {
 	p := scaling.Params{
 		TargetUtilisation:   t.Staffing.TargetUtilisation,
 		MinAgents:           min(t.Staffing.MinAgents, o.maxAgents),
@@ -225,7 +260,7 @@ func params(t *template.Template, trace sim.Trace, o options) (scaling.Params, e
 	for _, m := range t.Modalities {
 		kinds = append(kinds, string(m.Kind))
 		p.Modalities = append(p.Modalities, scaling.Modality{
-			Kind: string(m.Kind), HandleTime: m.HandleTime.D(), Concurrency: m.Concurrency, SpacePerEngagement: m.SpacePerEngagement,
+			Kind: string(m.Kind), HandleTime: m.HandleTime.D() + wrapUp, Concurrency: m.Concurrency, SpacePerEngagement: m.SpacePerEngagement,
 		})
 	}
 	for _, k := range trace.Modalities() {
@@ -323,11 +358,12 @@ func writeVerdict(out io.Writer, results []sim.Result) {
 // writePeriods writes one policy's periods as CSV.
 func writePeriods(w io.Writer, r sim.Result) error {
 	var b strings.Builder
-	b.WriteString("start_seconds,interval_seconds,arrivals,answered,answered_within,abandoned,abandoned_within," +
+	b.WriteString("start_seconds,interval_seconds,arrivals,answered,answered_within,abandoned," +
 		"service_level,met,asa_seconds,abandon_rate,occupancy,mean_agents,agent_hours,licence_hours,space_hours\n")
 	for _, p := range r.Periods {
-		fmt.Fprintf(&b, "%g,%g,%d,%d,%d,%d,%d,%.4f,%t,%.2f,%.4f,%.4f,%.2f,%.3f,%.3f,%.3f\n",
-			p.Start.Seconds(), p.Length.Seconds(), p.Arrivals, p.Answered, p.AnsweredWithin, p.Abandoned, p.AbandonedWithin,
+		rs := p.Routing
+		fmt.Fprintf(&b, "%g,%g,%d,%d,%d,%d,%.4f,%t,%.2f,%.4f,%.4f,%.2f,%.3f,%.3f,%.3f\n",
+			p.Start.Seconds(), p.Length.Seconds(), p.Arrivals, rs.Answered, rs.AnsweredWithin, rs.Abandoned,
 			p.ServiceLevel(), p.Arrivals == 0 || p.ServiceLevel() >= r.Target.ServiceLevel, p.ASA().Seconds(),
 			p.AbandonRate(), p.Occupancy(), p.MeanAgents(), p.AgentHours(), p.LicenceHours(), p.SpaceHours())
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -69,13 +70,13 @@ func TestRun(t *testing.T) {
 }
 
 // TestTargetsWithTemplates checks eventcc's targets on every built-in
-// scenario, seeds 1 to 3, with the Params the command derives from the
-// scenario's built-in template (its scaleDownWindow and step limits
-// included), deciding at its scaleInterval as the lifecycle does, so that
-// a template change that breaks them is caught. The targets: the
-// service level over the event, intervals meeting it no fewer than the
-// oracle's minus 5 points, at most 1.10× the oracle's agent-hours and
-// 0.6× static peak's.
+// scenario, seeds 1 to 3, with the Config the command derives from the
+// scenario's built-in template (its scaleDownWindow, step limits and
+// wrap-up included), deciding at its scaleInterval as the lifecycle
+// does, so that a template change that breaks them is caught. The
+// targets: the service level over the event, intervals meeting it no
+// fewer than the oracle's minus 5 points, at most 1.10× the oracle's
+// agent-hours and 0.6× static peak's.
 func TestTargetsWithTemplates(t *testing.T) {
 	for name, sc := range sim.Scenarios() {
 		tmpl, err := template.Builtin().Lookup(sc.Template)
@@ -83,15 +84,20 @@ func TestTargetsWithTemplates(t *testing.T) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
 				tr := sc.Trace(seed)
-				o := options{maxAgents: 100000}
-				p, err := params(tmpl, tr, o)
-				require.NoError(t, err, "params")
-				rs, err := sim.Compare(context.Background(), tr, sim.Config{Params: p, Seed: seed, DecisionInterval: decisionInterval(tmpl, o)},
+				o := options{maxAgents: 100000, seed: seed}
+				cfg, err := config(tmpl, tr, o)
+				require.NoError(t, err, "config")
+				p := cfg.Params
+				require.Positive(t, cfg.WrapUp, "the template's wrap-up")
+				rs, err := sim.Compare(context.Background(), tr, cfg,
 					sim.StaticPeak(), sim.Autoscaler("eventcc", scaling.Erlang{}), sim.Oracle())
 				require.NoError(t, err, "Compare")
 				static, ev, oracle := rs[0], rs[1], rs[2]
 				evMet, _ := ev.PeriodsMet()
 				orMet, _ := oracle.PeriodsMet()
+				t.Logf("wrap-up %v: eventcc SL %.4f, met %.4f, %.3f× oracle, %.3f× static; oracle SL %.4f, met %.4f",
+					cfg.WrapUp, ev.Total.ServiceLevel(), evMet, ev.Total.AgentHours()/oracle.Total.AgentHours(),
+					ev.Total.AgentHours()/static.Total.AgentHours(), oracle.Total.ServiceLevel(), orMet)
 				assert.GreaterOrEqual(t, ev.Total.ServiceLevel(), p.Targets.ServiceLevel, "service level over the event, window %v", p.ScaleDownWindow)
 				assert.GreaterOrEqual(t, evMet, orMet-0.05, "share of intervals meeting the target; want the oracle's minus 5 pp at least")
 				assert.LessOrEqual(t, ev.Total.AgentHours(), 1.10*oracle.Total.AgentHours(), "agent-hours; want at most 1.10× the oracle's, window %v", p.ScaleDownWindow)
@@ -128,6 +134,7 @@ func TestRunErrors(t *testing.T) {
 		{"bad duration", []string{"-trace", "x", "-out", "y", "-window", "soon"}, true, "-window"},
 		{"negative window", []string{"-trace", "x", "-out", "y", "-window", "-1m"}, true, "-window"},
 		{"negative decide", []string{"-trace", "x", "-out", "y", "-decide", "-1m"}, true, "-decide"},
+		{"negative wrap-up", []string{"-trace", "x", "-out", "y", "-wrap-up", "-1s"}, true, "-wrap-up"},
 		{"max agents", []string{"-trace", "x", "-out", "y", "-max-agents", "0"}, true, "-max-agents"},
 		{"unknown scenario", []string{"-generate", "opera"}, true, `-generate "opera"`},
 		{"unknown template", []string{"-trace", bad, "-out", t.TempDir(), "-template", "opera"}, true, `-template "opera"`},
@@ -143,6 +150,37 @@ func TestRunErrors(t *testing.T) {
 			var ue usageError
 			assert.Equal(t, c.usage, errors.As(err, &ue), "usage error? %v", err)
 			assert.Contains(t, err.Error(), c.want, "the error; want it to name the problem")
+		})
+	}
+}
+
+// TestConfigWrapUp checks the wrap-up the command simulates: the
+// template's staffing.wrapUp unless -wrap-up says otherwise (0
+// included), given to the router and added to the handle time the
+// policies staff for, as the lifecycle does.
+func TestConfigWrapUp(t *testing.T) {
+	tmpl, err := template.Builtin().Lookup("conference")
+	require.NoError(t, err, "conference template")
+	require.Equal(t, 30*time.Second, tmpl.Staffing.WrapUp.D(), "the conference template's wrap-up")
+	tr := sim.Scenarios()["conference"].Trace(1)
+	for _, c := range []struct {
+		name string
+		args []string
+		want time.Duration
+	}{
+		{"the template's", nil, 30 * time.Second},
+		{"-wrap-up 45s", []string{"-wrap-up", "45s"}, 45 * time.Second},
+		{"-wrap-up 0", []string{"-wrap-up", "0"}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o, err := parse(append([]string{"-trace", "x.csv", "-out", "y"}, c.args...), io.Discard)
+			require.NoError(t, err, "parse")
+			cfg, err := config(tmpl, tr, o)
+			require.NoError(t, err, "config")
+			assert.Equal(t, c.want, cfg.WrapUp, "the router's wrap-up")
+			for i, m := range cfg.Params.Modalities {
+				assert.Equal(t, tmpl.Modalities[i].HandleTime.D()+c.want, m.HandleTime, "%s: the handle time staffed for; want the template's plus the wrap-up", m.Kind)
+			}
 		})
 	}
 }

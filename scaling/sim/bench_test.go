@@ -17,15 +17,15 @@ import (
 //	eventcc-x-static    eventcc's agent-hours over static peak's (target <= 0.60)
 //	hpa-sl, hpa-met-pp, hpa-x-oracle, hpa-x-static: the same for the HPA-style policy
 //
-// The scale-down window, step limits and decision interval are the
-// scenario's template's; -window and -decide in examples/simulate show
+// The scale-down window, step limits, decision interval and wrap-up are
+// the scenario's template's; -window and -decide in examples/simulate show
 // others.
 func BenchmarkCompare(b *testing.B) {
 	for _, name := range []string{"conference", "concert", "tradeshow"} {
 		b.Run(name, func(b *testing.B) {
 			tr := sim.Scenarios()[name].Trace(1)
-			p, every := scenarioParams(name)
-			cfg := sim.Config{Params: p, Seed: 1, DecisionInterval: every}
+			cfg := scenarioConfig(name)
+			cfg.Seed = 1
 			var rs []sim.Result
 			for b.Loop() {
 				var err error

@@ -20,20 +20,43 @@
 // Within each interval arrivals are a Poisson process; handle times and
 // patience are exponential; all are drawn from [Config].Seed before any
 // policy runs, so every policy of one [Compare] faces the same
-// engagements and the same seed gives the same results. Agents are
-// blended: each has one unit of capacity, an engagement of a modality
-// with Concurrency c takes 1/c of it, and waiting engagements are served
-// first come, first served across modalities. Every DecisionInterval the
-// [Policy] sees the traffic since its previous decision (the
-// scaling.Samples a TrafficSource would report, and the mean load) and
+// engagements and the same seed gives the same results.
+//
+// The engagements are served by the product's router (package
+// modality/routing), one per run, on a clock the simulation drives: one
+// queue per modality of Params, named after it, with Targets.Within as
+// its threshold and [Config].WrapUp as the router's wrap-up. Each
+// simulated agent is a router agent with no skills whose capacity is
+// each modality's Concurrency (1 call, 3 chats), as contactcenter's
+// roster gives a person on duty with no capacity of their own. The
+// router counts capacity per kind: an agent may hold a call and chats
+// at once, while the scaling policies staff each modality's share of an
+// agent, so the router serves more than they staff for.
+//
+// An arrival is enqueued; an agent the router offers it to accepts it
+// at once and ends it after its handle time, then wraps up (offered
+// nothing) for WrapUp; an attendee whose patience runs out first hangs
+// up. Engagements still waiting when nothing else can happen (no agent
+// left to answer them) are hung up when the run ends.
+//
+// Every DecisionInterval the [Policy] sees the traffic since its previous
+// decision (the scaling.Samples a TrafficSource would report, handle
+// times without wrap-up as channels count them, and the mean load) and
 // decides the agents; the simulator holds them within Params' bounds.
-// Agents added answer at once; agents removed finish what they handle
-// (and are paid until they do). Licences and space are those
+// Agents added are set Available (those still finishing before leaving
+// first, then agents who left, then new ones joining the router) and may
+// be offered waiting engagements at once. Agents removed are the idle
+// first, who go Offline; the others go on a Break, which keeps what
+// they hold and offers them nothing, finish and wrap up, then go
+// Offline; they are paid until then. Licences and space are those
 // Params.ResourcesFor gives for each decision.
 //
-// A [Result] reports, for every period of the trace and in total,
-// engagements answered within the target, abandoned, waits, occupancy
-// and the hours of agents, licences and space.
+// A [Result] reports, for every period of the trace and in total, the
+// arrivals, what the router counted (its [routing.Stats]: service level,
+// ASA, abandonment and AHT are its figures, with its definitions:
+// abandoned engagements count against the service level, ASA is the
+// mean wait of the answered), occupancy, and the hours of agents,
+// licences and space.
 //
 // # Policies
 //
@@ -41,9 +64,10 @@
 // horizontal-pod-autoscaler-style ratio policy; [Autoscaler] is eventcc's
 // scaling.Autoscaler (by default with the scaling.Erlang policy and its
 // forecast); [Oracle] staffs each period with Erlang C on the trace's
-// true rates, known in advance. Any Policy can join.
+// true rates and handle times plus the wrap-up, known in advance. Any
+// Policy can join.
 //
-// Compare runs its contenders concurrently and returns when all are
-// done; a done ctx stops them with ctx.Err(). Everything else in the
-// package is a value or a pure function.
+// Compare runs its contenders concurrently, each with its own router,
+// and returns when all are done; a done ctx stops them with ctx.Err().
+// Everything else in the package is a value or a pure function.
 package sim

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 // of the trace: each modality's arrivals per second and handle time in
 // that period, staffed by [scaling.Erlang] with the Erlang C model (the
 // trace's patience ignored), summed over modalities, within
-// [p.MinAgents, p.MaxAgents]. It is what the [Oracle] staffs.
+// [p.MinAgents, p.MaxAgents]. The [Oracle] and [StaticPeak] staff it on
+// the trace with Setup.WrapUp added to every handle time: an agent is
+// held for the engagement and the wrap-up after it.
 func Requirement(p scaling.Params, t Trace) ([]Period, []int) {
 	bounds := boundaries(t)
 	periods := make([]Period, len(bounds)-1)
@@ -39,6 +42,19 @@ func Requirement(p scaling.Params, t Trace) ([]Period, []int) {
 	return periods, need
 }
 
+// held returns t with wrapUp added to every interval's handle time: how
+// long each engagement holds an agent.
+func held(t Trace, wrapUp time.Duration) Trace {
+	if wrapUp == 0 {
+		return t
+	}
+	out := slices.Clone(t)
+	for i := range out {
+		out[i].HandleTime += wrapUp
+	}
+	return out
+}
+
 // boundaries returns every start and end of t's intervals, sorted.
 func boundaries(t Trace) []time.Duration {
 	set := map[time.Duration]bool{}
@@ -59,12 +75,12 @@ type policyFunc func(o Observation) int
 func (f policyFunc) Decide(o Observation) int { return f(o) }
 
 // Oracle staffs every period with exactly its [Requirement]: Erlang C on
-// the true rates, known in advance, changed at the period's start. It
-// is the benchmark no real-time policy can beat on cost at the same
-// service level.
+// the true rates and handle times (plus the wrap-up), known in advance,
+// changed at the period's start. It is the benchmark no real-time policy
+// can beat on cost at the same service level.
 func Oracle() Contender {
 	return Contender{Name: "oracle", New: func(s Setup) (Policy, error) {
-		periods, need := Requirement(s.Params, s.Trace)
+		periods, need := Requirement(s.Params, held(s.Trace, s.WrapUp))
 		return policyFunc(func(o Observation) int {
 			at := o.At.Sub(s.Start)
 			i := sort.Search(len(periods), func(i int) bool { return periods[i].Start+periods[i].Length > at })
@@ -77,10 +93,11 @@ func Oracle() Contender {
 }
 
 // StaticPeak staffs the whole event with the peak period's
-// [Requirement]: provisioning for the peak, as without autoscaling.
+// [Requirement] (wrap-up included): provisioning for the peak, as
+// without autoscaling.
 func StaticPeak() Contender {
 	return Contender{Name: "static peak", New: func(s Setup) (Policy, error) {
-		_, need := Requirement(s.Params, s.Trace)
+		_, need := Requirement(s.Params, held(s.Trace, s.WrapUp))
 		peak := 0
 		for _, n := range need {
 			peak = max(peak, n)
@@ -104,8 +121,9 @@ type HPA struct {
 }
 
 // Contender returns the HPA-style policy. At each decision it measures
-// the load per agent, the mean engagements in service and waiting (in
-// agents' worth) over the interval divided by the current agents, and
+// the load per agent, the mean agents occupied and engagements waiting
+// (in agents' worth; [Observation] Busy and Waiting) over the interval
+// divided by the current agents, and
 //
 //	ratio   = load / Target
 //	desired = current                      when |ratio − 1| <= Tolerance

@@ -82,11 +82,28 @@ func TestRunMatchesErlang(t *testing.T) {
 				got.Arrivals, got.ServiceLevel(), want.ServiceLevel, got.ASA(), want.ASA, got.Occupancy(), want.Occupancy,
 				got.AbandonRate(), want.AbandonProbability)
 			assert.InDelta(t, 100.0*2*hours, float64(got.Arrivals), 4*math.Sqrt(100*2*hours), "arrivals; want a Poisson count")
-			assert.InDelta(t, want.ServiceLevel, got.ServiceLevel(), 0.02, "service level")
-			assert.InEpsilon(t, want.ASA.Seconds(), got.ASA().Seconds(), 0.15, "ASA")
+			if c.patience == 0 {
+				// Without abandonment the router's definitions are Erlang C's.
+				assert.InDelta(t, want.ServiceLevel, got.ServiceLevel(), 0.02, "service level")
+				assert.InEpsilon(t, want.ASA.Seconds(), got.ASA().Seconds(), 0.15, "ASA")
+			} else {
+				// The router counts every abandonment against the service
+				// level (Erlang A's leaves out those within the threshold):
+				// answered within / arrivals = SL × (1 − abandoned within /
+				// arrivals), and at most all abandoned did so within it.
+				assert.LessOrEqual(t, got.ServiceLevel(), want.ServiceLevel+0.02, "service level; want at most Erlang A's")
+				assert.GreaterOrEqual(t, got.ServiceLevel(), want.ServiceLevel*(1-want.AbandonProbability)-0.02,
+					"service level; want at least Erlang A's with every abandonment counted against it")
+				// The router's ASA is the wait of the answered; Erlang A's
+				// counts the abandoned's waits too.
+				answered := float64(got.Routing.Answered) / float64(got.Arrivals)
+				assert.LessOrEqual(t, got.ASA().Seconds()*answered, want.ASA.Seconds()*1.15, "the answered's share of the mean wait; want at most Erlang A's ASA")
+			}
 			assert.InDelta(t, want.Occupancy, got.Occupancy(), 0.01, "occupancy")
 			assert.InDelta(t, want.AbandonProbability, got.AbandonRate(), 0.01, "abandon rate")
-			assert.Equal(t, got.Arrivals, got.Answered+got.Abandoned, "every arrival is answered or abandons")
+			assert.Equal(t, got.Arrivals, got.Routing.Answered+got.Routing.Abandoned, "every arrival is answered or abandons")
+			assert.Equal(t, got.Arrivals, got.Routing.Offered, "every arrival entered the router's queue")
+			assert.InEpsilon(t, aht.Seconds(), got.AHT().Seconds(), 0.02, "the router's AHT; want the trace's")
 			assert.InDelta(t, float64(c.agents)*hours, got.AgentHours(), 1e-6, "agent-hours of a fixed staffing")
 		})
 	}
@@ -152,8 +169,8 @@ func TestRunAccounts(t *testing.T) {
 	assert.Equal(t, sum.Arrivals, res.Total.Arrivals, "total arrivals; want the periods' sum")
 	assert.InDelta(t, sum.AgentSeconds, res.Total.AgentSeconds, 1e-6, "total agent-seconds; want the periods' sum")
 	assert.Zero(t, res.Periods[2].Arrivals, "nothing arrives in the gap")
-	assert.Equal(t, res.Total.Arrivals, res.Total.Answered+res.Total.Abandoned, "every arrival is answered or abandons")
-	assert.Zero(t, res.Periods[0].Abandoned, "no patience in the first interval: nobody abandons")
+	assert.Equal(t, res.Total.Arrivals, res.Total.Routing.Answered+res.Total.Routing.Abandoned, "every arrival is answered or abandons")
+	assert.Zero(t, res.Periods[0].Routing.Abandoned, "no patience in the first interval: nobody abandons")
 	for _, s := range res.Steps {
 		assert.Contains(t, []int{2, 17, 30}, s.Agents, "step %+v; want every decision clamped into [2, 30]", s)
 	}
@@ -183,7 +200,8 @@ func TestRunDrains(t *testing.T) {
 	}}
 	res, err := sim.Run(context.Background(), tr, sim.Config{Params: p, Seed: 5}, pol)
 	require.NoError(t, err, "Run")
-	assert.Equal(t, res.Total.Arrivals, res.Total.Answered, "every arrival answered: no engagement dropped by a scale-down")
+	assert.Equal(t, res.Total.Arrivals, res.Total.Routing.Answered, "every arrival answered: no engagement dropped by a scale-down")
+	assert.Equal(t, res.Total.Arrivals, res.Total.Routing.Handled, "every arrival answered once and ended: none requeued by a scale-down")
 	// From 10 minutes on, 1 agent plus those still finishing.
 	assert.Greater(t, res.Total.AgentSeconds, 30*600.0+600, "agent-seconds; want those finishing after the scale-down paid")
 	assert.Less(t, res.Total.AgentSeconds, 30*1200.0, "agent-seconds; want idle agents gone at once")
@@ -203,8 +221,14 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"Targets.ServiceLevel"}, sim.ErrConfig},
 		{"unknown modality", sim.Config{Params: good}, append(tr[:1:1], sim.Interval{Start: 0, Length: time.Minute, Modality: "fax", Arrivals: 1, HandleTime: time.Second}),
 			[]string{`"fax"`}, sim.ErrConfig},
-		{"invalid params and fields", sim.Config{Params: func() scaling.Params { p := good; p.MaxAgents = 0; return p }(), DecisionInterval: -1, InitialAgents: -1, MaxArrivals: -1}, tr,
-			[]string{"MaxAgents 0", "DecisionInterval -1ns", "InitialAgents -1", "MaxArrivals -1"}, sim.ErrConfig},
+		{"invalid params and fields", sim.Config{Params: func() scaling.Params { p := good; p.MaxAgents = 0; return p }(), DecisionInterval: -1, InitialAgents: -1, MaxArrivals: -1, WrapUp: -1}, tr,
+			[]string{"MaxAgents 0", "DecisionInterval -1ns", "InitialAgents -1", "MaxArrivals -1", "WrapUp -1ns"}, sim.ErrConfig},
+		{"a kind the router does not serve", sim.Config{Params: func() scaling.Params {
+			p := good
+			p.Modalities = []scaling.Modality{{Kind: "fax", HandleTime: time.Minute, Concurrency: 1}}
+			return p
+		}()}, sim.Trace{{Start: 0, Length: time.Minute, Modality: "fax", Arrivals: 1, HandleTime: time.Second}},
+			[]string{`Params.Modalities[0]`, `"fax"`, "router"}, sim.ErrConfig},
 		{"empty trace", sim.Config{Params: good}, nil, nil, sim.ErrEmpty},
 		{"too many arrivals", sim.Config{Params: good, MaxArrivals: 5}, tr, nil, sim.ErrTooManyArrivals},
 	}
@@ -252,6 +276,12 @@ func TestOracleAndStaticPeak(t *testing.T) {
 	assert.Equal(t, peak, static.PeakAgents, "static peak staffs the highest requirement")
 	assert.Len(t, static.Steps, 1, "static peak never changes")
 	assert.InDelta(t, float64(peak)*tr.End().Hours()-float64(peak)*periods[0].Start.Hours(), static.Total.AgentHours(), 1e-6, "static peak's agent-hours")
+	// With wrap-up, both staff for the time an agent is held: the
+	// handle time and the wrap-up after it.
+	held, err := sim.Compare(context.Background(), tr, sim.Config{Params: p, Seed: 1, WrapUp: time.Minute}, sim.Oracle(), sim.StaticPeak())
+	require.NoError(t, err, "Compare with wrap-up")
+	assert.Greater(t, held[0].Total.AgentHours(), oracle.Total.AgentHours(), "the oracle's agent-hours; want more with a minute of wrap-up")
+	assert.Greater(t, held[1].PeakAgents, static.PeakAgents, "static peak; want more with a minute of wrap-up")
 	// The oracle's requirement is Erlang C per modality, summed.
 	q := scaling.Queue{Rate: tr[0].Arrivals / tr[0].Length.Seconds(), HandleTime: tr[0].HandleTime}
 	perf, err := q.Staff(p.Targets)
@@ -291,7 +321,7 @@ func TestHPA(t *testing.T) {
 
 // conferenceParams returns the conference template's staffing as the
 // simulator uses it: no cap but MaxAgents 100000, and a 2-minute window
-// (scenarioParams sets the template's own).
+// (scenarioConfig sets the template's own).
 func conferenceParams() scaling.Params {
 	return scaling.Params{
 		Modalities: []scaling.Modality{
@@ -324,29 +354,33 @@ func tradeShowModalities() []scaling.Modality {
 	}
 }
 
-// scenarioParams returns the Params the benchmarks simulate each
-// built-in scenario with, and how often the lifecycle would decide: its
-// template's modalities, minAgents, targetUtilisation, factors,
-// scaleDownWindow, step limits and scaleInterval (copied here, since
-// scaling may not import template; examples/simulate's tests run the
-// same checks on the template files themselves), and the default
-// forecast.
-func scenarioParams(name string) (scaling.Params, time.Duration) {
+// scenarioConfig returns the Config the benchmarks simulate each
+// built-in scenario with (but the seed): its template's modalities,
+// minAgents, targetUtilisation, factors, scaleDownWindow, step limits,
+// scaleInterval and wrapUp (copied here, since scaling may not import
+// template; examples/simulate's tests run the same checks on the
+// template files themselves), and the default forecast. As the
+// lifecycle's scaler does, the Params staff each modality for its handle
+// time plus the wrap-up.
+func scenarioConfig(name string) sim.Config {
 	p := conferenceParams()
 	// conference.json
 	p.ScaleDownWindow, p.MaxStepUp, p.MaxStepDown = 3*time.Minute, 10, 5
-	every := 2 * time.Minute
+	every, wrapUp := 2*time.Minute, 30*time.Second
 	switch name {
 	case "concert": // concert.json
 		p.Modalities, p.MinAgents, p.TargetUtilisation, p.AgentsPerSupervisor, p.BaseSpace = concertModalities(), 4, 0.8, 15, 8
 		p.ScaleDownWindow, p.MaxStepUp, p.MaxStepDown = 3*time.Minute, 20, 10
-		every = time.Minute
+		every, wrapUp = time.Minute, 20*time.Second
 	case "tradeshow": // trade-show.json
 		p.Modalities, p.MinAgents, p.TargetUtilisation, p.AgentsPerSupervisor, p.LicencesPerAgent, p.BaseSpace = tradeShowModalities(), 3, 0.8, 12, 2, 6
 		p.ScaleDownWindow, p.MaxStepUp, p.MaxStepDown = 3*time.Minute, 10, 5
-		every = 3 * time.Minute
+		every, wrapUp = 3*time.Minute, 45*time.Second
 	}
-	return p, every
+	for i := range p.Modalities {
+		p.Modalities[i].HandleTime += wrapUp
+	}
+	return sim.Config{Params: p, DecisionInterval: every, WrapUp: wrapUp}
 }
 
 // TestTargetsOnTraces checks eventcc's autoscaler against the targets
@@ -362,8 +396,9 @@ func TestTargetsOnTraces(t *testing.T) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
 				tr := sim.Scenarios()[name].Trace(seed)
-				p, every := scenarioParams(name)
-				rs, err := sim.Compare(context.Background(), tr, sim.Config{Params: p, Seed: seed, DecisionInterval: every},
+				cfg := scenarioConfig(name)
+				cfg.Seed = seed
+				rs, err := sim.Compare(context.Background(), tr, cfg,
 					sim.StaticPeak(), sim.HPA{}.Contender(), sim.Autoscaler("", nil), sim.Oracle())
 				require.NoError(t, err, "Compare")
 				static, hpa, ev, oracle := rs[0], rs[1], rs[2], rs[3]
@@ -395,4 +430,64 @@ func TestCompareLeavesNoGoroutines(t *testing.T) {
 		_, err = sim.Compare(ctx, tr, sim.Config{Params: conferenceParams()}, sim.Oracle(), sim.StaticPeak())
 		require.ErrorIs(t, err, context.Canceled, "a cancelled Compare")
 	})
+}
+
+// TestWrapUp checks that wrap-up is modelled: the same arrivals, served
+// by the same fixed staffing, with and without 30s of wrap-up after each
+// call. Every answered call then occupies its agent 30s longer, the
+// agents, busier, answer later, and the router's handle time, from
+// answer to end, stays the trace's.
+func TestWrapUp(t *testing.T) {
+	const agents = 13
+	aht := 3 * time.Minute
+	tr := steady(40, 100, aht, 0) // 10 erlangs for 40 hours
+	run := func(wrapUp time.Duration) sim.Stats {
+		t.Helper()
+		res, err := sim.Run(context.Background(), tr, sim.Config{Params: oneQueue(aht), Seed: 4, WrapUp: wrapUp}, fixed(agents))
+		require.NoError(t, err, "Run with wrap-up %v", wrapUp)
+		return res.Total
+	}
+	none, wrap := run(0), run(30*time.Second)
+	t.Logf("wrap-up 0: SL %.4f, ASA %v, occupancy %.4f; 30s: SL %.4f, ASA %v, occupancy %.4f",
+		none.ServiceLevel(), none.ASA(), none.Occupancy(), wrap.ServiceLevel(), wrap.ASA(), wrap.Occupancy())
+	require.Equal(t, none.Arrivals, wrap.Arrivals, "the same seed; want the same arrivals")
+	assert.InDelta(t, none.AgentSeconds, wrap.AgentSeconds, 1e-6, "the same fixed staffing")
+	// An agent is occupied for the router's handle time of each call,
+	// and then for its wrap-up (but for what the trace's end cuts, a
+	// few seconds).
+	assert.InEpsilon(t, none.Routing.HandleTime.Seconds(), none.BusySeconds, 0.01,
+		"occupied agent-seconds without wrap-up; want the router's total handle time")
+	assert.InEpsilon(t, wrap.Routing.HandleTime.Seconds()+float64(wrap.Routing.Answered)*30, wrap.BusySeconds, 0.01,
+		"occupied agent-seconds with wrap-up; want the router's total handle time and 30s per answered call")
+	assert.Greater(t, wrap.Occupancy(), none.Occupancy()+0.1, "occupancy; want it higher with wrap-up")
+	assert.Less(t, wrap.ServiceLevel(), none.ServiceLevel()-0.1, "service level; want it lower with wrap-up")
+	assert.Greater(t, wrap.ASA(), none.ASA(), "ASA; want it longer with wrap-up")
+	for _, s := range []sim.Stats{none, wrap} {
+		assert.InEpsilon(t, aht.Seconds(), s.AHT().Seconds(), 0.03, "the router's AHT; want the trace's handle time, wrap-up excluded")
+	}
+}
+
+// TestServiceLevelIsTheRouters checks the definitions that come with
+// the router's Stats: an attendee who abandons counts against the
+// service level even within the threshold, and those still waiting when
+// the run ends, with no agent to answer them, are hung up and count as
+// abandoned.
+func TestServiceLevelIsTheRouters(t *testing.T) {
+	p := oneQueue(time.Minute)
+	tr := sim.Trace{
+		{Start: 0, Length: 30 * time.Minute, Modality: "telephony", Arrivals: 50, HandleTime: time.Minute, Patience: time.Second},
+		{Start: 30 * time.Minute, Length: 30 * time.Minute, Modality: "telephony", Arrivals: 50, HandleTime: time.Minute},
+	}
+	res, err := sim.Run(context.Background(), tr, sim.Config{Params: p, Seed: 2}, fixed(0))
+	require.NoError(t, err, "Run")
+	require.Len(t, res.Periods, 2, "periods")
+	first, second := res.Periods[0], res.Periods[1]
+	require.NotZero(t, first.Arrivals, "arrivals in the first half hour")
+	assert.Equal(t, first.Arrivals, first.Routing.Abandoned, "nobody answers: every attendee of the first half hour abandons in it")
+	assert.Zero(t, first.ServiceLevel(), "service level with every attendee abandoning within the 20s threshold; want 0, as the router counts it")
+	assert.Equal(t, 1.0, first.AbandonRate(), "abandon rate")
+	assert.Equal(t, second.Arrivals, second.Routing.Abandoned, "those with no patience, never answered, are hung up when the run ends")
+	assert.Zero(t, res.Total.Routing.Waiting, "nobody is left waiting")
+	assert.Zero(t, res.Total.ServiceLevel(), "service level of the run")
+	assert.Zero(t, res.Total.ASA(), "ASA with nobody answered")
 }
