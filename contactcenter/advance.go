@@ -167,7 +167,7 @@ func (l *Lifecycle) openChannels(ctx context.Context, e *entry, now time.Time) e
 	ln := e.line.Load()
 	if ln == nil {
 		var err error
-		if ln, err = l.newLine(&e.svc); err != nil {
+		if ln, err = l.newLine(ctx, &e.svc); err != nil {
 			return l.later(e, now, err)
 		}
 		e.line.Store(ln)

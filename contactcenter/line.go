@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventcc/eventcc/access"
@@ -28,6 +29,8 @@ import (
 // delivered by the drain already running, after the current one.
 type line struct {
 	id      string
+	now     func() time.Time
+	until   atomic.Int64 // unix ns: the lease's end; the line refuses to act from then on
 	router  *routing.Router
 	desk    *desk.Desk
 	emit    func(Event)
@@ -51,9 +54,16 @@ type tracked struct {
 	queued bool // it has been queued once: another EventQueued is a requeue
 }
 
-// newLine builds the service's router and desk from its configuration.
-func (l *Lifecycle) newLine(s *Service) (*line, error) {
-	ln := &line{id: s.ID, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}, tally: newTally(s)}
+// newLine builds the service's router and desk from its configuration,
+// with the engagements another process left live (Config.Engagements)
+// put back in their queues.
+func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
+	ln := &line{id: s.ID, now: l.now, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}, tally: newTally(s)}
+	ln.until.Store(math.MaxInt64)
+	if l.cfg.Owner != "" {
+		// The lease was renewed by this tick: it lasts a TTL from now.
+		ln.renew(l.now().Add(l.cfg.LeaseTTL))
+	}
 	rc := RoutingConfig(s.Config)
 	rc.Now = l.now
 	rc.OnEvent = ln.onEvent
@@ -66,13 +76,62 @@ func (l *Lifecycle) newLine(s *Service) (*line, error) {
 	if !ok {
 		tokens = noTokens{}
 	}
-	d, err := desk.New(desk.Config{ServiceID: s.ID, Router: r, Tokens: tokens, Profile: ln.profile, Settled: ln.drain})
+	d, err := desk.New(desk.Config{ServiceID: s.ID, Router: r, Tokens: tokens, Profile: ln.profile,
+		Guard: ln.guard, Settled: ln.drain})
 	if err != nil {
 		return nil, fmt.Errorf("contactcenter: %s: desk: %w", s.ID, err)
 	}
 	ln.desk = d
 	ln.sync(s)
+	if err := ln.restore(ctx); err != nil {
+		return nil, err
+	}
 	return ln, nil
+}
+
+// restore puts back the engagements the stored records say are live: a
+// process that drove the service before (another replica, or this one
+// before a restart) admitted them. Each waits again in its queue, in its
+// place by age, until its channel takes it up again (Enqueue with its
+// ID) or it is answered.
+func (ln *line) restore(ctx context.Context) error {
+	if ln.records == nil {
+		return nil
+	}
+	live, err := ln.records.Live(ctx, ln.id)
+	if err != nil {
+		return fmt.Errorf("contactcenter: %s: read live engagements: %w", ln.id, err)
+	}
+	for _, rec := range live {
+		rec.Agent, rec.Accepted = "", time.Time{}
+		ln.mu.Lock()
+		ln.tracked[rec.ID] = &tracked{rec: rec, queued: true}
+		ln.mu.Unlock()
+		err := ln.router.Restore(routing.Engagement{ID: rec.ID, Queue: rec.Queue, Kind: rec.Kind, Arrived: rec.Arrived}, rec.Entered)
+		if err != nil {
+			// Its queue is gone from the configuration: it cannot wait
+			// anywhere. It ends, and the record says so.
+			ln.mu.Lock()
+			delete(ln.tracked, rec.ID)
+			rec.Ended, rec.Outcome, rec.Seq = ln.now(), routing.Expired, rec.Seq+1
+			ln.unsaved = append(ln.unsaved, rec)
+			ln.mu.Unlock()
+		}
+	}
+	ln.drain()
+	return nil
+}
+
+// renew lets the line act until the lease's end.
+func (ln *line) renew(until time.Time) { ln.until.Store(until.UnixNano()) }
+
+// guard refuses to act once the lease has run out: another replica may
+// have taken the service over and be offering its engagements.
+func (ln *line) guard() error {
+	if ln.now().UnixNano() >= ln.until.Load() {
+		return fmt.Errorf("contactcenter: %s: lease run out: %w", ln.id, ErrElsewhere)
+	}
+	return nil
 }
 
 // sync brings the line up to date with the service as stored: who is
@@ -133,14 +192,23 @@ func maxAgents(cfg template.Config) int {
 // Enqueue implements modality.Router for the service's channels.
 func (ln *line) Enqueue(e modality.Engagement, queue string, notify func(modality.Decision)) (modality.Place, error) {
 	defer ln.drain()
+	if err := ln.guard(); err != nil {
+		return modality.Place{}, err
+	}
 	ln.mu.Lock()
 	if ln.closed {
 		ln.mu.Unlock()
 		return modality.Place{}, fmt.Errorf("contactcenter: %s: engagement %q: %w", ln.id, e.ID, modality.ErrIntakeStopped)
 	}
-	if _, dup := ln.tracked[e.ID]; dup {
+	if t, ok := ln.tracked[e.ID]; ok {
+		if t.notify != nil {
+			ln.mu.Unlock()
+			return modality.Place{}, fmt.Errorf("contactcenter: %s: engagement %q: %w", ln.id, e.ID, routing.ErrExists)
+		}
+		// Restored from the records: its channel takes it up again.
+		t.notify = notify
 		ln.mu.Unlock()
-		return modality.Place{}, fmt.Errorf("contactcenter: %s: engagement %q: %w", ln.id, e.ID, routing.ErrExists)
+		return modality.Place{}, nil
 	}
 	// Tracked before the router sees it: it may be offered, even
 	// accepted, within Enqueue.

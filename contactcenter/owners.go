@@ -89,7 +89,7 @@ func (r *registry) own(ctx context.Context, now time.Time) (errs []error, err er
 	if err != nil {
 		return nil, fmt.Errorf("contactcenter: acquire leases as %q: %w", r.owner, err)
 	}
-	stale, lost := r.lease(held)
+	stale, lost := r.lease(held, now.Add(r.ttl))
 	// A service another replica holds now is served by its channels, not
 	// ours: close what this process opened, ending what is still live.
 	for _, e := range lost {
@@ -111,7 +111,10 @@ func (r *registry) own(ctx context.Context, now time.Time) (errs []error, err er
 // the services to read from the Store (new here, or changed since their
 // working copy was stored) and those no longer driven whose entry points
 // this process opened: they are kept until closeLost has closed them.
-func (r *registry) lease(held []Held) (stale []string, lost []*entry) {
+//
+// The lines of the services held may act until until: the lease's end,
+// by this process's clock.
+func (r *registry) lease(held []Held, until time.Time) (stale []string, lost []*entry) {
 	want := make(map[string]int64, len(held))
 	for _, h := range held {
 		want[h.ServiceID] = h.Revision
@@ -133,6 +136,9 @@ func (r *registry) lease(held []Held) (stale []string, lost []*entry) {
 		e, ok := r.services[id]
 		if ok {
 			e.owned = true
+			if ln := e.line.Load(); ln != nil {
+				ln.renew(until)
+			}
 		}
 		// A host call holding the entry may be storing a newer revision
 		// right now: reloading is harmless, as reload keeps the newer.

@@ -57,6 +57,10 @@ type Config struct {
 	// Open then ignores the profile its caller gives, but for
 	// nothing: an agent cannot give themself skills.
 	Profile func(principal string) (routing.Agent, bool)
+	// Guard, if set, is asked before every action; an error refuses the
+	// action (and is returned, wrapped), changing nothing: the router's
+	// owner no longer drives the service.
+	Guard func() error
 	// Settled, if set, is called after every action that reached the
 	// router, on the caller's goroutine, outside the desk's lock: the
 	// owner of the router delivers the decisions the action caused.
@@ -102,6 +106,11 @@ func New(cfg Config) (*Desk, error) {
 // profile says (skills, capacity). Who they are is their grant's
 // principal: profile.ID must be that or "". It returns the principal.
 func (d *Desk) Open(ctx context.Context, token string, profile routing.Agent) (string, error) {
+	if d.cfg.Guard != nil {
+		if err := d.cfg.Guard(); err != nil {
+			return "", fmt.Errorf("desk: open: %w", err)
+		}
+	}
 	g, err := d.cfg.Tokens.AuthorizeToken(ctx, token, d.cfg.ServiceID, access.HandleEngagements)
 	if err != nil {
 		return "", fmt.Errorf("desk: open: %w", err)
@@ -205,6 +214,11 @@ func (d *Desk) Close(ctx context.Context, token string) error {
 // check authorizes privilege p for the bearer of token, whose session
 // must be open. A refusal of an open session's token closes it.
 func (d *Desk) check(ctx context.Context, token, op string, p access.Privilege) (string, error) {
+	if d.cfg.Guard != nil {
+		if err := d.cfg.Guard(); err != nil {
+			return "", fmt.Errorf("desk: %s: %w", op, err)
+		}
+	}
 	key := sha256.Sum256([]byte(token))
 	d.mu.Lock()
 	who, ok := d.sessions[key]

@@ -306,6 +306,49 @@ func (r *Router) Enqueue(e Engagement) (Ticket, error) {
 	return t, nil
 }
 
+// Restore puts back an engagement another process had admitted: a
+// replica taking a service over rebuilds its router from the stored
+// records ([Records.Live]). It waits in its queue in its place by age
+// (e.Arrived), its MaxWait running from entered (when it entered the
+// queue; zero: now), and is offered like any other; there is no
+// admission, and it is not counted in [Stats.Offered] again. An
+// engagement that was with an agent waits again: the agent's session
+// was with the process that is gone.
+func (r *Router) Restore(e Engagement, entered time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q, ok := r.byName[e.Queue]
+	if !ok {
+		return fmt.Errorf("routing: restore %q in %q: %w", e.ID, e.Queue, ErrUnknownQueue)
+	}
+	l := q.lane(e.Kind)
+	switch {
+	case l == nil:
+		return fmt.Errorf("routing: restore %q: queue %q does not take %q: %w", e.ID, e.Queue, e.Kind, ErrIneligible)
+	case e.ID == "":
+		return fmt.Errorf("routing: restore in %q: empty engagement ID: %w", e.Queue, ErrUnknownEngagement)
+	}
+	if _, dup := r.engs[e.ID]; dup {
+		return fmt.Errorf("routing: restore %q: %w", e.ID, ErrExists)
+	}
+	now := r.cfg.Now()
+	en := r.newEngagement()
+	en.id, en.lane, en.kind, en.arrived = e.ID, l, l.k, e.Arrived
+	if en.arrived.IsZero() {
+		en.arrived = now
+	}
+	r.seq++
+	en.seq = r.seq
+	r.engs[e.ID] = en
+	en.queued = now
+	if !entered.IsZero() && entered.Before(now) {
+		en.queued = entered
+	}
+	r.emit(Event{Kind: EventQueued, At: now, Engagement: en.id, Queue: l.q.Name})
+	r.place(en, now)
+	return nil
+}
+
 // admit returns the lane an engagement asking for l joins: l, unless
 // its expected wait there (with the agents the scaler may still add) is
 // beyond the queue's MaxWait, in which case the first queue down its
