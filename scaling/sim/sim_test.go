@@ -70,6 +70,7 @@ func TestRunMatchesErlang(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			const hours = 400
 			aht := 180 * time.Second
 			tr := steady(hours, 100, aht, c.patience) // 10 erlangs
