@@ -139,7 +139,7 @@ func (p ports) channelSetups(s *Service, router modality.Router) map[modality.Ch
 		su.Queues = queues
 		su.Router = router
 		if r := s.Config.Receptionist; r != nil {
-			rec := &modality.Receptionist{Greeting: r.Greeting, ClosedMessage: r.ClosedMessage}
+			rec := &modality.Receptionist{Greeting: r.Greeting, ClosedMessage: r.ClosedMessage, Fallback: r.Fallback}
 			for _, o := range r.Options {
 				rec.Options = append(rec.Options, modality.Option{Key: o.Key, Label: o.Label, Queue: o.Queue, Answer: o.Answer})
 			}

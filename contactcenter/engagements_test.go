@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/eventcc/eventcc/contactcenter/agentsim"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/template"
 )
 
 // engagementWorld is a world whose lifecycle checks agents' tokens: an
@@ -267,4 +270,71 @@ func TestDeskRefusesAnotherServicesToken(t *testing.T) {
 	}
 	_, err = w.lc.Desk(ctx, "no-such-service")
 	assert.ErrorIs(t, err, contactcenter.ErrNotFound)
+}
+
+// TestOverflowToReceptionist: a queue that overflows to the receptionist
+// hands back an attendee no agent took within its maxWait; the
+// receptionist's menu runs again and the attendee can pick a queue anew.
+func TestOverflowToReceptionist(t *testing.T) {
+	ctx := context.Background()
+	conf, err := template.Builtin().Lookup("conference")
+	require.NoError(t, err)
+	tp := *conf
+	tp.Queues = slices.Clone(conf.Queues)
+	rc := *conf.Receptionist
+	rc.Fallback = "Everyone is busy. The FAQ is in the event app."
+	tp.Receptionist = &rc
+	for i := range tp.Queues {
+		if tp.Queues[i].Name == "general" {
+			tp.Queues[i].MaxWait = template.Duration(2 * time.Minute)
+			tp.Queues[i].Overflow = template.OverflowToReceptionist
+		}
+	}
+	cat, err := template.NewCatalog(&tp)
+	require.NoError(t, err)
+
+	w := newEngagementWorld(t)
+	cfg := w.Config("")
+	cfg.Access, cfg.Templates = w.auth, cat
+	lc, err := contactcenter.New(cfg)
+	require.NoError(t, err)
+	defer lc.Close()
+	w.lc = lc
+	svc := w.open(t)
+
+	var ended []routing.Outcome
+	lc.Subscribe(func(ev contactcenter.Event) {
+		if e, ok := ev.(*contactcenter.EngagementEvent); ok && e.Kind == routing.EventEnded {
+			ended = append(ended, e.Outcome)
+		}
+	})
+	// Nobody signs in: the caller waits in general until its maxWait.
+	e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", "caller", w.Clock.Now())
+	require.NoError(t, err)
+	_, err = w.Channel.Respond(ctx, e.ID, "0")
+	require.NoError(t, err)
+	w.Clock.Advance(2*time.Minute + time.Second)
+	require.NoError(t, lc.Tick(ctx))
+	assert.Equal(t, []routing.Outcome{routing.Expired}, ended, "the router gave up on it")
+
+	live, err := w.Channel.Engagements(ctx, svc.ID)
+	require.NoError(t, err)
+	require.Len(t, live, 1, "the caller is still there, with the receptionist")
+	reply, err := w.Channel.Respond(ctx, e.ID, "2")
+	require.NoError(t, err, "the menu runs again")
+	assert.Contains(t, reply.Text, "agenda")
+	reply, err = w.Channel.Respond(ctx, e.ID, "0")
+	require.NoError(t, err)
+	assert.Equal(t, "general", reply.Queue, "and the caller may queue again")
+	stats, err := lc.QueueStats(ctx, svc.ID)
+	require.NoError(t, err)
+	for _, s := range stats {
+		if s.Queue == "general" && s.Kind == modality.Telephony {
+			assert.Equal(t, 1, s.Waiting)
+			assert.Equal(t, 1, s.Expired)
+		}
+	}
+	back := (&modality.Receptionist{Fallback: rc.Fallback, Options: []modality.Option{{Key: "1", Label: "Help", Answer: "Hi"}}}).Back()
+	assert.True(t, strings.HasPrefix(back.Text, rc.Fallback), "Back says the fallback first: %q", back.Text)
+	assert.False(t, back.End)
 }

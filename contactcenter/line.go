@@ -45,6 +45,7 @@ type line struct {
 	closed   bool
 	onDuty   map[string]routing.Agent // by principal: who may open a session
 	tally    tally                    // for the report
+	handBack map[string]bool          // queues that overflow to the receptionist
 }
 
 // tracked is what the line knows of a live engagement.
@@ -60,6 +61,12 @@ type tracked struct {
 func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
 	ln := &line{id: s.ID, now: l.now, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}, tally: newTally(s)}
 	ln.until.Store(math.MaxInt64)
+	ln.handBack = map[string]bool{}
+	for _, q := range s.Config.Queues {
+		if q.Overflow == template.OverflowToReceptionist {
+			ln.handBack[q.Name] = true
+		}
+	}
 	if l.cfg.Owner != "" {
 		// The lease was renewed by this tick: it lasts a TTL from now.
 		ln.renew(l.now().Add(l.cfg.LeaseTTL))
@@ -315,6 +322,7 @@ func (ln *line) track(t *tracked, ev routing.Event) modality.Decision {
 	case routing.EventEnded:
 		r.Ended, r.Outcome = ev.At, ev.Outcome
 		d.Kind, d.Outcome = modality.Finished, string(ev.Outcome)
+		d.BackToReceptionist = ev.Outcome == routing.Expired && ln.handBack[ev.Queue]
 	default:
 		return d // offers and misses change no record
 	}

@@ -12,7 +12,9 @@ import (
 // thresholds; the staffing's offer timeout, miss pause, misses allowed
 // and wrap-up; and, for
 // admission until the router has seen enough, each modality's handle
-// time and concurrency. The caller adds the clock (Now) and OnEvent.
+// time and concurrency. The caller adds the clock (Now) and OnEvent. A
+// queue overflowing to the receptionist has no Overflow here: its
+// engagements expire, and the lifecycle hands them back.
 // The router accepts what a valid template resolves to.
 func RoutingConfig(cfg template.Config) routing.Config {
 	rc := routing.Config{
@@ -34,6 +36,11 @@ func RoutingConfig(cfg template.Config) routing.Config {
 			Strategy:   q.Strategy,
 			MaxWait:    q.MaxWait.D(),
 			Overflow:   q.Overflow,
+		}
+		if q.Overflow == template.OverflowToReceptionist {
+			// Not a queue: the router ends the engagement Expired, and
+			// the lifecycle hands it back to the receptionist.
+			rq.Overflow = ""
 		}
 		if q.ServiceLevel != nil {
 			rq.Threshold = q.ServiceLevel.Within.D()

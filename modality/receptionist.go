@@ -21,6 +21,10 @@ type Receptionist struct {
 	Greeting      string   // said or shown first, before the menu; must not be blank
 	Options       []Option // the menu, in the order it is read out; at least one
 	ClosedMessage string   // said or shown outside the term; must not be blank
+	// Fallback is said to an attendee a queue hands back because no
+	// agent could take them in time ([Decision.BackToReceptionist]),
+	// before the menu again. Optional.
+	Fallback string
 }
 
 // Option is one menu choice; exactly one of Queue and Answer is set.
@@ -102,6 +106,12 @@ func (r *Receptionist) Start(open bool) Reply {
 		return Reply{Text: r.ClosedMessage, End: true}
 	}
 	return Reply{Text: lines(r.Greeting, r.menu())}
+}
+
+// Back is the turn of an attendee a queue handed back: the fallback,
+// then the menu; the flow goes on.
+func (r *Receptionist) Back() Reply {
+	return Reply{Text: lines(r.Fallback, r.menu())}
 }
 
 // Respond answers one input of the attendee. The input, with surrounding

@@ -80,7 +80,13 @@ type Decision struct {
 	// longest wait with nowhere to overflow), "disconnected" (the service
 	// closed).
 	Outcome string
-	At      time.Time
+	// BackToReceptionist, with Finished, hands the attendee back to the
+	// virtual receptionist instead of ending the engagement: no agent
+	// could take it in time, and its queue overflows to the
+	// receptionist. The channel says [Receptionist.Back] and runs the
+	// menu again; a hand-off then enqueues it anew.
+	BackToReceptionist bool
+	At                 time.Time
 }
 
 // ErrBusy is wrapped by a Router's Enqueue error for an engagement it

@@ -83,7 +83,7 @@ func (t *Template) Resolve(in Input) (Config, error) {
 			c.Queues = append(c.Queues, q)
 		}
 	}
-	clearDanglingOverflows(c.Queues)
+	clearDanglingOverflows(c.Queues, in.Receptionist && eff.Receptionist != nil)
 	if in.Receptionist && eff.Receptionist != nil {
 		c.Receptionist = eff.Receptionist
 		c.Receptionist.Options = slices.DeleteFunc(c.Receptionist.Options, func(o MenuOption) bool {
@@ -227,15 +227,22 @@ func (r resolver) checkQueues(requested map[string]bool, enabled map[modality.Ki
 
 // clearDanglingOverflows clears the overflow of each queue whose overflow
 // queue is not among qs, or serves none of its modalities once they are
-// narrowed to the enabled ones: its engagements end unanswered after
+// narrowed to the enabled ones, or that hands back to a receptionist the
+// configuration does not have: its engagements end unanswered after
 // MaxWait instead.
-func clearDanglingOverflows(qs []Queue) {
+func clearDanglingOverflows(qs []Queue, receptionist bool) {
 	byName := make(map[string]int, len(qs))
 	for i, q := range qs {
 		byName[q.Name] = i
 	}
 	for i, q := range qs {
 		if q.Overflow == "" {
+			continue
+		}
+		if q.Overflow == OverflowToReceptionist {
+			if !receptionist {
+				qs[i].Overflow = ""
+			}
 			continue
 		}
 		to, ok := byName[q.Overflow]

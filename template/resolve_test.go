@@ -493,3 +493,25 @@ func TestResolveConfigSharesNothing(t *testing.T) {
 	assert.Equal(t, "Welcome.", c2.Receptionist.Greeting)
 	assert.Equal(t, modality.Telephony, c2.Queues[0].Modalities[0])
 }
+
+// A queue may hand back to the receptionist, which says its fallback; a
+// configuration without the receptionist keeps no such overflow.
+func TestResolveOverflowToReceptionist(t *testing.T) {
+	tp := validTemplate()
+	tp.Queues[1].MaxWait = d(2 * time.Minute)
+	tp.Queues[1].Overflow = template.OverflowToReceptionist
+	tp.Receptionist.Fallback = "Everyone is busy: the FAQ is in the event app."
+	require.NoError(t, tp.Validate())
+
+	c, err := tp.Resolve(validInput())
+	require.NoError(t, err)
+	require.NotNil(t, c.Receptionist)
+	assert.Equal(t, tp.Receptionist.Fallback, c.Receptionist.Fallback)
+	assert.Equal(t, template.OverflowToReceptionist, c.Queues[1].Overflow)
+
+	in := validInput()
+	in.Receptionist = false
+	c, err = tp.Resolve(in)
+	require.NoError(t, err)
+	assert.Empty(t, c.Queues[1].Overflow, "no receptionist to hand back to: the engagements end after maxWait")
+}

@@ -74,7 +74,9 @@ type Queue struct {
 	// engagements that waited MaxWait here; it must serve at least one of
 	// this queue's modalities (an engagement of a kind it does not serve
 	// ends unanswered instead), and MaxWait must be > 0. Overflow chains
-	// may not loop back. "": none.
+	// may not loop back. [OverflowToReceptionist] hands the engagement
+	// back to the virtual receptionist instead, which says its Fallback
+	// and offers its menu again. "": none.
 	Overflow string `json:"overflow,omitempty"`
 	// ServiceLevel is the queue's own target, measured by the router and
 	// reported per queue. nil: the template's [Staffing.ServiceLevel]. In
@@ -88,7 +90,17 @@ type Receptionist struct {
 	Greeting      string       `json:"greeting"`
 	Options       []MenuOption `json:"options"`
 	ClosedMessage string       `json:"closedMessage"` // said outside the term
+	// Fallback is said to an attendee a queue hands back (its overflow is
+	// [OverflowToReceptionist]) because no agent could take them within
+	// its MaxWait, before the menu again: where else to find help, when
+	// to try again. Required by such a queue.
+	Fallback string `json:"fallback,omitempty"`
 }
+
+// OverflowToReceptionist is the [Queue.Overflow] that hands engagements
+// that waited MaxWait back to the virtual receptionist: no queue may be
+// named so.
+const OverflowToReceptionist = "receptionist"
 
 // MenuOption is one choice of the receptionist's menu. Exactly one of Queue
 // (hand off) and Answer (reply and stay in the menu) is set.

@@ -210,6 +210,8 @@ func (t *Template) checkQueues(ps *problems, offered map[modality.Kind]bool, ski
 		switch {
 		case blank(q.Name):
 			ps.add(p+".name", "required")
+		case q.Name == OverflowToReceptionist:
+			ps.add(p+".name", "%q is reserved: an overflow to it hands back to the receptionist", q.Name)
 		case names[q.Name]:
 			ps.add(p+".name", "duplicate queue %q", q.Name)
 		}
@@ -275,6 +277,17 @@ func (t *Template) checkQueueSkills(ps *problems, p string, q Queue, skills map[
 // names of the template's queues to their index.
 func (t *Template) checkOverflow(ps *problems, p string, q Queue, first map[string]int) {
 	if q.Overflow == "" {
+		return
+	}
+	if q.Overflow == OverflowToReceptionist {
+		switch {
+		case t.Receptionist == nil:
+			ps.add(p+".overflow", "hands back to the receptionist, but the template has none")
+		case blank(t.Receptionist.Fallback):
+			ps.addRelated([]string{"receptionist.fallback"}, p+".overflow", "hands back to the receptionist, which needs a fallback to say")
+		case q.MaxWait == 0:
+			ps.addRelated([]string{p + ".maxWait"}, p+".overflow", "requires maxWait > 0: with no limit, nothing ever overflows")
+		}
 		return
 	}
 	to, known := first[q.Overflow]

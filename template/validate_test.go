@@ -90,6 +90,21 @@ func TestValidateRules(t *testing.T) {
 			tp.Queues[2].Modalities = []modality.Kind{modality.SMS}
 			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
 		}, "queues[1].overflow", `queue "accessibility" serves none of this queue's modalities (telephony, chat)`},
+		{"queue named like the receptionist", func(tp *template.Template) { tp.Queues[2].Name = template.OverflowToReceptionist },
+			"queues[2].name", `"receptionist" is reserved`},
+		{"overflow to the receptionist without a fallback", func(tp *template.Template) {
+			tp.Queues[0].Overflow = template.OverflowToReceptionist
+			tp.Receptionist.Fallback = ""
+		}, "queues[0].overflow", "hands back to the receptionist, which needs a fallback to say"},
+		{"overflow to no receptionist", func(tp *template.Template) {
+			tp.Queues[0].Overflow = template.OverflowToReceptionist
+			tp.Receptionist = nil
+		}, "queues[0].overflow", "hands back to the receptionist, but the template has none"},
+		{"overflow to the receptionist without maxWait", func(tp *template.Template) {
+			tp.Queues[0].Overflow = template.OverflowToReceptionist
+			tp.Receptionist.Fallback = "Try the FAQ."
+			tp.Queues[0].MaxWait = 0
+		}, "queues[0].overflow", "requires maxWait > 0"},
 		{"queue overflow loop of two", func(tp *template.Template) {
 			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "registration"
 		}, "queues[0].overflow", "loops back: registration → speakers → registration"},

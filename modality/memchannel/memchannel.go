@@ -424,6 +424,12 @@ func (c *Channel) decided(e *engagement, d modality.Decision) {
 			n.Waiting++
 		}
 	case modality.Finished:
+		if d.BackToReceptionist && e.svc.reception != nil && e.e.State == modality.Waiting {
+			// Back with the receptionist, who says the fallback: the
+			// attendee may choose again (Respond).
+			e.queue, e.router = "", nil
+			return
+		}
 		delete(c.live, e.e.ID)
 		delete(e.svc.live, e.e.ID)
 		at := d.At
