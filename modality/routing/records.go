@@ -38,7 +38,7 @@ func (r Record) Live() bool { return r.Ended.IsZero() }
 // Errors of a [Records] store, checked with errors.Is.
 var (
 	// ErrStale: a write was kept out because an ended record, or one
-	// with a higher Seq, is stored already.
+	// with the same or a higher Seq, is stored already.
 	ErrStale = errors.New("routing: a newer record is stored")
 	// ErrInvalidRecord: a record misses a required field.
 	ErrInvalidRecord = errors.New("routing: invalid record")
@@ -83,8 +83,11 @@ type Records interface {
 	// record replaces the stored record of its service and ID only if
 	// that one is live and has a lower Seq; otherwise it is skipped, and
 	// Put goes on with the rest and returns an error wrapping ErrStale
-	// when it is done. If any record fails [Record.Validate], nothing is
-	// stored and the error wraps ErrInvalidRecord.
+	// when it is done. recs are applied in the order given: of two
+	// records of one engagement in recs, the later replaces the earlier
+	// only if it has a higher Seq (and the earlier is live). If any
+	// record fails [Record.Validate], nothing is stored and the error
+	// wraps ErrInvalidRecord.
 	Put(ctx context.Context, recs ...Record) error
 	// Live returns the service's records that have not ended, in the
 	// order they arrived (then by ID), in a new slice.
