@@ -79,13 +79,13 @@ func TestArrowsPointOneWay(t *testing.T) {
 
 // TestArrowsOfTheAdapters guards the other side of the map. pgstore
 // implements the stores of three domains (contactcenter's services and
-// leases, access's grants and tokens, numbermap's pool) and webhook's
-// shared state: it may import those, and nothing of ours may import it
-// but examples and tests. A host that never opens PostgreSQL does not
-// compile pgx, and one that imports contactcenter does not compile the
-// numbering plan.
+// leases, access's grants and tokens, numbermap's pool), webhook's
+// shared state and routing's engagement records: it may import those,
+// and nothing of ours may import it but examples and tests. A host that
+// never opens PostgreSQL does not compile pgx, and one that imports
+// contactcenter does not compile the numbering plan.
 func TestArrowsOfTheAdapters(t *testing.T) {
-	pgstoreMay := []string{"contactcenter", "contactcenter/webhook", "access", "numbermap", "modality"}
+	pgstoreMay := []string{"contactcenter", "contactcenter/webhook", "access", "numbermap", "modality", "modality/routing"}
 	for _, f := range goFiles(t, "contactcenter/pgstore", false) {
 		for _, p := range imports(t, f) {
 			rel, ours := strings.CutPrefix(p, module+"/")
