@@ -32,7 +32,10 @@ type Config struct {
 	// WrapUp is how long an agent is offered nothing after each
 	// engagement ends, to finish its notes: the router's
 	// [routing.Config].WrapUp, a template's staffing.wrapUp. The agent is
-	// paid and counted occupied meanwhile. Default: 0, none.
+	// paid and counted occupied meanwhile. The simulation ticks the
+	// router (Router.Tick) the instant a wrap-up ends; a lifecycle ticks
+	// it every TickInterval (1s by default), so there an agent may wait
+	// up to that much longer for its next offer. Default: 0, none.
 	WrapUp time.Duration
 	// DecisionInterval is how often each policy decides. Default: 1m.
 	DecisionInterval time.Duration
