@@ -20,15 +20,16 @@ import (
 // the other from a sipgo phone, over UDP on loopback, against the channel
 // (with a number pool) and against a bare sipgo UAS that answers 200 with
 // a fixed SDP through sipgo's dialog cache. The phone's own cost is in
-// both; the difference is the channel's. bench/sip/run.sh measures
-// throughput under SIPp.
+// both; the difference is the channel's. "routed" is the channel handing
+// each call to a router that admits it at once (the router's own cost
+// left out). bench/sip/run.sh measures throughput under SIPp.
 func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
 	n := num(b, "+1 555 000 1001")
-	for _, impl := range []string{"eventcc", "bare"} {
+	for _, impl := range []string{"eventcc", "routed", "bare"} {
 		b.Run(impl, func(b *testing.B) {
 			var addr string
-			if impl == "eventcc" {
+			if impl != "bare" {
 				pool := memnumbermap.New()
 				if err := pool.Add(ctx, numbermap.Owned{Number: n, Country: "US"}); err != nil {
 					b.Fatal(err)
@@ -40,8 +41,12 @@ func BenchmarkCall(b *testing.B) {
 				}
 				clk := newClock(t0.Add(time.Hour))
 				ch := startChannel(b, sipchannel.Config{Numbers: pool, Now: clk.Now, Transports: []string{sipchannel.UDP}})
-				if err := ch.Open(ctx, "expo", modality.Setup{Queues: []string{"general"}, EntryPoints: []modality.EntryPoint{
-					{Name: "phone", Kind: modality.Telephony, Address: n.String(), Queue: "general"}}}); err != nil {
+				s := modality.Setup{Queues: []string{"general"}, EntryPoints: []modality.EntryPoint{
+					{Name: "phone", Kind: modality.Telephony, Address: n.String(), Queue: "general"}}}
+				if impl == "routed" {
+					s.Router = admitAll{}
+				}
+				if err := ch.Open(ctx, "expo", s); err != nil {
 					b.Fatal(err)
 				}
 				addr = addrOf(b, ch, sipchannel.UDP)
@@ -62,6 +67,15 @@ func BenchmarkCall(b *testing.B) {
 		})
 	}
 }
+
+// admitAll is a router that admits every call and keeps nothing.
+type admitAll struct{}
+
+func (admitAll) Enqueue(modality.Engagement, string, func(modality.Decision)) (modality.Place, error) {
+	return modality.Place{}, nil
+}
+
+func (admitAll) Hangup(string) error { return nil }
 
 // startBare runs a bare sipgo UAS on a free port until the benchmark ends.
 func startBare(b *testing.B) string {

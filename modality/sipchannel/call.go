@@ -27,6 +27,17 @@ const (
 	established              // 200 sent: a BYE may end it
 )
 
+// routeState is where a call is with its service's router
+// ([modality.Setup.Router]).
+type routeState uint8
+
+const (
+	routeNone      routeState = iota // not handed to a router: none, or with the receptionist
+	routeEnqueuing                   // in Router.Enqueue
+	routeHeld                        // the router holds it: tell it when the call ends
+	routeDone                        // the router is done with it (refused or finished it, or was told of its end)
+)
+
 // call is one live call. Fields after mu-guarded are guarded by
 // Channel.mu; the others are set before the call is published.
 type call struct {
@@ -40,6 +51,7 @@ type call struct {
 	transport string
 	remote    string
 	laddr     sip.Addr // over UDP: the local socket the call came in on, for our BYE
+	arrived   time.Time
 	dlg       *sipgo.DialogServerSession
 	tx        sip.ServerTransaction // the INVITE's
 
@@ -51,9 +63,11 @@ type call struct {
 	// mu-guarded
 	phase     phase
 	state     modality.State // Waiting or Active
-	arrived   time.Time
 	answered  time.Time
 	queue     string
+	counted   bool // in its service's Counts: admitted (by its router, if it has one)
+	router    modality.Router
+	route     routeState
 	claimed   bool // a hang-up took it on
 	released  bool // refused while ringing
 	estClosed bool
@@ -72,6 +86,15 @@ func (cl *call) snapshot() Call {
 	}
 }
 
+// engagement is the call as its router is told of it: waiting. It reads
+// only fields that do not change once the call is admitted.
+func (cl *call) engagement() modality.Engagement {
+	return modality.Engagement{
+		ID: cl.id, ServiceID: cl.svc.id, Kind: modality.Telephony, EntryPoint: cl.ep.Name,
+		From: cl.from, State: modality.Waiting, Arrived: cl.arrived,
+	}
+}
+
 // rejectAckWait bounds how long a handler waits for the ACK of a final
 // non-2xx response. Waiting at all matters: sipgo hands an ACK nobody
 // reads to a goroutine parked for 5 s, one per rejected call; waiting
@@ -84,10 +107,33 @@ type outcome struct {
 	reason     string
 	contact    sip.Header // with a 3xx
 	retryAfter bool
+	retry      time.Duration // the Retry-After, when not Config.RetryAfter
 }
 
-func (c *Channel) retryAfter() sip.Header {
-	return sip.NewHeader("Retry-After", strconv.Itoa(int(c.cfg.RetryAfter/time.Second)))
+// maxRetryAfter bounds a Retry-After that comes from a router.
+const maxRetryAfter = 24 * time.Hour
+
+func (c *Channel) retryAfter(d time.Duration) sip.Header {
+	if d <= 0 {
+		d = c.cfg.RetryAfter
+	}
+	d = min(d, maxRetryAfter)
+	secs := d / time.Second
+	if d%time.Second != 0 {
+		secs++ // rounded up: never sooner than asked
+	}
+	return sip.NewHeader("Retry-After", strconv.FormatInt(int64(max(secs, 1)), 10))
+}
+
+// busy is the refusal of a call its service cannot take now: the
+// configured busy status, with a Retry-After of retry (Config.RetryAfter
+// if 0).
+func (c *Channel) busy(retry time.Duration) outcome {
+	reason := "Busy Here"
+	if c.cfg.BusyStatus == sip.StatusServiceUnavailable {
+		reason = "Service Unavailable"
+	}
+	return outcome{status: c.cfg.BusyStatus, reason: reason, retryAfter: true, retry: retry}
 }
 
 // reply sends o to req (whose transaction is tx) and, for an INVITE,
@@ -98,7 +144,7 @@ func (c *Channel) reply(req *sip.Request, tx sip.ServerTransaction, o outcome) {
 		res.AppendHeader(o.contact)
 	}
 	if o.retryAfter {
-		res.AppendHeader(c.retryAfter())
+		res.AppendHeader(c.retryAfter(o.retry))
 	}
 	if err := tx.Respond(res); err != nil {
 		c.log.V(2).Info("response not sent", "status", o.status, "err", err.Error())
@@ -165,10 +211,18 @@ func (c *Channel) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.reply(req, tx, outcome{status: sip.StatusBadRequest, reason: "Bad Request"})
 		return
 	}
-	cl, o, ok := c.admit(number, want, dlg, tx, req)
+	cl, router, o, ok := c.admit(number, want, dlg, tx, req)
 	if !ok {
 		c.reply(dlg.InviteRequest, tx, o)
 		return
+	}
+	if router != nil {
+		queue := cl.queue
+		if err := c.enqueue(cl, router, queue); err != nil {
+			c.end(cl) // never admitted: not counted
+			c.reply(dlg.InviteRequest, tx, c.turnedAway(cl.id, queue, number, err))
+			return
+		}
 	}
 	dlg.OnStateReplay(func(s sip.DialogState) {
 		switch s {
@@ -257,17 +311,17 @@ func (c *Channel) check(number numbermap.Number, want string) (binding, outcome,
 	case !b.svc.intake:
 		return b, outcome{status: sip.StatusTemporarilyUnavailable, reason: c.cfg.ClosedReason}, false
 	case b.svc.capacity >= 0 && len(b.svc.live) >= b.svc.capacity:
-		reason := "Busy Here"
-		if c.cfg.BusyStatus == sip.StatusServiceUnavailable {
-			reason = "Service Unavailable"
-		}
-		return b, outcome{status: c.cfg.BusyStatus, reason: reason, retryAfter: true}, false
+		return b, c.busy(0), false
 	}
 	return b, outcome{}, true
 }
 
-// admit registers the call if it may still be admitted.
-func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogServerSession, tx sip.ServerTransaction, req *sip.Request) (*call, outcome, bool) {
+// admit registers the call if it may still be admitted. A call bound for
+// a queue of a service with a router is registered, so that no other
+// call takes its place within the service's capacity, but not counted:
+// the caller hands it to the router returned (in cl.queue), which admits
+// it or turns it away.
+func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogServerSession, tx sip.ServerTransaction, req *sip.Request) (*call, modality.Router, outcome, bool) {
 	tag, _ := dlg.InviteRequest.To().Params.Get("tag")
 	now := c.cfg.Now()
 	cl := &call{
@@ -302,10 +356,10 @@ func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogS
 	defer c.mu.Unlock()
 	b, o, ok := c.check(number, want)
 	if !ok {
-		return nil, o, false
+		return nil, nil, o, false
 	}
 	if _, dup := c.calls[cl.id]; dup || c.dialogs[cl.dialogID] != nil {
-		return nil, outcome{status: sip.StatusInternalServerError, reason: "Server Internal Error"}, false
+		return nil, nil, outcome{status: sip.StatusInternalServerError, reason: "Server Internal Error"}, false
 	}
 	cl.svc, cl.ep = b.svc, b.ep
 	switch {
@@ -317,12 +371,17 @@ func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogS
 	c.calls[cl.id] = cl
 	c.dialogs[cl.dialogID] = cl
 	b.svc.live[cl.id] = cl
+	if r := b.svc.router; r != nil && cl.queue != "" {
+		cl.router, cl.route = r, routeEnqueuing
+		return cl, r, outcome{}, true
+	}
+	cl.counted = true
 	b.svc.counts.Arrivals++
 	b.svc.counts.Waiting++
 	if b.svc.reception != nil && cl.queue == "" {
 		c.log.V(3).Info("receptionist", "call", cl.id, "says", b.svc.reception.Start(true).Text)
 	}
-	return cl, outcome{}, true
+	return cl, nil, outcome{}, true
 }
 
 // fromOf is the caller's address as the engagement shows it: the From
@@ -417,16 +476,35 @@ func (c *Channel) setConfirmed(cl *call) {
 }
 
 // end ends the call, once, and counts it: completed if an agent had it,
-// else abandoned. It reports whether this call ended it.
+// else abandoned (a call its router never admitted is not counted). A
+// call its router holds is hung up on the router, outside the lock. It
+// reports whether this call ended it.
 func (c *Channel) end(cl *call) bool {
 	now := c.cfg.Now()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if cl.ended {
+		c.mu.Unlock()
 		return false
 	}
 	cl.ended = true
-	n := &cl.svc.counts
+	if cl.counted {
+		countEnd(&cl.svc.counts, cl, now)
+	}
+	var tell modality.Router
+	if cl.route == routeHeld {
+		tell, cl.route = cl.router, routeDone
+	}
+	c.endLocked(cl)
+	c.mu.Unlock()
+	if tell != nil {
+		c.hangupRouter(tell, cl.id)
+	}
+	return true
+}
+
+// countEnd counts the end of cl, a counted call, at now. The caller holds
+// c.mu.
+func countEnd(n *modality.Counts, cl *call, now time.Time) {
 	if cl.state == modality.Active {
 		n.Active--
 		n.Completed++
@@ -437,6 +515,11 @@ func (c *Channel) end(cl *call) bool {
 		n.Waiting--
 		n.Abandoned++
 	}
+}
+
+// endLocked forgets the ended call cl and wakes whoever waits for it.
+// The caller holds c.mu.
+func (c *Channel) endLocked(cl *call) {
 	delete(cl.svc.live, cl.id)
 	delete(c.calls, cl.id)
 	delete(c.dialogs, cl.dialogID)
@@ -449,7 +532,6 @@ func (c *Channel) end(cl *call) bool {
 		close(cl.confirmed)
 	}
 	close(cl.done)
-	return true
 }
 
 // hangupAll ends calls the caller has claimed, at most
@@ -673,7 +755,9 @@ func (c *Channel) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 // onInfo takes a key the caller pressed (SIP INFO with
 // application/dtmf-relay or application/dtmf) to the call's virtual
 // receptionist: an answer is given (logged: the channel has no media to
-// say it on), or the call is handed off to a queue.
+// say it on), or the call is handed off to a queue: to the service's
+// router, if it has one, before the INFO is answered; a call the router
+// turns away is then hung up.
 func (c *Channel) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	if !c.enter() {
 		return
@@ -689,16 +773,36 @@ func (c *Channel) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		c.reply(req, tx, outcome{status: sip.StatusUnsupportedMediaType, reason: "Unsupported Media Type"})
 		return
 	}
+	var router modality.Router
 	c.mu.Lock()
 	if r := cl.svc.reception; r != nil && cl.queue == "" && !cl.ended {
 		reply := r.Respond(key)
 		if reply.Queue != "" {
 			cl.queue = reply.Queue
+			if router = cl.svc.router; router != nil {
+				cl.router, cl.route = router, routeEnqueuing
+			}
 		}
 		c.log.V(3).Info("receptionist", "call", cl.id, "key", key, "says", reply.Text, "queue", reply.Queue)
 	}
+	queue := cl.queue
 	c.mu.Unlock()
+	var err error
+	if router != nil { // handed off before the INFO is answered, like a call without a router
+		err = c.enqueue(cl, router, queue)
+	}
 	c.reply(req, tx, outcome{status: sip.StatusOK, reason: "OK"})
+	if err != nil {
+		// Answered already: the caller hears the end of the call.
+		if errors.Is(err, modality.ErrBusy) {
+			c.log.Info("router turned the call away at the receptionist's hand-off; hanging up", "call", cl.id, "queue", queue, "reason", err.Error())
+		} else {
+			c.log.Error(err, "router refused the call at the receptionist's hand-off; hanging up", "call", cl.id, "queue", queue)
+		}
+		c.mu.Lock()
+		c.hangUpLocked(cl)
+		c.mu.Unlock()
+	}
 }
 
 // dtmfKey reads the key of a DTMF INFO body: "Signal=5" lines of

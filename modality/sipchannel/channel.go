@@ -29,6 +29,10 @@ var (
 	// ErrAddressInUse: an entry point's number is already an entry point
 	// of another service open on the channel.
 	ErrAddressInUse = errors.New("sipchannel: number already an entry point of another service")
+	// ErrRouted: the call's service has a router ([modality.Setup.Router]),
+	// which decides who answers its calls: [Channel.Answer] is refused. It
+	// wraps [modality.ErrUnsupported].
+	ErrRouted = fmt.Errorf("sipchannel: the service's router decides who answers its calls: %w", modality.ErrUnsupported)
 )
 
 var (
@@ -121,7 +125,8 @@ type service struct {
 	eps       map[string]modality.EntryPoint // by name; nil once closed
 	queues    []string
 	reception *modality.Receptionist
-	capacity  int // most live calls; < 0: no limit
+	router    modality.Router // nil: calls wait on the channel
+	capacity  int             // most live calls; < 0: no limit
 	live      map[string]*call
 	counts    modality.Counts
 }
@@ -465,7 +470,10 @@ func (c *Channel) leave() {
 // queue when there is neither a receptionist nor a queue; a receptionist
 // that fails [modality.Receptionist.Validate]. After [Channel.Shutdown] it
 // is [ErrClosed]. A done ctx returns ctx.Err() and changes nothing. The
-// channel keeps its own copy of s.
+// channel keeps its own copy of s. With s.Router set, the service's calls
+// are handed to it as they reach a queue, and it decides who answers them
+// and when they end (see the package documentation); calls live before
+// keep the router they were handed to.
 func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -506,7 +514,7 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 		c.numbers[numbermap.Number(ep.Address)] = binding{svc: svc, ep: ep}
 	}
 	svc.open, svc.intake = true, true
-	svc.eps, svc.queues, svc.reception = eps, slices.Clone(s.Queues), reception
+	svc.eps, svc.queues, svc.reception, svc.router = eps, slices.Clone(s.Queues), reception, s.Router
 	return nil
 }
 
@@ -582,7 +590,7 @@ func (c *Channel) Remove(ctx context.Context, serviceID string) error {
 	if svc := c.services[serviceID]; svc != nil {
 		c.unbind(svc)
 		svc.open, svc.intake = false, false
-		svc.eps, svc.queues, svc.reception = nil, nil, nil
+		svc.eps, svc.queues, svc.reception, svc.router = nil, nil, nil, nil
 		svc.capacity = -1
 	}
 	return nil
@@ -619,8 +627,9 @@ func (c *Channel) Counts(ctx context.Context, serviceID string) ([]modality.Coun
 	return []modality.Counts{{Kind: modality.Telephony}}, nil
 }
 
-// Calls returns serviceID's live calls, sorted by arrival, then ID. Live
-// calls outlast Remove. The slice is new on each call and belongs to the
+// Calls returns serviceID's live calls, sorted by arrival, then ID, but
+// for a call the service's router has not yet admitted (nor counted).
+// Live calls outlast Remove. The slice is new on each call and belongs to the
 // caller. A done ctx returns ctx.Err().
 func (c *Channel) Calls(ctx context.Context, serviceID string) ([]Call, error) {
 	if err := ctx.Err(); err != nil {
@@ -631,7 +640,9 @@ func (c *Channel) Calls(ctx context.Context, serviceID string) ([]Call, error) {
 	if svc := c.services[serviceID]; svc != nil {
 		out = make([]Call, 0, len(svc.live))
 		for _, cl := range svc.live {
-			out = append(out, cl.snapshot())
+			if cl.counted { // not while its router is still deciding to admit it
+				out = append(out, cl.snapshot())
+			}
 		}
 	}
 	c.mu.Unlock()
@@ -643,8 +654,10 @@ func (c *Channel) Calls(ctx context.Context, serviceID string) ([]Call, error) {
 
 // Answer is an agent taking the call id: it becomes
 // [modality.Active] at the clock's now. [modality.ErrNotFound] if no live
-// call has that id; an error if the call is already active or still
-// ringing. A done ctx returns ctx.Err() and changes nothing.
+// call has that id; [ErrRouted] (which wraps [modality.ErrUnsupported])
+// if the call's service has a router, which alone decides who answers;
+// an error if the call is already active or still ringing. A done ctx
+// returns ctx.Err() and changes nothing.
 func (c *Channel) Answer(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -656,6 +669,8 @@ func (c *Channel) Answer(ctx context.Context, id string) error {
 	switch {
 	case !ok:
 		return fmt.Errorf("sipchannel: answer %q: %w", id, modality.ErrNotFound)
+	case cl.router != nil || cl.svc.router != nil:
+		return fmt.Errorf("sipchannel: answer %q: %w", id, ErrRouted)
 	case cl.state != modality.Waiting:
 		return fmt.Errorf("sipchannel: answer %q: already %s", id, cl.state)
 	case cl.phase == ringing:
@@ -670,7 +685,9 @@ func (c *Channel) Answer(ctx context.Context, id string) error {
 // Hangup ends the call id from the channel's side, as Disconnect does one
 // call: a BYE if it was answered, 480 if it is ringing. It returns once
 // the call has ended, [modality.ErrNotFound] if no live call has that id,
-// or ctx's error if ctx is done first (the call then stays live).
+// or ctx's error if ctx is done first (the call then stays live). A call
+// its service's router holds is hung up on the router too
+// ([modality.Router.Hangup]).
 func (c *Channel) Hangup(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -707,10 +724,11 @@ func (c *Channel) Hangup(ctx context.Context, id string) error {
 // Calls of other services are untouched. It returns once every call it
 // took on has ended, so afterwards the channel holds no end point of the
 // service, except calls that arrived meanwhile (the lifecycle stops
-// intake first). A done ctx stops it: it returns how many ended so far
-// and an error wrapping ctx.Err(), and the calls left stay live (and
-// counted) for the next Disconnect. A service never opened, or with
-// nothing live, gives 0.
+// intake first). Calls the service's router holds are hung up on the
+// router as they end ([modality.Router.Hangup]). A done ctx stops it: it
+// returns how many ended so far and an error wrapping ctx.Err(), and the
+// calls left stay live (and counted) for the next Disconnect. A service
+// never opened, or with nothing live, gives 0.
 func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err

@@ -69,11 +69,14 @@ type Config struct {
 	// with 480 if its service is disconnected meanwhile.
 	RingTime time.Duration
 	// BusyStatus is the status refusing a call beyond its service's
-	// capacity ([Channel.SetCapacity]): 486 (Busy Here, the default) or
-	// 503 (Service Unavailable). Both carry Retry-After.
+	// capacity ([Channel.SetCapacity]) or turned away by its service's
+	// router (a [modality.BusyError]): 486 (Busy Here, the default) or 503
+	// (Service Unavailable). Both carry Retry-After.
 	BusyStatus int
 	// RetryAfter is the Retry-After of busy and shutdown refusals, in
-	// whole seconds from 1s to 24h. Default 30s.
+	// whole seconds from 1s to 24h. Default 30s. A router's refusal
+	// carries the router's own, rounded up to whole seconds (at most
+	// 24h).
 	RetryAfter time.Duration
 	// AnnounceStatus refuses calls to a number retired with an
 	// announcement, whose text is the reason phrase: 480 (the default) or

@@ -63,8 +63,39 @@
 // the caller presses as SIP INFO (application/dtmf-relay or
 // application/dtmf) and hands the call to a queue; without a receptionist
 // the call waits in the setup's first queue. [Channel.Calls] lists live
-// calls, [Channel.Answer] is an agent taking one, [Channel.Hangup] ends
-// one. [Channel.Counts] feeds the scaling of the service.
+// calls, [Channel.Answer] is an agent taking one (for a service without a
+// router), [Channel.Hangup] ends one. [Channel.Counts] feeds the scaling
+// of the service.
+//
+// # The service's router
+//
+// A service whose setup has a router ([modality.Setup.Router]; the
+// contactcenter lifecycle always sets one, the service's ACD) hands its
+// calls to it: the router, not the channel, decides who answers a call
+// and when it ends. The channel enqueues a call ([modality.Router.Enqueue])
+// once it has a queue: at the INVITE, or when the receptionist hands it
+// off.
+//
+//   - Turned away at the INVITE because the queue is full beyond its
+//     longest wait (a [modality.BusyError]), the caller hears
+//     Config.BusyStatus (486 Busy Here by default) with a Retry-After of
+//     the router's RetryAfter rounded up to whole seconds; any other
+//     refusal is 503. Either way the call is not counted, as with
+//     SetCapacity. Turned away at the receptionist's hand-off, the call,
+//     answered already, gets a BYE and is counted abandoned.
+//   - Admitted, the call is answered as above and waits.
+//     [modality.Connected] makes it Active, [modality.Requeued] Waiting
+//     again, and [modality.Finished] makes the channel hang it up (a BYE,
+//     or 480 while it rings), paced and bounded like Disconnect, unless
+//     the caller left first.
+//   - When the caller hangs up (BYE, or CANCEL while it rings) or the
+//     channel ends the call ([Channel.Hangup], Disconnect, Shutdown), the
+//     router is told ([modality.Router.Hangup]).
+//   - [Channel.Answer] is refused with [ErrRouted].
+//
+// The channel calls the router outside its own locks and applies the
+// router's decisions without blocking, so the router may deliver them on
+// any goroutine, within Enqueue or Hangup too.
 //
 // # Teardown
 //

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -56,6 +58,84 @@ func Example() {
 	// call after intake stopped: 480 Closed
 	// disconnected: 1 <nil>
 	// call after close: 404 Not Found
+}
+
+// A service with a router: the router, not the channel, decides who
+// answers a call and whether a call is taken at all. This one has room
+// for one caller at a time: the second is turned away with 486 Busy Here
+// and a Retry-After, and nobody answers a call behind its back.
+func Example_router() {
+	ctx := context.Background()
+	ch, err := sipchannel.New(sipchannel.Config{Listen: []string{"127.0.0.1:0"}, Transports: []string{sipchannel.UDP}})
+	if err != nil {
+		panic(err)
+	}
+	go ch.Run(ctx)
+	defer ch.Shutdown(ctx)
+
+	router := &oneAtATime{}
+	err = ch.Open(ctx, "expo-2030", modality.Setup{
+		EntryPoints: []modality.EntryPoint{{Name: "hotline", Kind: modality.Telephony, Address: "+1 555 010 0001", Queue: "general"}},
+		Queues:      []string{"general"},
+		Router:      router,
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	phone := newExamplePhone()
+	defer phone.close()
+	addr := ch.Addrs()[0].Address
+	fmt.Println("first call:", phone.call(ctx, addr, "+15550100001"))
+	fmt.Println("second call:", phone.call(ctx, addr, "+15550100001"))
+	calls, _ := ch.Calls(ctx, "expo-2030")
+	fmt.Println("Answer refused:", errors.Is(ch.Answer(ctx, calls[0].ID), sipchannel.ErrRouted))
+
+	n, err := ch.Disconnect(ctx, "expo-2030")
+	fmt.Println("disconnected:", n, err)
+	fmt.Println("router told of the end:", router.hangups())
+
+	// Output:
+	// first call: 200 OK
+	// second call: 486 Busy Here
+	// Answer refused: true
+	// disconnected: 1 <nil>
+	// router told of the end: 1
+}
+
+// oneAtATime is a router for the example with room for one caller.
+type oneAtATime struct {
+	mu     sync.Mutex
+	notify func(modality.Decision) // the caller's, while one waits
+	hungUp int
+}
+
+func (r *oneAtATime) Enqueue(e modality.Engagement, queue string, notify func(modality.Decision)) (modality.Place, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.notify != nil {
+		return modality.Place{}, &modality.BusyError{Queue: queue, RetryAfter: 90 * time.Second, Reason: "one caller waits already"}
+	}
+	r.notify = notify
+	return modality.Place{Position: 1}, nil
+}
+
+func (r *oneAtATime) Hangup(id string) error {
+	r.mu.Lock()
+	notify := r.notify
+	r.notify = nil
+	r.hungUp++
+	r.mu.Unlock()
+	if notify != nil {
+		notify(modality.Decision{Kind: modality.Finished, Engagement: id, Outcome: "abandoned"})
+	}
+	return nil
+}
+
+func (r *oneAtATime) hangups() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hungUp
 }
 
 func ExampleNew_invalid() {
