@@ -184,6 +184,42 @@ type Leaser interface {
 	Release(ctx context.Context, owner string, ids ...string) error
 }
 
+// Locator is an optional capability of a Store that is a [Leaser],
+// discovered by type assertion: it says which replica drives a service,
+// so that an agent's action landing on another replica reaches it
+// through the [Relay].
+type Locator interface {
+	// Holder returns the owner whose lease on the service is valid at
+	// now ("" if none is). A Store that measures leases on its own clock
+	// ignores now, as Acquire does.
+	Holder(ctx context.Context, serviceID string, now time.Time) (string, error)
+}
+
+// Relay carries messages between the replicas of a host that share one
+// Store, each addressed to a replica by its owner name ([Config.Owner]):
+// an agent's action on a service that lands on a replica other than the
+// one driving it goes to the driver, and the answer, and the engagement
+// events the agent must see, come back. contactcenter/pgstore
+// implements it on PostgreSQL's LISTEN/NOTIFY, and memrelay in memory;
+// relaytest is the conformance suite.
+//
+// Delivery is at most once, and messages are small (at most
+// [MaxRelayMessage] bytes). Implementations must be safe for concurrent
+// use.
+type Relay interface {
+	// Listen hands each message sent to owner to handle, one at a time,
+	// until ctx is done; it returns ctx's error, or why it could not
+	// listen. Messages sent to an owner nobody listens for are dropped.
+	Listen(ctx context.Context, owner string, handle func(msg []byte)) error
+	// Send delivers msg to owner's listener without waiting for it to
+	// be handled. A done ctx returns its error.
+	Send(ctx context.Context, owner string, msg []byte) error
+}
+
+// MaxRelayMessage is the largest message a Relay must carry: what fits
+// in a PostgreSQL notification, with room for the addressing.
+const MaxRelayMessage = 7000
+
 // Committer is an optional capability of a Store, discovered by type
 // assertion: it stores a service and appends to a plan's journal in one
 // atomic change. With it, the executor records a step's outcome, what the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/eventcc/eventcc/contactcenter/desk"
 	"github.com/eventcc/eventcc/modality/routing"
 )
 
@@ -20,17 +19,32 @@ var ErrElsewhere = errors.New("contactcenter: the service is driven by another r
 // Agents learn of the engagements offered to them from
 // [EngagementEvent]s ([Lifecycle.Subscribe]).
 //
-// The desk exists while the service's entry points are open on this
-// process: ErrInvalidState before the service opens and after it ends;
-// ErrElsewhere for a service another replica drives; ErrNotFound for an
-// unknown one. Only people on duty ([Service.Staff]) may open a session;
-// their skills and capacity are the roster's, whatever profile they give.
-func (l *Lifecycle) Desk(ctx context.Context, serviceID string) (*desk.Desk, error) {
+// The desk of a service open in this process acts on its router here.
+// For a service another replica drives, with a [Config.Relay], Desk
+// returns one that relays each action there, and the events of the
+// sessions opened through it come back to this Lifecycle's subscribers.
+//
+// Errors: ErrInvalidState before the service opens and after it ends;
+// ErrElsewhere for a service another replica drives, without a relay;
+// ErrNotFound for an unknown one. Only people on duty ([Service.Staff])
+// may open a session; their skills and capacity are the roster's,
+// whatever profile they give.
+func (l *Lifecycle) Desk(ctx context.Context, serviceID string) (Desk, error) {
 	ln, err := l.line(ctx, serviceID)
-	if err != nil {
+	switch {
+	case err == nil:
+		return ln.desk, nil
+	case !errors.Is(err, ErrElsewhere) || l.cfg.Relay == nil:
 		return nil, err
 	}
-	return ln.desk, nil
+	owner, herr := l.cfg.Store.(Locator).Holder(ctx, serviceID, l.now())
+	switch {
+	case herr != nil:
+		return nil, fmt.Errorf("contactcenter: %s: who drives it: %w", serviceID, herr)
+	case owner == "" || owner == l.cfg.Owner:
+		return nil, err // nobody, or this replica not yet: try again after a tick
+	}
+	return &remoteDesk{l: l, service: serviceID, owner: owner}, nil
 }
 
 // QueueStats returns the live statistics of the service's queues, per

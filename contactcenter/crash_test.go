@@ -6,7 +6,9 @@ import (
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
+	"github.com/eventcc/eventcc/contactcenter/memrelay"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
+	"github.com/eventcc/eventcc/modality/routing/memrecords"
 	"github.com/eventcc/eventcc/numbermap/memnumbermap"
 )
 
@@ -14,8 +16,9 @@ import (
 // replica-takeover scenarios on the in-memory adapters.
 func TestLifecycleScenarios(t *testing.T) {
 	lifecycletest.Run(t, lifecycletest.Harness{New: func(t testing.TB) lifecycletest.Adapters {
-		return lifecycletest.Adapters{Store: memstore.New(), Access: memaccess.New(), Numbers: memnumbermap.New()}
-	}})
+		return lifecycletest.Adapters{Store: memstore.New(), Access: memaccess.New(), Numbers: memnumbermap.New(),
+			Engagements: memrecords.New()}
+	}, Relay: func(testing.TB) contactcenter.Relay { return memrelay.New() }})
 }
 
 // oneWriteAtATime is a Store and Leaser without the Committer capability,

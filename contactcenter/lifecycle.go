@@ -84,6 +84,13 @@ type Config struct {
 	// from. contactcenter/pgstore implements it. Default: none; the
 	// routers' state lives only in the process driving each service.
 	Engagements routing.Records
+	// Relay, if set, carries agents' actions on a service that land on
+	// this replica, while another drives the service, to that one, and
+	// the engagement events of the agents whose sessions were opened
+	// here back (see [Lifecycle.Desk]). It needs Owner, and a Store
+	// that is a [Locator]. pgstore's relay uses LISTEN/NOTIFY. Default:
+	// none; Desk answers ErrElsewhere for a service driven elsewhere.
+	Relay Relay
 	// Rates, if set, put a cost on each service's report.
 	Rates *Rates
 	// LeaseTTL is how long, on the lifecycle's clock, a replica's lease on
@@ -121,6 +128,7 @@ type Lifecycle struct {
 	journal  journal // stores services and plans' journals
 	ports    ports   // does the work on the adapters
 	reg      registry
+	relays   relays
 
 	wake     chan struct{}
 	stopping chan struct{} // closed by Close: Run returns
@@ -226,6 +234,14 @@ func (cfg *Config) validate() (map[modality.Kind]modality.Channel, error) {
 			c.Add("Owner", "%q is set, but the Store (%T) does not implement Leaser", cfg.Owner, cfg.Store)
 		}
 	}
+	if cfg.Relay != nil {
+		if cfg.Owner == "" {
+			c.Add("Relay", "set without Owner: a relay addresses replicas by their owner name")
+		}
+		if _, ok := cfg.Store.(Locator); cfg.Store != nil && !ok {
+			c.Add("Relay", "set, but the Store (%T) does not implement Locator: nobody could tell which replica drives a service", cfg.Store)
+		}
+	}
 	if cfg.Parallelism < 0 {
 		c.Add("Parallelism", "%d is negative", cfg.Parallelism)
 	}
@@ -300,6 +316,7 @@ func (l *Lifecycle) Close() error {
 	}
 	l.mu.Unlock()
 	l.running.Wait()
+	l.stopRelay()
 	return nil
 }
 
@@ -409,6 +426,7 @@ func (l *Lifecycle) Tick(ctx context.Context) error {
 }
 
 func (l *Lifecycle) tick(ctx context.Context) error {
+	l.startRelay()
 	now := l.now()
 	errs, err := l.reg.own(ctx, now)
 	if err != nil {

@@ -46,6 +46,21 @@ type line struct {
 	onDuty   map[string]routing.Agent // by principal: who may open a session
 	tally    tally                    // for the report
 	handBack map[string]bool          // queues that overflow to the receptionist
+	// remote is, by principal, the replica where an agent's session was
+	// opened through the relay; forward sends it their events.
+	remote  map[string]string
+	forward func(service, to string, ev routing.Event)
+}
+
+// setRemote records that principal's session was opened on replica
+// from, through the relay.
+func (ln *line) setRemote(principal, from string) {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if ln.remote == nil {
+		ln.remote = map[string]string{}
+	}
+	ln.remote[principal] = from
 }
 
 // tracked is what the line knows of a live engagement.
@@ -60,6 +75,9 @@ type tracked struct {
 // put back in their queues.
 func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
 	ln := &line{id: s.ID, now: l.now, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}, tally: newTally(s)}
+	if l.cfg.Relay != nil {
+		ln.forward = l.forward
+	}
 	ln.until.Store(math.MaxInt64)
 	ln.handBack = map[string]bool{}
 	for _, q := range s.Config.Queues {
@@ -292,11 +310,18 @@ func (ln *line) deliver(ev routing.Event) {
 			delete(ln.tracked, ev.Engagement)
 		}
 	}
+	to := ""
+	if ev.Agent != "" {
+		to = ln.remote[ev.Agent]
+	}
 	ln.mu.Unlock()
 	if d.Kind != 0 && t.notify != nil {
 		t.notify(d)
 	}
 	ln.emit(&EngagementEvent{ServiceID: ln.id, Event: ev})
+	if to != "" && ln.forward != nil {
+		ln.forward(ln.id, to, ev)
+	}
 	ln.mu.Lock()
 }
 

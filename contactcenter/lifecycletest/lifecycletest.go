@@ -17,6 +17,7 @@ import (
 	"github.com/eventcc/eventcc/contactcenter/webhook"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/memchannel"
+	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/numbermap"
 )
 
@@ -26,6 +27,10 @@ type Adapters struct {
 	Store   contactcenter.Store
 	Access  access.Store
 	Numbers numbermap.Store
+	// Engagements, if set, keeps the engagement records the replicas
+	// share: the takeover test needs it, and an Access whose store keeps
+	// tokens (access.TokenStore).
+	Engagements routing.Records
 	// Versions, Replays and Locks are the webhook state the replicas of
 	// the chaos scenario share; nil: in-memory ones, shared by the
 	// scenario's replicas (which run in one process).
@@ -56,6 +61,10 @@ type Harness struct {
 	// New returns empty adapters; it is called once per scenario (and per
 	// crash point), and may register cleanups with t.
 	New func(t testing.TB) Adapters
+	// Relay, if set, returns the relay the Relay scenario's replicas
+	// share: an agent's desk on one replica acts on the service another
+	// drives. nil: the scenario is skipped.
+	Relay func(t testing.TB) contactcenter.Relay
 	// Schedules is how many seeded random schedules the Chaos scenario
 	// plays. Default: DefaultSchedules (20 with -short). Set the
 	// EVENTCC_CHAOS_SEED environment variable to play the one schedule a
@@ -70,6 +79,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("CrashAfterEveryStep", func(t *testing.T) { crashAfterEveryStep(t, h) })
 	t.Run("Replicas", func(t *testing.T) { replicas(t, h) })
 	t.Run("Chaos", func(t *testing.T) { chaos(t, h) })
+	t.Run("Takeover", func(t *testing.T) { takeover(t, h) })
+	t.Run("Relay", func(t *testing.T) { relayed(t, h) })
 }
 
 // t0 is the simulated clock's start: the day before the test events.

@@ -93,3 +93,19 @@ func (st *Store) Release(ctx context.Context, owner string, ids ...string) error
 	}
 	return nil
 }
+
+var _ contactcenter.Locator = (*Store)(nil)
+
+// Holder implements [contactcenter.Locator]: the owner whose lease on
+// the service is valid at now, or "".
+func (st *Store) Holder(ctx context.Context, serviceID string, now time.Time) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if l, ok := st.leases[serviceID]; ok && now.Before(l.until) {
+		return l.owner, nil
+	}
+	return "", nil
+}

@@ -46,6 +46,7 @@ func TestLifecycleScenarios(t *testing.T) {
 		db := newDB(t)
 		return lifecycletest.Adapters{Store: db.Services(), Access: db.Grants(), Numbers: db.Numbers(),
 			Versions: db.WebhookVersions(), Replays: db.WebhookReplays(), Locks: db.WebhookLocks(),
+			Engagements: db.Records(),
 			View: func(t testing.TB) lifecycletest.View {
 				c, err := db.NewCache(context.Background(), logr.Discard())
 				require.NoError(t, err, "want a cache")

@@ -1,0 +1,289 @@
+package contactcenter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/contactcenter/desk"
+	"github.com/eventcc/eventcc/modality/routing"
+)
+
+// Desk is where a service's agents act: the service's desk in the
+// process that drives it (a *desk.Desk), or, on another replica, one
+// that relays each action there ([Config.Relay]) and returns its answer.
+// Errors keep their identity across the relay: errors.Is finds
+// access.ErrDenied, the routing errors, desk.ErrNoSession and
+// ErrElsewhere in a relayed answer too.
+type Desk interface {
+	Open(ctx context.Context, token string, profile routing.Agent) (string, error)
+	SetStatus(ctx context.Context, token string, s routing.Status) error
+	Accept(ctx context.Context, token, engagementID string) error
+	Decline(ctx context.Context, token, engagementID string) error
+	End(ctx context.Context, token, engagementID string) error
+	Transfer(ctx context.Context, token, engagementID, toQueue string) error
+	Close(ctx context.Context, token string) error
+}
+
+var _ Desk = (*desk.Desk)(nil)
+
+// relayTimeout bounds how long a relayed action waits for its answer.
+const relayTimeout = 10 * time.Second
+
+// relayMsg is a message between replicas: an agent's action (call), its
+// answer (reply), or an engagement event for an agent whose session was
+// opened through the relay (event).
+type relayMsg struct {
+	Kind      string         `json:"k"` // "call", "reply", "event"
+	ID        uint64         `json:"id,omitempty"`
+	From      string         `json:"from,omitempty"`
+	Service   string         `json:"svc,omitempty"`
+	Op        string         `json:"op,omitempty"`
+	Token     string         `json:"tok,omitempty"`
+	Eng       string         `json:"eng,omitempty"`
+	Queue     string         `json:"q,omitempty"`
+	Status    routing.Status `json:"st,omitempty"`
+	Principal string         `json:"who,omitempty"`
+	Code      string         `json:"code,omitempty"`
+	Err       string         `json:"err,omitempty"`
+	Event     *routing.Event `json:"ev,omitempty"`
+	Profile   *routing.Agent `json:"profile,omitempty"`
+}
+
+// relayErrs are the errors whose identity a relayed answer keeps.
+var relayErrs = map[string]error{
+	"denied":      access.ErrDenied,
+	"no-session":  desk.ErrNoSession,
+	"elsewhere":   ErrElsewhere,
+	"state":       ErrInvalidState,
+	"not-found":   ErrNotFound,
+	"not-offered": routing.ErrNotOffered,
+	"not-conn":    routing.ErrNotConnected,
+	"unknown-eng": routing.ErrUnknownEngagement,
+	"unknown-q":   routing.ErrUnknownQueue,
+	"unknown-ag":  routing.ErrUnknownAgent,
+	"ineligible":  routing.ErrIneligible,
+}
+
+func errCode(err error) string {
+	for code, sentinel := range relayErrs {
+		if errors.Is(err, sentinel) {
+			return code
+		}
+	}
+	return ""
+}
+
+// relayed is an error answered by another replica.
+type relayed struct {
+	msg      string
+	sentinel error
+}
+
+func (e *relayed) Error() string { return e.msg }
+func (e *relayed) Unwrap() error { return e.sentinel }
+
+// relays is the lifecycle's side of the Relay: its listener, started
+// by the first Tick, and the calls it waits for.
+type relays struct {
+	start   sync.Once
+	stop    context.CancelFunc
+	done    chan struct{}
+	mu      sync.Mutex
+	next    uint64
+	waiting map[uint64]chan relayMsg
+}
+
+// startRelay starts listening to the relay, once, until Close.
+func (l *Lifecycle) startRelay() {
+	if l.cfg.Relay == nil {
+		return
+	}
+	l.relays.start.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		l.relays.stop, l.relays.done = cancel, make(chan struct{})
+		go func() {
+			defer close(l.relays.done)
+			if err := l.listenRelay(ctx); err != nil && ctx.Err() == nil {
+				l.log.Error(err, "relay: not listening")
+			}
+		}()
+	})
+}
+
+// stopRelay stops the listener, if it started, and waits for it.
+func (l *Lifecycle) stopRelay() {
+	l.relays.start.Do(func() {}) // no start after this
+	if l.relays.stop != nil {
+		l.relays.stop()
+		<-l.relays.done
+	}
+}
+
+// remoteDesk relays a service's agents' actions to the replica driving
+// the service.
+type remoteDesk struct {
+	l       *Lifecycle
+	service string
+	owner   string
+}
+
+func (d *remoteDesk) call(ctx context.Context, m relayMsg) (relayMsg, error) {
+	l := d.l
+	ctx, cancel := context.WithTimeout(ctx, relayTimeout)
+	defer cancel()
+	ch := make(chan relayMsg, 1)
+	l.relays.mu.Lock()
+	l.relays.next++
+	m.ID = l.relays.next
+	if l.relays.waiting == nil {
+		l.relays.waiting = map[uint64]chan relayMsg{}
+	}
+	l.relays.waiting[m.ID] = ch
+	l.relays.mu.Unlock()
+	defer func() {
+		l.relays.mu.Lock()
+		delete(l.relays.waiting, m.ID)
+		l.relays.mu.Unlock()
+	}()
+	m.Kind, m.From, m.Service = "call", l.cfg.Owner, d.service
+	b, err := json.Marshal(m)
+	if err != nil {
+		return relayMsg{}, err
+	}
+	if err := l.cfg.Relay.Send(ctx, d.owner, b); err != nil {
+		return relayMsg{}, fmt.Errorf("contactcenter: %s: relay %s to %q: %w", d.service, m.Op, d.owner, err)
+	}
+	select {
+	case r := <-ch:
+		if r.Err != "" {
+			return r, &relayed{msg: r.Err, sentinel: relayErrs[r.Code]}
+		}
+		return r, nil
+	case <-ctx.Done():
+		return relayMsg{}, fmt.Errorf("contactcenter: %s: relay %s to %q: no answer: %w", d.service, m.Op, d.owner, ctx.Err())
+	}
+}
+
+func (d *remoteDesk) Open(ctx context.Context, token string, profile routing.Agent) (string, error) {
+	r, err := d.call(ctx, relayMsg{Op: "open", Token: token, Profile: &profile})
+	return r.Principal, err
+}
+func (d *remoteDesk) SetStatus(ctx context.Context, token string, s routing.Status) error {
+	_, err := d.call(ctx, relayMsg{Op: "status", Token: token, Status: s})
+	return err
+}
+func (d *remoteDesk) Accept(ctx context.Context, token, id string) error {
+	_, err := d.call(ctx, relayMsg{Op: "accept", Token: token, Eng: id})
+	return err
+}
+func (d *remoteDesk) Decline(ctx context.Context, token, id string) error {
+	_, err := d.call(ctx, relayMsg{Op: "decline", Token: token, Eng: id})
+	return err
+}
+func (d *remoteDesk) End(ctx context.Context, token, id string) error {
+	_, err := d.call(ctx, relayMsg{Op: "end", Token: token, Eng: id})
+	return err
+}
+func (d *remoteDesk) Transfer(ctx context.Context, token, id, toQueue string) error {
+	_, err := d.call(ctx, relayMsg{Op: "transfer", Token: token, Eng: id, Queue: toQueue})
+	return err
+}
+func (d *remoteDesk) Close(ctx context.Context, token string) error {
+	_, err := d.call(ctx, relayMsg{Op: "close", Token: token})
+	return err
+}
+
+// listenRelay handles the messages other replicas send this one until
+// ctx is done.
+func (l *Lifecycle) listenRelay(ctx context.Context) error {
+	return l.cfg.Relay.Listen(ctx, l.cfg.Owner, func(b []byte) {
+		var m relayMsg
+		if err := json.Unmarshal(b, &m); err != nil {
+			l.log.Error(err, "relay: message dropped")
+			return
+		}
+		switch m.Kind {
+		case "reply":
+			l.relays.mu.Lock()
+			ch := l.relays.waiting[m.ID]
+			l.relays.mu.Unlock()
+			if ch != nil {
+				ch <- m
+			}
+		case "event":
+			if m.Event != nil {
+				l.emit(&EngagementEvent{ServiceID: m.Service, Event: *m.Event})
+			}
+		case "call":
+			// Handled on its own goroutine: an action may wait on the
+			// service's lock, and the listener must go on reading.
+			go l.answer(context.WithoutCancel(ctx), m)
+		}
+	})
+}
+
+// answer performs a relayed action on the service's desk here and
+// sends the answer back.
+func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
+	r := relayMsg{Kind: "reply", ID: m.ID, Service: m.Service}
+	err := func() error {
+		ln, err := l.line(ctx, m.Service)
+		if err != nil {
+			return err
+		}
+		d := ln.desk
+		switch m.Op {
+		case "open":
+			var p routing.Agent
+			if m.Profile != nil {
+				p = *m.Profile
+			}
+			who, err := d.Open(ctx, m.Token, p)
+			if err == nil {
+				r.Principal = who
+				ln.setRemote(who, m.From)
+			}
+			return err
+		case "status":
+			return d.SetStatus(ctx, m.Token, m.Status)
+		case "accept":
+			return d.Accept(ctx, m.Token, m.Eng)
+		case "decline":
+			return d.Decline(ctx, m.Token, m.Eng)
+		case "end":
+			return d.End(ctx, m.Token, m.Eng)
+		case "transfer":
+			return d.Transfer(ctx, m.Token, m.Eng, m.Queue)
+		case "close":
+			return d.Close(ctx, m.Token)
+		}
+		return fmt.Errorf("contactcenter: relay: unknown action %q", m.Op)
+	}()
+	if err != nil {
+		r.Err, r.Code = err.Error(), errCode(err)
+	}
+	b, merr := json.Marshal(r)
+	if merr == nil {
+		merr = l.cfg.Relay.Send(ctx, m.From, b)
+	}
+	if merr != nil {
+		l.log.Error(merr, "relay: answer not sent", "to", m.From, "service", m.Service)
+	}
+}
+
+// forward sends an engagement event to the replica where the agent's
+// session was opened, if not here.
+func (l *Lifecycle) forward(service, to string, ev routing.Event) {
+	b, err := json.Marshal(relayMsg{Kind: "event", Service: service, Event: &ev})
+	if err == nil {
+		err = l.cfg.Relay.Send(context.Background(), to, b)
+	}
+	if err != nil {
+		l.log.Error(err, "relay: event not forwarded", "to", to, "service", service)
+	}
+}
