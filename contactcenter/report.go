@@ -11,26 +11,26 @@ import (
 // Report is what a service did over its life: its timeline, what it cost
 // and, once closed, the proof that nothing is left.
 type Report struct {
-	ServiceID    string
-	EventID      string
-	State        State
-	Term         Term
-	Expires      time.Time
-	CancelReason string
-	Timeline     []Transition
+	ServiceID    string       `json:"serviceId"`
+	EventID      string       `json:"eventId"`
+	State        State        `json:"state"`
+	Term         Term         `json:"term"`
+	Expires      time.Time    `json:"expires"`
+	CancelReason string       `json:"cancelReason,omitempty"`
+	Timeline     []Transition `json:"timeline"`
 	// Hours held, integrated over time.
-	AgentHours      float64
-	SupervisorHours float64
-	LicenceHours    float64
-	SpaceHours      float64 // space unit-hours
-	PeakAgents      int
+	AgentHours      float64 `json:"agentHours"`
+	SupervisorHours float64 `json:"supervisorHours"`
+	LicenceHours    float64 `json:"licenceHours"`
+	SpaceHours      float64 `json:"spaceHours"` // space unit-hours
+	PeakAgents      int     `json:"peakAgents"`
 	// Cost is the hours above at Config.Rates; nil without rates.
-	Cost *Cost
+	Cost *Cost `json:"cost,omitempty"`
 	// Engagements is how the service's engagements went; nil before it
 	// opened.
-	Engagements *EngagementReport
+	Engagements *EngagementReport `json:"engagements,omitempty"`
 	// Closing is what the closing plan found and did; nil until it ran.
-	Closing *ClosingReport
+	Closing *ClosingReport `json:"closing,omitempty"`
 }
 
 // Report returns a service's report. For a service open in this
