@@ -1,31 +1,38 @@
 // Command sip-hotline runs one event's telephone hotline on real SIP, for
 // a term of real time: a contact center on the in-memory adapters, the
-// contactcenter Lifecycle on the wall clock, and the SIP channel
-// (modality/sipchannel) answering calls on UDP and TCP.
+// contactcenter Lifecycle on the wall clock, the SIP channel
+// (modality/sipchannel) answering calls on UDP and TCP, and simulated
+// agents (contactcenter/agentsim) who sign in with their grants' tokens,
+// accept the calls the router offers them after a delay and hang up after
+// a handle time.
 //
 //	go run ./examples/sip-hotline -listen 127.0.0.1:5060 -term 60s
 //
-// The number pool holds the event's numbers and two of last year's: one
-// retired with a forward policy, one vacant (aging). At start the command
-// prints exactly one JSON line describing them:
+// Every call to an event number is answered and queued in the hotline's
+// one queue ("general"); the router offers it to the longest-idle agent,
+// and the call ends with the agent's BYE, or the caller's. The number
+// pool holds the event's numbers and two of last year's: one retired with
+// a forward policy, one vacant (aging). At start the command prints
+// exactly one JSON line saying how to reach it:
 //
 //	{"listen":"127.0.0.1:5060","transports":["udp","tcp"],"active":["+15550100001","+15550100002"],
-//	 "forward":{"+15550100090":"+15550100099"},"vacant":["+15550100091"]}
+//	 "forward":{"+15550100090":"+15550100099"},"vacant":["+15550100091"],"queue":"general","agents":2}
 //
 // Then call them, with SIPp for instance:
 //
-//	sipp 127.0.0.1:5060 -sn uac -s +15550100001 -i 127.0.0.1 -p 5061 -m 10 -r 5   # answered: 200
-//	sipp 127.0.0.1:5060 -sn uac -s +15550100090 -i 127.0.0.1 -p 5061 -m 1          # 302 to +15550100099
-//	sipp 127.0.0.1:5060 -sn uac -s +15550100091 -i 127.0.0.1 -p 5061 -m 1          # 404
+//	sipp 127.0.0.1:5060 -sn uac -s +15550100001 -i 127.0.0.1 -p 5061 -m 7500 -r 1500   # queued: 200, then BYE
+//	sipp 127.0.0.1:5060 -sn uac -s +15550100090 -i 127.0.0.1 -p 5061 -m 1              # 302 to +15550100099
+//	sipp 127.0.0.1:5060 -sn uac -s +15550100091 -i 127.0.0.1 -p 5061 -m 1              # 404
 //
 // When the term ends the closing plan runs (calls still up get a BYE, the
 // event's numbers start forwarding per the template's policy) and the
-// command prints the report. Interrupting it (Ctrl-C) ends the term at
-// once, with the same teardown.
+// command prints the report, with the queue's service level. Interrupting
+// it (Ctrl-C) ends the term at once, with the same teardown.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -37,8 +44,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/agentsim"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
@@ -75,7 +84,12 @@ type banner struct {
 	Active     []string          `json:"active"`
 	Forward    map[string]string `json:"forward"`
 	Vacant     []string          `json:"vacant"`
+	Queue      string            `json:"queue"`  // where calls to the active numbers wait
+	Agents     int               `json:"agents"` // on duty at the start
 }
+
+// queue is the hotline's one queue.
+const queue = "general"
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("sip-hotline", flag.ContinueOnError)
@@ -83,11 +97,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:5060", "address to serve SIP on, over UDP and TCP (port 0: any free port)")
 	term := fs.Duration("term", 60*time.Second, "how long the event's term lasts, in real time")
 	tick := fs.Duration("tick", 250*time.Millisecond, "how often the lifecycle looks at its services")
+	answer := fs.Duration("answer", 2*time.Second, "how long an agent takes to accept a call offered")
+	handle := fs.Duration("handle", 30*time.Second, "mean time an agent spends on a call before hanging up")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *term <= 0 || *tick <= 0 {
-		return errors.New("-term and -tick must be positive")
+	if *term <= 0 || *tick <= 0 || *answer < 0 || *handle <= 0 {
+		return errors.New("-term, -tick and -handle must be positive, -answer not negative")
 	}
 
 	now := time.Now()
@@ -99,10 +115,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Agents sign in with bearer tokens: the authority needs a key.
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	authority, err := access.New(access.Config{Store: memaccess.New(), Keys: []access.Key{{ID: "hotline", Secret: key}}})
+	if err != nil {
+		return err
+	}
 	lc, err := contactcenter.New(contactcenter.Config{
 		Store:        memstore.New(),
 		Provisioner:  memprovisioner.New(memprovisioner.Limits{Agents: 100, Supervisors: 20, Licences: 200, Space: 300}),
-		Access:       memaccess.New(),
+		Access:       authority,
 		Numbers:      pool,
 		Channels:     []modality.Channel{channel},
 		EventSystem:  memevents.New(),
@@ -126,13 +151,21 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	})()
 
+	agents, err := agentsim.New(agentsim.Config{Lifecycle: lc, Authority: authority, Now: time.Now,
+		AnswerDelay: *answer, HandleTime: *handle, Seed: uint64(now.UnixNano())})
+	if err != nil {
+		return err
+	}
+	defer agents.Close()
+
 	zero := template.Duration(0)
 	svc, err := lc.Request(ctx, contactcenter.Request{
-		EventID:            "hotline",
-		EventType:          "conference",
-		Term:               contactcenter.Term{Start: now, End: now.Add(*term)},
-		Template:           "conference",
-		Features:           contactcenter.Features{Modalities: []modality.Kind{modality.Telephony}, Receptionist: true},
+		EventID:   "hotline",
+		EventType: "conference",
+		Term:      contactcenter.Term{Start: now, End: now.Add(*term)},
+		Template:  "conference",
+		Features: contactcenter.Features{Modalities: []modality.Kind{modality.Telephony},
+			Queues: []string{queue}},
 		ExpectedAttendance: 500,
 		Overrides:          template.Overrides{Grace: &zero},
 	})
@@ -149,10 +182,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	go func() { chDone <- channel.Run(serve) }()
 	lcDone := make(chan error, 1)
 	go func() { lcDone <- lc.Run(serve) }()
+	agDone := make(chan error, 1)
+	go func() {
+		agDone <- agents.Run(serve, 50*time.Millisecond, func(err error) { fmt.Fprintln(os.Stderr, "sip-hotline: agents:", err) })
+	}()
 	shutdown := func() error {
 		stopServing()
 		err := <-chDone
 		<-lcDone
+		<-agDone
 		if errors.Is(err, context.Canceled) {
 			err = nil
 		}
@@ -232,7 +270,8 @@ func numberPool(ctx context.Context, now time.Time) (*memnumbermap.Store, error)
 }
 
 func printBanner(out io.Writer, ch *sipchannel.Channel, s contactcenter.Service) error {
-	b := banner{Forward: map[string]string{forwarded: forwardTo}, Vacant: []string{vacant}, Active: []string{}}
+	b := banner{Forward: map[string]string{forwarded: forwardTo}, Vacant: []string{vacant}, Active: []string{},
+		Queue: queue, Agents: s.Resources.Agents}
 	for _, a := range ch.Addrs() {
 		b.Listen = a.Address
 		b.Transports = append(b.Transports, a.Transport)
@@ -255,6 +294,12 @@ func printReport(out io.Writer, r contactcenter.Report) {
 	}
 	fmt.Fprintf(out, "usage: %.3f agent-hours (peak %d agents), %.3f licence-hours, %.3f space-unit-hours\n",
 		r.AgentHours, r.PeakAgents, r.LicenceHours, r.SpaceHours)
+	if e := r.Engagements; e != nil {
+		for _, q := range e.Queues {
+			fmt.Fprintf(out, "queue %s (%s): %d offered, %d answered, service level %.1f%% (target %.0f%% within %s), ASA %s, %d abandoned, %d refused\n",
+				q.Queue, q.Kind, q.Offered, q.Answered, 100*q.ServiceLevel, 100*q.Target, q.Threshold, q.ASA.D().Round(time.Millisecond), q.Abandoned, q.Refused)
+		}
+	}
 	c := r.Closing
 	if c == nil {
 		fmt.Fprintln(out, "not closed")
