@@ -45,6 +45,16 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Before: s.Resources, After: s.Resources, Err: err})
 		return err
 	}
+	// An agent is held for the engagement and then the wrap-up the
+	// router gives them: staff for both, as scalingParams does for the
+	// expected handle time (channels see the engagement only).
+	if wrap := s.Config.Staffing.WrapUp.D(); wrap > 0 {
+		for i := range samples {
+			if samples[i].HandleTime > 0 {
+				samples[i].HandleTime += wrap
+			}
+		}
+	}
 	d := e.scaler.Decide(now, s.Resources.Agents, samples)
 	before := s.Resources
 	want := d.Desired

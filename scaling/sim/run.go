@@ -472,7 +472,9 @@ func (r *run) decide() {
 			Arrivals: r.arr[m], Completed: r.done[m], Abandoned: r.ab[m],
 			Concurrent: r.inSvc[m], Queued: r.queued[m]}
 		if r.done[m] > 0 {
-			s.HandleTime = r.hold[m] / time.Duration(r.done[m])
+			// Plus the wrap-up that holds the agent after each, as the
+			// contactcenter lifecycle adds it to what its channels see.
+			s.HandleTime = r.hold[m]/time.Duration(r.done[m]) + r.cfg.WrapUp
 		}
 		samples[m] = s
 		r.arr[m], r.done[m], r.ab[m], r.hold[m] = 0, 0, 0, 0
