@@ -16,17 +16,17 @@ import (
 )
 
 // TestRun runs the hotline for a short term on a free port: the banner
-// describes the numbers, a call to an event number is answered and stays
-// up until the term ends (then it gets a BYE), the forwarded number
-// redirects, the vacant one is not found, and the report proves nothing
-// is left.
+// says how to reach it, a call to an event number is answered, queued,
+// taken by a simulated agent and ended by them (the caller gets their
+// BYE), the forwarded number redirects, the vacant one is not found, and
+// the report gives the queue's figures and proves nothing is left.
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-listen", "127.0.0.1:0", "-term", "3s", "-tick", "50ms"}, pw)
+		err := run(ctx, []string{"-listen", "127.0.0.1:0", "-term", "3s", "-tick", "50ms", "-answer", "100ms", "-handle", "200ms"}, pw)
 		pw.CloseWithError(err)
 		done <- err
 	}()
@@ -39,6 +39,8 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, map[string]string{forwarded: forwardTo}, b.Forward)
 	assert.Equal(t, []string{vacant}, b.Vacant)
 	require.NotContains(t, b.Listen, ":0", "the port actually bound")
+	assert.Equal(t, "general", b.Queue)
+	assert.Positive(t, b.Agents, "agents on duty")
 
 	ph := siptest.NewPhone(t)
 	a := ph.Call(t, ctx, b.Listen, b.Active[0])
@@ -56,7 +58,8 @@ func TestRun(t *testing.T) {
 	require.NoError(t, <-done, "run")
 	report := strings.Join(rest, "\n")
 	assert.Contains(t, report, "report for hotline: terminated")
-	assert.Contains(t, report, "closing: 1 end point(s) disconnected", "the call still up at the term's end was disconnected")
+	assert.Contains(t, report, "queue general (telephony): 1 offered, 1 answered", "the agent took the call")
+	assert.Contains(t, report, "closing: 0 end point(s) disconnected", "the agent had ended it before the term's end")
 	assert.Contains(t, report, "proof: inventory empty, 0 grant(s) authorising, 0 end point(s) live")
-	assert.Equal(t, int64(1), ph.Byes(), "the caller got the BYE")
+	assert.Equal(t, int64(1), ph.Byes(), "the caller got the agent's BYE")
 }
