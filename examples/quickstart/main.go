@@ -3,13 +3,20 @@
 // second: it prints the deploy plan, deploys before the term starts,
 // opens at the start, takes a keynote surge and scales up and down,
 // takes an extension from the event system, expires, runs the closing
-// plan and prints the final report with the proof that nothing is left.
+// plan and prints the final report: how each queue did, and the proof
+// that nothing is left.
+//
+// Attendees call and chat, and pick a queue at the virtual
+// receptionist; the router offers each engagement to an agent, and the
+// agents (simulated people, signed in with their grants' tokens) accept
+// it after a few seconds and end it after about four minutes.
 //
 //	go run ./examples/quickstart
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +26,7 @@ import (
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/access/memaccess"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/agentsim"
 	"github.com/eventcc/eventcc/contactcenter/clocktest"
 	"github.com/eventcc/eventcc/contactcenter/memevents"
 	"github.com/eventcc/eventcc/contactcenter/memprovisioner"
@@ -53,11 +61,18 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	grants := memaccess.New()
+	// Agents sign in with bearer tokens: the authority needs a key (a
+	// fixed one here; 32 random bytes in production).
+	authority, err := access.New(access.Config{Store: grants, Now: clock.Now,
+		Keys: []access.Key{{ID: "quickstart", Secret: []byte("quickstart-key-32-bytes-long-ok!")}}})
+	if err != nil {
+		return err
+	}
 	provisioner := memprovisioner.New(memprovisioner.Limits{Agents: 200, Supervisors: 40, Licences: 300, Space: 500})
 	lc, err := contactcenter.New(contactcenter.Config{
 		Store:       memstore.New(),
 		Provisioner: provisioner,
-		Access:      grants,
+		Access:      authority,
 		Numbers:     numbers,
 		Channels:    []modality.Channel{channel},
 		EventSystem: memevents.New(),
@@ -68,6 +83,12 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	defer lc.Close()
 	defer lc.Subscribe(printer(out))()
+	agents, err := agentsim.New(agentsim.Config{Lifecycle: lc, Authority: authority, Now: clock.Now,
+		AnswerDelay: 5 * time.Second, HandleTime: 4 * time.Minute, Seed: 1})
+	if err != nil {
+		return err
+	}
+	defer agents.Close()
 
 	start := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 	req := contactcenter.Request{
@@ -104,16 +125,22 @@ func run(ctx context.Context, out io.Writer) error {
 		hhmm(svc.DeployAt()), hhmm(svc.Term.Start), hhmm(svc.Term.End), hhmm(svc.Expires))
 
 	// Attendees: a steady trickle with a keynote surge from 10:00 to
-	// 10:45 on both telephone and chat. Each engagement is answered at
-	// once and lasts four minutes.
+	// 10:45 on both telephone and chat, each choosing a queue at the
+	// receptionist. The lifecycle ticks every 10 s of simulated time,
+	// and the agents act on what is due.
 	traffic := &attendees{ch: channel, svc: svc.ID}
 	extended := false
-	for step := 0; step < 4*24*60; step++ {
-		now := clock.Advance(time.Minute)
-		if err := traffic.minute(ctx, now); err != nil {
-			return err
+	for step := 0; step < 4*24*60*6; step++ {
+		now := clock.Advance(10 * time.Second)
+		if now.Second() == 0 {
+			if err := traffic.minute(ctx, now); err != nil {
+				return err
+			}
 		}
 		if err := lc.Tick(ctx); err != nil {
+			return err
+		}
+		if err := agents.Step(ctx); err != nil {
 			return err
 		}
 		// At 15:00 the event system reports that the closing day runs an
@@ -151,40 +178,21 @@ func run(ctx context.Context, out io.Writer) error {
 // attendees drives traffic into the in-memory channel, as callers and
 // chatters would.
 type attendees struct {
-	ch   *memchannel.Channel
-	svc  string
-	live []live
-	n    int
+	ch  *memchannel.Channel
+	svc string
+	n   int
 }
 
-type live struct {
-	id  string
-	end time.Time
-}
+// menu is what attendees press at the receptionist: registration,
+// speakers, accessibility, anything else.
+var menu = []string{"1", "1", "3", "4", "0", "0"}
 
 func (a *attendees) minute(ctx context.Context, now time.Time) error {
-	// End what is due.
-	kept := a.live[:0]
-	for _, l := range a.live {
-		if !now.Before(l.end) {
-			if err := a.ch.End(ctx, l.id, now); err != nil {
-				return err
-			}
-			continue
-		}
-		kept = append(kept, l)
-	}
-	a.live = kept
-
-	// One attendee keeps a chat open from 17:30 until the service closes.
+	// One attendee opens a chat at 17:30 and never picks an option: it is
+	// still with the receptionist when the service closes.
 	if now.Hour() == 17 && now.Minute() == 30 && now.Day() == 1 {
 		a.n++
-		if e, err := a.ch.Arrive(ctx, a.svc, "chat", "night-owl", now); err == nil {
-			if err := a.ch.Answer(ctx, e.ID, now); err != nil {
-				return err
-			}
-			a.live = append(a.live, live{id: e.ID, end: now.Add(24 * time.Hour)})
-		}
+		_, _ = a.ch.Arrive(ctx, a.svc, "chat", "night-owl", now)
 	}
 
 	rate := 0
@@ -209,10 +217,9 @@ func (a *attendees) minute(ctx context.Context, now time.Time) error {
 		if err != nil {
 			continue // intake closed: the attendee is told so by the channel
 		}
-		if err := a.ch.Answer(ctx, e.ID, now); err != nil {
+		if _, err := a.ch.Respond(ctx, e.ID, menu[a.n%len(menu)]); err != nil && !errors.Is(err, modality.ErrBusy) {
 			return err
 		}
-		a.live = append(a.live, live{id: e.ID, end: now.Add(4 * time.Minute)})
 	}
 	return nil
 }
@@ -252,6 +259,20 @@ func printReport(out io.Writer, r contactcenter.Report) {
 	}
 	fmt.Fprintf(out, "usage: %.1f agent-hours (peak %d agents), %.1f supervisor-hours, %.1f licence-hours, %.1f space-unit-hours\n",
 		r.AgentHours, r.PeakAgents, r.SupervisorHours, r.LicenceHours, r.SpaceHours)
+	if e := r.Engagements; e != nil {
+		fmt.Fprintln(out, "queues:")
+		for _, q := range e.Queues {
+			if q.Offered == 0 {
+				continue
+			}
+			mark := "met"
+			if !q.MetTarget() {
+				mark = "missed"
+			}
+			fmt.Fprintf(out, "  %-13s %-9s %4d offered, %4d answered, service level %5.1f%% (target %.0f%%: %s), ASA %s, %d abandoned\n",
+				q.Queue, q.Kind, q.Offered, q.Answered, 100*q.ServiceLevel, 100*q.Target, mark, q.ASA.D().Round(time.Second), q.Abandoned)
+		}
+	}
 	c := r.Closing
 	if c == nil {
 		fmt.Fprintln(out, "not closed")
