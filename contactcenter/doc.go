@@ -17,10 +17,44 @@
 //     [Lifecycle.Cancel] and [Lifecycle.Terminate] apply event changes.
 //   - [Lifecycle.RegisterAttendee] and [Lifecycle.UnregisterAttendee]
 //     grant and revoke an attendee's access to attendee-only features.
+//   - [Lifecycle.Desk] is where a service's agents work, and
+//     [Lifecycle.QueueStats] what its queues are doing (see Engagements).
 //   - [Lifecycle.Subscribe] delivers typed events ([StateChanged],
 //     [StepEvent], [ScaleEvent], [TermChanged], [IntakeChanged],
-//     [AttendeeChanged]);
-//     [Lifecycle.Report] gives the timeline, usage and closing proof.
+//     [AttendeeChanged], [EngagementEvent]);
+//     [Lifecycle.Report] gives the timeline, usage, how each queue did,
+//     the cost and the closing proof, as JSON or as a one-page HTML
+//     ([Report.WriteHTML]).
+//
+// # Engagements
+//
+// When a service opens in a process, the lifecycle gives it a router
+// (modality/routing) and a desk (contactcenter/desk) there, and hands the
+// router to its channels ([modality.Setup.Router]): each engagement that
+// reaches a queue (at a queue's entry point, or when the attendee picks
+// one at the receptionist) waits there until an agent accepts it. The
+// router's decisions go to the channel (connect, requeue, end) and to
+// subscribers as [EngagementEvent]s, outside its lock.
+//
+// Agents are people. The scaler's agent seats are filled from the
+// [Roster] ([Service.Staff]); each person on duty has a grant whose
+// principal is them, and opens a session at the [Desk] with a token
+// issued for it (an access.Authority with keys as [Config.Access]).
+// Every action is authorised on the authority's clock: access that ends
+// mid-session (expiry, revocation, release by the scaler) ends the
+// session at the next action, and what the agent held is requeued.
+// Admission counts the agents the scaler may still add; the channels'
+// capacity is the server space the service may grow to.
+//
+// The router's statistics, with a timeline of arrivals, answers and
+// agents, are stored with the service at scaling decisions and by the
+// closing plan, so the report outlives the process. With
+// [Config.Engagements], every engagement is recorded as the router
+// decides (batched at each tick): a replica that takes the service over
+// puts the live ones back in their queues. A line acts only while its
+// lease lasts ([ErrElsewhere] after), so a replica that lost a service
+// offers nothing the new owner routes. With a [Config.Relay], an agent
+// whose desktop is connected to another replica acts through it.
 //
 // # States
 //
