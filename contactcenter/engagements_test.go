@@ -15,6 +15,7 @@ import (
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/agentsim"
+	"github.com/eventcc/eventcc/contactcenter/desk"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/template"
@@ -113,12 +114,11 @@ func TestEngagementsReachAgents(t *testing.T) {
 			general = s
 		}
 	}
-	// An agent the scaler releases mid-call hands the call back to the
-	// queue, where another takes it: accepted twice, ended once.
-	requeued := general.Answered - calls
-	assert.GreaterOrEqual(t, requeued, 0)
+	// An agent the scaler releases mid-call finishes it: nothing is
+	// handed back.
 	assert.Equal(t, calls, general.Offered, "every call entered the general queue, once")
-	assert.Equal(t, calls+requeued, general.Handled, "every acceptance was ended or handed back")
+	assert.Equal(t, calls, general.Answered, "answered once each")
+	assert.Equal(t, calls, general.Handled, "and ended by the agent who took it")
 	assert.Zero(t, general.Abandoned+general.Expired)
 	assert.Equal(t, calls, agents.Counts().Ended, "the agents ended every call")
 	require.Len(t, outcomes, calls)
@@ -337,4 +337,75 @@ func TestOverflowToReceptionist(t *testing.T) {
 	back := (&modality.Receptionist{Fallback: rc.Fallback, Options: []modality.Option{{Key: "1", Label: "Help", Answer: "Hi"}}}).Back()
 	assert.True(t, strings.HasPrefix(back.Text, rc.Fallback), "Back says the fallback first: %q", back.Text)
 	assert.False(t, back.End)
+}
+
+// TestReleasedAgentFinishesFirst: an agent the scaler releases while on
+// a call finishes it (nothing is handed back), is offered nothing more,
+// and loses their access once they hold nothing.
+func TestReleasedAgentFinishesFirst(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	var removed []string
+	w.lc.Subscribe(func(ev contactcenter.Event) {
+		if e, ok := ev.(*contactcenter.ScaleEvent); ok {
+			removed = append(removed, e.Removed...)
+		}
+	})
+	svc := w.open(t)
+	require.Greater(t, len(svc.Staff), svc.Config.Staffing.MinAgents, "room to scale down")
+	d, err := w.lc.Desk(ctx, svc.ID)
+	require.NoError(t, err)
+	// Everyone signs in; the last activated, first to be released, takes
+	// a call while the others are on a break.
+	tokens := map[string]string{}
+	for _, p := range svc.Staff {
+		tok, _, err := w.auth.IssueToken(ctx, svc.ID+"/"+p.ID)
+		require.NoError(t, err)
+		tokens[p.ID] = tok
+		_, err = d.Open(ctx, tok, routing.Agent{})
+		require.NoError(t, err)
+	}
+	last := svc.Staff[len(svc.Staff)-1].ID
+	require.NoError(t, d.SetStatus(ctx, tokens[last], routing.Available))
+	e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", "caller", w.Clock.Now())
+	require.NoError(t, err)
+	_, err = w.Channel.Respond(ctx, e.ID, "0")
+	require.NoError(t, err)
+	require.NoError(t, d.Accept(ctx, tokens[last], e.ID))
+
+	// Quiet minutes: the scaler releases agents, the one on the call too.
+	w.runUntil(t, w.lc, time.Minute, w.Clock.Now().Add(time.Hour), func() bool { return slices.Contains(removed, last) })
+	g, err := w.auth.Get(ctx, svc.ID+"/"+last)
+	require.NoError(t, err)
+	assert.False(t, g.Revoked, "a released agent on a call keeps their access until it ends")
+	require.ErrorIs(t, d.SetStatus(ctx, tokens[last], routing.Available), desk.ErrRetiring, "and is offered nothing more")
+	for _, other := range removed {
+		if other != last {
+			g, err := w.auth.Get(ctx, svc.ID+"/"+other)
+			require.NoError(t, err)
+			assert.True(t, g.Revoked, "%s, released idle, loses their access at once", other)
+		}
+	}
+	require.NoError(t, d.End(ctx, tokens[last], e.ID), "they finish their call")
+	require.NoError(t, w.lc.Tick(ctx))
+	g, err = w.auth.Get(ctx, svc.ID+"/"+last)
+	require.NoError(t, err)
+	assert.True(t, g.Revoked, "then they lose their access")
+	assert.Error(t, d.SetStatus(ctx, tokens[last], routing.Break), "and their session is over")
+
+	stats, err := w.lc.QueueStats(ctx, svc.ID)
+	require.NoError(t, err)
+	for _, s := range stats {
+		if s.Queue == "general" && s.Kind == modality.Telephony {
+			assert.Equal(t, 1, s.Answered, "answered once: nothing handed back")
+			assert.Equal(t, 1, s.Handled)
+		}
+	}
+}
+
+func mustEngagements(t *testing.T, w *engagementWorld, id string) []modality.Engagement {
+	t.Helper()
+	es, err := w.Channel.Engagements(context.Background(), id)
+	require.NoError(t, err)
+	return es
 }

@@ -50,6 +50,52 @@ type line struct {
 	// opened through the relay; forward sends it their events.
 	remote  map[string]string
 	forward func(service, to string, ev routing.Event)
+	// retiring are agents the scaler released while they handled
+	// engagements: offered nothing more, they lose their access (revoke)
+	// once they hold nothing.
+	retiring map[string]bool
+	revoke   func(principal string) error
+}
+
+// busy reports whether an agent holds an engagement, or an offer, here.
+func (ln *line) busy(principal string) bool {
+	live, offered, err := ln.router.Holding(principal)
+	return err == nil && (len(live) > 0 || offered != "")
+}
+
+// retire lets a released agent finish what they hold: they are offered
+// nothing more, and tick revokes their access once they hold nothing.
+func (ln *line) retire(principal string) {
+	ln.mu.Lock()
+	if ln.retiring == nil {
+		ln.retiring = map[string]bool{}
+	}
+	ln.retiring[principal] = true
+	ln.mu.Unlock()
+	ln.desk.Retire(principal)
+}
+
+// retireDone revokes the access of the retiring agents who hold nothing
+// any more, and takes them off the desk.
+func (ln *line) retireDone() {
+	ln.mu.Lock()
+	retiring := make([]string, 0, len(ln.retiring))
+	for who := range ln.retiring {
+		retiring = append(retiring, who)
+	}
+	ln.mu.Unlock()
+	for _, who := range retiring {
+		if ln.busy(who) {
+			continue
+		}
+		if err := ln.revoke(who); err != nil {
+			continue // tried again at the next tick
+		}
+		ln.mu.Lock()
+		delete(ln.retiring, who)
+		ln.mu.Unlock()
+		_ = ln.desk.Expel(who)
+	}
 }
 
 // setRemote records that principal's session was opened on replica
@@ -77,6 +123,14 @@ func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
 	ln := &line{id: s.ID, now: l.now, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}, tally: newTally(s)}
 	if l.cfg.Relay != nil {
 		ln.forward = l.forward
+	}
+	ln.revoke = func(who string) error {
+		err := l.cfg.Access.Revoke(context.WithoutCancel(ctx), grantID(s.ID, who), l.now())
+		if err != nil && !errors.Is(err, access.ErrNotFound) {
+			l.log.Error(err, "released agent's access not revoked; tried again at the next tick", "service", s.ID, "agent", who)
+			return err
+		}
+		return nil
 	}
 	ln.until.Store(math.MaxInt64)
 	ln.handBack = map[string]bool{}
@@ -410,6 +464,7 @@ func (ln *line) tick(now, expires time.Time) {
 	}
 	ln.router.Tick()
 	ln.drain()
+	ln.retireDone()
 }
 
 // close ends the line: every agent's session is closed and no

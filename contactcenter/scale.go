@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 
 	"github.com/eventcc/eventcc/access"
@@ -76,10 +77,21 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		return err
 	}
 
-	held, staff, added, removed, applyErr := l.ports.resize(ctx, s, want, now)
-	if ln := e.line.Load(); ln != nil {
-		// Released agents stop working at once: their access is revoked.
+	// An agent released while handling engagements here finishes them
+	// first: they are offered nothing more, and lose their access once
+	// they hold nothing (see line.retire).
+	ln := e.line.Load()
+	busy := func(string) bool { return false }
+	if ln != nil {
+		busy = ln.busy
+	}
+	held, staff, added, removed, draining, applyErr := l.ports.resize(ctx, s, want, now, busy)
+	if ln != nil {
 		for _, who := range removed {
+			if slices.Contains(draining, who) {
+				ln.retire(who)
+				continue
+			}
 			if err := ln.desk.Expel(who); err != nil {
 				applyErr = errors.Join(applyErr, fmt.Errorf("expel %s: %w", who, err))
 			}
@@ -89,13 +101,13 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 	if staff != nil {
 		c.staff = some(staff)
 	}
-	if ln := e.line.Load(); ln != nil {
+	if ln != nil {
 		c.engagements, _ = ln.report()
 	}
 	if err := l.save(ctx, e, c); err != nil {
 		return errors.Join(applyErr, err)
 	}
-	if ln := e.line.Load(); ln != nil {
+	if ln != nil {
 		ln.sync(&e.svc)
 	}
 	if err := l.ports.setCapacity(ctx, &e.svc); err != nil {
@@ -114,7 +126,10 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 // removed; added agents and supervisors are granted access, removed ones
 // lose it. It returns what is now held of each kind it set, who was added
 // and removed, and what failed: it stops at the first kind it cannot set.
-func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, now time.Time) (held map[Resource][]Item, staff []Person, added, removed []string, err error) {
+//
+// A removed agent busy reports true for keeps their grant for now: they
+// are returned in draining, for the caller to retire.
+func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, now time.Time, busy func(string) bool) (held map[Resource][]Item, staff []Person, added, removed, draining []string, err error) {
 	held = map[Resource][]Item{}
 	set := func(r Resource, n int) {
 		if err != nil {
@@ -167,11 +182,15 @@ func (p ports) resize(ctx context.Context, s *Service, want scaling.Resources, n
 		}
 	}
 	for _, who := range removed {
+		if busy(who) {
+			draining = append(draining, who)
+			continue
+		}
 		if rerr := p.cfg.Access.Revoke(ctx, grantID(s.ID, who), now); rerr != nil && !errors.Is(rerr, access.ErrNotFound) {
 			err = errors.Join(err, fmt.Errorf("revoke %s: %w", who, rerr))
 		}
 	}
-	return held, staff, added, removed, err
+	return held, staff, added, removed, draining, err
 }
 
 // diff returns the IDs only in b (added) and only in a (removed).

@@ -23,6 +23,7 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/desk"
 	"github.com/eventcc/eventcc/internal/configerr"
 	"github.com/eventcc/eventcc/modality/routing"
 )
@@ -134,11 +135,10 @@ func (a *Agents) observe(ev contactcenter.Event) {
 			a.pending[ev.ServiceID] = true
 		}
 	case *contactcenter.ScaleEvent:
+		// Released agents keep their session: they finish what they
+		// hold, and the desk ends it when their access ends.
 		if len(ev.Added) > 0 {
 			a.pending[ev.ServiceID] = true
-		}
-		for _, who := range ev.Removed {
-			delete(a.sessions[ev.ServiceID], who)
 		}
 	case *contactcenter.StateChanged:
 		if ev.To.Final() || ev.To == contactcenter.Terminating {
@@ -222,9 +222,15 @@ func (a *Agents) act(ctx context.Context, x action, token string) error {
 		a.count(func(c *Counts) { c.Ended++ })
 	case err == nil:
 		a.count(func(c *Counts) { c.Accepted++ })
+	case errors.Is(err, access.ErrDenied), errors.Is(err, desk.ErrNoSession):
+		// Access ended: the desk closed the session.
+		a.mu.Lock()
+		delete(a.sessions[x.service], x.agent)
+		a.counts.Refused++
+		a.mu.Unlock()
 	case errors.Is(err, routing.ErrNotOffered), errors.Is(err, routing.ErrNotConnected),
-		errors.Is(err, routing.ErrUnknownEngagement), errors.Is(err, access.ErrDenied):
-		a.count(func(c *Counts) { c.Refused++ }) // withdrawn, hung up, or access ended
+		errors.Is(err, routing.ErrUnknownEngagement), errors.Is(err, routing.ErrUnknownAgent):
+		a.count(func(c *Counts) { c.Refused++ }) // withdrawn, hung up, or no longer here
 	default:
 		return fmt.Errorf("agentsim: %s %s: %w", x.agent, x.engagement, err)
 	}

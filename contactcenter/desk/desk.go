@@ -72,6 +72,7 @@ type Desk struct {
 	cfg      Config
 	mu       sync.Mutex
 	sessions map[[32]byte]string // token digest → principal
+	retiring map[string]bool     // may finish what they hold, take nothing more
 }
 
 // ConfigError is the error [New] returns for a Config it refuses:
@@ -137,11 +138,21 @@ func (d *Desk) Open(ctx context.Context, token string, profile routing.Agent) (s
 	return g.Principal, nil
 }
 
+// ErrRetiring is returned to an agent the service released who asks to
+// be available: they finish what they hold and take nothing more.
+var ErrRetiring = errors.New("desk: released: finish what you hold, nothing more is offered")
+
 // SetStatus sets the agent's status: Available, Break or Offline.
 func (d *Desk) SetStatus(ctx context.Context, token string, s routing.Status) error {
 	who, err := d.check(ctx, token, "set status", access.HandleEngagements)
 	if err != nil {
 		return err
+	}
+	d.mu.Lock()
+	retiring := d.retiring[who]
+	d.mu.Unlock()
+	if retiring && s == routing.Available {
+		return fmt.Errorf("desk: %s set status: %w", who, ErrRetiring)
 	}
 	defer d.settled()
 	return d.cfg.Router.SetStatus(who, s)
@@ -271,12 +282,28 @@ func (d *Desk) settled() {
 	}
 }
 
+// Retire lets principal finish the engagements they hold and offers
+// them nothing more: they are set to Break, and may not be available
+// again. Their session goes on until they are expelled (the lifecycle
+// does that, revoking their access, once they hold nothing).
+func (d *Desk) Retire(principal string) {
+	d.mu.Lock()
+	if d.retiring == nil {
+		d.retiring = map[string]bool{}
+	}
+	d.retiring[principal] = true
+	d.mu.Unlock()
+	defer d.settled()
+	_ = d.cfg.Router.SetStatus(principal, routing.Break) // unknown: not signed in here
+}
+
 // Expel ends every session of principal, as if their access had ended:
 // they leave the router, and what they hold is requeued or ended per
 // Config.OnLoss. The lifecycle expels an agent the scaler released.
 // Expelling someone with no session is not an error.
 func (d *Desk) Expel(principal string) error {
 	d.mu.Lock()
+	delete(d.retiring, principal)
 	found := false
 	for k, who := range d.sessions {
 		if who == principal {
