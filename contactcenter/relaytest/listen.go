@@ -88,7 +88,7 @@ func testNothingAfterDone(t *testing.T, h Harness, r contactcenter.Relay) {
 		l.sync(t)
 		before := []byte(`{"n":"before"}`)
 		mustSend(t, r, owner, before)
-		l.await(t, "want the first message handed to the handler", func() bool { return l.busy.Load() > 0 }, nil)
+		l.await(t, "want the first message handed to the handler", l.held.Load, nil)
 
 		l.cancel() // while the handler is busy
 		mustSend(t, r, owner, []byte(`{"n":"after cancel"}`))

@@ -110,6 +110,7 @@ type listener struct {
 
 	busy    atomic.Int32 // handler calls in progress
 	overlap atomic.Bool  // the handler was called while a call was in progress
+	held    atomic.Bool  // the handler has waited at the gate
 
 	mu     sync.Mutex
 	got    [][]byte // messages handled, in order, probes left out, as handed over
@@ -143,6 +144,7 @@ func (l *listener) handle(msg []byte) {
 	}
 	defer l.busy.Add(-1)
 	if l.gate != nil && !isProbe(msg) {
+		l.held.Store(true)
 		<-l.gate
 	}
 	l.mu.Lock()

@@ -63,7 +63,7 @@ func testNoWait(t *testing.T, h Harness, r contactcenter.Relay) {
 	l.sync(t)
 	first := []byte(`{"n":"first"}`)
 	mustSend(t, r, "replica-a", first)
-	l.await(t, "want the first message handed to the handler", func() bool { return l.busy.Load() > 0 }, nil)
+	l.await(t, "want the first message handed to the handler", l.held.Load, nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
