@@ -409,3 +409,71 @@ func mustEngagements(t *testing.T, w *engagementWorld, id string) []modality.Eng
 	require.NoError(t, err)
 	return es
 }
+
+// TestSupervisorsAndTransfers: a supervisor listens in, barges in and
+// reassigns on their own grant's privileges; an agent cannot; an agent
+// hands a call to a colleague.
+func TestSupervisorsAndTransfers(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	var seen []string
+	w.lc.Subscribe(func(ev contactcenter.Event) {
+		if e, ok := ev.(*contactcenter.EngagementEvent); ok {
+			seen = append(seen, e.Kind.String()+":"+e.Agent)
+		}
+	})
+	svc := w.open(t)
+	require.NotEmpty(t, svc.Supervisors)
+	require.GreaterOrEqual(t, len(svc.Staff), 2)
+	d, err := w.lc.Desk(ctx, svc.ID)
+	require.NoError(t, err)
+	token := func(who string) string {
+		tok, _, err := w.auth.IssueToken(ctx, svc.ID+"/"+who)
+		require.NoError(t, err)
+		return tok
+	}
+	ann, bob := svc.Staff[0].ID, svc.Staff[1].ID
+	annTok, bobTok, supTok := token(ann), token(bob), token(svc.Supervisors[0])
+	for _, tok := range []string{annTok, bobTok} {
+		_, err := d.Open(ctx, tok, routing.Agent{})
+		require.NoError(t, err)
+	}
+	require.NoError(t, d.SetStatus(ctx, annTok, routing.Available))
+	e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", "caller", w.Clock.Now())
+	require.NoError(t, err)
+	_, err = w.Channel.Respond(ctx, e.ID, "0")
+	require.NoError(t, err)
+	require.NoError(t, d.Accept(ctx, annTok, e.ID))
+
+	who, err := d.Monitor(ctx, supTok, e.ID)
+	require.NoError(t, err)
+	assert.Equal(t, svc.Supervisors[0], who)
+	_, err = d.Barge(ctx, supTok, e.ID)
+	require.NoError(t, err)
+	_, err = d.Monitor(ctx, annTok, e.ID)
+	require.ErrorIs(t, err, access.ErrDenied, "an agent may not listen in")
+	require.ErrorIs(t, d.Reassign(ctx, annTok, e.ID, "speakers", ""), access.ErrDenied, "nor reassign")
+	assert.Contains(t, seen, "monitored:"+svc.Supervisors[0])
+	assert.Contains(t, seen, "conferenced:"+svc.Supervisors[0])
+
+	// ann hands the call to bob, once bob is available.
+	require.ErrorIs(t, d.TransferToAgent(ctx, annTok, e.ID, bob), routing.ErrUnavailable)
+	require.NoError(t, d.SetStatus(ctx, bobTok, routing.Available))
+	require.NoError(t, d.TransferToAgent(ctx, annTok, e.ID, bob))
+	require.NoError(t, d.Accept(ctx, bobTok, e.ID))
+	require.ErrorIs(t, d.End(ctx, annTok, e.ID), routing.ErrNotConnected, "ann no longer has it")
+
+	// The supervisor moves it to the speakers' queue.
+	require.NoError(t, d.Reassign(ctx, supTok, e.ID, "speakers", ""))
+	stats, err := w.lc.QueueStats(ctx, svc.ID)
+	require.NoError(t, err)
+	for _, s := range stats {
+		if s.Queue == "speakers" && s.Kind == modality.Telephony {
+			assert.Equal(t, 1, s.Offered, "it entered the speakers' queue")
+		}
+	}
+	live := mustEngagements(t, w, svc.ID)
+	require.Len(t, live, 1, "the caller is still there")
+	assert.Equal(t, modality.Waiting, live[0].State, "waiting again, in speakers")
+	require.Error(t, d.Reassign(ctx, supTok, e.ID, "speakers", bob), "a queue or an agent, not both")
+}

@@ -398,6 +398,9 @@ func (ln *line) track(t *tracked, ev routing.Event) modality.Decision {
 	case routing.EventAccepted:
 		r.Agent, r.Accepted = ev.Agent, ev.At
 		d.Kind, d.Agent = modality.Connected, ev.Agent
+	case routing.EventMonitored, routing.EventConferenced:
+		d.Kind, d.Agent, d.Barge = modality.Supervised, ev.Agent, ev.Kind == routing.EventConferenced
+		return d // no record change
 	case routing.EventEnded:
 		r.Ended, r.Outcome = ev.At, ev.Outcome
 		d.Kind, d.Outcome = modality.Finished, string(ev.Outcome)

@@ -26,7 +26,12 @@ type Desk interface {
 	Decline(ctx context.Context, token, engagementID string) error
 	End(ctx context.Context, token, engagementID string) error
 	Transfer(ctx context.Context, token, engagementID, toQueue string) error
+	TransferToAgent(ctx context.Context, token, engagementID, agentID string) error
 	Close(ctx context.Context, token string) error
+	// Supervisors' actions, each with their token, without a session.
+	Monitor(ctx context.Context, token, engagementID string) (string, error)
+	Barge(ctx context.Context, token, engagementID string) (string, error)
+	Reassign(ctx context.Context, token, engagementID, toQueue, toAgent string) error
 }
 
 var _ Desk = (*desk.Desk)(nil)
@@ -47,6 +52,7 @@ type relayMsg struct {
 	Eng       string         `json:"eng,omitempty"`
 	Queue     string         `json:"q,omitempty"`
 	Status    routing.Status `json:"st,omitempty"`
+	Agent     string         `json:"ag,omitempty"`
 	Principal string         `json:"who,omitempty"`
 	Code      string         `json:"code,omitempty"`
 	Err       string         `json:"err,omitempty"`
@@ -67,6 +73,8 @@ var relayErrs = map[string]error{
 	"unknown-q":   routing.ErrUnknownQueue,
 	"unknown-ag":  routing.ErrUnknownAgent,
 	"ineligible":  routing.ErrIneligible,
+	"unavailable": routing.ErrUnavailable,
+	"retiring":    desk.ErrRetiring,
 }
 
 func errCode(err error) string {
@@ -193,6 +201,22 @@ func (d *remoteDesk) Transfer(ctx context.Context, token, id, toQueue string) er
 	_, err := d.call(ctx, relayMsg{Op: "transfer", Token: token, Eng: id, Queue: toQueue})
 	return err
 }
+func (d *remoteDesk) TransferToAgent(ctx context.Context, token, id, agentID string) error {
+	_, err := d.call(ctx, relayMsg{Op: "transfer-agent", Token: token, Eng: id, Agent: agentID})
+	return err
+}
+func (d *remoteDesk) Monitor(ctx context.Context, token, id string) (string, error) {
+	r, err := d.call(ctx, relayMsg{Op: "monitor", Token: token, Eng: id})
+	return r.Principal, err
+}
+func (d *remoteDesk) Barge(ctx context.Context, token, id string) (string, error) {
+	r, err := d.call(ctx, relayMsg{Op: "barge", Token: token, Eng: id})
+	return r.Principal, err
+}
+func (d *remoteDesk) Reassign(ctx context.Context, token, id, toQueue, toAgent string) error {
+	_, err := d.call(ctx, relayMsg{Op: "reassign", Token: token, Eng: id, Queue: toQueue, Agent: toAgent})
+	return err
+}
 func (d *remoteDesk) Close(ctx context.Context, token string) error {
 	_, err := d.call(ctx, relayMsg{Op: "close", Token: token})
 	return err
@@ -261,6 +285,21 @@ func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 			return d.Transfer(ctx, m.Token, m.Eng, m.Queue)
 		case "close":
 			return d.Close(ctx, m.Token)
+		case "transfer-agent":
+			return d.TransferToAgent(ctx, m.Token, m.Eng, m.Agent)
+		case "monitor", "barge":
+			supervise := d.Monitor
+			if m.Op == "barge" {
+				supervise = d.Barge
+			}
+			who, err := supervise(ctx, m.Token, m.Eng)
+			if err == nil {
+				r.Principal = who
+				ln.setRemote(who, m.From) // the supervisor's events go there too
+			}
+			return err
+		case "reassign":
+			return d.Reassign(ctx, m.Token, m.Eng, m.Queue, m.Agent)
 		}
 		return fmt.Errorf("contactcenter: relay: unknown action %q", m.Op)
 	}()

@@ -55,6 +55,10 @@ const (
 	// Finished: the engagement is over (Decision.Outcome). A channel
 	// ends the transport if the attendee is still there.
 	Finished
+	// Supervised: supervisor Decision.Agent listens in, or, with
+	// Decision.Barge, joins the conversation; the channel connects them
+	// where its medium can.
+	Supervised
 )
 
 func (k DecisionKind) String() string {
@@ -65,6 +69,8 @@ func (k DecisionKind) String() string {
 		return "requeued"
 	case Finished:
 		return "finished"
+	case Supervised:
+		return "supervised"
 	}
 	return "unknown"
 }
@@ -86,6 +92,7 @@ type Decision struct {
 	// receptionist. The channel says [Receptionist.Back] and runs the
 	// menu again; a hand-off then enqueues it anew.
 	BackToReceptionist bool
+	Barge              bool // with Supervised: the supervisor joins the conversation
 	At                 time.Time
 }
 

@@ -8,9 +8,12 @@
 // they held is requeued or ended, as [Config.OnLoss] says.
 //
 // The privileges are the template's: [access.HandleEngagements] for every
-// action, and the queue's own ([access.QueuePrivilege]) to accept or
-// transfer into a queue. A refused action changes nothing else, and the
-// authority audits it.
+// agent action, and the queue's own ([access.QueuePrivilege]) to accept
+// or transfer into a queue. Supervisors act without a session, each
+// request with their token: [access.MonitorEngagements] to listen in,
+// [access.BargeIn] to join a conversation, [access.ReassignEngagements]
+// to move an engagement to another queue or agent. A refused action
+// changes nothing else, and the authority audits it.
 package desk
 
 import (
@@ -205,6 +208,93 @@ func (d *Desk) Transfer(ctx context.Context, token, engagementID, toQueue string
 	}
 	defer d.settled()
 	return d.cfg.Router.Transfer(engagementID, toQueue)
+}
+
+// TransferToAgent hands an engagement the agent is connected with to
+// another agent, who is offered it at once (see
+// routing.Router.TransferToAgent); their grant must allow the
+// engagement's queue.
+func (d *Desk) TransferToAgent(ctx context.Context, token, engagementID, agentID string) error {
+	who, err := d.checkQueue(ctx, token, "transfer", engagementID, "")
+	if err != nil {
+		return err
+	}
+	_, agent, connected, err := d.cfg.Router.Where(engagementID)
+	if err != nil {
+		return err
+	}
+	if agent != who || !connected {
+		return fmt.Errorf("desk: %s transfer %q: %w", who, engagementID, routing.ErrNotConnected)
+	}
+	defer d.settled()
+	return d.cfg.Router.TransferToAgent(engagementID, agentID)
+}
+
+// Monitor lets a supervisor listen in on a connected engagement; their
+// grant must allow [access.MonitorEngagements]. Supervisors need no
+// session: each request carries their token. It returns the supervisor.
+func (d *Desk) Monitor(ctx context.Context, token, engagementID string) (string, error) {
+	return d.supervise(ctx, token, engagementID, access.MonitorEngagements, false)
+}
+
+// Barge lets a supervisor join a connected engagement's conversation;
+// their grant must allow [access.BargeIn]. It returns the supervisor.
+func (d *Desk) Barge(ctx context.Context, token, engagementID string) (string, error) {
+	return d.supervise(ctx, token, engagementID, access.BargeIn, true)
+}
+
+// Reassign moves an engagement, waiting or connected, to another queue
+// (toQueue) or agent (toAgent), exactly one of them, on a supervisor's
+// authority: their grant must allow [access.ReassignEngagements].
+func (d *Desk) Reassign(ctx context.Context, token, engagementID, toQueue, toAgent string) error {
+	if (toQueue == "") == (toAgent == "") {
+		return fmt.Errorf("desk: reassign %q: give exactly one of a queue and an agent", engagementID)
+	}
+	who, err := d.authorize(ctx, token, "reassign", access.ReassignEngagements)
+	if err != nil {
+		return err
+	}
+	defer d.settled()
+	if toQueue != "" {
+		err = d.cfg.Router.Transfer(engagementID, toQueue)
+	} else {
+		err = d.cfg.Router.TransferToAgent(engagementID, toAgent)
+	}
+	if err != nil {
+		return fmt.Errorf("desk: %s reassign: %w", who, err)
+	}
+	return nil
+}
+
+func (d *Desk) supervise(ctx context.Context, token, engagementID string, p access.Privilege, barge bool) (string, error) {
+	op := "monitor"
+	if barge {
+		op = "barge"
+	}
+	who, err := d.authorize(ctx, token, op, p)
+	if err != nil {
+		return "", err
+	}
+	defer d.settled()
+	if err := d.cfg.Router.Supervise(engagementID, who, barge); err != nil {
+		return "", fmt.Errorf("desk: %s %s: %w", who, op, err)
+	}
+	return who, nil
+}
+
+// authorize checks privilege p for the bearer of token, without a
+// session (supervisors' requests), and returns the grant's principal.
+func (d *Desk) authorize(ctx context.Context, token, op string, p access.Privilege) (string, error) {
+	if d.cfg.Guard != nil {
+		if err := d.cfg.Guard(); err != nil {
+			return "", fmt.Errorf("desk: %s: %w", op, err)
+		}
+	}
+	g, err := d.cfg.Tokens.AuthorizeToken(ctx, token, d.cfg.ServiceID, p)
+	if err != nil {
+		return "", fmt.Errorf("desk: %s: %w", op, err)
+	}
+	return g.Principal, nil
 }
 
 // Close ends the bearer's session: they leave the router, and what they

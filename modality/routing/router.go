@@ -563,6 +563,72 @@ func (r *Router) Transfer(engagementID, toQueue string) error {
 	return nil
 }
 
+// TransferToAgent moves an engagement, waiting or connected, to one
+// agent: it is offered to them at once, as if their queue had chosen
+// them, whatever the queue's skills (the one transferring chose them).
+// The agent must be Available, with no offer pending, out of wrap-up and
+// rest, and with capacity left for its kind; otherwise the error wraps
+// ErrUnavailable and nothing changes. If they miss or decline the offer,
+// the engagement waits in its queue, in its place by age. The agent it
+// was connected with, if any, is released.
+func (r *Router) TransferToAgent(engagementID, agentID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return fmt.Errorf("routing: transfer %q: %w", engagementID, ErrUnknownEngagement)
+	}
+	a, err := r.agent(agentID, "transfer to")
+	if err != nil {
+		return err
+	}
+	now := r.cfg.Now()
+	switch {
+	case e.agent == a:
+		return fmt.Errorf("routing: transfer %q to %s: already theirs: %w", engagementID, agentID, ErrUnavailable)
+	case a.status != Available || a.offer != nil || now.Before(a.wrapUntil) || now.Before(a.restUntil):
+		return fmt.Errorf("routing: transfer %q to %s: not available: %w", engagementID, agentID, ErrUnavailable)
+	case a.load[e.kind] >= a.cap[e.kind]:
+		return fmt.Errorf("routing: transfer %q to %s: no capacity for %s: %w", engagementID, agentID, e.lane.kind, ErrUnavailable)
+	}
+	from := r.detach(e, now)
+	e.queued = now
+	e.lane.stats.Offered++
+	r.emit(Event{Kind: EventQueued, At: now, Engagement: e.id, Queue: e.lane.q.Name})
+	r.unseat(a)
+	a.offer, e.agent, e.offeredAt = e, a, now
+	r.emit(Event{Kind: EventOffered, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
+	if from != nil {
+		r.settle(from, now)
+	}
+	return nil
+}
+
+// Supervise tells that supervisor listens in on a connected engagement
+// (EventMonitored) or, with barge, joins the conversation
+// (EventConferenced). The router only records it: the channel connects
+// the supervisor. A supervisor needs no seat and holds no capacity.
+func (r *Router) Supervise(engagementID, supervisor string, barge bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return fmt.Errorf("routing: supervise %q: %w", engagementID, ErrUnknownEngagement)
+	}
+	if !e.connected {
+		return fmt.Errorf("routing: supervise %q: %w", engagementID, ErrNotConnected)
+	}
+	if supervisor == "" {
+		return fmt.Errorf("routing: supervise %q: empty supervisor: %w", engagementID, ErrUnknownAgent)
+	}
+	kind := EventMonitored
+	if barge {
+		kind = EventConferenced
+	}
+	r.emit(Event{Kind: kind, At: r.cfg.Now(), Engagement: e.id, Queue: e.lane.q.Name, Agent: supervisor})
+	return nil
+}
+
 // Tick does what is due at the clock's time: offers not accepted within
 // OfferTimeout are missed, wrap-ups and rests end, and engagements past
 // their queue's MaxWait overflow or expire.

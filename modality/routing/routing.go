@@ -19,6 +19,7 @@ var (
 	ErrNotConnected      = errors.New("routing: engagement not connected to this agent")
 	ErrIneligible        = errors.New("routing: no agent could ever take it") // kind not served by the queue
 	ErrFull              = errors.New("routing: queue full")                  // see RefusedError
+	ErrUnavailable       = errors.New("routing: agent cannot take it now")    // not available, busy, or no capacity for its kind
 )
 
 // Ticket is what an admitted engagement is told: its place in its
@@ -149,14 +150,16 @@ const (
 type EventKind uint8
 
 const (
-	EventQueued     EventKind = iota + 1 // an engagement started waiting (arrived, requeued, transferred, overflowed)
-	EventOffered                         // offered to Agent; Wait is how long it waited
-	EventAccepted                        // Agent accepted it
-	EventMissed                          // Agent declined it, or the offer timed out
-	EventWithdrawn                       // the offer to Agent was taken back: Agent left, went offline or on a break, or the attendee hung up
-	EventOverflow                        // it waited past MaxWait and moved to Queue
-	EventEnded                           // it ended with Outcome; exactly once per engagement
-	EventAgentBreak                      // Agent missed MaxMisses offers in a row: set to Break
+	EventQueued      EventKind = iota + 1 // an engagement started waiting (arrived, requeued, transferred, overflowed)
+	EventOffered                          // offered to Agent; Wait is how long it waited
+	EventAccepted                         // Agent accepted it
+	EventMissed                           // Agent declined it, or the offer timed out
+	EventWithdrawn                        // the offer to Agent was taken back: Agent left, went offline or on a break, or the attendee hung up
+	EventOverflow                         // it waited past MaxWait and moved to Queue
+	EventEnded                            // it ended with Outcome; exactly once per engagement
+	EventAgentBreak                       // Agent missed MaxMisses offers in a row: set to Break
+	EventMonitored                        // supervisor Agent listens in on the connected engagement
+	EventConferenced                      // supervisor Agent joined the conversation (barge-in)
 )
 
 func (k EventKind) String() string {
@@ -177,6 +180,10 @@ func (k EventKind) String() string {
 		return "ended"
 	case EventAgentBreak:
 		return "agent-break"
+	case EventMonitored:
+		return "monitored"
+	case EventConferenced:
+		return "conferenced"
 	}
 	return "unknown"
 }
