@@ -269,6 +269,10 @@ func privileges(cfg template.Config, role string) []access.Privilege {
 }
 
 func (p ports) disconnect(ctx context.Context, s *Service) (result, error) {
+	ln := p.line(s.ID)
+	if ln != nil {
+		ln.closing.Store(true) // what still waits is disconnected, not abandoned
+	}
 	total, err := p.endLive(ctx, s.ID)
 	if err != nil {
 		return result{}, err
@@ -278,7 +282,7 @@ func (p ports) disconnect(ctx context.Context, s *Service) (result, error) {
 		return result{}, err
 	}
 	c := change{closing: closingChange{disconnected: total}}
-	if ln := p.line(s.ID); ln != nil {
+	if ln != nil {
 		// Every engagement here has ended: the report is final.
 		c.engagements, _ = ln.report()
 	}

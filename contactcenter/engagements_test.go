@@ -477,3 +477,29 @@ func TestSupervisorsAndTransfers(t *testing.T) {
 	assert.Equal(t, modality.Waiting, live[0].State, "waiting again, in speakers")
 	require.Error(t, d.Reassign(ctx, supTok, e.ID, "speakers", bob), "a queue or an agent, not both")
 }
+
+// TestCloseDisconnectsWaiting: engagements still waiting when the
+// service closes are reported disconnected, not abandoned.
+func TestCloseDisconnectsWaiting(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	svc := w.open(t)
+	for i := range 3 {
+		e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", fmt.Sprintf("caller-%d", i), w.Clock.Now())
+		require.NoError(t, err)
+		_, err = w.Channel.Respond(ctx, e.ID, "0")
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.lc.Terminate(ctx, svc.ID, "test over"))
+	w.runUntil(t, w.lc, time.Minute, w.Clock.Now().Add(time.Hour), func() bool { return w.State(t, svc.ID).Final() })
+	rep, err := w.lc.Report(ctx, svc.ID)
+	require.NoError(t, err)
+	require.NotNil(t, rep.Engagements)
+	for _, q := range rep.Engagements.Queues {
+		if q.Queue == "general" && q.Kind == modality.Telephony {
+			assert.Equal(t, 3, q.Disconnected)
+			assert.Zero(t, q.Abandoned)
+		}
+	}
+	assert.Equal(t, 3, rep.Closing.Disconnected)
+}

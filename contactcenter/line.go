@@ -55,6 +55,7 @@ type line struct {
 	// once they hold nothing.
 	retiring map[string]bool
 	revoke   func(principal string) error
+	closing  atomic.Bool // the closing plan is disconnecting what is live
 }
 
 // busy reports whether an agent holds an engagement, or an offer, here.
@@ -312,10 +313,16 @@ func (ln *line) Enqueue(e modality.Engagement, queue string, notify func(modalit
 	return modality.Place{}, fmt.Errorf("contactcenter: %s: %w", ln.id, err)
 }
 
-// Hangup implements modality.Router.
+// Hangup implements modality.Router. Once the service is closing
+// (closeIntake), an engagement still waiting ends Disconnected, not
+// abandoned: its attendee did not give up.
 func (ln *line) Hangup(engagementID string) error {
 	defer ln.drain()
-	err := ln.router.Hangup(engagementID)
+	hangup := ln.router.Hangup
+	if ln.closing.Load() {
+		hangup = ln.router.Disconnect
+	}
+	err := hangup(engagementID)
 	if errors.Is(err, routing.ErrUnknownEngagement) {
 		return nil // finished already
 	}

@@ -76,7 +76,7 @@ func (t *tally) count(ev routing.Event, arrival bool) {
 	case routing.EventOverflow:
 		t.point(ev.At).Resolved++
 	case routing.EventEnded:
-		if ev.Outcome != routing.Answered {
+		if ev.Outcome != routing.Answered && ev.Outcome != routing.Disconnected {
 			t.point(ev.At).Resolved++
 		}
 	default:
@@ -111,6 +111,7 @@ func (t *tally) report(stats []routing.Stats) *EngagementReport {
 		have.AnsweredWithin += q.AnsweredWithin
 		have.Abandoned += q.Abandoned
 		have.Expired += q.Expired
+		have.Disconnected += q.Disconnected
 		have.OverflowedOut += q.OverflowedOut
 		have.Refused += q.Refused
 		have.LongestWait = max(have.LongestWait, q.LongestWait)
@@ -129,7 +130,7 @@ func (t *tally) report(stats []routing.Stats) *EngagementReport {
 	}
 	for _, s := range stats {
 		add(QueueReport{Queue: s.Queue, Kind: s.Kind, Offered: s.Offered, Answered: s.Answered,
-			AnsweredWithin: s.AnsweredWithin, Abandoned: s.Abandoned, Expired: s.Expired,
+			AnsweredWithin: s.AnsweredWithin, Abandoned: s.Abandoned, Expired: s.Expired, Disconnected: s.Disconnected,
 			OverflowedOut: s.OverflowedOut, Refused: s.Refused, LongestWait: template.Duration(s.LongestWait),
 			HandleTime: template.Duration(s.HandleTime), Handled: s.Handled, WaitAnswered: template.Duration(s.WaitAnswered)})
 	}

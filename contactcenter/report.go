@@ -104,6 +104,7 @@ type QueueReport struct {
 	AnsweredWithin int `json:"answeredWithin"` // within Threshold
 	Abandoned      int `json:"abandoned"`
 	Expired        int `json:"expired"`
+	Disconnected   int `json:"disconnected"` // still waiting when the service closed: not abandoned
 	OverflowedOut  int `json:"overflowedOut"`
 	Refused        int `json:"refused"` // turned away at arrival: not in Offered
 	// ServiceLevel is AnsweredWithin over the engagements that left the

@@ -296,8 +296,8 @@ func printReport(out io.Writer, r contactcenter.Report) {
 		r.AgentHours, r.PeakAgents, r.LicenceHours, r.SpaceHours)
 	if e := r.Engagements; e != nil {
 		for _, q := range e.Queues {
-			fmt.Fprintf(out, "queue %s (%s): %d offered, %d answered, service level %.1f%% (target %.0f%% within %s), ASA %s, %d abandoned, %d refused\n",
-				q.Queue, q.Kind, q.Offered, q.Answered, 100*q.ServiceLevel, 100*q.Target, q.Threshold, q.ASA.D().Round(time.Millisecond), q.Abandoned, q.Refused)
+			fmt.Fprintf(out, "queue %s (%s): %d offered, %d answered, service level %.1f%% (target %.0f%% within %s), ASA %s, %d abandoned, %d disconnected at the close, %d refused\n",
+				q.Queue, q.Kind, q.Offered, q.Answered, 100*q.ServiceLevel, 100*q.Target, q.Threshold, q.ASA.D().Round(time.Millisecond), q.Abandoned, q.Disconnected, q.Refused)
 		}
 	}
 	c := r.Closing

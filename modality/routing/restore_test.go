@@ -130,3 +130,33 @@ func TestSupervise(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"e1"}, live, "ann still holds it")
 }
+
+// TestDisconnect: the service's close ends what waits as Disconnected,
+// counted apart; what an agent had is Answered.
+func TestDisconnect(t *testing.T) {
+	d := newDesk(t, routing.Config{
+		Queues: []routing.Queue{{Name: "q", Modalities: []modality.Kind{modality.Telephony}}},
+	})
+	d.agents(t, "ann")
+	d.available(t, "ann")
+	for _, id := range []string{"e1", "e2", "e3"} {
+		_, err := d.Enqueue(routing.Engagement{ID: id, Queue: "q", Kind: modality.Telephony})
+		require.NoError(t, err)
+	}
+	require.NoError(t, d.Accept("ann", "e1"))
+	for _, id := range []string{"e1", "e2", "e3"} {
+		require.NoError(t, d.Disconnect(id))
+	}
+	require.ErrorIs(t, d.Disconnect("e1"), routing.ErrUnknownEngagement)
+	outcomes := map[string]routing.Outcome{}
+	for _, ev := range d.events {
+		if ev.Kind == routing.EventEnded {
+			outcomes[ev.Engagement] = ev.Outcome
+		}
+	}
+	assert.Equal(t, map[string]routing.Outcome{"e1": routing.Answered, "e2": routing.Disconnected, "e3": routing.Disconnected}, outcomes)
+	st := d.Stats()[0]
+	assert.Equal(t, 2, st.Disconnected)
+	assert.Zero(t, st.Abandoned)
+	assert.Equal(t, 1.0, st.ServiceLevel(), "the close does not count against the service level")
+}

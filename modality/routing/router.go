@@ -534,6 +534,33 @@ func (r *Router) Hangup(engagementID string) error {
 	return nil
 }
 
+// Disconnect ends an engagement because the service is closing: one an
+// agent had accepted ends Answered, as with Hangup; one still waiting (or
+// offered) ends Disconnected, counted apart from the abandoned.
+func (r *Router) Disconnect(engagementID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return fmt.Errorf("routing: disconnect %q: %w", engagementID, ErrUnknownEngagement)
+	}
+	now := r.cfg.Now()
+	switch {
+	case e.connected:
+		r.hangUp(e, now)
+	case e.agent != nil:
+		a := e.agent
+		a.offer, e.agent = nil, nil
+		r.emit(Event{Kind: EventWithdrawn, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
+		r.finish(e, Disconnected, now)
+		r.settle(a, now)
+	default:
+		e.lane.waiting.remove(e)
+		r.finish(e, Disconnected, now)
+	}
+	return nil
+}
+
 // Transfer moves an engagement, waiting or connected, to another queue,
 // where it waits anew; the agent it was connected with is released.
 func (r *Router) Transfer(engagementID, toQueue string) error {
@@ -899,6 +926,8 @@ func (r *Router) finish(e *engagement, outcome Outcome, now time.Time) {
 	case Abandoned:
 		st.Abandoned++
 		st.LongestWait = max(st.LongestWait, now.Sub(e.queued))
+	case Disconnected:
+		st.Disconnected++
 	}
 	r.emit(Event{Kind: EventEnded, At: now, Engagement: e.id, Queue: e.lane.q.Name, Outcome: outcome, Wait: now.Sub(e.queued)})
 	delete(r.engs, e.id)

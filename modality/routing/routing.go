@@ -144,6 +144,9 @@ const (
 	Answered  Outcome = "answered"  // an agent accepted it, and it ended
 	Abandoned Outcome = "abandoned" // the attendee left before an agent accepted
 	Expired   Outcome = "expired"   // waited past its queue's MaxWait, with no overflow
+	// Disconnected: the service closed while it waited (its term ended):
+	// counted apart, neither abandoned nor against the service level.
+	Disconnected Outcome = "disconnected"
 )
 
 // EventKind says what happened.
@@ -238,6 +241,7 @@ type Stats struct {
 	AnsweredWithin int // answered within the queue's Threshold
 	Abandoned      int
 	Expired        int
+	Disconnected   int           // ended waiting by the service's close ([Router.Disconnect]); not in ServiceLevel
 	Refused        int           // turned away at Enqueue (not in Offered)
 	OverflowedOut  int           // moved to the overflow queue
 	Waiting        int           // waiting now
