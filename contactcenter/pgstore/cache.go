@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/go-logr/logr"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventcc/eventcc/access"
@@ -130,13 +130,9 @@ func (db *DB) NewCache(ctx context.Context, log logr.Logger, cfg ...CacheConfig)
 }
 
 func (c *Cache) listen(ctx context.Context) (*pgxpool.Conn, error) {
-	conn, err := c.db.pool.Acquire(ctx)
+	conn, err := listenOn(ctx, c.db.pool, GrantsChannel, NumbersChannel, syncChannel)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: cache: %w", err)
-	}
-	if _, err := conn.Exec(ctx, `LISTEN `+GrantsChannel+`; LISTEN `+NumbersChannel+`; LISTEN `+syncChannel); err != nil {
-		conn.Release()
-		return nil, fmt.Errorf("pgstore: cache: listen: %w", err)
 	}
 	return conn, nil
 }
@@ -146,27 +142,15 @@ func (c *Cache) listen(ctx context.Context) (*pgxpool.Conn, error) {
 // an error.
 func (c *Cache) run(ctx context.Context, conn *pgxpool.Conn) {
 	defer close(c.done)
-	for {
-		n, err := conn.Conn().WaitForNotification(ctx)
-		if err == nil {
-			c.apply(n.Channel, n.Payload)
-			continue
-		}
-		// Close the connection rather than return it: it may still listen.
-		_ = conn.Conn().Close(context.WithoutCancel(ctx))
-		conn.Release()
-		if ctx.Err() != nil {
-			return
-		}
-		c.log.Error(err, "cache lost its notification connection; flushing and reconnecting")
-		c.flush()
-		conn, err = backoff.RetryWithData(func() (*pgxpool.Conn, error) { return c.listen(ctx) },
-			backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithMaxElapsedTime(0)), ctx))
-		if err != nil {
-			return
-		}
-		c.flush() // what changed while nobody listened
-	}
+	listenLoop(ctx, conn, listenHooks{
+		listen: c.listen,
+		apply:  func(n *pgconn.Notification) { c.apply(n.Channel, n.Payload) },
+		lost: func(err error) {
+			c.log.Error(err, "cache lost its notification connection; flushing and reconnecting")
+			c.flush()
+		},
+		back: c.flush, // what changed while nobody listened
+	})
 }
 
 func (c *Cache) apply(channel, payload string) {
