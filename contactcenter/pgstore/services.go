@@ -13,17 +13,18 @@ import (
 	"github.com/eventcc/eventcc/contactcenter"
 )
 
-// Services is the [contactcenter.Store] and [contactcenter.Leaser] of a
-// [DB]. Services, plans and journal entries are stored as JSON documents
-// beside the columns queries use (state, revision, lease). Values in and
-// out are copies the caller owns (they go through JSON). Safe for
-// concurrent use from any number of processes.
+// Services is the [contactcenter.Store], [contactcenter.Leaser] and
+// [contactcenter.Locator] of a [DB]. Services, plans and journal entries
+// are stored as JSON documents beside the columns queries use (state,
+// revision, lease). Values in and out are copies the caller owns (they go
+// through JSON). Safe for concurrent use from any number of processes.
 type Services struct{ db *DB }
 
 var (
 	_ contactcenter.Store     = (*Services)(nil)
 	_ contactcenter.Leaser    = (*Services)(nil)
 	_ contactcenter.Committer = (*Services)(nil)
+	_ contactcenter.Locator   = (*Services)(nil)
 )
 
 func finalStates() []string {
@@ -408,6 +409,27 @@ func (st *Services) Release(ctx context.Context, owner string, ids ...string) er
 		return fmt.Errorf("pgstore: release for %q: %w", owner, ctxErr(ctx, err))
 	}
 	return nil
+}
+
+// Holder implements [contactcenter.Locator]: the owner whose lease on
+// the service is valid at now, that is runs past now, as Acquire counts
+// it; "" if nobody's is, if the service is in a final state (leases end
+// there) or if it is not stored. As for Acquire, now is the server's
+// clock (the time of the statement) unless the DB was made
+// [WithCallerClock].
+func (st *Services) Holder(ctx context.Context, serviceID string, now time.Time) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var owner string
+	err := st.db.pool.QueryRow(ctx, `SELECT coalesce((
+			SELECT lease_owner FROM cc_services
+			WHERE id = $1 AND NOT final AND lease_until > coalesce($2::timestamptz, statement_timestamp())
+		), '')`, serviceID, st.db.clockArg(now)).Scan(&owner)
+	if err != nil {
+		return "", fmt.Errorf("pgstore: holder of %q: %w", serviceID, ctxErr(ctx, err))
+	}
+	return owner, nil
 }
 
 // Due returns the IDs of the services not final whose next timer — the
