@@ -7,6 +7,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
 	"github.com/eventcc/eventcc/contactcenter/pgstore"
 )
@@ -53,5 +54,5 @@ func TestLifecycleScenarios(t *testing.T) {
 				t.Cleanup(func() { c.Close() })
 				return lifecycletest.View{Access: c.Grants(), Numbers: c.Numbers(), Sync: c.Sync, Close: func() { c.Close() }}
 			}}
-	}})
+	}, Relay: func(t testing.TB) contactcenter.Relay { return newRelay(t, newDB(t)) }})
 }
