@@ -3,14 +3,20 @@
 // github.com/jackc/pgx/v5, so that several replicas of a host application
 // share one durable state.
 //
-// One [DB] over a *pgxpool.Pool serves three stores on one schema:
+// One [DB] over a *pgxpool.Pool serves four stores on one schema, and
+// the relay between replicas:
 //
 //	db := pgstore.New(pool)
 //	if err := db.Migrate(ctx); err != nil { … } // explicit, by the host
+//	relay, err := db.NewRelay(ctx, log)         // listens; relay.Close() when done
+//	if err != nil { … }
 //	cfg := contactcenter.Config{
-//		Store:   db.Services(), // contactcenter.Store, Leaser and Committer
-//		Access:  db.Grants(),   // access.Store, Decider, BulkCreator, BulkRevoker and TokenStore
-//		Numbers: db.Numbers(),  // numbermap.Store and numbermap.Router
+//		Store:       db.Services(), // contactcenter.Store, Leaser, Committer and Locator
+//		Access:      db.Grants(),   // access.Store, Decider, BulkCreator, BulkRevoker and TokenStore
+//		Numbers:     db.Numbers(),  // numbermap.Store and numbermap.Router
+//		Engagements: db.Records(),  // routing.Records
+//		Owner:       hostname,      // distinct per replica
+//		Relay:       relay,         // contactcenter.Relay
 //		…
 //	}
 //
@@ -43,6 +49,33 @@
 // evenly; leases end when a service reaches a final state. Due work is found by query: the Lifecycle lists
 // the services it holds each tick, and their deploy, start, end and expiry
 // instants are columns of the row it loads.
+//
+// # Engagement records
+//
+// [DB.Records] is the [routing.Records] of the deployment: one row of
+// table engagement_records per engagement, written by the replica that
+// drives the service as its router decides, and replaced only by a
+// record of a higher Seq. A replica that takes a service over rebuilds
+// its router from the live records; the ended ones stay, listed by
+// [Records.Ended] over a window of time, until [Records.Delete].
+//
+// # Relay between replicas
+//
+// [Relay], made by [DB.NewRelay], is the [contactcenter.Relay] on
+// LISTEN/NOTIFY: an agent's action that reaches a replica other than the
+// one driving the service (which [Services.Holder], the
+// [contactcenter.Locator], names from the leases) goes to that replica
+// as a pg_notify, and the answer and the agent's engagement events come
+// back the same way. One connection per Relay, taken from the pool for
+// its lifetime, LISTENs on a channel named after the schema, so
+// deployments sharing a database do not hear each other, and hands each
+// message to the Listen of the owner it is addressed to. Notifications
+// are text of under 8000 bytes: a message must be UTF-8 text without NUL
+// bytes (the Lifecycle's are JSON) of at most
+// [contactcenter.MaxRelayMessage] bytes, to an owner name of at most
+// [MaxRelayOwner]; the payload is the name's length, a colon, the name
+// and the message as it is. Delivery is at most once: what is sent while
+// the connection is being re-made is lost.
 //
 // # Change notification and caches
 //
