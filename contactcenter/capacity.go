@@ -24,13 +24,14 @@ const minQueueAllowance = 10
 // takes one more is the router's admission (by expected wait, counting
 // the agents the scaler may still add). It is:
 //
-//   - slots = the most agents the scaler may deploy (the template's
-//     MaxAgents, within what MaxLicences pays for) × the highest
-//     Concurrency among the service's modalities the channel serves;
-//   - a queue allowance of as many again, at least 10;
-//   - capped by the server space the service may grow to: what MaxSpace
-//     leaves after BaseSpace and the SpacePerAgent of the agents held
-//     now, divided by the highest SpacePerEngagement of those modalities.
+//   - where the modalities the channel serves take server space
+//     (SpacePerEngagement > 0), the server space the service may grow
+//     to: what MaxSpace leaves after BaseSpace and the SpacePerAgent of
+//     the agents held now, divided by the highest SpacePerEngagement;
+//   - otherwise, room for the most agents the scaler may deploy (the
+//     template's MaxAgents, within what MaxLicences pays for) × the
+//     highest Concurrency among those modalities, and as many again
+//     waiting, at least 10.
 //
 // ok is false when the service has no modality the channel serves: it
 // has nothing to limit there.
@@ -47,13 +48,12 @@ func liveCapacity(cfg template.Config, agents int, kinds []modality.Kind) (maxLi
 	if !ok {
 		return 0, false
 	}
-	slots := max(maxAgents(cfg), 0) * conc
-	maxLive = slots + max(slots, minQueueAllowance)
 	if space > 0 {
 		free := float64(cfg.Capacity.MaxSpace) - cfg.Capacity.BaseSpace - float64(max(agents, 0))*cfg.Capacity.SpacePerAgent
-		maxLive = min(maxLive, int(math.Max(0, math.Floor(free/space))))
+		return int(math.Max(0, math.Floor(free/space))), true
 	}
-	return maxLive, true
+	slots := max(maxAgents(cfg), 0) * conc
+	return slots + max(slots, minQueueAllowance), true
 }
 
 // setCapacity tells each channel that implements

@@ -16,6 +16,7 @@ func TestLiveCapacity(t *testing.T) {
 		Modalities: []template.Modality{
 			{Kind: "telephony", Concurrency: 1, SpacePerEngagement: 1},
 			{Kind: "chat", Concurrency: 3, SpacePerEngagement: 0.25},
+			{Kind: "video", Concurrency: 1}, // takes no space
 		},
 		Staffing: template.Staffing{MaxAgents: 30},
 		Capacity: template.Capacity{BaseSpace: 4, SpacePerAgent: 0.5, MaxSpace: 120},
@@ -26,24 +27,22 @@ func TestLiveCapacity(t *testing.T) {
 		maxAgent int
 		agents   int
 		kinds    []modality.Kind
-		want     int
-		ok       bool
+		want     int // 0: the channel serves none of the service's modalities
 	}{
-		{"no agent may be added: the queue allowance", 0, 0, phone, 10, true},
-		{"few agents at most: allowance still 10", 4, 0, phone, 4 + 10, true},
-		{"the most agents plus as many queued", 30, 2, phone, 60, true},
-		{"the agents held now do not matter below the cap", 30, 20, phone, 60, true},
-		{"capped by server space", 80, 80, phone, 76, true}, // (120 - 4 - 40) / 1
-		{"chat: concurrency 3", 10, 10, []modality.Kind{modality.Chat}, 60, true},
-		{"both kinds: the higher concurrency, the larger space", 10, 10, []modality.Kind{modality.Telephony, modality.Chat}, 60, true},
-		{"negative agents count as none", 0, -3, phone, 10, true},
-		{"no modality served", 10, 10, []modality.Kind{modality.Video}, 0, false},
+		{"the space the service may grow to", 30, 0, phone, 116}, // (120 - 4) / 1
+		{"less the agents' own space", 30, 20, phone, 106},       // (120 - 4 - 10) / 1
+		{"chat takes a quarter unit", 30, 20, []modality.Kind{modality.Chat}, 424},
+		{"both kinds: the larger space", 30, 20, []modality.Kind{modality.Telephony, modality.Chat}, 106},
+		{"no space taken: the most agents and as many waiting", 30, 5, []modality.Kind{modality.Video}, 60},
+		{"no space, no agent may be added: the queue allowance", 0, 0, []modality.Kind{modality.Video}, 10},
+		{"negative agents count as none", 30, -3, phone, 116},
+		{"no modality served", 10, 10, []modality.Kind{modality.SMS}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := cfg
 			c.Staffing.MaxAgents = tc.maxAgent
 			got, ok := liveCapacity(c, tc.agents, tc.kinds)
-			assert.Equal(t, tc.ok, ok, "served")
+			assert.Equal(t, tc.want != 0, ok, "served")
 			assert.Equal(t, tc.want, got, "liveCapacity with at most %d agents, %d held, on %v", tc.maxAgent, tc.agents, tc.kinds)
 		})
 	}
@@ -51,7 +50,7 @@ func TestLiveCapacity(t *testing.T) {
 	t.Run("licences bound the agents", func(t *testing.T) {
 		c := cfg
 		c.Capacity.LicencesPerAgent, c.Capacity.MaxLicences = 1, 12
-		got, _ := liveCapacity(c, 0, phone)
+		got, _ := liveCapacity(c, 0, []modality.Kind{modality.Video})
 		assert.Equal(t, 24, got, "12 licences pay for 12 agents: 12 slots and 12 queued")
 	})
 

@@ -60,14 +60,10 @@ func TestLifecycle_SetsChannelCapacity(t *testing.T) {
 	svc, err := lc.Request(ctx, req)
 	require.NoError(t, err)
 
-	// The conference template: telephony (concurrency 1, 1 space unit) and
-	// chat (concurrency 3) on this channel; at most 40 agents; BaseSpace
-	// 4, SpacePerAgent 0.5, MaxSpace 120. Capacity = 2 × 3 × 40, capped
-	// by (120 − 4 − agents/2) / 1.
-	want := func(agents int) int {
-		slots := 3 * 40
-		return min(slots+max(slots, 10), int(116-float64(agents)/2))
-	}
+	// The conference template: telephony (1 space unit) and chat (a
+	// quarter) on this channel; BaseSpace 4, SpacePerAgent 0.5, MaxSpace
+	// 120. Capacity = (120 − 4 − agents/2) / 1.
+	want := func(agents int) int { return int(116 - float64(agents)/2) }
 
 	w.Clock.Set(req.Term.Start)
 	require.NoError(t, lc.Tick(ctx))

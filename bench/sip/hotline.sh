@@ -11,7 +11,7 @@
 #      while two simulated agents answer a few; at the term's end every
 #      call still up must get the hotline's BYE (SIPp: all successful).
 #
-# Usage: bench/sip/hotline.sh     (RATE=1500 DURATION=5 HELD=60 by default)
+# Usage: bench/sip/hotline.sh     (RATE=1500 DURATION=5 REPEAT=3 HELD=60 by default)
 # Needs go and sipp (apt-get install sip-tester).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,6 +19,7 @@ ROOT=$PWD
 RATE=${RATE:-1500}
 DURATION=${DURATION:-5}
 HELD=${HELD:-60}
+REPEAT=${REPEAT:-3}
 OUT=$(mktemp -d /tmp/hotline.XXXXXX)
 command -v sipp >/dev/null || { echo "sipp not found: apt-get install sip-tester" >&2; exit 1; }
 go build -o "$OUT/hotline" ./examples/sip-hotline
@@ -36,23 +37,25 @@ print(" ".join(f"{k}={last[h.index(k)]}" for k in
 PY
 }
 
-echo "== surge: $RATE calls/s for $DURATION s"
-"$OUT/hotline" -listen 127.0.0.1:25070 -term 20s >"$OUT/surge.out" 2>"$OUT/surge.err" &
-PID=$!
-sleep 1
-(cd "$OUT" && sipp 127.0.0.1:25070 -sn uac -s $NUMBER -i 127.0.0.1 -p 25071 \
-	-m $((RATE * DURATION)) -r "$RATE" -l 100000 -trace_stat -stf "$OUT/surge.csv" -timeout 60s >/dev/null 2>&1) || true
-stats "$OUT/surge.csv"
-wait "$PID" || true
-PID=""
-grep -E '^queue ' "$OUT/surge.out" || true
+for run in $(seq 1 "$REPEAT"); do
+	echo "== surge $run/$REPEAT: $RATE calls/s for $DURATION s"
+	"$OUT/hotline" -listen 127.0.0.1:25070 -term 20s >"$OUT/surge$run.out" 2>"$OUT/surge$run.err" &
+	PID=$!
+	sleep 1
+	(cd "$OUT" && sipp 127.0.0.1:25070 -sn uac -s $NUMBER -i 127.0.0.1 -p 25071 \
+		-m $((RATE * DURATION)) -r "$RATE" -l 100000 -max_socket 100 -trace_stat -stf "$OUT/surge$run.csv" -timeout 60s >/dev/null 2>&1) || true
+	stats "$OUT/surge$run.csv"
+	wait "$PID" || true
+	PID=""
+	grep -E '^queue ' "$OUT/surge$run.out" || true
+done
 
 echo "== teardown: $HELD calls held until the term ends"
 "$OUT/hotline" -listen 127.0.0.1:25072 -term 10s -handle 3s >"$OUT/held.out" 2>"$OUT/held.err" &
 PID=$!
 sleep 1
 (cd "$OUT" && sipp 127.0.0.1:25072 -sf "$ROOT/modality/sipchannel/testdata/sipp/uac_wait_bye.xml" -s $NUMBER -i 127.0.0.1 -p 25073 \
-	-m "$HELD" -r 20 -l 100000 -trace_stat -stf "$OUT/held.csv" -timeout 40s >/dev/null 2>&1) || true
+	-m "$HELD" -r 20 -l 100000 -max_socket 100 -trace_stat -stf "$OUT/held.csv" -timeout 40s >/dev/null 2>&1) || true
 stats "$OUT/held.csv"
 wait "$PID" || true
 PID=""
