@@ -50,8 +50,27 @@
 // engagement is told its place and expected wait ([Ticket]).
 //
 // Every engagement ends in exactly one outcome ([Answered] and ended,
-// [Abandoned], or [Expired] past a MaxWait with no overflow), told by an
-// [EventEnded]; [Router.Stats] counts them per queue and kind.
+// [Abandoned], [Expired] past a MaxWait with no overflow, or
+// [Disconnected] by the service's close), told by an [EventEnded];
+// [Router.Stats] counts them per queue and kind.
+//
+// # Transfers and supervisors
+//
+// An agent's engagement moves to another queue ([Router.Transfer]),
+// where it waits anew, or to a chosen agent ([Router.TransferToAgent]),
+// who is offered it at once if they can take it now. A supervisor listens
+// in or joins the conversation ([Router.Supervise]): the router tells it
+// ([EventMonitored], [EventConferenced]) and the channel connects them.
+//
+// # Replicas
+//
+// A router lives in the process that drives its service. [Records] is
+// where that process keeps a durable record of each engagement as the
+// router decides; a process that takes the service over reads the live
+// ones back and puts each in its queue with [Router.Restore], in its
+// place by age, without admission. routing/memrecords keeps them in
+// memory, contactcenter/pgstore in PostgreSQL; routing/recordstest is
+// the conformance suite.
 //
 // # Cost
 //
