@@ -70,6 +70,7 @@ type queueRow struct {
 	ServiceLevel, Target, Mark, MarkClass string
 	ASA, AHT, AbandonRate, LongestWait    string
 	Expired, Overflowed, Refused          int
+	Disconnected                          int
 }
 
 type occupancyRow struct{ Kind, Share string }
@@ -296,7 +297,7 @@ func newQueueRow(q QueueReport) queueRow {
 	row := queueRow{Queue: q.Queue, Kind: string(q.Kind), Offered: q.Offered, Answered: q.Answered,
 		ServiceLevel: "—", Target: fmtPercent(q.Target), Mark: "no traffic", MarkClass: "none",
 		ASA: "—", AHT: "—", AbandonRate: "—", LongestWait: "—",
-		Expired: q.Expired, Overflowed: q.OverflowedOut, Refused: q.Refused}
+		Expired: q.Expired, Overflowed: q.OverflowedOut, Refused: q.Refused, Disconnected: q.Disconnected}
 	// ServiceLevel is 1 when nothing left the queue: that is no traffic
 	// (yet), not a target met.
 	if q.Offered > 0 {
@@ -748,10 +749,10 @@ ul.items { margin: 0; padding-left: 4mm; overflow-wrap: anywhere; }
 <h2>Queues</h2>
 {{- if .HasQueues}}
 <table id="queues">
-<thead><tr><th class="text">Queue</th><th class="text">Modality</th><th>Offered</th><th>Answered</th><th>Service level</th><th>Target</th><th class="text">Result</th><th>ASA</th><th>AHT</th><th>Abandoned</th><th>Longest wait</th><th>Expired</th><th>Overflowed out</th><th>Refused</th></tr></thead>
+<thead><tr><th class="text">Queue</th><th class="text">Modality</th><th>Offered</th><th>Answered</th><th>Service level</th><th>Target</th><th class="text">Result</th><th>ASA</th><th>AHT</th><th>Abandoned</th><th>Longest wait</th><th>Expired</th><th>Overflowed out</th><th>Refused</th><th>Cut at close</th></tr></thead>
 <tbody>
 {{- range .Queues}}
-<tr class="queue-row"><td class="text queue">{{.Queue}}</td><td class="text">{{.Kind}}</td><td>{{.Offered}}</td><td>{{.Answered}}</td><td>{{.ServiceLevel}}</td><td>{{.Target}}</td><td class="text {{.MarkClass}}">{{.Mark}}</td><td>{{.ASA}}</td><td>{{.AHT}}</td><td>{{.AbandonRate}}</td><td>{{.LongestWait}}</td><td>{{.Expired}}</td><td>{{.Overflowed}}</td><td>{{.Refused}}</td></tr>
+<tr class="queue-row"><td class="text queue">{{.Queue}}</td><td class="text">{{.Kind}}</td><td>{{.Offered}}</td><td>{{.Answered}}</td><td>{{.ServiceLevel}}</td><td>{{.Target}}</td><td class="text {{.MarkClass}}">{{.Mark}}</td><td>{{.ASA}}</td><td>{{.AHT}}</td><td>{{.AbandonRate}}</td><td>{{.LongestWait}}</td><td>{{.Expired}}</td><td>{{.Overflowed}}</td><td>{{.Refused}}</td><td>{{.Disconnected}}</td></tr>
 {{- end}}
 </tbody>
 </table>

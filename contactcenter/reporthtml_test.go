@@ -32,7 +32,7 @@ func htmlReport() contactcenter.Report {
 	sec := func(n int) template.Duration { return template.Duration(time.Duration(n) * time.Second) }
 	queues := []contactcenter.QueueReport{
 		{Queue: "general", Kind: modality.Telephony, Offered: 120, Answered: 110, AnsweredWithin: 96,
-			Abandoned: 6, Expired: 2, OverflowedOut: 2, Refused: 3, ServiceLevel: 0.8, Target: 0.8,
+			Abandoned: 6, Expired: 2, OverflowedOut: 2, Refused: 3, Disconnected: 4, ServiceLevel: 0.8, Target: 0.8,
 			Threshold: sec(20), AbandonRate: 0.05, ASA: sec(15), AHT: sec(240), LongestWait: sec(200),
 			HandleTime: sec(100 * 240), Handled: 100, WaitAnswered: sec(110 * 15)},
 		{Queue: "vip-and-press-accreditation-desk-for-the-international-media-centre", Kind: modality.Chat,
@@ -166,9 +166,9 @@ func TestReportHTMLQueues(t *testing.T) {
 	rows := root.one(t, id("queues"), "queue table").all(class("queue-row"))
 	require.Len(t, rows, len(r.Engagements.Queues), "want a row per queue and modality")
 	want := [][]string{
-		{"general", "telephony", "120", "110", "80 %", "80 %", "✓ met", "15s", "4m0s", "5 % (6)", "3m20s", "2", "2", "3"},
-		{r.Engagements.Queues[1].Queue, "chat", "40", "30", "60 %", "90 %", "✗ missed", "42s", "5m0s", "25 % (10)", "6m20s", "0", "0", "0"},
-		{"overflow", "video", "0", "0", "—", "80 %", "no traffic", "—", "—", "—", "—", "0", "0", "0"},
+		{"general", "telephony", "120", "110", "80 %", "80 %", "✓ met", "15s", "4m0s", "5 % (6)", "3m20s", "2", "2", "3", "4"},
+		{r.Engagements.Queues[1].Queue, "chat", "40", "30", "60 %", "90 %", "✗ missed", "42s", "5m0s", "25 % (10)", "6m20s", "0", "0", "0", "0"},
+		{"overflow", "video", "0", "0", "—", "80 %", "no traffic", "—", "—", "—", "—", "0", "0", "0", "0"},
 	}
 	for i, row := range rows {
 		var got []string
