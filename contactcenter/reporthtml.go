@@ -704,7 +704,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { padding: 0.6mm 1.2mm; border-bottom: 0.2mm solid #ddd; text-align: right; vertical-align: top; }
 th { font-size: 7.5pt; color: #444; font-weight: 600; border-bottom: 0.3mm solid #999; }
 th.text, td.text { text-align: left; }
-td.queue { overflow-wrap: anywhere; word-break: break-word; max-width: 40mm; }
+td.queue { overflow-wrap: break-word; min-width: 22mm; max-width: 40mm; }
 tr { break-inside: avoid; }
 table.occupancy { width: auto; margin-top: 2mm; }
 table.occupancy th, table.occupancy td { padding-right: 3mm; }
@@ -749,7 +749,7 @@ ul.items { margin: 0; padding-left: 4mm; overflow-wrap: anywhere; }
 <h2>Queues</h2>
 {{- if .HasQueues}}
 <table id="queues">
-<thead><tr><th class="text">Queue</th><th class="text">Modality</th><th>Offered</th><th>Answered</th><th>Service level</th><th>Target</th><th class="text">Result</th><th>ASA</th><th>AHT</th><th>Abandoned</th><th>Longest wait</th><th>Expired</th><th>Overflowed out</th><th>Refused</th><th>Cut at close</th></tr></thead>
+<thead><tr><th class="text">Queue</th><th class="text">Modality</th><th>Offered</th><th>Answered</th><th>Service level</th><th>Target</th><th class="text">Result</th><th>ASA</th><th>AHT</th><th>Abandoned</th><th>Longest wait</th><th>Expired</th><th>Overflowed out</th><th>Refused</th><th>Closed</th></tr></thead>
 <tbody>
 {{- range .Queues}}
 <tr class="queue-row"><td class="text queue">{{.Queue}}</td><td class="text">{{.Kind}}</td><td>{{.Offered}}</td><td>{{.Answered}}</td><td>{{.ServiceLevel}}</td><td>{{.Target}}</td><td class="text {{.MarkClass}}">{{.Mark}}</td><td>{{.ASA}}</td><td>{{.AHT}}</td><td>{{.AbandonRate}}</td><td>{{.LongestWait}}</td><td>{{.Expired}}</td><td>{{.Overflowed}}</td><td>{{.Refused}}</td><td>{{.Disconnected}}</td></tr>

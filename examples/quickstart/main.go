@@ -12,11 +12,15 @@
 // it after a few seconds and end it after about four minutes.
 //
 //	go run ./examples/quickstart
+//	go run ./examples/quickstart -report report.html -json report.json   # the final report as a page and as JSON
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,13 +42,42 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Stdout); err != nil {
+	html := flag.String("report", "", "write the final report as a one-page HTML file here")
+	js := flag.String("json", "", "write the final report as JSON here")
+	flag.Parse()
+	if err := run(context.Background(), os.Stdout, files{html: *html, json: *js}); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out io.Writer) error {
+// files are where to write the final report, if anywhere.
+type files struct{ html, json string }
+
+// write writes the report where asked.
+func (f files) write(r contactcenter.Report) error {
+	if f.html != "" {
+		var b bytes.Buffer
+		if err := r.WriteHTML(&b); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.html, b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	if f.json != "" {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.json, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func run(ctx context.Context, out io.Writer, report files) error {
 	// The simulated clock: every time decision of the lifecycle reads it.
 	clock := clocktest.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
 
@@ -165,6 +198,9 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	printReport(out, rep)
+	if err := report.write(rep); err != nil {
+		return err
+	}
 
 	// Fail closed: nobody's access authorises anything any more.
 	if gs := mustList(ctx, grants, svc.ID); len(gs) > 0 {
