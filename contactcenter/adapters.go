@@ -203,9 +203,15 @@ type Locator interface {
 // implements it on PostgreSQL's LISTEN/NOTIFY, and memrelay in memory;
 // relaytest is the conformance suite.
 //
-// Delivery is at most once, and messages are small (at most
-// [MaxRelayMessage] bytes). Implementations must be safe for concurrent
-// use.
+// Delivery is at most once; messages one goroutine sends one after
+// another to one owner arrive in that order (those that arrive). Messages
+// are small (at most [MaxRelayMessage] bytes) UTF-8 text without NUL (the
+// lifecycle's are JSON): a relay may refuse others. Implementations must
+// be safe for concurrent use.
+//
+// A Lifecycle starts listening at its first Tick (or Run): a replica
+// whose listener is not yet in place misses what is sent to it, and the
+// sender's relayed action times out.
 type Relay interface {
 	// Listen hands each message sent to owner to handle, one at a time,
 	// until ctx is done; it returns ctx's error, or why it could not
