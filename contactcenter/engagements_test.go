@@ -16,6 +16,7 @@ import (
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/agentsim"
 	"github.com/eventcc/eventcc/contactcenter/desk"
+	"github.com/eventcc/eventcc/contactcenter/memroster"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/template"
@@ -261,8 +262,16 @@ func TestDeskRefusesAnotherServicesToken(t *testing.T) {
 
 	d, err := w.lc.Desk(ctx, svc.ID)
 	require.NoError(t, err)
+	var denied []access.AuditEvent
+	defer w.auth.Subscribe(func(ev access.AuditEvent) {
+		if ev.Kind == access.AuditDenied {
+			denied = append(denied, ev)
+		}
+	})()
 	_, err = d.Open(ctx, tok, routing.Agent{})
 	require.ErrorIs(t, err, access.ErrDenied)
+	require.Len(t, denied, 1, "the refusal is audited")
+	assert.Equal(t, svc.ID, denied[0].ServiceID, "against the service it was tried on")
 	stats, err := w.lc.QueueStats(ctx, svc.ID)
 	require.NoError(t, err)
 	for _, s := range stats {
@@ -502,4 +511,71 @@ func TestCloseDisconnectsWaiting(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, rep.Closing.Disconnected)
+}
+
+// TestRosterPeopleAreTheAgents: with a roster, the agents deployed are
+// its people: each is the principal of their grant, has a seat, and
+// works with the roster's skills (whatever they claim); the close
+// releases everyone.
+func TestRosterPeopleAreTheAgents(t *testing.T) {
+	ctx := context.Background()
+	var people []contactcenter.Person
+	for i := range 12 {
+		p := contactcenter.Person{ID: fmt.Sprintf("volunteer-%02d", i), Name: fmt.Sprintf("Volunteer %d", i),
+			Skills: map[string]int{"en": 50}}
+		if i%3 == 0 {
+			p.Skills["speakers"] = 70
+		}
+		people = append(people, p)
+	}
+	roster, err := memroster.New(people...)
+	require.NoError(t, err)
+	w := newEngagementWorld(t)
+	cfg := w.Config("")
+	cfg.Access, cfg.Roster = w.auth, roster
+	lc, err := contactcenter.New(cfg)
+	require.NoError(t, err)
+	defer lc.Close()
+	w.lc = lc
+	svc := w.open(t)
+
+	require.NotEmpty(t, svc.Staff)
+	assert.Equal(t, roster.OnDuty(svc.ID), svc.Agents, "the agents are the people on duty")
+	seats := map[string]bool{}
+	for _, p := range svc.Staff {
+		assert.Contains(t, p.ID, "volunteer-", "a person, not a seat")
+		require.NotEmpty(t, p.Seat)
+		assert.False(t, seats[p.Seat], "one seat each")
+		seats[p.Seat] = true
+		g, err := w.auth.Get(ctx, svc.ID+"/"+p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, p.ID, g.Principal, "the person is the grant's principal")
+	}
+
+	// Someone without the speakers skill is never offered a speakers
+	// call, however they present themselves.
+	d, err := lc.Desk(ctx, svc.ID)
+	require.NoError(t, err)
+	var plain string
+	for _, p := range svc.Staff {
+		if p.Skills["speakers"] == 0 {
+			plain = p.ID
+			break
+		}
+	}
+	require.NotEmpty(t, plain)
+	tok, _, err := w.auth.IssueToken(ctx, svc.ID+"/"+plain)
+	require.NoError(t, err)
+	_, err = d.Open(ctx, tok, routing.Agent{Skills: map[string]int{"speakers": 100}})
+	require.NoError(t, err)
+	require.NoError(t, d.SetStatus(ctx, tok, routing.Available))
+	e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", "speaker", w.Clock.Now())
+	require.NoError(t, err)
+	_, err = w.Channel.Respond(ctx, e.ID, "3") // speaker support
+	require.NoError(t, err)
+	require.Error(t, d.Accept(ctx, tok, e.ID), "not offered to someone without the skill")
+
+	require.NoError(t, lc.Terminate(ctx, svc.ID, "test over"))
+	w.runUntil(t, lc, time.Minute, w.Clock.Now().Add(time.Hour), func() bool { return w.State(t, svc.ID).Final() })
+	assert.Empty(t, roster.OnDuty(svc.ID), "the close releases everyone")
 }
