@@ -99,6 +99,8 @@ func (e *relayed) Unwrap() error { return e.sentinel }
 // by the first Tick, and the calls it waits for.
 type relays struct {
 	start   sync.Once
+	ready   chan struct{} // closed when the listener heard its own ping
+	heard   sync.Once
 	stop    context.CancelFunc
 	done    chan struct{}
 	mu      sync.Mutex
@@ -106,7 +108,10 @@ type relays struct {
 	waiting map[uint64]chan relayMsg
 }
 
-// startRelay starts listening to the relay, once, until Close.
+// startRelay starts listening to the relay, once, until Close, and
+// waits (a few seconds at most) until the listener hears its own ping:
+// then a reply sent to this replica is not lost to a listener not yet in
+// place.
 func (l *Lifecycle) startRelay() {
 	if l.cfg.Relay == nil {
 		return
@@ -114,14 +119,33 @@ func (l *Lifecycle) startRelay() {
 	l.relays.start.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		l.relays.stop, l.relays.done = cancel, make(chan struct{})
+		l.relays.ready = make(chan struct{})
 		go func() {
 			defer close(l.relays.done)
 			if err := l.listenRelay(ctx); err != nil && ctx.Err() == nil {
 				l.log.Error(err, "relay: not listening")
 			}
 		}()
+		ping, _ := json.Marshal(relayMsg{Kind: "ping"})
+		deadline := time.Now().Add(relayReadyWait)
+		for time.Now().Before(deadline) {
+			if err := l.cfg.Relay.Send(ctx, l.cfg.Owner, ping); err != nil {
+				l.log.Error(err, "relay: ping")
+				return
+			}
+			select {
+			case <-l.relays.ready:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		l.log.Info("relay: not listening yet; relayed answers may be lost until it is", "waited", relayReadyWait)
 	})
 }
+
+// relayReadyWait bounds how long the first Tick waits for the relay's
+// listener.
+const relayReadyWait = 5 * time.Second
 
 // stopRelay stops the listener, if it started, and waits for it.
 func (l *Lifecycle) stopRelay() {
@@ -232,6 +256,8 @@ func (l *Lifecycle) listenRelay(ctx context.Context) error {
 			return
 		}
 		switch m.Kind {
+		case "ping":
+			l.relays.heard.Do(func() { close(l.relays.ready) })
 		case "reply":
 			l.relays.mu.Lock()
 			ch := l.relays.waiting[m.ID]

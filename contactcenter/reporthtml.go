@@ -491,15 +491,7 @@ func newPageChart(e EngagementReport, term Term, c pageClock) *pageChart {
 		return nil
 	}
 	pts := slices.SortedStableFunc(slices.Values(e.Timeline), func(a, b TimelinePoint) int { return a.At.Compare(b.At) })
-	bucket := e.Bucket.D()
-	if bucket <= 0 {
-		bucket = time.Minute
-		for i := 1; i < len(pts); i++ {
-			if d := pts[i].At.Sub(pts[i-1].At); d > 0 && (i == 1 || d < bucket) {
-				bucket = d
-			}
-		}
-	}
+	bucket := chartBucket(e.Bucket.D(), pts)
 	begin, end := pts[0].At, pts[len(pts)-1].At.Add(bucket)
 	// Over the whole term when there is one: a report taken mid-term
 	// shows how much of it is still to come.
@@ -548,9 +540,35 @@ func newPageChart(e EngagementReport, term Term, c pageClock) *pageChart {
 	agents = append(agents, ch.pointString(x(last.At.Add(bucket)), y(last.Agents)))
 	ch.Agents = strings.Join(agents, " ")
 
-	// Service level at each bucket's middle; a bucket where nothing was
-	// resolved, or one missing from the timeline, breaks the line. A
-	// point with no neighbour to join is drawn as a dot.
+	ch.levelLine(pts, bucket, x, ySL, c)
+
+	if t, ok := sumQueues(e.Queues).target(); ok && isFinite(t) {
+		ch.Target = &chartTick{ySL(t), "target " + fmtPercent(t)}
+	}
+	ch.Caption = fmt.Sprintf("%d buckets of %s; times in %s. The service level line has gaps where no engagement left a queue.",
+		len(pts), bucket, c.name)
+	return ch
+}
+
+// chartBucket is the timeline's bucket: as the report says, or else the
+// shortest step between its points (a minute if it has one point).
+func chartBucket(bucket time.Duration, pts []TimelinePoint) time.Duration {
+	if bucket > 0 {
+		return bucket
+	}
+	bucket = time.Minute
+	for i := 1; i < len(pts); i++ {
+		if d := pts[i].At.Sub(pts[i-1].At); d > 0 && (i == 1 || d < bucket) {
+			bucket = d
+		}
+	}
+	return bucket
+}
+
+// levelLine draws the service level at each bucket's middle; a bucket
+// where nothing was resolved, or one missing from the timeline, breaks
+// the line. A point with no neighbour to join is drawn as a dot.
+func (ch *pageChart) levelLine(pts []TimelinePoint, bucket time.Duration, x func(time.Time) svgCoord, ySL func(float64) svgCoord, c pageClock) {
 	var run []chartPoint
 	flush := func() {
 		switch len(run) {
@@ -580,13 +598,6 @@ func newPageChart(e EngagementReport, term Term, c pageClock) *pageChart {
 		prev = p.At
 	}
 	flush()
-
-	if t, ok := sumQueues(e.Queues).target(); ok && isFinite(t) {
-		ch.Target = &chartTick{ySL(t), "target " + fmtPercent(t)}
-	}
-	ch.Caption = fmt.Sprintf("%d buckets of %s; times in %s. The service level line has gaps where no engagement left a queue.",
-		len(pts), bucket, c.name)
-	return ch
 }
 
 func (*pageChart) pointString(x, y svgCoord) string { return x.String() + "," + y.String() }

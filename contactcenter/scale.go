@@ -21,24 +21,9 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		return nil
 	}
 	s := &e.svc
-	interval := s.Config.Staffing.ScaleInterval.D()
-	if e.scaler == nil {
-		// Spread services that opened together over the interval, so a
-		// tick takes a share of their decisions, not all of them at once.
-		e.nextScale = now.Add(interval + stagger(s.ID, interval))
-	} else {
-		e.nextScale = now.Add(interval)
-	}
-	if e.scaler == nil {
-		a, err := scaling.NewAutoscaler(scalingParams(s.Config), l.policy)
-		if err != nil {
-			return fmt.Errorf("contactcenter: %s: autoscaler: %w", s.ID, err)
-		}
-		// What the service holds now (planned from the expected
-		// attendance, or scaled before a restart) stands for one window:
-		// quiet first minutes do not undo it before traffic is seen.
-		a.Hold(now, s.Resources.Agents)
-		e.scaler = a
+	scaler, err := l.scaler(e, now)
+	if err != nil {
+		return err
 	}
 	samples, err := l.cfg.Traffic.Samples(ctx, s.ID, now)
 	if err != nil {
@@ -46,53 +31,90 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Before: s.Resources, After: s.Resources, Err: err})
 		return err
 	}
-	// An agent is held for the engagement and then the wrap-up the
-	// router gives them: staff for both, as scalingParams does for the
-	// expected handle time (channels see the engagement only).
-	if wrap := s.Config.Staffing.WrapUp.D(); wrap > 0 {
-		for i := range samples {
-			if samples[i].HandleTime > 0 {
-				samples[i].HandleTime += wrap
-			}
-		}
+	withWrapUp(samples, s.Config.Staffing.WrapUp.D())
+	d := scaler.Decide(now, s.Resources.Agents, samples)
+	if d.Desired == s.Resources {
+		return l.keep(ctx, e, d, now)
 	}
-	d := e.scaler.Decide(now, s.Resources.Agents, samples)
-	before := s.Resources
-	want := d.Desired
-	if want == before {
-		// Nothing to apply: usage is integrated at the next change, and
-		// Report adds what accrued since. The engagement report is
-		// stored if engagements came and went. The channels' capacity is
-		// set again all the same.
-		err := l.ports.setCapacity(ctx, s)
-		if ln := e.line.Load(); ln != nil {
-			if rep, changed := ln.report(); changed {
-				err = errors.Join(err, l.save(ctx, e, change{at: now, engagements: rep}))
-			}
-		}
-		if err != nil {
-			err = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, err)
-		}
-		l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: before, After: before, Err: err})
-		return err
-	}
+	return l.apply(ctx, e, d, now)
+}
 
-	// An agent released while handling engagements here finishes them
-	// first: they are offered nothing more, and lose their access once
-	// they hold nothing (see line.retire).
+// scaler returns the service's autoscaler, made at its first decision,
+// and sets when the next decision is due.
+func (l *Lifecycle) scaler(e *entry, now time.Time) (*scaling.Autoscaler, error) {
+	s := &e.svc
+	interval := s.Config.Staffing.ScaleInterval.D()
+	if e.scaler != nil {
+		e.nextScale = now.Add(interval)
+		return e.scaler, nil
+	}
+	// Spread services that opened together over the interval, so a tick
+	// takes a share of their decisions, not all of them at once.
+	e.nextScale = now.Add(interval + stagger(s.ID, interval))
+	a, err := scaling.NewAutoscaler(scalingParams(s.Config), l.policy)
+	if err != nil {
+		return nil, fmt.Errorf("contactcenter: %s: autoscaler: %w", s.ID, err)
+	}
+	// What the service holds now (planned from the expected attendance,
+	// or scaled before a restart) stands for one window: quiet first
+	// minutes do not undo it before traffic is seen.
+	a.Hold(now, s.Resources.Agents)
+	e.scaler = a
+	return a, nil
+}
+
+// withWrapUp adds the wrap-up to the samples' handle times: an agent is
+// held for the engagement and then the wrap-up the router gives them, so
+// staff for both, as scalingParams does for the expected handle time
+// (channels see the engagement only).
+func withWrapUp(samples []scaling.Sample, wrap time.Duration) {
+	if wrap <= 0 {
+		return
+	}
+	for i := range samples {
+		if samples[i].HandleTime > 0 {
+			samples[i].HandleTime += wrap
+		}
+	}
+}
+
+// keep follows a decision to change nothing: usage is integrated at the
+// next change, and Report adds what accrued since. The engagement report
+// is stored if engagements came and went. The channels' capacity is set
+// again all the same.
+func (l *Lifecycle) keep(ctx context.Context, e *entry, d scaling.Decision, now time.Time) error {
+	s := &e.svc
+	err := l.ports.setCapacity(ctx, s)
+	if ln := e.line.Load(); ln != nil {
+		if rep, changed := ln.report(); changed {
+			err = errors.Join(err, l.save(ctx, e, change{at: now, engagements: rep}))
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("contactcenter: %s: scale: %w", s.ID, err)
+	}
+	l.emit(&ScaleEvent{ServiceID: s.ID, At: now, Decision: d, Before: s.Resources, After: s.Resources, Err: err})
+	return err
+}
+
+// apply brings the service to the decision's resources and stores it.
+// An agent released while handling engagements here finishes them
+// first: they are offered nothing more, and lose their access once they
+// hold nothing (see line.retire).
+func (l *Lifecycle) apply(ctx context.Context, e *entry, d scaling.Decision, now time.Time) error {
+	s := &e.svc
+	before := s.Resources
 	ln := e.line.Load()
 	busy := func(string) bool { return false }
 	if ln != nil {
 		busy = ln.busy
 	}
-	held, staff, added, removed, draining, applyErr := l.ports.resize(ctx, s, want, now, busy)
+	held, staff, added, removed, draining, applyErr := l.ports.resize(ctx, s, d.Desired, now, busy)
 	if ln != nil {
 		for _, who := range removed {
 			if slices.Contains(draining, who) {
 				ln.retire(who)
-				continue
-			}
-			if err := ln.desk.Expel(who); err != nil {
+			} else if err := ln.desk.Expel(who); err != nil {
 				applyErr = errors.Join(applyErr, fmt.Errorf("expel %s: %w", who, err))
 			}
 		}
