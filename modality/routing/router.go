@@ -963,6 +963,16 @@ func (r *Router) pair(agentID, engagementID, op string) (*agent, *engagement, er
 	if err != nil {
 		return nil, nil, err
 	}
+	// What an agent acts on is usually what they hold: found there, it
+	// costs no look-up in the (large) map of every engagement.
+	if a.offer != nil && a.offer.id == engagementID {
+		return a, a.offer, nil
+	}
+	for _, e := range a.live {
+		if e.id == engagementID {
+			return a, e, nil
+		}
+	}
 	e, ok := r.engs[engagementID]
 	if !ok {
 		return nil, nil, fmt.Errorf("routing: %s %s %q: %w", agentID, op, engagementID, ErrUnknownEngagement)
