@@ -579,3 +579,33 @@ func TestRosterPeopleAreTheAgents(t *testing.T) {
 	w.runUntil(t, lc, time.Minute, w.Clock.Now().Add(time.Hour), func() bool { return w.State(t, svc.ID).Final() })
 	assert.Empty(t, roster.OnDuty(svc.ID), "the close releases everyone")
 }
+
+// TestObservedPatienceReachesTheScaler: callers who give up after about
+// thirty seconds in the queue teach the scaler their patience.
+func TestObservedPatienceReachesTheScaler(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	var patience time.Duration
+	w.lc.Subscribe(func(ev contactcenter.Event) {
+		if e, ok := ev.(*contactcenter.ScaleEvent); ok {
+			for _, d := range e.Decision.Demand {
+				if d.Modality == string(modality.Telephony) && d.Patience > 0 {
+					patience = d.Patience
+				}
+			}
+		}
+	})
+	svc := w.open(t)
+	// Nobody signs in: every caller waits, and hangs up after 30 s.
+	for i := 0; patience == 0; i++ {
+		require.Less(t, i, 200, "the scaler never learnt the callers' patience")
+		e, err := w.Channel.Arrive(ctx, svc.ID, "telephony-1", fmt.Sprintf("caller-%d", i), w.Clock.Now())
+		require.NoError(t, err)
+		_, err = w.Channel.Respond(ctx, e.ID, "0")
+		require.NoError(t, err)
+		w.Clock.Advance(30 * time.Second)
+		require.NoError(t, w.Channel.End(ctx, e.ID, w.Clock.Now()))
+		require.NoError(t, w.lc.Tick(ctx))
+	}
+	assert.InDelta(t, 30, patience.Seconds(), 1, "time at risk over abandonments")
+}

@@ -55,7 +55,8 @@ type line struct {
 	// once they hold nothing.
 	retiring map[string]bool
 	revoke   func(principal string) error
-	closing  atomic.Bool // the closing plan is disconnecting what is live
+	closing  atomic.Bool              // the closing plan is disconnecting what is live
+	waited   map[string]time.Duration // by kind: Stats.Waited at the last scaling decision
 }
 
 // busy reports whether an agent holds an engagement, or an offer, here.

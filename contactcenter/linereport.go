@@ -7,6 +7,7 @@ import (
 
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/scaling"
 	"github.com/eventcc/eventcc/template"
 )
 
@@ -180,4 +181,24 @@ func withOccupancy(r *EngagementReport, cfg template.Config, agentSeconds float6
 	for _, k := range slices.Sorted(maps.Keys(busy)) {
 		r.Occupancy[k] = busy[k] / (agentSeconds * float64(max(conc[k], 1)))
 	}
+}
+
+// addWaited sets each sample's Waited: how long the engagements of its
+// modality that left a queue since the last decision had waited there,
+// from the router's statistics.
+func (ln *line) addWaited(samples []scaling.Sample) {
+	total := map[string]time.Duration{}
+	for _, st := range ln.router.Stats() {
+		total[string(st.Kind)] += st.Waited
+	}
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if ln.waited == nil {
+		ln.waited = map[string]time.Duration{}
+	}
+	for i := range samples {
+		k := samples[i].Modality
+		samples[i].Waited = max(total[k]-ln.waited[k], 0)
+	}
+	ln.waited = total
 }

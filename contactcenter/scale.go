@@ -32,6 +32,9 @@ func (l *Lifecycle) scale(ctx context.Context, e *entry, now time.Time) error {
 		return err
 	}
 	withWrapUp(samples, s.Config.Staffing.WrapUp.D())
+	if ln := e.line.Load(); ln != nil {
+		ln.addWaited(samples) // the attendees' patience, for Erlang A
+	}
 	d := scaler.Decide(now, s.Resources.Agents, samples)
 	if d.Desired == s.Resources {
 		return l.keep(ctx, e, d, now)

@@ -270,7 +270,8 @@ func (a *Autoscaler) demand(samples []Sample) (demand, levels []Demand) {
 		}
 		r := t.rate(p.Forecast)
 		rising = rising || t.seenRate() < r
-		out = append(out, Demand{Modality: m.Kind, Rate: r, HandleTime: t.handleTime(m.HandleTime), Live: live})
+		out = append(out, Demand{Modality: m.Kind, Rate: r, HandleTime: t.handleTime(m.HandleTime), Live: live,
+			Patience: t.patience()})
 	}
 	n := len(out)
 	demand = out[:n:n]

@@ -10,6 +10,9 @@ type Demand struct {
 	Rate       float64       // arrivals per second to staff for, >= 0
 	HandleTime time.Duration // mean handle time to staff for, > 0
 	Live       int           // engagements live now, with an agent or waiting
+	// Patience is the attendees' mean patience observed (see
+	// [Sample.Waited]); 0: the Modality's Patience.
+	Patience time.Duration
 }
 
 // ForecastPolicy is a [Policy] that can staff for forecast demand rather
@@ -85,6 +88,9 @@ func (Erlang) RecommendDemand(p Params, demand []Demand) int {
 		aht := d.HandleTime
 		if aht <= 0 {
 			aht = m.HandleTime
+		}
+		if d.Patience > 0 {
+			m.Patience = d.Patience
 		}
 		total = addCount(total, staffModality(&p, m, d.Rate, aht, max(d.Live, 0)))
 	}

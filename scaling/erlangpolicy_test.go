@@ -349,3 +349,35 @@ func ExampleErlang() {
 	// 10:06 15 calls: forecast  9.7 a minute, 45 agents (scale up)
 	// 10:07 15 calls: forecast 11.7 a minute, 53 agents (scale up)
 }
+
+// TestAutoscalerObservedPatience: the abandonments the samples report,
+// with the time attendees waited, give the demand a patience (time at
+// risk over abandonments), and Erlang A staffs for it: impatient
+// attendees who leave need fewer agents to answer the rest in time.
+func TestAutoscalerObservedPatience(t *testing.T) {
+	p := erlangParams()
+	p.Forecast = scaling.DefaultForecast()
+	decide := func(waited time.Duration, abandoned int) scaling.Decision {
+		a, err := scaling.NewAutoscaler(p, scaling.Erlang{})
+		require.NoError(t, err)
+		var d scaling.Decision
+		for i := range 10 {
+			s := []scaling.Sample{{Modality: "telephony", Interval: 5 * time.Minute, Arrivals: 300, Completed: 280,
+				HandleTime: 3 * time.Minute, Abandoned: abandoned, Waited: waited}}
+			d = a.Decide(t0.Add(time.Duration(i)*5*time.Minute), 40, s)
+		}
+		return d
+	}
+	none := decide(0, 0)
+	require.Len(t, none.Demand, 1)
+	assert.Zero(t, none.Demand[0].Patience, "no waits reported: the modality's own patience")
+
+	few := decide(10*time.Minute, 1)
+	assert.Zero(t, few.Demand[0].Patience, "too few abandonments to trust")
+
+	impatient := decide(20*time.Minute, 20) // a minute at risk per abandonment
+	require.Len(t, impatient.Demand, 1)
+	assert.InDelta(t, 60, impatient.Demand[0].Patience.Seconds(), 1, "time at risk over abandonments")
+	assert.Less(t, impatient.Recommended, none.Recommended,
+		"Erlang A with a minute's patience staffs fewer than Erlang C (%d, %d)", impatient.Recommended, none.Recommended)
+}

@@ -66,9 +66,10 @@ const ahtPrior = 10
 
 // trend is one modality's forecast state.
 type trend struct {
-	seen         bool    // a sample with an interval has been seen
-	level, slope float64 // arrivals per second, and per second²
-	ahtSum, ahtN float64 // decayed sums of handle times (seconds) and completions
+	seen           bool    // a sample with an interval has been seen
+	level, slope   float64 // arrivals per second, and per second²
+	ahtSum, ahtN   float64 // decayed sums of handle times (seconds) and completions
+	waited, gaveUp float64 // decayed sums of time waited (seconds) and abandonments
 }
 
 // observe updates t with a sample, for forecast f.
@@ -94,6 +95,26 @@ func (t *trend) observe(f Forecast, s *Sample) {
 		t.ahtSum += float64(s.Completed) * s.HandleTime.Seconds()
 		t.ahtN += float64(s.Completed)
 	}
+	t.waited *= 1 - f.Alpha
+	t.gaveUp *= 1 - f.Alpha
+	if s.Waited > 0 {
+		t.waited += s.Waited.Seconds()
+		t.gaveUp += float64(max(s.Abandoned, 0))
+	}
+}
+
+// minAbandons is how many abandonments (decayed) a trend needs before it
+// trusts the patience it observes.
+const minAbandons = 5
+
+// patience returns the attendees' mean patience observed (the maximum
+// likelihood estimate for exponential patience: time at risk over
+// abandonments), or 0 until minAbandons were seen.
+func (t *trend) patience() time.Duration {
+	if t.gaveUp < minAbandons || !(t.waited > 0) {
+		return 0
+	}
+	return seconds(t.waited / t.gaveUp)
 }
 
 // rate returns the arrival rate forecast Horizon ahead.

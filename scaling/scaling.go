@@ -21,6 +21,11 @@ type Sample struct {
 	HandleTime time.Duration // mean handle time of Completed; 0 when none completed
 	Concurrent int           // engagements with an agent at At
 	Queued     int           // engagements waiting at At
+	// Waited is the total time the engagements that left a queue in the
+	// interval had waited in it (answered, abandoned or otherwise); 0
+	// when the source does not know. With Abandoned it estimates the
+	// attendees' mean patience for Erlang A: Waited / Abandoned.
+	Waited time.Duration
 }
 
 // TrafficSource reports a service's traffic. Implementations must be safe

@@ -470,6 +470,7 @@ func (r *Router) Accept(agentID, engagementID string) error {
 		st.AnsweredWithin++
 	}
 	st.WaitAnswered += wait
+	st.Waited += wait
 	st.LongestWait = max(st.LongestWait, wait)
 	r.emit(Event{Kind: EventAccepted, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID, Wait: wait})
 	r.settle(a, now)
@@ -907,6 +908,7 @@ func (r *Router) overflow(e *engagement, now time.Time) {
 	from := e.lane
 	wait := now.Sub(e.queued)
 	from.stats.LongestWait = max(from.stats.LongestWait, wait)
+	from.stats.Waited += wait
 	if q := from.q.overflow; q != nil {
 		if l := q.lane(from.kind); l != nil {
 			from.stats.OverflowedOut++
@@ -926,6 +928,7 @@ func (r *Router) finish(e *engagement, outcome Outcome, now time.Time) {
 	case Abandoned:
 		st.Abandoned++
 		st.LongestWait = max(st.LongestWait, now.Sub(e.queued))
+		st.Waited += now.Sub(e.queued)
 	case Disconnected:
 		st.Disconnected++
 	}

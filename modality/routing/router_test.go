@@ -244,6 +244,7 @@ func TestHangupAndStats(t *testing.T) {
 	s := d.Stats()[0]
 	assert.Equal(t, routing.Stats{Queue: "q", Kind: modality.Telephony, Offered: 3, Answered: 2, AnsweredWithin: 1,
 		Abandoned: 1, WaitAnswered: 21*time.Second + 3*time.Minute + 21*time.Second, LongestWait: 3*time.Minute + 21*time.Second,
+		Waited:     21*time.Second + 3*time.Minute + 21*time.Second + 20*time.Second, // and the abandoned one's 20 s
 		HandleTime: 2 * time.Minute, Handled: 2}, s)
 }
 

@@ -246,9 +246,14 @@ type Stats struct {
 	OverflowedOut  int           // moved to the overflow queue
 	Waiting        int           // waiting now
 	WaitAnswered   time.Duration // total wait of the answered: ASA = WaitAnswered / Answered
-	LongestWait    time.Duration // of any engagement that left the queue
-	HandleTime     time.Duration // total time from accept to end, of those ended
-	Handled        int           // answered engagements that ended
+	// Waited is the total wait of every engagement that left the queue
+	// (answered, abandoned, expired or overflowed out): the time
+	// attendees were at risk of giving up. Waited / Abandoned estimates
+	// their mean patience (exponential patience, censored by answers).
+	Waited      time.Duration
+	LongestWait time.Duration // of any engagement that left the queue
+	HandleTime  time.Duration // total time from accept to end, of those ended
+	Handled     int           // answered engagements that ended
 }
 
 // resolved is how many engagements left the queue one way or another:
