@@ -245,17 +245,18 @@ type run struct {
 	now    time.Duration
 	seq    uint64
 	events events
-	state  []int8          // per contact: 0 not yet arrived, waiting, served, abandoned
-	offers []routing.Event // offers made by the router call in progress, to accept
-	ids    map[string]int  // router agent ID → index in agents
-	agents []agent         // every agent ever joined
-	off    []int           // agents Offline, to staff again
-	prev   []routing.Stats // the router's Stats at the previous period's end
-	active int             // agents Available
-	leave  int             // agents draining
-	busy   int             // capacity units occupied, all agents
-	inSvc  []int           // per modality: engagements held
-	queued []int           // per modality: engagements waiting
+	state  []int8                   // per contact: 0 not yet arrived, waiting, served, abandoned
+	offers []routing.Event          // offers made by the router call in progress, to accept
+	ids    map[string]int           // router agent ID → index in agents
+	agents []agent                  // every agent ever joined
+	off    []int                    // agents Offline, to staff again
+	prev   []routing.Stats          // the router's Stats at the previous period's end
+	waited map[string]time.Duration // per kind: the router's Stats.Waited at the previous decision
+	active int                      // agents Available
+	leave  int                      // agents draining
+	busy   int                      // capacity units occupied, all agents
+	inSvc  []int                    // per modality: engagements held
+	queued []int                    // per modality: engagements waiting
 
 	// Since the previous decision: per modality, arrivals, completions,
 	// abandonments and the handle times completed; unit-seconds occupied
@@ -479,6 +480,17 @@ func (r *run) decide() {
 		samples[m] = s
 		r.arr[m], r.done[m], r.ab[m], r.hold[m] = 0, 0, 0, 0
 	}
+	// How long those who left a queue had waited, from the router, as
+	// the lifecycle reports it: the attendees' patience, for Erlang A.
+	total := map[string]time.Duration{}
+	for _, st := range r.router.Stats() {
+		total[string(st.Kind)] += st.Waited
+	}
+	for m := range samples {
+		k := samples[m].Modality
+		samples[m].Waited = max(total[k]-r.waited[k], 0)
+	}
+	r.waited = total
 	o := Observation{At: at, Current: r.active, Samples: samples}
 	if secs := r.sinceDecision.Seconds(); secs > 0 {
 		u := float64(r.w.units)
