@@ -195,16 +195,8 @@ func (d *Desk) End(ctx context.Context, token, engagementID string) error {
 // Transfer moves an engagement the agent is connected with to another
 // queue; their grant must allow that queue.
 func (d *Desk) Transfer(ctx context.Context, token, engagementID, toQueue string) error {
-	who, err := d.checkQueue(ctx, token, "transfer", engagementID, toQueue)
-	if err != nil {
+	if _, err := d.holder(ctx, token, engagementID, toQueue); err != nil {
 		return err
-	}
-	_, agent, connected, err := d.cfg.Router.Where(engagementID)
-	if err != nil {
-		return err
-	}
-	if agent != who || !connected {
-		return fmt.Errorf("desk: %s transfer %q: %w", who, engagementID, routing.ErrNotConnected)
 	}
 	defer d.settled()
 	return d.cfg.Router.Transfer(engagementID, toQueue)
@@ -215,16 +207,8 @@ func (d *Desk) Transfer(ctx context.Context, token, engagementID, toQueue string
 // routing.Router.TransferToAgent); their grant must allow the
 // engagement's queue.
 func (d *Desk) TransferToAgent(ctx context.Context, token, engagementID, agentID string) error {
-	who, err := d.checkQueue(ctx, token, "transfer", engagementID, "")
-	if err != nil {
+	if _, err := d.holder(ctx, token, engagementID, ""); err != nil {
 		return err
-	}
-	_, agent, connected, err := d.cfg.Router.Where(engagementID)
-	if err != nil {
-		return err
-	}
-	if agent != who || !connected {
-		return fmt.Errorf("desk: %s transfer %q: %w", who, engagementID, routing.ErrNotConnected)
 	}
 	defer d.settled()
 	return d.cfg.Router.TransferToAgent(engagementID, agentID)
@@ -295,6 +279,24 @@ func (d *Desk) authorize(ctx context.Context, token, op string, p access.Privile
 		return "", fmt.Errorf("desk: %s: %w", op, err)
 	}
 	return g.Principal, nil
+}
+
+// holder checks that the bearer of token may transfer an engagement
+// they are connected with (into toQueue, or within its queue), and
+// returns who they are.
+func (d *Desk) holder(ctx context.Context, token, engagementID, toQueue string) (string, error) {
+	who, err := d.checkQueue(ctx, token, "transfer", engagementID, toQueue)
+	if err != nil {
+		return "", err
+	}
+	_, agent, connected, err := d.cfg.Router.Where(engagementID)
+	if err != nil {
+		return "", err
+	}
+	if agent != who || !connected {
+		return "", fmt.Errorf("desk: %s transfer %q: %w", who, engagementID, routing.ErrNotConnected)
+	}
+	return who, nil
 }
 
 // Close ends the bearer's session: they leave the router, and what they

@@ -12,7 +12,6 @@ import (
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/modality"
-	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/modality/routing"
 )
 
@@ -37,41 +36,10 @@ func relayed(t *testing.T, h Harness) {
 	auth, err := access.New(access.Config{Store: w.Access, Now: w.Clock.Now,
 		Keys: []access.Key{{ID: "k1", Secret: bytes.Repeat([]byte{5}, 32)}}})
 	require.NoError(t, err)
-	newReplica := func(name string) *replica {
-		ch, err := memchannel.New()
-		require.NoError(t, err)
-		r := &replica{name: name, ch: ch}
-		cfg := w.Config(name)
-		cfg.Access, cfg.Channels, cfg.Relay = auth, []modality.Channel{ch}, relay
-		r.lc, err = contactcenter.New(cfg)
-		require.NoError(t, err)
-		t.Cleanup(func() { r.lc.Close() })
-		offered := make(chan *contactcenter.EngagementEvent, 16)
-		r.lc.Subscribe(func(e contactcenter.Event) {
-			if ev, ok := e.(*contactcenter.EngagementEvent); ok {
-				r.events = append(r.events, ev)
-				if ev.Kind == routing.EventOffered {
-					offered <- ev
-				}
-			}
-		})
-		r.offered = offered
-		return r
-	}
-	a, b := newReplica("a"), newReplica("b")
-
-	req := Conference("conf-relay")
-	svc, err := a.lc.Request(ctx, req)
-	require.NoError(t, err)
-	for w.State(t, svc.ID) != contactcenter.Active {
-		require.False(t, w.Clock.Now().After(req.Term.Start.Add(time.Hour)), "want the service open")
-		require.NoError(t, a.lc.Tick(ctx))
-		w.Clock.Advance(time.Minute)
-	}
-	require.NoError(t, a.lc.Tick(ctx))
+	with := func(cfg *contactcenter.Config) { cfg.Access, cfg.Relay = auth, relay }
+	a, b := newReplica(t, w, "a", with), newReplica(t, w, "b", with)
+	svc := openService(t, w, a, Conference("conf-relay"))
 	require.NoError(t, b.lc.Tick(ctx)) // b listens, and holds nothing
-	svc, err = a.lc.Get(ctx, svc.ID)
-	require.NoError(t, err)
 
 	d, err := b.lc.Desk(ctx, svc.ID)
 	require.NoError(t, err, "b gives a desk that relays to a")

@@ -27,6 +27,51 @@ type replica struct {
 	offered chan *contactcenter.EngagementEvent // the relay scenario's
 }
 
+// newReplica returns a replica named name: a Lifecycle on the world's
+// shared stores, with a channel of its own, cfg adjusted by with.
+func newReplica(t *testing.T, w *World, name string, with func(*contactcenter.Config)) *replica {
+	t.Helper()
+	ch, err := memchannel.New()
+	require.NoError(t, err)
+	r := &replica{name: name, ch: ch, offered: make(chan *contactcenter.EngagementEvent, 64)}
+	cfg := w.Config(name)
+	cfg.Channels = []modality.Channel{ch}
+	with(&cfg)
+	r.lc, err = contactcenter.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { r.lc.Close() })
+	r.lc.Subscribe(func(e contactcenter.Event) {
+		if ev, ok := e.(*contactcenter.EngagementEvent); ok {
+			r.events = append(r.events, ev)
+			if ev.Kind == routing.EventOffered {
+				select {
+				case r.offered <- ev:
+				default: // nobody reads them in this scenario
+				}
+			}
+		}
+	})
+	return r
+}
+
+// openService requests the conference on r and ticks r until it is
+// open, then once more; it returns the service as stored.
+func openService(t *testing.T, w *World, r *replica, req contactcenter.Request) contactcenter.Service {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := r.lc.Request(ctx, req)
+	require.NoError(t, err)
+	for w.State(t, svc.ID) != contactcenter.Active {
+		require.False(t, w.Clock.Now().After(req.Term.Start.Add(time.Hour)), "want the service open")
+		require.NoError(t, r.lc.Tick(ctx))
+		w.Clock.Advance(time.Minute)
+	}
+	require.NoError(t, r.lc.Tick(ctx))
+	svc, err = r.lc.Get(ctx, svc.ID)
+	require.NoError(t, err)
+	return svc
+}
+
 // takeover: replica a drives a service with engagements waiting and
 // with agents, and dies; replica b takes the service over, puts every
 // live engagement back in its queue from the shared records, and its
@@ -48,35 +93,10 @@ func takeover(t *testing.T, h Harness) {
 	auth, err := access.New(access.Config{Store: w.Access, Now: w.Clock.Now,
 		Keys: []access.Key{{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)}}})
 	require.NoError(t, err)
-	newReplica := func(name string) *replica {
-		ch, err := memchannel.New()
-		require.NoError(t, err)
-		r := &replica{name: name, ch: ch}
-		cfg := w.Config(name)
-		cfg.Access, cfg.Channels, cfg.Engagements = auth, []modality.Channel{ch}, w.Engagements
-		r.lc, err = contactcenter.New(cfg)
-		require.NoError(t, err)
-		t.Cleanup(func() { r.lc.Close() })
-		r.lc.Subscribe(func(e contactcenter.Event) {
-			if ev, ok := e.(*contactcenter.EngagementEvent); ok {
-				r.events = append(r.events, ev)
-			}
-		})
-		return r
-	}
-	a, b := newReplica("a"), newReplica("b")
-
+	with := func(cfg *contactcenter.Config) { cfg.Access, cfg.Engagements = auth, w.Engagements }
+	a, b := newReplica(t, w, "a", with), newReplica(t, w, "b", with)
 	req := Conference("conf-takeover")
-	svc, err := a.lc.Request(ctx, req)
-	require.NoError(t, err)
-	for w.State(t, svc.ID) != contactcenter.Active {
-		require.False(t, w.Clock.Now().After(req.Term.Start.Add(time.Hour)), "want the service open")
-		require.NoError(t, a.lc.Tick(ctx))
-		w.Clock.Advance(time.Minute)
-	}
-	require.NoError(t, a.lc.Tick(ctx))
-	svc, err = a.lc.Get(ctx, svc.ID)
-	require.NoError(t, err)
+	svc := openService(t, w, a, req)
 	require.GreaterOrEqual(t, len(svc.Staff), 2)
 
 	// At a: two people sign in, one is available; six callers pick the

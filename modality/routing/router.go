@@ -512,38 +512,25 @@ func (r *Router) End(agentID, engagementID string) error {
 // Hangup ends an engagement from the attendee's side: Answered if an
 // agent had accepted it, else Abandoned (an offer pending is withdrawn).
 func (r *Router) Hangup(engagementID string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e, ok := r.engs[engagementID]
-	if !ok {
-		return fmt.Errorf("routing: hang up %q: %w", engagementID, ErrUnknownEngagement)
-	}
-	now := r.cfg.Now()
-	switch {
-	case e.connected:
-		r.hangUp(e, now)
-	case e.agent != nil:
-		a := e.agent
-		a.offer, e.agent = nil, nil
-		r.emit(Event{Kind: EventWithdrawn, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
-		r.finish(e, Abandoned, now)
-		r.settle(a, now)
-	default:
-		e.lane.waiting.remove(e)
-		r.finish(e, Abandoned, now)
-	}
-	return nil
+	return r.leaveUnanswered(engagementID, "hang up", Abandoned)
 }
 
 // Disconnect ends an engagement because the service is closing: one an
 // agent had accepted ends Answered, as with Hangup; one still waiting (or
 // offered) ends Disconnected, counted apart from the abandoned.
 func (r *Router) Disconnect(engagementID string) error {
+	return r.leaveUnanswered(engagementID, "disconnect", Disconnected)
+}
+
+// leaveUnanswered ends an engagement whose attendee is gone: Answered
+// if an agent had accepted it, else with outcome (an offer pending is
+// withdrawn).
+func (r *Router) leaveUnanswered(engagementID, op string, outcome Outcome) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e, ok := r.engs[engagementID]
 	if !ok {
-		return fmt.Errorf("routing: disconnect %q: %w", engagementID, ErrUnknownEngagement)
+		return fmt.Errorf("routing: %s %q: %w", op, engagementID, ErrUnknownEngagement)
 	}
 	now := r.cfg.Now()
 	switch {
@@ -553,11 +540,11 @@ func (r *Router) Disconnect(engagementID string) error {
 		a := e.agent
 		a.offer, e.agent = nil, nil
 		r.emit(Event{Kind: EventWithdrawn, At: now, Engagement: e.id, Queue: e.lane.q.Name, Agent: a.ID})
-		r.finish(e, Disconnected, now)
+		r.finish(e, outcome, now)
 		r.settle(a, now)
 	default:
 		e.lane.waiting.remove(e)
-		r.finish(e, Disconnected, now)
+		r.finish(e, outcome, now)
 	}
 	return nil
 }
