@@ -70,10 +70,11 @@ type Config struct {
 	Staffing     Staffing      `json:"staffing"`
 	// InitialAgents is the staffing at open, from the expected attendance,
 	// within [Staffing.MinAgents, Staffing.MaxAgents].
-	InitialAgents int      `json:"initialAgents"`
-	Capacity      Capacity `json:"capacity"`
-	Numbers       Numbers  `json:"numbers"`
-	Access        Access   `json:"access"`
-	Timing        Timing   `json:"timing"`
-	PostTerm      PostTerm `json:"postTerm"`
+	InitialAgents int         `json:"initialAgents"`
+	Capacity      Capacity    `json:"capacity"`
+	Numbers       Numbers     `json:"numbers"`
+	Access        Access      `json:"access"`
+	Timing        Timing      `json:"timing"`
+	PostTerm      PostTerm    `json:"postTerm"`
+	Transcripts   Transcripts `json:"transcripts"`
 }

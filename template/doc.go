@@ -48,7 +48,8 @@
 //	    {"name": "agent", "privileges": ["engagement.handle", "queue.registration", "queue.general"]},
 //	    {"name": "supervisor", "privileges": ["engagement.monitor", "report.view"]}]},
 //	  "timing": {"deployLead": "24h", "grace": "1h"},
-//	  "postTerm": {"policy": "forward", "forwardTo": "+15555550100", "for": "720h", "aging": "2160h"}
+//	  "postTerm": {"policy": "forward", "forwardTo": "+15555550100", "for": "720h", "aging": "2160h"},
+//	  "transcripts": {"retention": "720h"}
 //	}
 //
 // # Queues and routing
@@ -61,7 +62,9 @@
 // its Strategy, a [routing.Strategy], chooses among the eligible agents
 // ("longest-idle", the default, "round-robin", "least-busy",
 // "skills-weighted"). An engagement that waits MaxWait moves to the
-// queue's Overflow queue, or, with none, ends unanswered. A queue may
+// queue's Overflow queue ("receptionist": back to the receptionist, who
+// says its fallback and offers the menu again), or, with none, ends
+// unanswered. A queue may
 // have a service level of its own; without one it has the staffing's.
 // [Staffing] says how long agents wrap up after each engagement
 // (WrapUp), how long they have to accept an offer (OfferTimeout, 0 for

@@ -67,6 +67,7 @@ func (t *Template) Resolve(in Input) (Config, error) {
 		Access:          eff.Access,
 		Timing:          eff.Timing,
 		PostTerm:        eff.PostTerm,
+		Transcripts:     eff.Transcripts,
 	}
 	for _, m := range eff.Modalities {
 		if enabled[m.Kind] {

@@ -515,3 +515,15 @@ func TestResolveOverflowToReceptionist(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, c.Queues[1].Overflow, "no receptionist to hand back to: the engagements end after maxWait")
 }
+
+// The transcripts' retention goes from the template to the configuration.
+func TestResolveTranscripts(t *testing.T) {
+	tp := validTemplate()
+	tp.Transcripts.Retention = d(30 * 24 * time.Hour)
+	c, err := tp.Resolve(validInput())
+	require.NoError(t, err)
+	assert.Equal(t, 30*24*time.Hour, c.Transcripts.Retention.D())
+	c, err = validTemplate().Resolve(validInput())
+	require.NoError(t, err)
+	assert.Zero(t, c.Transcripts.Retention, "by default transcripts are deleted at the close")
+}

@@ -26,7 +26,22 @@ type Template struct {
 	Access       Access        `json:"access"`
 	Timing       Timing        `json:"timing"`
 	PostTerm     PostTerm      `json:"postTerm"`
+	// Transcripts says what becomes of conversations' transcripts (chat,
+	// messaging) when the service closes. Default: deleted.
+	Transcripts Transcripts `json:"transcripts,omitzero"`
 }
+
+// Transcripts is the retention of a service's conversation transcripts.
+type Transcripts struct {
+	// Retention is how long transcripts are kept after the service
+	// closes, for the event's producer to read; 0 deletes them with the
+	// service's other data at the close. At most MaxRetention.
+	Retention Duration `json:"retention,omitempty"`
+}
+
+// MaxRetention is the longest a template may keep transcripts after the
+// close: data protection rules ask for a bound, and a year is generous.
+const MaxRetention = 366 * 24 * time.Hour
 
 // Modality describes one way attendees reach the contact center.
 type Modality struct {

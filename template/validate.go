@@ -100,6 +100,9 @@ func (t *Template) check() problems {
 	t.checkAccess(&ps)
 	t.checkTiming(&ps)
 	t.checkPostTerm(&ps)
+	if r := t.Transcripts.Retention; r < 0 || r.D() > MaxRetention {
+		ps.add("transcripts.retention", "must be between 0 (delete at the close) and %s, got %s", Duration(MaxRetention), r)
+	}
 	return ps
 }
 

@@ -90,6 +90,10 @@ func TestValidateRules(t *testing.T) {
 			tp.Queues[2].Modalities = []modality.Kind{modality.SMS}
 			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
 		}, "queues[1].overflow", `queue "accessibility" serves none of this queue's modalities (telephony, chat)`},
+		{"transcripts kept for ever", func(tp *template.Template) { tp.Transcripts.Retention = d(400 * 24 * time.Hour) },
+			"transcripts.retention", "must be between 0 (delete at the close) and 8784h, got 9600h"},
+		{"transcripts negative retention", func(tp *template.Template) { tp.Transcripts.Retention = d(-time.Hour) },
+			"transcripts.retention", "must be between 0"},
 		{"queue named like the receptionist", func(tp *template.Template) { tp.Queues[2].Name = template.OverflowToReceptionist },
 			"queues[2].name", `"receptionist" is reserved`},
 		{"overflow to the receptionist without a fallback", func(tp *template.Template) {
