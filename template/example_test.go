@@ -35,7 +35,8 @@ const conferenceJSON = `{
     {"name": "agent", "privileges": ["engagement.handle", "queue.registration", "queue.general"]},
     {"name": "supervisor", "privileges": ["engagement.monitor", "report.view"]}]},
   "timing": {"deployLead": "24h", "grace": "1h"},
-  "postTerm": {"policy": "forward", "forwardTo": "+15555550100", "for": "720h", "aging": "2160h"}
+  "postTerm": {"policy": "forward", "forwardTo": "+15555550100", "for": "720h", "aging": "2160h"},
+  "transcripts": {"retention": "720h"}
 }`
 
 func ExampleLoad() {
