@@ -183,3 +183,54 @@ func attendeeGrantID(serviceID, attendee string, n int) string {
 	}
 	return id
 }
+
+// tokenIssuer mints bearer tokens for grants: *access.Authority with keys.
+type tokenIssuer interface {
+	IssueToken(ctx context.Context, grantID string) (string, access.Credential, error)
+}
+
+// ErrNoTokens is returned by [Lifecycle.AttendeeToken] when Config.Access
+// cannot mint tokens: use an *access.Authority with Keys.
+var ErrNoTokens = errors.New("contactcenter: Config.Access mints no tokens (use an *access.Authority with Keys)")
+
+// AttendeeToken mints a bearer token for a registered attendee: the
+// event platform embeds it in the attendee's page, and the chat widget
+// (or any channel that checks attendees) presents it. It stands for the
+// attendee's grant in force ([Lifecycle.RegisterAttendee]), and so ends
+// with it: at the service's expiry, or when the attendee is
+// unregistered. Each call mints a new token; the token is shown only
+// this once.
+//
+// Errors: ErrNotFound for an unknown service or an attendee who holds no
+// grant in force; ErrNoTokens if Config.Access mints none; the access
+// store's errors, wrapped. Safe for concurrent use.
+func (l *Lifecycle) AttendeeToken(ctx context.Context, serviceID, attendee string) (string, error) {
+	if err := l.enter(); err != nil {
+		return "", err
+	}
+	defer l.leave()
+	issuer, ok := l.cfg.Access.(tokenIssuer)
+	if !ok {
+		return "", ErrNoTokens
+	}
+	if _, err := l.cfg.Store.Get(ctx, serviceID); err != nil {
+		return "", fmt.Errorf("contactcenter: %s: %w", serviceID, err)
+	}
+	held, err := l.ports.attendeeGrants(ctx, serviceID, attendee)
+	if err != nil {
+		return "", err
+	}
+	now := l.now()
+	for i := len(held) - 1; i >= 0; i-- {
+		g := held[i]
+		if g.Revoked || now.Before(g.NotBefore) || !now.Before(g.NotAfter) {
+			continue
+		}
+		token, _, err := issuer.IssueToken(ctx, g.ID)
+		if err != nil {
+			return "", fmt.Errorf("contactcenter: %s: token for attendee %s: %w", serviceID, attendee, err)
+		}
+		return token, nil
+	}
+	return "", fmt.Errorf("contactcenter: %s: attendee %q holds no grant in force: %w", serviceID, attendee, ErrNotFound)
+}

@@ -609,3 +609,35 @@ func TestObservedPatienceReachesTheScaler(t *testing.T) {
 	}
 	assert.InDelta(t, 30, patience.Seconds(), 1, "time at risk over abandonments")
 }
+
+// TestAttendeeToken: a registered attendee gets a token that stands for
+// their grant, and ends with it.
+func TestAttendeeToken(t *testing.T) {
+	ctx := context.Background()
+	w := newEngagementWorld(t)
+	svc := w.open(t)
+	_, err := w.lc.AttendeeToken(ctx, svc.ID, "att-1")
+	require.ErrorIs(t, err, contactcenter.ErrNotFound, "not registered")
+	_, err = w.lc.RegisterAttendee(ctx, svc.ID, "att-1")
+	require.NoError(t, err)
+	tok, err := w.lc.AttendeeToken(ctx, svc.ID, "att-1")
+	require.NoError(t, err)
+	g, err := w.auth.AuthorizeToken(ctx, tok, svc.ID, access.StartEngagements)
+	require.NoError(t, err)
+	assert.Equal(t, "att-1", g.Principal)
+	_, err = w.auth.AuthorizeToken(ctx, tok, svc.ID, access.HandleEngagements)
+	require.ErrorIs(t, err, access.ErrDenied, "an attendee is no agent")
+
+	require.NoError(t, w.lc.UnregisterAttendee(ctx, svc.ID, "att-1"))
+	_, err = w.auth.AuthorizeToken(ctx, tok, svc.ID, access.StartEngagements)
+	require.ErrorIs(t, err, access.ErrDenied, "unregistering ends the token")
+	_, err = w.lc.AttendeeToken(ctx, svc.ID, "att-1")
+	require.ErrorIs(t, err, contactcenter.ErrNotFound)
+	_, err = w.lc.AttendeeToken(ctx, "no-such-service", "att-1")
+	require.ErrorIs(t, err, contactcenter.ErrNotFound)
+
+	plain := newWorld(t) // Access is a plain store: no tokens
+	lc := plain.lifecycle(t)
+	_, err = lc.AttendeeToken(ctx, svc.ID, "att-1")
+	require.ErrorIs(t, err, contactcenter.ErrNoTokens)
+}
