@@ -16,7 +16,8 @@
 //   - [Lifecycle.Extend], [Lifecycle.Shorten], [Lifecycle.Reschedule],
 //     [Lifecycle.Cancel] and [Lifecycle.Terminate] apply event changes.
 //   - [Lifecycle.RegisterAttendee] and [Lifecycle.UnregisterAttendee]
-//     grant and revoke an attendee's access to attendee-only features.
+//     grant and revoke an attendee's access to attendee-only features;
+//     [Lifecycle.AttendeeToken] mints the token their page embeds.
 //   - [Lifecycle.Desk] is where a service's agents work, and
 //     [Lifecycle.QueueStats] what its queues are doing (see Engagements).
 //   - [Lifecycle.Subscribe] delivers typed events ([StateChanged],
