@@ -77,8 +77,9 @@ func (db *DB) clockArg(now time.Time) *time.Time {
 // Pool returns the pool the DB uses.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// Services returns the lifecycle store: a [contactcenter.Store] and
-// [contactcenter.Leaser].
+// Services returns the lifecycle store: a [contactcenter.Store],
+// [contactcenter.Committer], [contactcenter.Leaser] and
+// [contactcenter.Locator].
 func (db *DB) Services() *Services { return &Services{db: db} }
 
 // Grants returns the access store.
