@@ -84,7 +84,10 @@ func (p ports) act(ctx context.Context, s *Service, kind PlanKind, step Step, no
 	case Disconnect:
 		return p.disconnect(ctx, s)
 	case CloseChannels:
-		return result{}, p.removeChannels(ctx, s.ID)
+		if err := p.removeChannels(ctx, s.ID); err != nil {
+			return result{}, err
+		}
+		return p.retainTranscripts(ctx, s, now)
 	case RetireNumbers:
 		return p.retireNumbers(ctx, s, now)
 	case VerifyEmpty:
@@ -101,6 +104,36 @@ func (p ports) stopIntake(ctx context.Context, id string) error {
 		}
 	}
 	return nil
+}
+
+// retainTranscripts tells every channel that keeps transcripts how
+// long to keep the service's: the template's retention from now, or not
+// at all.
+func (p ports) retainTranscripts(ctx context.Context, s *Service, now time.Time) (result, error) {
+	var until time.Time
+	if keep := s.Config.Transcripts.Retention.D(); keep > 0 {
+		until = now.Add(keep)
+	}
+	var kept *TranscriptsKept
+	for _, ch := range p.cfg.Channels {
+		r, ok := ch.(modality.Retainer)
+		if !ok {
+			continue
+		}
+		k, d, err := r.Retain(ctx, s.ID, until)
+		if err != nil {
+			return result{}, fmt.Errorf("retain transcripts: %w", err)
+		}
+		if kept == nil {
+			kept = &TranscriptsKept{Until: until}
+		}
+		kept.Kept += k
+		kept.Deleted += d
+	}
+	if kept == nil {
+		return result{}, nil
+	}
+	return result{change{closing: closingChange{transcripts: kept}}, kept}, nil
 }
 
 // removeChannels takes the service's entry points off every channel.

@@ -56,6 +56,7 @@ type closingChange struct {
 	released     []Item
 	numbers      opt[[]RetiredNumber]
 	proof        *proof
+	transcripts  *TranscriptsKept
 }
 
 // proof is what the verify step found.
@@ -79,7 +80,8 @@ func (c *change) empty() bool {
 }
 
 func (c *closingChange) empty() bool {
-	return c.revoked == 0 && c.disconnected == 0 && c.released == nil && !c.numbers.set && c.proof == nil
+	return c.revoked == 0 && c.disconnected == 0 && c.released == nil && !c.numbers.set && c.proof == nil &&
+		c.transcripts == nil
 }
 
 // apply makes the change to s and returns the events that tell of it,
@@ -142,6 +144,10 @@ func (c *closingChange) apply(r *ClosingReport) {
 	r.Released = append(r.Released, c.released...)
 	if c.numbers.set {
 		r.Numbers = c.numbers.v
+	}
+	if t := c.transcripts; t != nil {
+		k := *t
+		r.Transcripts = &k
 	}
 	if p := c.proof; p != nil {
 		r.Remaining = p.remaining

@@ -45,6 +45,10 @@ func (s Service) Clone() Service {
 		c.Numbers = slices.Clone(c.Numbers)
 		c.Released = slices.Clone(c.Released)
 		c.Remaining = slices.Clone(c.Remaining)
+		if c.Transcripts != nil {
+			t := *c.Transcripts
+			c.Transcripts = &t
+		}
 		s.Closing = &c
 	}
 	return s

@@ -18,6 +18,7 @@ import (
 	"github.com/eventcc/eventcc/contactcenter/desk"
 	"github.com/eventcc/eventcc/contactcenter/memroster"
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/template"
 )
@@ -640,4 +641,63 @@ func TestAttendeeToken(t *testing.T) {
 	lc := plain.lifecycle(t)
 	_, err = lc.AttendeeToken(ctx, svc.ID, "att-1")
 	require.ErrorIs(t, err, contactcenter.ErrNoTokens)
+}
+
+// retainer is a channel that keeps transcripts: it records what the
+// close asks of it.
+type retainer struct {
+	*memchannel.Channel
+	until map[string][]time.Time
+	count int // conversations it holds per service
+}
+
+func (r *retainer) Retain(ctx context.Context, serviceID string, until time.Time) (int, int, error) {
+	r.until[serviceID] = append(r.until[serviceID], until)
+	if until.IsZero() {
+		return 0, r.count, nil
+	}
+	return r.count, 0, nil
+}
+
+// TestTranscriptsRetention: at the close, channels that keep transcripts
+// keep them for the template's retention, or delete them; the closing
+// report says which.
+func TestTranscriptsRetention(t *testing.T) {
+	ctx := context.Background()
+	for _, keep := range []time.Duration{0, 30 * 24 * time.Hour} {
+		t.Run(keep.String(), func(t *testing.T) {
+			conf, err := template.Builtin().Lookup("conference")
+			require.NoError(t, err)
+			tp := *conf
+			tp.Transcripts.Retention = template.Duration(keep)
+			cat, err := template.NewCatalog(&tp)
+			require.NoError(t, err)
+			w := newWorld(t)
+			ch := &retainer{Channel: w.Channel, until: map[string][]time.Time{}, count: 7}
+			cfg := w.Config("")
+			cfg.Channels, cfg.Templates = []modality.Channel{ch}, cat
+			lc, err := contactcenter.New(cfg)
+			require.NoError(t, err)
+			defer lc.Close()
+			req := conference("conf-transcripts")
+			svc, err := lc.Request(ctx, req)
+			require.NoError(t, err)
+			w.runUntil(t, lc, time.Hour, req.Term.End.Add(24*time.Hour), func() bool { return w.State(t, svc.ID).Final() })
+
+			s, err := lc.Get(ctx, svc.ID)
+			require.NoError(t, err)
+			require.Len(t, ch.until[svc.ID], 1, "asked once")
+			got := s.Closing.Transcripts
+			require.NotNil(t, got, "the closing report says what became of the transcripts")
+			if keep == 0 {
+				assert.True(t, ch.until[svc.ID][0].IsZero(), "deleted at the close")
+				assert.Equal(t, contactcenter.TranscriptsKept{Deleted: 7}, *got)
+				return
+			}
+			closed := s.Timeline[len(s.Timeline)-1].At
+			assert.True(t, ch.until[svc.ID][0].Equal(closed.Add(keep)), "kept for the retention from the close: %v", ch.until[svc.ID][0])
+			assert.Equal(t, 7, got.Kept)
+			assert.True(t, got.Until.Equal(ch.until[svc.ID][0]))
+		})
+	}
 }

@@ -196,6 +196,17 @@ type ClosingReport struct {
 	Authorising   int             `json:"authorising"`   // grants that still authorise: 0
 	LiveEndpoints int             `json:"liveEndpoints"` // end points still held: 0
 	Verified      time.Time       `json:"verified"`
+	// Transcripts says what became of the conversations' transcripts
+	// on channels that keep them (modality.Retainer); nil if none does.
+	Transcripts *TranscriptsKept `json:"transcripts,omitempty"`
+}
+
+// TranscriptsKept is what the close did with the service's transcripts,
+// per the template's retention.
+type TranscriptsKept struct {
+	Kept    int       `json:"kept"`           // conversations whose transcripts are kept...
+	Until   time.Time `json:"until,omitzero"` // ...until then
+	Deleted int       `json:"deleted"`        // conversations whose transcripts were deleted at the close
 }
 
 // RetiredNumber is a number's routing once its service closed.

@@ -1,0 +1,20 @@
+package modality
+
+import (
+	"context"
+	"time"
+)
+
+// Retainer is an optional interface of a [Channel] that keeps
+// transcripts of a service's conversations (chat, messaging). When the
+// service closes, the contactcenter lifecycle tells it how long to keep
+// them, from the template's transcripts retention; discover it by type
+// assertion, as [CapacitySetter].
+type Retainer interface {
+	// Retain keeps the service's transcripts until the instant until,
+	// and deletes them then; a zero until deletes them now. It returns
+	// how many conversations' transcripts it kept and how many it
+	// deleted. Idempotent: retaining again changes nothing more. A done
+	// ctx returns ctx.Err() (possibly wrapped).
+	Retain(ctx context.Context, serviceID string, until time.Time) (kept, deleted int, err error)
+}
