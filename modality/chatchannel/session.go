@@ -1,0 +1,331 @@
+package chatchannel
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// outQueue is how many frames may wait for a slow socket; a socket that
+// falls further behind is closed (1008) and its attendee resumes.
+const outQueue = 64
+
+// writeTimeout bounds one frame's write.
+const writeTimeout = 10 * time.Second
+
+// session is one attendee socket. The ServeHTTP goroutine reads; one
+// writer goroutine writes what send queues.
+type session struct {
+	c      *Channel
+	conn   *websocket.Conn
+	svcID  string
+	remote string
+	out    chan []byte
+	quit   chan struct{}
+	wdone  chan struct{}
+	once   sync.Once
+	code   websocket.StatusCode
+	reason string
+
+	// Only the reading goroutine uses these.
+	conv      *conversation
+	tokens    float64
+	last      time.Time
+	dropped   int
+	malformed int
+}
+
+// ServeHTTP accepts attendee sockets at "/<serviceID>/chat", relative to
+// where the host mounts the handler (strip any prefix with
+// http.StripPrefix), optionally with "?entry=<name>" to choose one of
+// the service's chat entry points (default: the first). A request for
+// another path is 404; one that is not a WebSocket upgrade is 426
+// (Upgrade Required); an Origin not allowed by [Config.Origins] is 403;
+// after [Channel.Close], 503. The protocol is in the package doc.
+func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	svcID, ok := parsePath(r.URL.Path)
+	if !ok {
+		http.Error(w, "chatchannel: no such chat: sockets are at /<serviceID>/chat", http.StatusNotFound)
+		return
+	}
+	if !isUpgrade(r) {
+		w.Header().Set("Upgrade", "websocket")
+		http.Error(w, "chatchannel: this is a WebSocket endpoint: send a GET with Connection: Upgrade and Upgrade: websocket", http.StatusUpgradeRequired)
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		http.Error(w, "chatchannel: closed", http.StatusServiceUnavailable)
+		return
+	}
+	c.wg.Add(1)
+	c.mu.Unlock()
+	defer c.wg.Done()
+
+	log := c.log.WithValues("service", svcID, "remote", r.RemoteAddr)
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: c.cfg.Origins})
+	if err != nil { // Accept answered (403 for a refused origin)
+		log.Info("socket refused at the upgrade", "origin", r.Header.Get("Origin"), "error", err.Error())
+		return
+	}
+	conn.SetReadLimit(c.cfg.MaxFrame)
+	s := &session{
+		c: c, conn: conn, svcID: svcID, remote: r.RemoteAddr,
+		out: make(chan []byte, outQueue), quit: make(chan struct{}), wdone: make(chan struct{}),
+		tokens: float64(c.cfg.Rate.Burst), last: c.cfg.Now(),
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		conn.Close(websocket.StatusGoingAway, "closed")
+		return
+	}
+	c.sessions[s] = struct{}{}
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go s.write()
+
+	c.serve(s, r.URL.Query().Get("entry"))
+
+	s.finish(websocket.StatusNormalClosure, "")
+	<-s.wdone
+	c.mu.Lock()
+	delete(c.sessions, s)
+	c.mu.Unlock()
+	if s.conv != nil {
+		c.detach(s.conv, s)
+	}
+}
+
+// parsePath returns the service of "/<serviceID>/chat".
+func parsePath(p string) (string, bool) {
+	svc, rest, ok := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	if !ok || svc == "" || rest != "chat" {
+		return "", false
+	}
+	return svc, true
+}
+
+func isUpgrade(r *http.Request) bool {
+	if r.Method != http.MethodGet || !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return false
+	}
+	for _, v := range r.Header.Values("Connection") {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// send queues a frame without blocking; a socket too far behind is closed.
+func (s *session) send(frame any) {
+	select {
+	case <-s.quit:
+		return
+	default:
+	}
+	select {
+	case s.out <- encode(frame):
+	default:
+		s.c.log.Info("socket too slow, closed", "service", s.svcID, "remote", s.remote)
+		s.finish(websocket.StatusPolicyViolation, "too slow")
+	}
+}
+
+// finish makes the writer send what is queued and close the socket with
+// code and reason. The first call wins.
+func (s *session) finish(code websocket.StatusCode, reason string) {
+	s.once.Do(func() {
+		s.code, s.reason = code, reason
+		close(s.quit)
+	})
+}
+
+// kill closes the socket as going away (Channel.Close): the writer sends
+// what is queued, then the close frame, and waits for the peer's close
+// (at most 5 seconds, github.com/coder/websocket's limit).
+func (s *session) kill() { s.finish(websocket.StatusGoingAway, "going away") }
+
+// write is the session's writer goroutine.
+func (s *session) write() {
+	defer s.c.wg.Done()
+	defer close(s.wdone)
+	for {
+		select {
+		case b := <-s.out:
+			if !s.writeOne(b) {
+				return
+			}
+		case <-s.quit:
+			for {
+				select {
+				case b := <-s.out:
+					if !s.writeOne(b) {
+						return
+					}
+					continue
+				default:
+				}
+				break
+			}
+			s.conn.Close(s.code, s.reason)
+			return
+		}
+	}
+}
+
+func (s *session) writeOne(b []byte) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		s.finish(websocket.StatusGoingAway, "")
+		s.conn.CloseNow()
+		return false
+	}
+	return true
+}
+
+// allow takes a token from the session's bucket.
+func (s *session) allow(now time.Time) bool {
+	rate := s.c.cfg.Rate
+	if dt := now.Sub(s.last).Seconds(); dt > 0 {
+		s.tokens = min(float64(rate.Burst), s.tokens+dt*rate.PerSecond)
+	}
+	s.last = now
+	if s.tokens < 1 {
+		return false
+	}
+	s.tokens--
+	return true
+}
+
+// serve runs the protocol on s until the socket closes.
+func (c *Channel) serve(s *session, entry string) {
+	log := c.log.WithValues("service", s.svcID, "remote", s.remote)
+	ctx := context.Background() // the socket outlives the request
+	hctx, cancel := context.WithTimeout(ctx, c.cfg.HelloTimeout)
+	typ, data, err := s.conn.Read(hctx)
+	cancel()
+	if err != nil {
+		logReadError(log, err)
+		return
+	}
+	f, err := decodeFrame(data)
+	if typ != websocket.MessageText || err != nil || f.Type != frameHello {
+		log.Info("first frame is not a hello", "error", errString(err))
+		s.send(errorFrame{Type: "error", Code: "hello_required", Message: "the first frame must be a hello"})
+		s.finish(websocket.StatusPolicyViolation, "hello required")
+		return
+	}
+	from, ok := c.authenticate(ctx, log, s.svcID, f.Token)
+	if !ok {
+		s.send(closedFrame{Type: "closed", Reason: ReasonUnauthorized})
+		s.finish(websocket.StatusPolicyViolation, ReasonUnauthorized)
+		return
+	}
+	if f.Conversation != "" {
+		if !c.resume(ctx, s, from, f.Conversation, f.LastSeq) {
+			return
+		}
+	} else if !c.start(ctx, s, from, entry) {
+		return
+	}
+	for {
+		typ, data, err := s.conn.Read(ctx)
+		if err != nil {
+			logReadError(log, err)
+			return
+		}
+		if !s.allow(c.cfg.Now()) {
+			s.dropped++
+			log.V(1).Info("frame rate limited", "dropped", s.dropped)
+			if s.dropped >= c.cfg.MaxDropped {
+				log.Info("socket closed: sustained flood", "dropped", s.dropped)
+				s.send(errorFrame{Type: "error", Code: "rate_limited", Message: "too many frames; closing"})
+				s.finish(websocket.StatusPolicyViolation, "rate limited")
+				return
+			}
+			s.send(errorFrame{Type: "error", Code: "rate_limited", Message: "too many frames; this one was dropped"})
+			continue
+		}
+		s.dropped = 0
+		f, err := decodeFrame(data)
+		if typ != websocket.MessageText && err == nil {
+			err = errFrame
+		}
+		if err == nil && f.Type == frameHello {
+			err = errors.New("hello after hello")
+		}
+		if err != nil {
+			s.malformed++
+			code := "bad_frame"
+			if errors.Is(err, errUnknownType) {
+				code = "unknown_type"
+			}
+			log.Info("bad frame", "error", err.Error(), "strikes", s.malformed)
+			s.send(errorFrame{Type: "error", Code: code, Message: err.Error()})
+			if s.malformed >= maxMalformed {
+				s.finish(websocket.StatusPolicyViolation, "bad frames")
+				return
+			}
+			continue
+		}
+		if !c.handle(ctx, s, f) {
+			return
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func logReadError(log interface {
+	Info(string, ...any)
+}, err error) {
+	switch st := websocket.CloseStatus(err); {
+	case st == websocket.StatusNormalClosure || st == websocket.StatusGoingAway:
+	case errors.Is(err, context.DeadlineExceeded):
+		log.Info("socket closed: no hello in time")
+	case st == -1 && strings.Contains(err.Error(), "read limited"):
+		log.Info("socket closed: frame too big", "error", err.Error())
+	default:
+		log.Info("socket closed", "status", int(st), "error", err.Error())
+	}
+}
+
+// authenticate returns the attendee's address: the token's principal,
+// or "anonymous:<random>" for no token where the service allows it.
+func (c *Channel) authenticate(ctx context.Context, log interface {
+	Info(string, ...any)
+}, serviceID, token string) (string, bool) {
+	if token == "" {
+		if c.cfg.AllowAnonymous != nil && c.cfg.AllowAnonymous(serviceID) {
+			return "anonymous:" + newID(""), true
+		}
+		log.Info("hello refused: no token and no anonymous visitors")
+		return "", false
+	}
+	if c.cfg.Tokens == nil {
+		log.Info("hello refused: a token, and no Tokens to verify it")
+		return "", false
+	}
+	p, err := c.cfg.Tokens.AuthorizeToken(ctx, token, serviceID, StartPrivilege)
+	if err != nil || p == "" {
+		log.Info("hello refused: token denied", "error", errString(err))
+		return "", false
+	}
+	return p, true
+}
