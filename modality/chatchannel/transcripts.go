@@ -50,7 +50,7 @@ type Transcripts interface {
 	// know.
 	Since(ctx context.Context, conversation string, afterSeq int64) ([]Message, error)
 	// DeleteService deletes every message of serviceID's conversations
-	// and returns how many it deleted.
+	// and returns how many conversations it deleted.
 	DeleteService(ctx context.Context, serviceID string) (int, error)
 }
 
@@ -131,7 +131,7 @@ func (s *MemTranscripts) DeleteService(ctx context.Context, serviceID string) (i
 	n := 0
 	for id, c := range s.convs {
 		if c.service == serviceID {
-			n += len(c.msgs)
+			n++
 			delete(s.convs, id)
 		}
 	}
