@@ -17,6 +17,7 @@ import (
 var (
 	_ modality.Channel        = (*Channel)(nil)
 	_ modality.CapacitySetter = (*Channel)(nil)
+	_ modality.Retainer       = (*Channel)(nil)
 )
 
 // Sentinel errors of the agent-side API, checked with errors.Is.
@@ -58,6 +59,11 @@ type service struct {
 	router    modality.Router
 	closedMsg string // the last receptionist's ClosedMessage; survives Remove
 	capacity  int    // < 0: no limit
+	// transcribed counts the conversations with a transcript in the
+	// store since it was last deleted; keepUntil, when set, is when
+	// Sweep deletes them (Retain).
+	transcribed int
+	keepUntil   time.Time
 	live      map[string]*conversation
 	counts    modality.Counts
 }
@@ -288,7 +294,9 @@ func (c *Channel) endLocked(conv *conversation, at time.Time) bool {
 // Sweep ends every conversation whose attendee's socket has been closed
 // for at least the grace ([Config.Grace]) by the channel's clock, as if
 // the attendee had left (routed ones are hung up), and returns how many
-// it ended. [Channel.Run] calls it periodically; tests call it directly.
+// it ended; it also deletes the transcripts whose retention
+// ([Channel.Retain]) has passed. [Channel.Run] calls it periodically;
+// tests call it directly.
 func (c *Channel) Sweep(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -305,7 +313,7 @@ func (c *Channel) Sweep(ctx context.Context) (int, error) {
 		c.endLocked(conv, now)
 	}
 	c.mu.Unlock()
-	var errs []error
+	errs := []error{c.expireTranscripts(ctx, now)}
 	for _, conv := range ended {
 		c.log.V(1).Info("conversation abandoned after the grace", "service", conv.svc.id, "conversation", conv.id)
 		c.closeConv(conv, ReasonAbandoned, "")
@@ -317,6 +325,59 @@ func (c *Channel) Sweep(ctx context.Context) (int, error) {
 		}
 	}
 	return len(ended), errors.Join(errs...)
+}
+
+// Retain implements [modality.Retainer]: the service's transcripts are
+// kept until the instant until, when [Channel.Sweep] deletes them from
+// the [Transcripts] (with every conversation of the service stored by
+// then), or deleted now for a zero until. kept and deleted count
+// conversations. Retaining again only moves the instant.
+func (c *Channel) Retain(ctx context.Context, serviceID string, until time.Time) (kept, deleted int, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	if until.IsZero() {
+		n, err := c.cfg.Transcripts.DeleteService(ctx, serviceID)
+		if err != nil {
+			return 0, 0, fmt.Errorf("chatchannel: retain %q: %w", serviceID, err)
+		}
+		c.mu.Lock()
+		if svc := c.services[serviceID]; svc != nil {
+			svc.transcribed, svc.keepUntil = 0, time.Time{}
+		}
+		c.mu.Unlock()
+		return 0, n, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svc := c.svcLocked(serviceID)
+	svc.keepUntil = until
+	return svc.transcribed, 0, nil
+}
+
+// expireTranscripts deletes the transcripts whose retention has passed.
+func (c *Channel) expireTranscripts(ctx context.Context, now time.Time) error {
+	var due []*service
+	c.mu.Lock()
+	for _, svc := range c.services {
+		if !svc.keepUntil.IsZero() && !now.Before(svc.keepUntil) {
+			due = append(due, svc)
+		}
+	}
+	c.mu.Unlock()
+	var errs []error
+	for _, svc := range due {
+		n, err := c.cfg.Transcripts.DeleteService(ctx, svc.id)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("chatchannel: deleting the transcripts of %q: %w", svc.id, err))
+			continue
+		}
+		c.log.V(1).Info("transcripts deleted at the end of their retention", "service", svc.id, "conversations", n)
+		c.mu.Lock()
+		svc.transcribed, svc.keepUntil = 0, time.Time{}
+		c.mu.Unlock()
+	}
+	return errors.Join(errs...)
 }
 
 // Run calls [Channel.Sweep] every [Config.SweepEvery] until ctx is done,

@@ -450,3 +450,42 @@ func TestCloseRefusesNewSockets(t *testing.T) {
 	res.Body.Close()
 	require.NoError(t, e.ch.Close(), "Close is idempotent")
 }
+
+func TestRetain(t *testing.T) {
+	e := newEnv(t, chatchannel.Config{})
+	e.open(t, "svc")
+	var convs []string
+	for i := range 2 {
+		c := e.dial(t, "/svc/chat")
+		convs = append(convs, c.hello(fmt.Sprintf("tok-svc-a%d", i)).Conversation)
+		c.next() // the greeting is stored
+	}
+	_, err := e.ch.Disconnect(t.Context(), "svc")
+	require.NoError(t, err)
+	kept, deleted, err := e.ch.Retain(t.Context(), "svc", e.clock.Now().Add(24*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{2, 0}, [2]int{kept, deleted}, "both conversations' transcripts are kept")
+	e.clock.Advance(23 * time.Hour)
+	_, err = e.ch.Sweep(t.Context())
+	require.NoError(t, err)
+	msgs, err := e.ch.Messages(t.Context(), "svc", convs[0], 0)
+	require.NoError(t, err)
+	assert.NotEmpty(t, msgs, "kept until the retention ends")
+	e.clock.Advance(time.Hour)
+	_, err = e.ch.Sweep(t.Context())
+	require.NoError(t, err)
+	msgs, err = e.ch.Messages(t.Context(), "svc", convs[0], 0)
+	require.NoError(t, err)
+	assert.Empty(t, msgs, "deleted when the retention ends")
+
+	e.open(t, "now")
+	c := e.dial(t, "/now/chat")
+	conv := c.hello("tok-now-a").Conversation
+	c.next()
+	kept, deleted, err = e.ch.Retain(t.Context(), "now", time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{0, 1}, [2]int{kept, deleted}, "a zero instant deletes now")
+	msgs, err = e.ch.Messages(t.Context(), "now", conv, 0)
+	require.NoError(t, err)
+	assert.Empty(t, msgs)
+}

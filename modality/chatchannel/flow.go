@@ -317,6 +317,11 @@ func (c *Channel) say(ctx context.Context, conv *conversation, m Message, fromAt
 	}
 	dup = stored.Seq <= conv.lastSeq
 	if !dup {
+		if conv.lastSeq == 0 {
+			c.mu.Lock()
+			conv.svc.transcribed++
+			c.mu.Unlock()
+		}
 		conv.lastSeq = stored.Seq
 	}
 	if s := conv.sess; s != nil {
