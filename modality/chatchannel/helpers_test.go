@@ -121,7 +121,7 @@ type env struct {
 	r     *router
 }
 
-func newEnv(t *testing.T, cfg chatchannel.Config) *env {
+func newEnv(t testing.TB, cfg chatchannel.Config) *env {
 	t.Helper()
 	checkNoLeaks(t)
 	e := &env{clock: newClock(), r: newRouter()}
@@ -157,7 +157,7 @@ func receptionist() *modality.Receptionist {
 
 // open opens svc with a receptionist entry point "main" and a queued
 // entry point "direct", handed to the env's router.
-func (e *env) open(t *testing.T, svc string) {
+func (e *env) open(t testing.TB, svc string) {
 	t.Helper()
 	require.NoError(t, e.ch.Open(t.Context(), svc, modality.Setup{
 		Queues: []string{"general"},
@@ -191,12 +191,12 @@ type frame struct {
 }
 
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	conn *websocket.Conn
 }
 
 // dial opens a socket to path (such as "/svc/chat").
-func (e *env) dial(t *testing.T, path string) *client {
+func (e *env) dial(t testing.TB, path string) *client {
 	t.Helper()
 	conn, res, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(e.srv.URL, "http")+path, nil)
 	require.NoError(t, err, "dial %s", path)
@@ -277,7 +277,7 @@ func (c *client) hello(token string) frame {
 
 // checkNoLeaks fails the test if a goroutine of the package outlives it
 // (its cleanups run first: registered first, it runs last).
-func checkNoLeaks(t *testing.T) {
+func checkNoLeaks(t testing.TB) {
 	t.Helper()
 	t.Cleanup(func() {
 		deadline := time.Now().Add(10 * time.Second)
