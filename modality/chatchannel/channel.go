@@ -64,8 +64,8 @@ type service struct {
 	// Sweep deletes them (Retain).
 	transcribed int
 	keepUntil   time.Time
-	live      map[string]*conversation
-	counts    modality.Counts
+	live        map[string]*conversation
+	counts      modality.Counts
 }
 
 func (s *service) closedMessage() string {
