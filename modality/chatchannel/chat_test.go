@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -376,8 +378,36 @@ func TestOriginAndNonWebSocket(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, res3.StatusCode, "another path")
 }
 
+// logs collects what the channel logs.
+type logs struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logs) logger() logr.Logger {
+	return funcr.New(func(prefix, args string) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.lines = append(l.lines, prefix+" "+args)
+	}, funcr.Options{Verbosity: 1})
+}
+
+func (l *logs) all() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
 func TestBadInput(t *testing.T) {
-	e := newEnv(t, chatchannel.Config{MaxFrame: 1024})
+	var l logs
+	e := newEnv(t, chatchannel.Config{MaxFrame: 1024, Logger: l.logger()})
+	defer func() {
+		for _, want := range []string{"frame too big", "bad frame", "first frame is not a hello", "unknown frame type"} {
+			// The server logs as its read returns, which may be just
+			// after the client saw the close.
+			assert.Eventually(t, func() bool { return strings.Contains(l.all(), want) }, 10*time.Second, time.Millisecond, "each bad input is logged: %q", want)
+		}
+	}()
 	e.open(t, "svc")
 	t.Run("frame too big", func(t *testing.T) {
 		c := e.dial(t, "/svc/chat?entry=direct")

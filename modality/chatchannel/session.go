@@ -50,10 +50,12 @@ type session struct {
 func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	svcID, ok := parsePath(r.URL.Path)
 	if !ok {
+		c.log.V(1).Info("request refused: not a chat path", "path", r.URL.Path, "remote", r.RemoteAddr)
 		http.Error(w, "chatchannel: no such chat: sockets are at /<serviceID>/chat", http.StatusNotFound)
 		return
 	}
 	if !isUpgrade(r) {
+		c.log.Info("request refused: not a WebSocket upgrade", "service", svcID, "remote", r.RemoteAddr)
 		w.Header().Set("Upgrade", "websocket")
 		http.Error(w, "chatchannel: this is a WebSocket endpoint: send a GET with Connection: Upgrade and Upgrade: websocket", http.StatusUpgradeRequired)
 		return
