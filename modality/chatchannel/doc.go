@@ -144,8 +144,9 @@
 //
 // # Concurrency and lifetime
 //
-// A Channel is safe for concurrent use. Each socket has two goroutines,
-// the handler's (reading) and a writer; [Channel.Close] closes every
+// A Channel is safe for concurrent use. Each socket has the handler's
+// goroutine (reading) and, while frames wait to be written, a writer;
+// [Channel.Close] closes every
 // socket as going away (1001) without ending conversations and returns
 // once those goroutines have exited. Time decisions (messages' times,
 // the grace, the rate limit) use [Config.Now].

@@ -18,19 +18,24 @@ const outQueue = 64
 // writeTimeout bounds one frame's write.
 const writeTimeout = 10 * time.Second
 
-// session is one attendee socket. The ServeHTTP goroutine reads; one
-// writer goroutine writes what send queues.
+// session is one attendee socket. The ServeHTTP goroutine reads; a
+// writer goroutine, started when there is something to write and gone
+// when the queue is empty, writes what send queues, so an idle socket
+// costs one goroutine.
 type session struct {
 	c      *Channel
 	conn   *websocket.Conn
 	svcID  string
 	remote string
-	out    chan []byte
-	quit   chan struct{}
-	wdone  chan struct{}
-	once   sync.Once
-	code   websocket.StatusCode
-	reason string
+	wdone  chan struct{} // closed once the socket is closed
+
+	wmu     sync.Mutex
+	queue   [][]byte
+	writing bool // a writer goroutine runs
+	quit    bool // finish was called: close after the queue
+	done    bool // the socket is closed; nothing more is written
+	code    websocket.StatusCode
+	reason  string
 
 	// Only the reading goroutine uses these.
 	conv      *conversation
@@ -79,7 +84,7 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(c.cfg.MaxFrame)
 	s := &session{
 		c: c, conn: conn, svcID: svcID, remote: r.RemoteAddr,
-		out: make(chan []byte, outQueue), quit: make(chan struct{}), wdone: make(chan struct{}),
+		wdone:  make(chan struct{}),
 		tokens: float64(c.cfg.Rate.Burst), last: c.cfg.Now(),
 	}
 	c.mu.Lock()
@@ -89,9 +94,7 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.sessions[s] = struct{}{}
-	c.wg.Add(1)
 	c.mu.Unlock()
-	go s.write()
 
 	c.serve(s, r.URL.Query().Get("entry"))
 
@@ -128,28 +131,47 @@ func isUpgrade(r *http.Request) bool {
 	return false
 }
 
-// send queues a frame without blocking; a socket too far behind is closed.
+// send queues a frame without blocking; a socket too far behind is
+// closed (1008).
 func (s *session) send(frame any) {
-	select {
-	case <-s.quit:
+	b := encode(frame)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.quit || s.done {
 		return
-	default:
 	}
-	select {
-	case s.out <- encode(frame):
-	default:
+	if len(s.queue) >= outQueue {
 		s.c.log.Info("socket too slow, closed", "service", s.svcID, "remote", s.remote)
-		s.finish(websocket.StatusPolicyViolation, "too slow")
+		s.quit, s.code, s.reason = true, websocket.StatusPolicyViolation, "too slow"
+		s.queue = nil
+	} else {
+		s.queue = append(s.queue, b)
 	}
+	s.startWriterLocked()
 }
 
 // finish makes the writer send what is queued and close the socket with
-// code and reason. The first call wins.
+// code and reason. The first call's code and reason win.
 func (s *session) finish(code websocket.StatusCode, reason string) {
-	s.once.Do(func() {
-		s.code, s.reason = code, reason
-		close(s.quit)
-	})
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.quit || s.done {
+		return
+	}
+	s.quit, s.code, s.reason = true, code, reason
+	s.startWriterLocked()
+}
+
+// startWriterLocked starts the writer if none runs. The caller holds
+// s.wmu; the session is not done, so ServeHTTP still holds the channel's
+// wait group above zero.
+func (s *session) startWriterLocked() {
+	if s.writing {
+		return
+	}
+	s.writing = true
+	s.c.wg.Add(1)
+	go s.write()
 }
 
 // kill closes the socket as going away (Channel.Close): the writer sends
@@ -157,43 +179,53 @@ func (s *session) finish(code websocket.StatusCode, reason string) {
 // (at most 5 seconds, github.com/coder/websocket's limit).
 func (s *session) kill() { s.finish(websocket.StatusGoingAway, "going away") }
 
-// write is the session's writer goroutine.
+// write is the writer goroutine: it writes the queue, then exits, or,
+// after finish, closes the socket.
 func (s *session) write() {
 	defer s.c.wg.Done()
-	defer close(s.wdone)
 	for {
-		select {
-		case b := <-s.out:
-			if !s.writeOne(b) {
+		s.wmu.Lock()
+		if len(s.queue) == 0 {
+			if !s.quit {
+				s.writing = false
+				s.wmu.Unlock()
 				return
 			}
-		case <-s.quit:
-			for {
-				select {
-				case b := <-s.out:
-					if !s.writeOne(b) {
-						return
-					}
-					continue
-				default:
-				}
-				break
-			}
-			s.conn.Close(s.code, s.reason)
+			code, reason := s.code, s.reason
+			s.wmu.Unlock()
+			s.conn.Close(code, reason)
+			s.closed()
 			return
 		}
+		b := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		if len(s.queue) == 0 {
+			s.queue = nil // let the backing array go while idle
+		}
+		s.wmu.Unlock()
+		if !s.writeOne(b) {
+			s.conn.CloseNow()
+			s.closed()
+			return
+		}
+	}
+}
+
+// closed marks the socket closed and wakes ServeHTTP.
+func (s *session) closed() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if !s.done {
+		s.done, s.quit, s.queue = true, true, nil
+		close(s.wdone)
 	}
 }
 
 func (s *session) writeOne(b []byte) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		s.finish(websocket.StatusGoingAway, "")
-		s.conn.CloseNow()
-		return false
-	}
-	return true
+	return s.conn.Write(ctx, websocket.MessageText, b) == nil
 }
 
 // allow takes a token from the session's bucket.
