@@ -134,6 +134,12 @@ func TestReceptionistToAgent(t *testing.T) {
 	ev.next(t, chatchannel.EventTyping)
 	require.NoError(t, e.ch.Typing(t.Context(), "svc", conv, "bob"))
 	assert.Equal(t, frame{Type: "typing", Author: "agent:bob"}, c.next())
+	require.NoError(t, e.ch.MarkRead(t.Context(), "svc", conv, "bob", 7))
+	assert.Equal(t, frame{Type: "read", Author: "agent:bob", UpToSeq: 7}, c.next())
+	c.send(map[string]any{"type": "read", "up_to_seq": 6})
+	assert.Equal(t, int64(6), ev.next(t, chatchannel.EventRead).UpToSeq, "the attendee's read receipt reaches Watch")
+	assert.ErrorIs(t, e.ch.Typing(t.Context(), "svc", conv, "carol"), chatchannel.ErrNotConnected, "another agent")
+	assert.ErrorIs(t, e.ch.Typing(t.Context(), "svc", "nope", "bob"), modality.ErrNotFound, "no such conversation")
 
 	counts, err := e.ch.Counts(t.Context(), "svc")
 	require.NoError(t, err)
@@ -163,6 +169,12 @@ func TestBackToReceptionistAndSupervised(t *testing.T) {
 	conv := c.hello("tok-svc-alice").Conversation
 	<-e.r.enqueue
 	assert.Equal(t, "queue", c.next().Type, "an entry point with a queue enqueues at once")
+	e.r.decide(t, conv, modality.Decision{Kind: modality.Connected, Agent: "bob"})
+	assert.Equal(t, "agent:bob", c.next().Author)
+	e.r.decide(t, conv, modality.Decision{Kind: modality.Requeued, Queue: "general"})
+	assert.Equal(t, "queue", c.next().Type, "Requeued: the attendee waits again")
+	_, err := e.ch.Post(t.Context(), "svc", conv, "bob", "still there?")
+	assert.ErrorIs(t, err, chatchannel.ErrNotConnected, "a requeued conversation is no longer the agent's")
 	e.r.decide(t, conv, modality.Decision{Kind: modality.Supervised, Agent: "sue"})
 	e.r.decide(t, conv, modality.Decision{Kind: modality.Finished, BackToReceptionist: true, Outcome: "expired"})
 	back := c.next()

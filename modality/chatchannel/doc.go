@@ -104,7 +104,8 @@
 // without one the conversation waits on the channel. A router's refusal
 // (an error wrapping [modality.ErrBusy]) is a system message "try later"
 // with the *[modality.BusyError]'s retry time, then closed{reason:"busy"};
-// so is an arrival over the capacity set by [Channel.SetCapacity].
+// so is an arrival over the capacity set by [Channel.SetCapacity] (its
+// system message has seq 0: no conversation was started).
 //
 // The router's decisions reach the attendee: Connected as a message from
 // "agent:<id>" saying they joined; Requeued as a queue frame; Finished
