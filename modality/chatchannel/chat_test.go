@@ -531,3 +531,21 @@ func TestRetain(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, msgs)
 }
+
+func TestHelloTimeoutAndResumeAfterStopIntake(t *testing.T) {
+	e := newEnv(t, chatchannel.Config{HelloTimeout: 50 * time.Millisecond})
+	e.open(t, "svc")
+	silent := e.dial(t, "/svc/chat")
+	assert.Equal(t, websocket.StatusPolicyViolation, silent.closeStatus(), "a socket that never says hello is closed")
+
+	c := e.dial(t, "/svc/chat?entry=direct")
+	conv := c.hello("tok-svc-a").Conversation
+	<-e.r.enqueue
+	c.next()
+	require.NoError(t, e.ch.StopIntake(t.Context(), "svc"))
+	c.conn.Close(websocket.StatusNormalClosure, "reload")
+	again := e.dial(t, "/svc/chat")
+	again.send(map[string]any{"type": "hello", "token": "tok-svc-a", "conversation": conv, "last_seq": 0})
+	assert.Equal(t, "welcome", again.next().Type, "a live conversation resumes after StopIntake")
+	assert.Equal(t, frame{Type: "queue"}, again.next(), "and is told it still waits")
+}

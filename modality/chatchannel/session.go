@@ -246,9 +246,16 @@ func (s *session) allow(now time.Time) bool {
 func (c *Channel) serve(s *session, entry string) {
 	log := c.log.WithValues("service", s.svcID, "remote", s.remote)
 	ctx := context.Background() // the socket outlives the request
-	hctx, cancel := context.WithTimeout(ctx, c.cfg.HelloTimeout)
-	typ, data, err := s.conn.Read(hctx)
-	cancel()
+	// No hello in time: closed with 1008, as other bad input (a read
+	// with a deadline would drop the connection without a close code).
+	timer := time.AfterFunc(c.cfg.HelloTimeout, func() {
+		log.Info("socket closed: no hello in time")
+		s.finish(websocket.StatusPolicyViolation, "no hello")
+	})
+	typ, data, err := s.conn.Read(ctx)
+	if !timer.Stop() {
+		return // too late: the socket is closing
+	}
 	if err != nil {
 		logReadError(log, err)
 		return
@@ -331,8 +338,6 @@ func logReadError(log interface {
 }, err error) {
 	switch st := websocket.CloseStatus(err); {
 	case st == websocket.StatusNormalClosure || st == websocket.StatusGoingAway:
-	case errors.Is(err, context.DeadlineExceeded):
-		log.Info("socket closed: no hello in time")
 	case st == -1 && strings.Contains(err.Error(), "read limited"):
 		log.Info("socket closed: frame too big", "error", err.Error())
 	default:
