@@ -81,8 +81,9 @@ type Config struct {
 	// SweepEvery is how often [Channel.Run] calls [Channel.Sweep].
 	// Default 10 seconds.
 	SweepEvery time.Duration
-	// HelloTimeout is how long a new socket may take to send its hello.
-	// Default 10 seconds.
+	// HelloTimeout is how long a new socket may take to send its hello;
+	// then it is closed with 1008. Default 10 seconds (wall-clock time,
+	// not Now: it guards the server, not a business rule).
 	HelloTimeout time.Duration
 	// Now is the clock of every time decision (messages' times, the
 	// grace, the rate limit). Default time.Now.

@@ -3,7 +3,7 @@
 // the channel runs the virtual receptionist, hands conversations to the
 // service's router, keeps transcripts and lets agents answer.
 //
-// A [Channel] is an [net/http.Handler]. Mount it where the entry points'
+// A [Channel] is a [net/http.Handler]. Mount it where the entry points'
 // addresses point (contactcenter publishes BaseURL/<serviceID>/chat):
 //
 //	ch, err := chatchannel.New(chatchannel.Config{Tokens: tokens})
@@ -136,8 +136,8 @@
 // A frame over [Config.MaxFrame] (default 8 KiB) closes the socket with
 // 1009. Malformed JSON, a missing or unknown type, or a field out of
 // range gets an error frame ("bad_frame", "unknown_type"); the third
-// closes the socket with 1008. A first frame that is not a hello closes
-// it with 1008. Frames beyond the session's rate ([Config.Rate], default
+// closes the socket with 1008. A first frame that is not a hello, or
+// none within [Config.HelloTimeout], closes it with 1008. Frames beyond the session's rate ([Config.Rate], default
 // 5 a second, burst 10) are dropped with an error frame "rate_limited";
 // [Config.MaxDropped] drops in a row close the socket with 1008. A
 // socket that falls 64 frames behind is closed (1008); its attendee
