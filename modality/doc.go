@@ -18,9 +18,10 @@
 //
 // A [Channel] carries engagements of one or more kinds for many services
 // at once. Sub-package memchannel is an in-memory channel for every kind;
-// other adapters (a SIP channel for telephony, say) live in their own
-// sub-packages. Sub-package channeltest is the conformance suite every
-// channel runs against itself.
+// the real ones live in their own sub-packages: sipchannel (telephony on
+// SIP) and chatchannel (web chat on WebSockets). Sub-package channeltest
+// is the conformance suite every channel runs against itself; routing is
+// the router channels hand engagements to ([Setup.Router]).
 //
 // A service's life on a channel follows its term:
 //
