@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -55,6 +56,13 @@ func decodeFrame(data []byte) (clientFrame, error) {
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		return clientFrame{}, fmt.Errorf("%w: %v", errFrame, err)
+	}
+	// A NUL is no text (and PostgreSQL cannot store one): refuse it in
+	// whatever the attendee sends, not later in a store.
+	for _, v := range [...]string{f.Token, f.Conversation, f.ClientMsgID, f.Body, f.Key} {
+		if strings.ContainsRune(v, 0) {
+			return clientFrame{}, fmt.Errorf("%w: a field holds a NUL character", errFrame)
+		}
 	}
 	switch f.Type {
 	case "":

@@ -2,6 +2,7 @@ package chatchannel
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,7 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"type":"leave"}`, `{"type":"shout"}`, `{"type":1}`, `{`, `[]`, `null`, ``,
 		`{"type":"read","up_to_seq":-1}`, `{"type":"message","body":""}`,
 		`{"type":"hello","last_seq":1e999}`, "{\"type\":\"message\",\"body\":\"\xff\"}",
+		`{"type":"message","body":"a\u0000b"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -37,6 +39,11 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 		if fr.Type == frameMessage && fr.Body == "" {
 			t.Fatalf("decodeFrame(%q) accepted a message without body", data)
+		}
+		for _, v := range []string{fr.Token, fr.Conversation, fr.ClientMsgID, fr.Body, fr.Key} {
+			if strings.ContainsRune(v, 0) {
+				t.Fatalf("decodeFrame(%q) accepted a NUL", data)
+			}
 		}
 	})
 }
