@@ -85,7 +85,7 @@ func TestArrowsPointOneWay(t *testing.T) {
 // never opens PostgreSQL does not compile pgx, and one that imports
 // contactcenter does not compile the numbering plan.
 func TestArrowsOfTheAdapters(t *testing.T) {
-	pgstoreMay := []string{"contactcenter", "contactcenter/webhook", "access", "numbermap", "modality", "modality/routing", "modality/chatchannel"} // chatchannel: it stores the chat channel's transcripts
+	pgstoreMay := []string{"contactcenter", "contactcenter/webhook", "access", "numbermap", "modality", "modality/routing", "modality/transcript"} // transcript: it stores conversations' transcripts
 	for _, f := range goFiles(t, "contactcenter/pgstore", false) {
 		for _, p := range imports(t, f) {
 			rel, ours := strings.CutPrefix(p, module+"/")

@@ -58,7 +58,7 @@
 // record of a higher Seq. A replica that takes a service over rebuilds
 // its router from the live records; the ended ones stay, listed by
 // [Records.Ended] over a window of time, until [Records.Delete].
-// [DB.Transcripts] is the [chatchannel.Transcripts] of the chat channel:
+// [DB.Transcripts] is a [transcript.Store] (the chat channel's transcripts):
 // one row of table chat_transcripts per message, its Seq assigned under
 // an advisory lock on the conversation, so that replicas appending to
 // one conversation at once give each message the next Seq.

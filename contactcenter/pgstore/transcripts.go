@@ -9,10 +9,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/eventcc/eventcc/modality/chatchannel"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
-// Transcripts is the [chatchannel.Transcripts] of a [DB]: one row of
+// Transcripts is the [transcript.Store] of a [DB]: one row of
 // table chat_transcripts per message, keyed by (conversation, Seq), so
 // that an attendee who reconnects to any replica is sent what was said
 // since.
@@ -33,11 +33,11 @@ import (
 // At round-trips to the nanosecond (in UTC), within 4714-11-24 BC to
 // 294247-01-10 AD. PostgreSQL text holds no NUL byte and only UTF-8:
 // Append refuses a message with such a field, or an instant beyond that
-// range, with an error wrapping [chatchannel.ErrTranscriptInput],
+// range, with an error wrapping [transcript.ErrInvalid],
 // storing nothing. Safe for concurrent use from any number of processes.
 type Transcripts struct{ db *DB }
 
-var _ chatchannel.Transcripts = (*Transcripts)(nil)
+var _ transcript.Store = (*Transcripts)(nil)
 
 // Transcripts returns the store of chat transcripts, shared by every
 // replica.
@@ -74,17 +74,17 @@ const appendSQL = `WITH resent AS (
 )
 SELECT ` + transcriptColumns + ` FROM resent UNION ALL SELECT ` + transcriptColumns + ` FROM added`
 
-// Append implements [chatchannel.Transcripts]: one transaction of two
+// Append implements [transcript.Store]: one transaction of two
 // statements.
-func (st *Transcripts) Append(ctx context.Context, m chatchannel.Message) (chatchannel.Message, error) {
+func (st *Transcripts) Append(ctx context.Context, m transcript.Message) (transcript.Message, error) {
 	if err := ctx.Err(); err != nil {
-		return chatchannel.Message{}, err
+		return transcript.Message{}, err
 	}
 	if err := storableMessage(m); err != nil {
-		return chatchannel.Message{}, fmt.Errorf("pgstore: append to transcript %q of service %q: %w", m.Conversation, m.ServiceID, err)
+		return transcript.Message{}, fmt.Errorf("pgstore: append to transcript %q of service %q: %w", m.Conversation, m.ServiceID, err)
 	}
 	at, atNs := splitInstant(m.At)
-	var stored chatchannel.Message
+	var stored transcript.Message
 	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+transcriptLock("$1::text")+`)`, m.Conversation); err != nil {
 			return err
@@ -101,34 +101,34 @@ func (st *Transcripts) Append(ctx context.Context, m chatchannel.Message) (chatc
 		return nil
 	})
 	if err != nil {
-		return chatchannel.Message{}, fmt.Errorf("pgstore: append to transcript %q: %w", m.Conversation, ctxErr(ctx, err))
+		return transcript.Message{}, fmt.Errorf("pgstore: append to transcript %q: %w", m.Conversation, ctxErr(ctx, err))
 	}
 	return stored, nil
 }
 
 // storableMessage reports why the table cannot hold m as given, wrapping
-// chatchannel.ErrTranscriptInput; nil if it can.
-func storableMessage(m chatchannel.Message) error {
+// transcript.ErrInvalid; nil if it can.
+func storableMessage(m transcript.Message) error {
 	if m.Conversation == "" || m.ServiceID == "" {
-		return fmt.Errorf("no conversation or no service: %w", chatchannel.ErrTranscriptInput)
+		return fmt.Errorf("no conversation or no service: %w", transcript.ErrInvalid)
 	}
 	for _, f := range []struct{ name, s string }{
 		{"Conversation", m.Conversation}, {"ServiceID", m.ServiceID}, {"ID", m.ID},
 		{"Author", m.Author}, {"Body", m.Body}, {"ClientMsgID", m.ClientMsgID},
 	} {
 		if !utf8.ValidString(f.s) || strings.ContainsRune(f.s, 0) {
-			return fmt.Errorf("%s is not UTF-8 text without NUL bytes, which PostgreSQL text holds: %w", f.name, chatchannel.ErrTranscriptInput)
+			return fmt.Errorf("%s is not UTF-8 text without NUL bytes, which PostgreSQL text holds: %w", f.name, transcript.ErrInvalid)
 		}
 	}
 	if !m.At.IsZero() && (m.At.Before(firstPGInstant) || !m.At.Before(afterPGInstant)) {
 		return fmt.Errorf("At %s is out of the range PostgreSQL keeps (%s to %s): %w", m.At.Format(time.RFC3339Nano),
-			firstPGInstant.Format(time.RFC3339), afterPGInstant.Format(time.RFC3339), chatchannel.ErrTranscriptInput)
+			firstPGInstant.Format(time.RFC3339), afterPGInstant.Format(time.RFC3339), transcript.ErrInvalid)
 	}
 	return nil
 }
 
-// Since implements [chatchannel.Transcripts]: one query, instants in UTC.
-func (st *Transcripts) Since(ctx context.Context, conversation string, afterSeq int64) ([]chatchannel.Message, error) {
+// Since implements [transcript.Store]: one query, instants in UTC.
+func (st *Transcripts) Since(ctx context.Context, conversation string, afterSeq int64) ([]transcript.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (st *Transcripts) Since(ctx context.Context, conversation string, afterSeq 
 	return msgs, nil
 }
 
-// DeleteService implements [chatchannel.Transcripts]: one transaction
+// DeleteService implements [transcript.Store]: one transaction
 // that takes the advisory locks of the service's conversations, in the
 // order of their keys (so that two DeleteServices do not deadlock), then
 // deletes their messages and counts the conversations.
@@ -167,13 +167,13 @@ func (st *Transcripts) DeleteService(ctx context.Context, serviceID string) (int
 
 // collectMessages reads the messages rows holds, as Query returned them
 // with err.
-func collectMessages(rows pgx.Rows, err error) ([]chatchannel.Message, error) {
+func collectMessages(rows pgx.Rows, err error) ([]transcript.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (chatchannel.Message, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (transcript.Message, error) {
 		var (
-			m    chatchannel.Message
+			m    transcript.Message
 			at   *time.Time
 			atNs int16
 		)

@@ -11,22 +11,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/contactcenter/pgstore"
-	"github.com/eventcc/eventcc/modality/chatchannel"
-	"github.com/eventcc/eventcc/modality/chatchannel/transcriptstest"
+	"github.com/eventcc/eventcc/modality/transcript"
+	"github.com/eventcc/eventcc/modality/transcript/transcripttest"
 )
 
-func transcriptsHarness() transcriptstest.Harness {
-	return transcriptstest.Harness{New: func(t testing.TB) chatchannel.Transcripts { return newDB(t).Transcripts() }}
+func transcriptsHarness() transcripttest.Harness {
+	return transcripttest.Harness{New: func(t testing.TB) transcript.Store { return newDB(t).Transcripts() }}
 }
 
 func TestTranscripts_Conformance(t *testing.T) {
 	testURL(t)
-	transcriptstest.Run(t, transcriptsHarness())
+	transcripttest.Run(t, transcriptsHarness())
 }
 
 func BenchmarkTranscripts(b *testing.B) {
 	testURL(b)
-	transcriptstest.Benchmark(b, transcriptsHarness())
+	transcripttest.Benchmark(b, transcriptsHarness())
 }
 
 // TestTranscripts_TwoProcesses: replicas on pools of their own (as
@@ -50,11 +50,11 @@ func TestTranscripts_TwoProcesses(t *testing.T) {
 			g := r*writers + w
 			wg.Go(func() {
 				for i := range msgs {
-					m := chatchannel.Message{ServiceID: "expo", Conversation: "c-1", Author: chatchannel.AuthorAttendee,
+					m := transcript.Message{ServiceID: "expo", Conversation: "c-1", Author: transcript.AuthorAttendee,
 						Body: fmt.Sprintf("%d-%d", g, i), ClientMsgID: fmt.Sprintf("%d-%d", g, i)}
 					got, err := stores[r].Append(ctx, m)
 					if err == nil && i%4 == 3 {
-						var again chatchannel.Message
+						var again transcript.Message
 						again, err = stores[(r+1)%replicas].Append(ctx, m) // resent through the other replica
 						if err == nil && again != got {
 							err = fmt.Errorf("resend of %s through the other replica: %+v, want the stored %+v", m.Body, again, got)
@@ -101,7 +101,7 @@ func TestTranscripts_Nanoseconds(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2030, time.May, 1, 9, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))
 	for i, when := range []time.Time{at, {}, time.Date(-4713, time.November, 24, 0, 0, 0, 0, time.UTC), time.Unix(9223372036853, 999999999).UTC()} {
-		m, err := s.Append(ctx, chatchannel.Message{ServiceID: "expo", Conversation: "c-1", Author: chatchannel.AuthorSystem, Body: "x", At: when})
+		m, err := s.Append(ctx, transcript.Message{ServiceID: "expo", Conversation: "c-1", Author: transcript.AuthorSystem, Body: "x", At: when})
 		require.NoError(t, err, "Append of At %s", when)
 		all, err := s.Since(ctx, "c-1", m.Seq-1)
 		require.NoError(t, err)
@@ -115,21 +115,21 @@ func TestTranscripts_Nanoseconds(t *testing.T) {
 func TestTranscripts_Unstorable(t *testing.T) {
 	s := newDB(t).Transcripts()
 	ctx := context.Background()
-	ok := chatchannel.Message{ServiceID: "expo", Conversation: "c-1", Author: chatchannel.AuthorAttendee, Body: "hello"}
+	ok := transcript.Message{ServiceID: "expo", Conversation: "c-1", Author: transcript.AuthorAttendee, Body: "hello"}
 	for _, tc := range []struct {
 		name string
-		edit func(*chatchannel.Message)
+		edit func(*transcript.Message)
 	}{
-		{"a NUL byte in Body", func(m *chatchannel.Message) { m.Body = "a\x00b" }},
-		{"invalid UTF-8 in Body", func(m *chatchannel.Message) { m.Body = "a\xffb" }},
-		{"a NUL byte in ClientMsgID", func(m *chatchannel.Message) { m.ClientMsgID = "\x00" }},
-		{"At before 4714 BC", func(m *chatchannel.Message) { m.At = time.Date(-5000, 1, 1, 0, 0, 0, 0, time.UTC) }},
-		{"At after 294247 AD", func(m *chatchannel.Message) { m.At = time.Unix(9223372036854, 0) }},
+		{"a NUL byte in Body", func(m *transcript.Message) { m.Body = "a\x00b" }},
+		{"invalid UTF-8 in Body", func(m *transcript.Message) { m.Body = "a\xffb" }},
+		{"a NUL byte in ClientMsgID", func(m *transcript.Message) { m.ClientMsgID = "\x00" }},
+		{"At before 4714 BC", func(m *transcript.Message) { m.At = time.Date(-5000, 1, 1, 0, 0, 0, 0, time.UTC) }},
+		{"At after 294247 AD", func(m *transcript.Message) { m.At = time.Unix(9223372036854, 0) }},
 	} {
 		m := ok
 		tc.edit(&m)
 		_, err := s.Append(ctx, m)
-		assert.ErrorIs(t, err, chatchannel.ErrTranscriptInput, "Append of a message with %s: want ErrTranscriptInput", tc.name)
+		assert.ErrorIs(t, err, transcript.ErrInvalid, "Append of a message with %s: want ErrTranscriptInput", tc.name)
 	}
 	all, err := s.Since(ctx, "c-1", 0)
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package transcriptstest
+package transcripttest
 
 import (
 	"context"
@@ -9,18 +9,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventcc/eventcc/modality/chatchannel"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
-func testRoundTrip(t *testing.T, s chatchannel.Transcripts) {
-	in := []chatchannel.Message{
+func testRoundTrip(t *testing.T, s transcript.Store) {
+	in := []transcript.Message{
 		msg("expo", "c-1", "k-1", 0),
-		{ServiceID: "expo", Conversation: "c-1", Author: chatchannel.AuthorReceptionist,
+		{ServiceID: "expo", Conversation: "c-1", Author: transcript.AuthorReceptionist,
 			Body: "Bienvenue 👋\nline two, \"quoted\", tab\there", At: base.Add(1500 * time.Microsecond)},
 		{ServiceID: "expo", Conversation: "c-1", Author: "agent:ann", Body: "x", At: time.Date(2030, time.May, 1, 11, 0, 0, 7000, time.FixedZone("CEST", 2*3600))},
-		{ServiceID: "expo", Conversation: "c-1", Author: chatchannel.AuthorSystem, Body: "no instant"},
+		{ServiceID: "expo", Conversation: "c-1", Author: transcript.AuthorSystem, Body: "no instant"},
 	}
-	var want []chatchannel.Message
+	var want []transcript.Message
 	for i, m := range in {
 		got := mustAppend(t, s, m)
 		m.Seq, m.ID = int64(i+1), got.ID
@@ -30,7 +30,7 @@ func testRoundTrip(t *testing.T, s chatchannel.Transcripts) {
 	assertMessages(t, want, mustSince(t, s, "c-1", 0), "Since after the Appends: want every message, every field as appended")
 }
 
-func testSeq(t *testing.T, s chatchannel.Transcripts) {
+func testSeq(t *testing.T, s transcript.Store) {
 	for i := range 5 {
 		m := mustAppend(t, s, msg("expo", "c-1", "", i))
 		assert.Equal(t, int64(i+1), m.Seq, "Append %d to c-1: want Seq %d, the conversation's last plus one from 1", i, i+1)
@@ -47,7 +47,7 @@ func testSeq(t *testing.T, s chatchannel.Transcripts) {
 	assert.Equal(t, upTo(2), seqs(mustSince(t, s, "c-2", 0)), "Since of c-2: want Seqs 1 and 2")
 }
 
-func testAssignsID(t *testing.T, s chatchannel.Transcripts) {
+func testAssignsID(t *testing.T, s transcript.Store) {
 	ids := make(map[string]int64)
 	for i := range 4 {
 		m := mustAppend(t, s, msg("expo", "c-1", "", i))
@@ -62,7 +62,7 @@ func testAssignsID(t *testing.T, s chatchannel.Transcripts) {
 	}
 }
 
-func testKeepsID(t *testing.T, s chatchannel.Transcripts) {
+func testKeepsID(t *testing.T, s transcript.Store) {
 	m := msg("expo", "c-1", "", 0)
 	m.ID = "given-id"
 	got := mustAppend(t, s, m)
@@ -73,11 +73,11 @@ func testKeepsID(t *testing.T, s chatchannel.Transcripts) {
 	}
 }
 
-func testIdempotent(t *testing.T, s chatchannel.Transcripts) {
+func testIdempotent(t *testing.T, s transcript.Store) {
 	first := mustAppend(t, s, msg("expo", "c-1", "k", 0))
 	mustAppend(t, s, msg("expo", "c-1", "other", 1))
 	resend := msg("expo", "c-1", "k", 2)
-	resend.Author, resend.ID = chatchannel.AuthorSystem, "a-new-id"
+	resend.Author, resend.ID = transcript.AuthorSystem, "a-new-id"
 	again := mustAppend(t, s, resend)
 	assertMessage(t, first, again, "Append of a ClientMsgID the conversation has, other fields changed: want the stored message (same ID and Seq)")
 	all := mustSince(t, s, "c-1", 0)
@@ -93,24 +93,24 @@ func testIdempotent(t *testing.T, s chatchannel.Transcripts) {
 	assert.Equal(t, "message 4", other.Body, "Append of the ClientMsgID to another conversation: want its own body")
 }
 
-func testEmptyClientMsgID(t *testing.T, s chatchannel.Transcripts) {
+func testEmptyClientMsgID(t *testing.T, s transcript.Store) {
 	a := mustAppend(t, s, msg("expo", "c-1", "", 0))
 	b := mustAppend(t, s, msg("expo", "c-1", "", 0))
 	assert.Equal(t, []int64{1, 2}, []int64{a.Seq, b.Seq}, "two Appends of the same message without ClientMsgID: want both stored")
 	assert.Len(t, mustSince(t, s, "c-1", 0), 2, "Since after two Appends without ClientMsgID: want both")
 }
 
-func testInvalid(t *testing.T, s chatchannel.Transcripts) {
+func testInvalid(t *testing.T, s transcript.Store) {
 	for _, tc := range []struct {
 		name string
-		m    chatchannel.Message
+		m    transcript.Message
 	}{
 		{"no ServiceID", msg("", "c-1", "k", 0)},
 		{"no Conversation", msg("expo", "", "k", 0)},
 		{"neither", msg("", "", "", 0)},
 	} {
 		got, err := s.Append(context.Background(), tc.m)
-		assert.ErrorIs(t, err, chatchannel.ErrTranscriptInput, "Append of a message with %s: want ErrTranscriptInput", tc.name)
+		assert.ErrorIs(t, err, transcript.ErrInvalid, "Append of a message with %s: want ErrTranscriptInput", tc.name)
 		assert.Zero(t, got.Seq, "Append of a message with %s: want no Seq", tc.name)
 	}
 	assert.Empty(t, mustSince(t, s, "c-1", 0), "Since after invalid Appends: want nothing stored")

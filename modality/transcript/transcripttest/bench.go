@@ -1,4 +1,4 @@
-package transcriptstest
+package transcripttest
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // reconnect's read).
 func Benchmark(b *testing.B, h Harness) {
 	if h.New == nil {
-		b.Fatal("transcriptstest: Harness.New is nil; want a constructor of empty Transcripts stores")
+		b.Fatal("transcripttest: Harness.New is nil; want a constructor of empty Transcripts stores")
 	}
 	b.Run("Append", func(b *testing.B) {
 		s := h.New(b)

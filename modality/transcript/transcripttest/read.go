@@ -1,4 +1,4 @@
-package transcriptstest
+package transcripttest
 
 import (
 	"context"
@@ -8,18 +8,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventcc/eventcc/modality/chatchannel"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
-func testSince(t *testing.T, s chatchannel.Transcripts) {
-	var all []chatchannel.Message
+func testSince(t *testing.T, s transcript.Store) {
+	var all []transcript.Message
 	for i := range 5 {
 		all = append(all, mustAppend(t, s, msg("expo", "c-1", fmt.Sprint("k-", i), i)))
 	}
 	mustAppend(t, s, msg("expo", "c-2", "", 9))
 	for _, tc := range []struct {
 		after int64
-		want  []chatchannel.Message
+		want  []transcript.Message
 	}{
 		{-1, all},
 		{0, all},
@@ -34,7 +34,7 @@ func testSince(t *testing.T, s chatchannel.Transcripts) {
 	}
 }
 
-func testSinceUnknown(t *testing.T, s chatchannel.Transcripts) {
+func testSinceUnknown(t *testing.T, s transcript.Store) {
 	got, err := s.Since(context.Background(), "nobody", 0)
 	assert.NoError(t, err, "Since of a conversation in an empty store: want no error")
 	assert.Empty(t, got, "Since of a conversation in an empty store: want no messages")
@@ -44,18 +44,18 @@ func testSinceUnknown(t *testing.T, s chatchannel.Transcripts) {
 	assert.Empty(t, got, "Since of a conversation never written: want no messages")
 }
 
-func testSinceOwned(t *testing.T, s chatchannel.Transcripts) {
-	want := []chatchannel.Message{mustAppend(t, s, msg("expo", "c-1", "", 0)), mustAppend(t, s, msg("expo", "c-1", "", 1))}
+func testSinceOwned(t *testing.T, s transcript.Store) {
+	want := []transcript.Message{mustAppend(t, s, msg("expo", "c-1", "", 0)), mustAppend(t, s, msg("expo", "c-1", "", 1))}
 	first := mustSince(t, s, "c-1", 0)
 	second := mustSince(t, s, "c-1", 0)
 	require.Len(t, first, 2, "Since: want both messages")
 	first[0].Body, first[0].Seq = "scribbled", 99
-	first[1] = chatchannel.Message{}
+	first[1] = transcript.Message{}
 	assertMessages(t, want, second, "a second Since, after the caller changed what the first returned: want it unchanged")
 	assertMessages(t, want, mustSince(t, s, "c-1", 0), "Since after the caller changed what Since returned: want the store unchanged")
 }
 
-func testDeleteService(t *testing.T, s chatchannel.Transcripts) {
+func testDeleteService(t *testing.T, s transcript.Store) {
 	ctx := context.Background()
 	for _, conv := range []string{"c-1", "c-2"} {
 		for i := range 3 {
@@ -80,10 +80,10 @@ func testDeleteService(t *testing.T, s chatchannel.Transcripts) {
 	assert.Equal(t, "message 7", m.Body, "Append of a deleted ClientMsgID: want it stored anew, not a resend")
 }
 
-func testDeleteIsolated(t *testing.T, s chatchannel.Transcripts) {
+func testDeleteIsolated(t *testing.T, s transcript.Store) {
 	ctx := context.Background()
 	mustAppend(t, s, msg("expo", "e-1", "", 0))
-	gala := []chatchannel.Message{mustAppend(t, s, msg("gala", "g-1", "", 0)), mustAppend(t, s, msg("gala", "g-1", "", 1))}
+	gala := []transcript.Message{mustAppend(t, s, msg("gala", "g-1", "", 0)), mustAppend(t, s, msg("gala", "g-1", "", 1))}
 	gala2 := mustAppend(t, s, msg("gala", "g-2", "", 0))
 	other := mustAppend(t, s, msg("expo-2", "x-1", "", 0)) // a service whose ID extends expo's
 
@@ -92,11 +92,11 @@ func testDeleteIsolated(t *testing.T, s chatchannel.Transcripts) {
 	assert.Equal(t, 1, n, "DeleteService of expo: want its one conversation")
 	assert.Empty(t, mustSince(t, s, "e-1", 0), "Since of expo's conversation after its DeleteService: want nothing")
 	assertMessages(t, gala, mustSince(t, s, "g-1", 0), "Since of gala's conversation after expo's DeleteService: want it untouched")
-	assertMessages(t, []chatchannel.Message{gala2}, mustSince(t, s, "g-2", 0), "Since of gala's other conversation after expo's DeleteService: want it untouched")
-	assertMessages(t, []chatchannel.Message{other}, mustSince(t, s, "x-1", 0), "Since of expo-2's conversation after expo's DeleteService: want it untouched")
+	assertMessages(t, []transcript.Message{gala2}, mustSince(t, s, "g-2", 0), "Since of gala's other conversation after expo's DeleteService: want it untouched")
+	assertMessages(t, []transcript.Message{other}, mustSince(t, s, "x-1", 0), "Since of expo-2's conversation after expo's DeleteService: want it untouched")
 }
 
-func testDone(t *testing.T, s chatchannel.Transcripts, done context.Context) {
+func testDone(t *testing.T, s transcript.Store, done context.Context) {
 	stored := mustAppend(t, s, msg("expo", "c-1", "k", 0))
 	want := done.Err()
 
@@ -111,7 +111,7 @@ func testDone(t *testing.T, s chatchannel.Transcripts, done context.Context) {
 	_, err = s.DeleteService(done, "expo")
 	assert.ErrorIs(t, err, want, "DeleteService with a done ctx: want ctx.Err()")
 
-	assertMessages(t, []chatchannel.Message{stored}, mustSince(t, s, "c-1", 0), "Since after calls with a done ctx: want nothing appended, nothing deleted")
+	assertMessages(t, []transcript.Message{stored}, mustSince(t, s, "c-1", 0), "Since after calls with a done ctx: want nothing appended, nothing deleted")
 	assert.Empty(t, mustSince(t, s, "c-2", 0), "Since of a new conversation after an Append with a done ctx: want nothing")
 	next := mustAppend(t, s, msg("expo", "c-1", "", 3))
 	assert.Equal(t, int64(2), next.Seq, "Append after calls with a done ctx: want Seq 2, none was taken")

@@ -1,13 +1,13 @@
-// Package transcriptstest is the conformance suite of
-// [chatchannel.Transcripts].
+// Package transcripttest is the conformance suite of
+// [transcript.Store].
 //
 // A store of chat transcripts (so that an attendee who reconnects, to
 // this replica or another, is sent what was said since) runs [Run] from
 // its own tests:
 //
 //	func TestTranscripts_Conformance(t *testing.T) {
-//		transcriptstest.Run(t, transcriptstest.Harness{
-//			New: func(t testing.TB) chatchannel.Transcripts { return newMyStore(t) },
+//		transcripttest.Run(t, transcripttest.Harness{
+//			New: func(t testing.TB) transcript.Store { return newMyStore(t) },
 //		})
 //	}
 //
@@ -18,7 +18,7 @@
 // whose ClientMsgID the conversation already has is not stored again and
 // Append returns the stored one, same ID and Seq, while an empty
 // ClientMsgID is never a resend; a message without Conversation or
-// ServiceID wraps [chatchannel.ErrTranscriptInput] and stores nothing;
+// ServiceID wraps [transcript.ErrInvalid] and stores nothing;
 // Since returns the messages above afterSeq in Seq order, in a slice the
 // caller owns, and none for an unknown conversation; DeleteService
 // returns how many conversations (not messages) it deleted, forgets
@@ -35,4 +35,4 @@
 // timestamp keeps exactly; they are compared with [time.Time.Equal], so
 // a store may drop monotonic readings and change locations.
 // [Benchmark] measures Append and Since.
-package transcriptstest
+package transcripttest

@@ -1,4 +1,4 @@
-package transcriptstest
+package transcripttest
 
 import (
 	"context"
@@ -9,14 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventcc/eventcc/modality/chatchannel"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
 // Harness tells the suite how to make the store under test.
 type Harness struct {
 	// New returns an empty store. It is called once per subtest (and
 	// benchmark); clean up with t.Cleanup.
-	New func(t testing.TB) chatchannel.Transcripts
+	New func(t testing.TB) transcript.Store
 }
 
 // Run runs the conformance suite against the stores h makes. Run it
@@ -24,11 +24,11 @@ type Harness struct {
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	if h.New == nil {
-		t.Fatal("transcriptstest: Harness.New is nil; want a constructor of empty Transcripts stores")
+		t.Fatal("transcripttest: Harness.New is nil; want a constructor of empty Transcripts stores")
 	}
 	cases := []struct {
 		name string
-		run  func(t *testing.T, s chatchannel.Transcripts)
+		run  func(t *testing.T, s transcript.Store)
 	}{
 		{"Append/KeepsEveryField", testRoundTrip},
 		{"Append/SeqFromOneWithoutGaps", testSeq},
@@ -42,8 +42,8 @@ func Run(t *testing.T, h Harness) {
 		{"Since/CallerOwnsResult", testSinceOwned},
 		{"DeleteService/CountsConversations", testDeleteService},
 		{"DeleteService/Isolated", testDeleteIsolated},
-		{"Context/Cancelled", func(t *testing.T, s chatchannel.Transcripts) { testDone(t, s, cancelled(t)) }},
-		{"Context/DeadlineExceeded", func(t *testing.T, s chatchannel.Transcripts) { testDone(t, s, expired(t)) }},
+		{"Context/Cancelled", func(t *testing.T, s transcript.Store) { testDone(t, s, cancelled(t)) }},
+		{"Context/DeadlineExceeded", func(t *testing.T, s transcript.Store) { testDone(t, s, expired(t)) }},
 		{"Concurrent/ManyConversations", testConcurrentConversations},
 		{"Concurrent/OneConversation", testConcurrentOneConversation},
 		{"Concurrent/RacingResends", testConcurrentResends},
@@ -63,9 +63,9 @@ var base = time.Date(2030, time.May, 1, 9, 0, 0, 0, time.UTC).Add(123456 * time.
 
 // msg returns the attendee's n-th message (from 0) of conversation conv
 // of service svc, said n seconds after base, with client id cid.
-func msg(svc, conv, cid string, n int) chatchannel.Message {
-	return chatchannel.Message{ServiceID: svc, Conversation: conv, ClientMsgID: cid,
-		Author: chatchannel.AuthorAttendee, Body: fmt.Sprintf("message %d", n), At: base.Add(time.Duration(n) * time.Second)}
+func msg(svc, conv, cid string, n int) transcript.Message {
+	return transcript.Message{ServiceID: svc, Conversation: conv, ClientMsgID: cid,
+		Author: transcript.AuthorAttendee, Body: fmt.Sprintf("message %d", n), At: base.Add(time.Duration(n) * time.Second)}
 }
 
 // cancelled returns a context that is already cancelled.
@@ -82,14 +82,14 @@ func expired(t *testing.T) context.Context {
 	return ctx
 }
 
-func mustAppend(t testing.TB, s chatchannel.Transcripts, m chatchannel.Message) chatchannel.Message {
+func mustAppend(t testing.TB, s transcript.Store, m transcript.Message) transcript.Message {
 	t.Helper()
 	got, err := s.Append(context.Background(), m)
 	require.NoError(t, err, "Append of message %q to %s/%s: want it stored", m.Body, m.ServiceID, m.Conversation)
 	return got
 }
 
-func mustSince(t testing.TB, s chatchannel.Transcripts, conv string, afterSeq int64) []chatchannel.Message {
+func mustSince(t testing.TB, s transcript.Store, conv string, afterSeq int64) []transcript.Message {
 	t.Helper()
 	got, err := s.Since(context.Background(), conv, afterSeq)
 	require.NoError(t, err, "Since(%q, %d): want no error", conv, afterSeq)
@@ -97,7 +97,7 @@ func mustSince(t testing.TB, s chatchannel.Transcripts, conv string, afterSeq in
 }
 
 // seqs returns the Seqs of msgs, in order.
-func seqs(msgs []chatchannel.Message) []int64 {
+func seqs(msgs []transcript.Message) []int64 {
 	out := make([]int64, len(msgs))
 	for i, m := range msgs {
 		out[i] = m.Seq
@@ -115,7 +115,7 @@ func upTo(n int) []int64 {
 }
 
 // assertMessages checks a list against the messages wanted, in order.
-func assertMessages(t testing.TB, want, got []chatchannel.Message, what string) bool {
+func assertMessages(t testing.TB, want, got []transcript.Message, what string) bool {
 	t.Helper()
 	if !assert.Equal(t, seqs(want), seqs(got), "%s: wanted messages of these Seqs, in this order", what) {
 		return false
@@ -130,7 +130,7 @@ func assertMessages(t testing.TB, want, got []chatchannel.Message, what string) 
 // assertMessage checks that got holds the same message as want: At
 // compares as an instant, as a store may drop monotonic readings and
 // change locations.
-func assertMessage(t testing.TB, want, got chatchannel.Message, what string) bool {
+func assertMessage(t testing.TB, want, got transcript.Message, what string) bool {
 	t.Helper()
 	ok := assert.Equal(t, want.ServiceID, got.ServiceID, "%s: ServiceID", what)
 	ok = assert.Equal(t, want.Conversation, got.Conversation, "%s: Conversation", what) && ok

@@ -1,4 +1,4 @@
-package transcriptstest
+package transcripttest
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/eventcc/eventcc/modality/chatchannel"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
 // testConcurrentConversations: a goroutine per conversation appends to
 // its own, as the channel does, resending some messages, while the
 // conversations of another service are deleted. Each conversation ends
 // up with its messages once each, in the order appended, Seqs 1 to n.
-func testConcurrentConversations(t *testing.T, s chatchannel.Transcripts) {
+func testConcurrentConversations(t *testing.T, s transcript.Store) {
 	const convs, msgs = 8, 30
 	ctx := context.Background()
 	errs := make([][]error, convs)
@@ -29,7 +29,7 @@ func testConcurrentConversations(t *testing.T, s chatchannel.Transcripts) {
 					err = fmt.Errorf("Append %d: Seq %d, want %d", i, m.Seq, i+1)
 				}
 				if err == nil && i%5 == 4 { // a resend
-					var again chatchannel.Message
+					var again transcript.Message
 					again, err = s.Append(ctx, msg("expo", conv, fmt.Sprint("k-", i), i+100))
 					if err == nil && (again.Seq != m.Seq || again.ID != m.ID) {
 						err = fmt.Errorf("resend of Append %d: %s#%d, want %s#%d", i, again.ID, again.Seq, m.ID, m.Seq)
@@ -67,7 +67,7 @@ func testConcurrentConversations(t *testing.T, s chatchannel.Transcripts) {
 // for concurrent use keeps Append's contract: each message stored once,
 // Seqs 1 to n without gaps, and each goroutine's messages in the order
 // it appended them.
-func testConcurrentOneConversation(t *testing.T, s chatchannel.Transcripts) {
+func testConcurrentOneConversation(t *testing.T, s transcript.Store) {
 	const writers, msgs = 6, 20
 	ctx := context.Background()
 	errs := make([][]error, writers)
@@ -107,11 +107,11 @@ func testConcurrentOneConversation(t *testing.T, s chatchannel.Transcripts) {
 // by several goroutines at once, as when a reconnecting attendee's
 // resend races the first send. Exactly one is stored and every Append
 // returns it.
-func testConcurrentResends(t *testing.T, s chatchannel.Transcripts) {
+func testConcurrentResends(t *testing.T, s transcript.Store) {
 	const senders, rounds = 6, 10
 	ctx := context.Background()
 	for r := range rounds {
-		got := make([]chatchannel.Message, senders)
+		got := make([]transcript.Message, senders)
 		errs := make([]error, senders)
 		var wg sync.WaitGroup
 		for g := range senders {
