@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventcc/eventcc/access"
+	"github.com/eventcc/eventcc/modality"
 )
 
 // AttendeeRole is the name of the template role whose privileges a
@@ -127,7 +128,9 @@ func (l *Lifecycle) RegisterAttendee(ctx context.Context, serviceID, attendee st
 	return out, err
 }
 
-// UnregisterAttendee revokes attendee's access to the service now.
+// UnregisterAttendee revokes attendee's access to the service now, and
+// ends the engagements they hold on channels that know who holds what
+// ([modality.AttendeeEnder]: the chat channel).
 // Idempotent: unregistering an attendee who holds no grant in force is
 // not an error. It is allowed in every state, since revoking never widens
 // access.
@@ -149,6 +152,15 @@ func (l *Lifecycle) UnregisterAttendee(ctx context.Context, serviceID, attendee 
 			}
 			l.log.V(1).Info("attendee unregistered", "service", serviceID, "attendee", attendee, "grant", g.ID)
 			l.emit(&AttendeeChanged{ServiceID: serviceID, At: now, Attendee: attendee, GrantID: g.ID, Expires: now})
+		}
+		// Their access has ended: so do the conversations they hold on
+		// channels that know who holds what.
+		for _, ch := range l.cfg.Channels {
+			if ae, ok := ch.(modality.AttendeeEnder); ok {
+				if _, err := ae.EndAttendee(ctx, serviceID, attendee); err != nil {
+					return fmt.Errorf("contactcenter: %s: end attendee %s's engagements: %w", serviceID, attendee, err)
+				}
+			}
 		}
 		return nil
 	})

@@ -701,3 +701,35 @@ func TestTranscriptsRetention(t *testing.T) {
 		})
 	}
 }
+
+// ender is a channel that knows which attendee holds what: it records
+// what unregistering asks of it.
+type ender struct {
+	*memchannel.Channel
+	ended []string
+}
+
+func (c *ender) EndAttendee(_ context.Context, serviceID, principal string) (int, error) {
+	c.ended = append(c.ended, serviceID+"/"+principal)
+	return 1, nil
+}
+
+// TestUnregisterEndsTheAttendeesEngagements: unregistering an attendee
+// ends what they hold on channels that know who holds what.
+func TestUnregisterEndsTheAttendeesEngagements(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	ch := &ender{Channel: w.Channel}
+	cfg := w.Config("")
+	cfg.Channels = []modality.Channel{ch}
+	lc, err := contactcenter.New(cfg)
+	require.NoError(t, err)
+	defer lc.Close()
+	svc, err := lc.Request(ctx, conference("conf-unregister"))
+	require.NoError(t, err)
+	_, err = lc.RegisterAttendee(ctx, svc.ID, "att-7")
+	require.NoError(t, err)
+	assert.Empty(t, ch.ended)
+	require.NoError(t, lc.UnregisterAttendee(ctx, svc.ID, "att-7"))
+	assert.Equal(t, []string{svc.ID + "/att-7"}, ch.ended)
+}

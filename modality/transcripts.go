@@ -18,3 +18,16 @@ type Retainer interface {
 	// ctx returns ctx.Err() (possibly wrapped).
 	Retain(ctx context.Context, serviceID string, until time.Time) (kept, deleted int, err error)
 }
+
+// AttendeeEnder is an optional interface of a [Channel] that knows which
+// attendee (by the principal of the token they presented) holds each
+// engagement: when an attendee's access ends (the event platform
+// unregisters them), the contactcenter lifecycle ends their engagements
+// on it. Discover it by type assertion.
+type AttendeeEnder interface {
+	// EndAttendee ends every live engagement of the service held by the
+	// attendee principal, telling them why, and returns how many it
+	// ended. Ending none is not an error. A done ctx returns ctx.Err()
+	// (possibly wrapped).
+	EndAttendee(ctx context.Context, serviceID, principal string) (int, error)
+}

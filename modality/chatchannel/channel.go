@@ -98,6 +98,8 @@ type conversation struct {
 	lastSeq int64
 }
 
+var _ modality.AttendeeEnder = (*Channel)(nil)
+
 // New returns a channel for the chat kind configured by cfg, or a
 // *[ConfigError] naming every bad field. The channel starts no goroutine
 // until a socket connects or [Channel.Run] is called.
@@ -260,6 +262,45 @@ func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error)
 		if conv.router != nil {
 			if err := conv.router.Hangup(conv.id); err != nil {
 				errs = append(errs, fmt.Errorf("chatchannel: disconnect %q: router: %w", conv.id, err))
+			}
+		}
+	}
+	return len(ended), errors.Join(errs...)
+}
+
+// unregisteredText is what an attendee whose access ended is told.
+const unregisteredText = "Your registration for this event has ended, and with it this conversation."
+
+// EndAttendee implements [modality.AttendeeEnder]: every live
+// conversation of the service that the attendee principal started with
+// their token ends, with closed{reason: "unregistered"}; the router is
+// told they left.
+func (c *Channel) EndAttendee(ctx context.Context, serviceID, principal string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	now := c.cfg.Now()
+	c.mu.Lock()
+	svc := c.services[serviceID]
+	var ended []*conversation
+	if svc != nil {
+		for _, conv := range svc.live {
+			if conv.from == principal {
+				ended = append(ended, conv)
+			}
+		}
+	}
+	for _, conv := range ended {
+		c.endLocked(conv, now)
+	}
+	c.mu.Unlock()
+	var errs []error
+	for _, conv := range ended {
+		c.closeConv(conv, ReasonUnregistered, unregisteredText)
+		c.notifyWatchers(ConversationEvent{Kind: EventEnded, ServiceID: serviceID, Conversation: conv.id, Reason: ReasonUnregistered})
+		if conv.router != nil {
+			if err := conv.router.Hangup(conv.id); err != nil {
+				errs = append(errs, fmt.Errorf("chatchannel: end attendee %q: %q: router: %w", principal, conv.id, err))
 			}
 		}
 	}

@@ -549,3 +549,36 @@ func TestHelloTimeoutAndResumeAfterStopIntake(t *testing.T) {
 	assert.Equal(t, "welcome", again.next().Type, "a live conversation resumes after StopIntake")
 	assert.Equal(t, frame{Type: "queue"}, again.next(), "and is told it still waits")
 }
+
+// TestEndAttendee: an attendee whose registration ends loses the
+// conversations they started with their token, and only those; the
+// router is told they left.
+func TestEndAttendee(t *testing.T) {
+	e := newEnv(t, chatchannel.Config{})
+	e.open(t, "svc")
+	ann := e.dial(t, "/svc/chat?entry=direct")
+	annConv := ann.hello("tok-svc-ann").Conversation
+	<-e.r.enqueue
+	bob := e.dial(t, "/svc/chat?entry=direct")
+	bob.hello("tok-svc-bob")
+	<-e.r.enqueue
+
+	n, err := e.ch.EndAttendee(t.Context(), "svc", "ann")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	f, _ := ann.until("closed")
+	assert.Equal(t, "unregistered", f.Reason)
+	assert.NotEmpty(t, f.Message, "told why")
+	assert.Equal(t, websocket.StatusNormalClosure, ann.closeStatus())
+	assert.Equal(t, []string{annConv}, e.r.hangups(), "the router is told ann left")
+
+	n, err = e.ch.EndAttendee(t.Context(), "svc", "ann")
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing more to end")
+	n, err = e.ch.EndAttendee(t.Context(), "other", "bob")
+	require.NoError(t, err)
+	assert.Zero(t, n, "another service's attendee of the same name is not this one")
+	counts, err := e.ch.Counts(t.Context(), "svc")
+	require.NoError(t, err)
+	assert.Equal(t, 1, counts[0].Live(), "bob's conversation goes on")
+}

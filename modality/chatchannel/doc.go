@@ -38,7 +38,10 @@
 // service, since modality.Setup is shared by every channel); their From
 // is "anonymous:<random>". A refused token (another service's, expired,
 // revoked) gets closed{reason:"unauthorized"} and close code 1008;
-// nothing is created.
+// nothing is created. When the attendee's access ends (the event
+// platform unregisters them), [Channel.EndAttendee] ends their
+// conversations with closed{reason:"unregistered"}; the contactcenter
+// lifecycle calls it ([modality.AttendeeEnder]).
 //
 // # Protocol
 //

@@ -170,6 +170,7 @@ const (
 	ReasonReplaced     = "replaced"     // the attendee resumed on another socket
 	ReasonAbandoned    = "abandoned"    // the attendee did not come back within the grace
 	ReasonError        = "error"        // the channel failed
+	ReasonUnregistered = "unregistered" // the attendee's registration (their access) ended
 )
 
 func msgFrame(m Message) messageFrame {
