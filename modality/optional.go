@@ -1,5 +1,8 @@
 package modality
 
+// Optional interfaces of a Channel beyond CapacitySetter (capacity.go),
+// discovered by type assertion.
+
 import (
 	"context"
 	"time"
