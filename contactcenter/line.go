@@ -425,21 +425,23 @@ func (ln *line) track(t *tracked, ev routing.Event) modality.Decision {
 
 // report returns the engagement report as of now, to store, and
 // whether anything was counted since it was last taken.
-func (ln *line) report() (*EngagementReport, bool) {
+func (ln *line) report() (*EngagementReport, bool) { return ln.snapshot(true) }
+
+// peek is the report for reading: what is counted stays to be stored.
+func (ln *line) peek() *EngagementReport {
+	r, _ := ln.snapshot(false)
+	return r
+}
+
+func (ln *line) snapshot(take bool) (*EngagementReport, bool) {
 	stats := ln.router.Stats()
 	ln.mu.Lock()
 	defer ln.mu.Unlock()
 	changed := ln.tally.changed
-	ln.tally.changed = false
+	if take {
+		ln.tally.changed = false
+	}
 	return ln.tally.report(stats), changed
-}
-
-// peek is report for reading: what is counted stays to be stored.
-func (ln *line) peek() (*EngagementReport, bool) {
-	stats := ln.router.Stats()
-	ln.mu.Lock()
-	defer ln.mu.Unlock()
-	return ln.tally.report(stats), ln.tally.changed
 }
 
 // flush writes the records changed since the last flush. A record the

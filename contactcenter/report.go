@@ -45,7 +45,7 @@ func (l *Lifecycle) Report(ctx context.Context, id string) (Report, error) {
 		// service has held since, up to now.
 		accrue(&s, l.now())
 		if ln := l.ports.line(id); ln != nil {
-			s.Engagements, _ = ln.peek()
+			s.Engagements = ln.peek()
 		}
 	}
 	return reportOf(s, l.cfg.Rates), nil

@@ -92,35 +92,35 @@ func (p ports) staff(ctx context.Context, s *Service, seats []Item) ([]Person, [
 }
 
 // assignSeats gives each person a seat: the one they held before if it
-// is still held, else a free one.
+// is still held, else the first free one.
 func assignSeats(before, people []Person, seats []Item) []Person {
 	had := make(map[string]string, len(before))
 	for _, p := range before {
 		had[p.ID] = p.Seat
 	}
-	free := make(map[string]bool, len(seats))
+	held := make(map[string]bool, len(seats))
 	for _, it := range seats {
-		free[it.ID] = true
+		held[it.ID] = true
 	}
+	taken := make(map[string]bool, len(seats))
 	out := make([]Person, len(people))
 	for i, p := range people {
 		p.Seat = ""
-		if seat := had[p.ID]; free[seat] {
+		if seat := had[p.ID]; held[seat] {
 			p.Seat = seat
-			delete(free, seat)
+			taken[seat] = true
 		}
 		out[i] = p
 	}
-	for i := range out {
-		if out[i].Seat != "" {
-			continue
+	free := seats[:0:0]
+	for _, it := range seats {
+		if !taken[it.ID] {
+			free = append(free, it)
 		}
-		for _, it := range seats {
-			if free[it.ID] {
-				out[i].Seat = it.ID
-				delete(free, it.ID)
-				break
-			}
+	}
+	for i := range out {
+		if out[i].Seat == "" && len(free) > 0 {
+			out[i].Seat, free = free[0].ID, free[1:]
 		}
 	}
 	return out
