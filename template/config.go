@@ -52,7 +52,8 @@ type Config struct {
 	EventID         string `json:"eventId"`
 	EventType       string `json:"eventType"`
 	// Modalities enabled for this service: those requested, in the
-	// template's order.
+	// template's order. Each says whether anonymous visitors may use it
+	// ([Modality.Anonymous]).
 	Modalities []Modality `json:"modalities"`
 	// Skills are the template's skills, all of them: those the queues
 	// require and those agents may have besides. nil when the template
@@ -63,7 +64,9 @@ type Config struct {
 	// ServiceLevel set (the staffing's when the template gives it none).
 	// A queue whose overflow queue is not here, or serves none of its
 	// enabled modalities, has no Overflow: its engagements end unanswered
-	// after MaxWait.
+	// after MaxWait. A registered-only queue ([Queue.RegisteredOnly])
+	// stays so even when its enabled modalities identify nobody (it then
+	// restricts nothing).
 	Queues []Queue `json:"queues"`
 	// Receptionist is nil when not requested.
 	Receptionist *Receptionist `json:"receptionist,omitempty"`

@@ -72,6 +72,21 @@
 // 0 for 5s) and how many offers in a row they may let go before the
 // router puts them on a break (MaxMisses, 0 for 3).
 //
+// # Registered attendees and anonymous visitors
+//
+// Attendee identity comes from the event system: the platform registers
+// an attendee and embeds a session token minted for that registration in
+// its pages. Chat and video identify attendees by that token; telephony,
+// SMS and social reach whoever has the number or the handle. By default a
+// modality is for registered attendees only; [Modality.Anonymous] lets
+// visitors without a registration use it too, and is refused on any kind
+// but chat and video. A [Queue] that is RegisteredOnly (a VIP queue) is
+// reached by registered attendees only: the receptionist leaves it out of
+// an anonymous visitor's menu, and its entry points refuse them. It must
+// serve chat or video, and no queue open to everyone may overflow into
+// it. The channels that identify attendees enforce both (package
+// modality's Setup.Anonymous and Setup.RegisteredOnly).
+//
 // Load is strict: unknown or repeated fields, keys in the wrong case,
 // values of the wrong type, trailing data and inputs over 1 MiB are
 // errors, as is any template that does not validate.
@@ -86,6 +101,7 @@
 //	queues[1].modalities[0]: modality "video" is not offered by the template
 //	queues[1].skills[0]: unknown skill "french"; want one of registration, de
 //	queues[1].overflow: unknown queue "genral"; want one of registration, general
+//	queues[2].overflow: queue "vip" is registered-only and this queue is open to everyone: its overflow would carry anonymous visitors in
 //	staffing.serviceLevel.target: must be in (0,1], got 1.5
 //	postTerm.aging: must be at least 45 days (1080h), the minimum aging of a disconnected number ...
 //

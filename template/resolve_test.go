@@ -527,3 +527,34 @@ func TestResolveTranscripts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, c.Transcripts.Retention, "by default transcripts are deleted at the close")
 }
+
+// Who may use a modality and reach a queue goes from the template to the
+// configuration, through the narrowing of modalities and queues.
+func TestResolveRegisteredOnly(t *testing.T) {
+	tp := validTemplate()
+	tp.Modalities[1].Anonymous = true
+	tp.Queues[0].MaxWait, tp.Queues[0].Overflow = 0, ""
+	tp.Queues[1].RegisteredOnly = true
+	require.NoError(t, tp.Validate())
+
+	c, err := tp.Resolve(validInput())
+	require.NoError(t, err)
+	require.Len(t, c.Modalities, 3)
+	assert.Equal(t, []bool{false, true, false}, []bool{c.Modalities[0].Anonymous, c.Modalities[1].Anonymous, c.Modalities[2].Anonymous},
+		"want chat open to anonymous visitors, the others not")
+	require.Len(t, c.Queues, 3)
+	assert.Equal(t, []bool{false, true, false}, []bool{c.Queues[0].RegisteredOnly, c.Queues[1].RegisteredOnly, c.Queues[2].RegisteredOnly},
+		"want speakers registered-only, the others open")
+
+	in := validInput()
+	in.Modalities = []modality.Kind{modality.Chat}
+	in.Queues = []string{"speakers", "registration"}
+	c, err = tp.Resolve(in)
+	require.NoError(t, err)
+	require.Len(t, c.Modalities, 1)
+	assert.True(t, c.Modalities[0].Anonymous, "want the requested chat still open to anonymous visitors")
+	require.Len(t, c.Queues, 2)
+	assert.Equal(t, "speakers", c.Queues[1].Name)
+	assert.True(t, c.Queues[1].RegisteredOnly, "want the narrowed speakers queue still registered-only")
+	assert.Equal(t, []modality.Kind{modality.Chat}, c.Queues[1].Modalities)
+}

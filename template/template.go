@@ -55,6 +55,15 @@ type Modality struct {
 	// SpacePerEngagement is the server space, in units, one live engagement
 	// of this kind needs.
 	SpacePerEngagement float64 `json:"spacePerEngagement"`
+	// Anonymous lets visitors without a registration use this modality:
+	// people the event system registered no attendee for, who hold no
+	// session token. Default false: registered attendees only. Only chat
+	// and video identify attendees, by the session token the event
+	// platform embeds for a registered attendee, so only they may set
+	// it: telephony, SMS and social reach whoever has the number or the
+	// handle, and [Template.Validate] refuses it there rather than let
+	// it suggest a restriction nothing enforces.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 // Skill is something an event's agents may be able to do: speak a
@@ -97,6 +106,16 @@ type Queue struct {
 	// reported per queue. nil: the template's [Staffing.ServiceLevel]. In
 	// a resolved [Config] it is always set.
 	ServiceLevel *ServiceLevel `json:"serviceLevel,omitempty"`
+	// RegisteredOnly routes only registered attendees to this queue (a
+	// VIP queue): on the modalities that identify attendees by token
+	// (chat, video), the receptionist offers it only to them and its
+	// entry points refuse anonymous visitors ([Modality.Anonymous]).
+	// Telephony, SMS and social do not identify who calls or writes: on
+	// them it restricts nothing. A registered-only queue must serve chat
+	// or video, and no queue open to everyone may overflow into it (its
+	// overflow would carry anonymous visitors in). Default false: open
+	// to everyone who may use its modalities.
+	RegisteredOnly bool `json:"registeredOnly,omitempty"`
 }
 
 // Receptionist is the virtual receptionist: a menu that answers questions

@@ -174,8 +174,26 @@ func (t *Template) checkModalities(ps *problems) map[modality.Kind]bool {
 		if !nonNegative(m.SpacePerEngagement) {
 			ps.add(p+".spacePerEngagement", "must be >= 0, got %v", m.SpacePerEngagement)
 		}
+		if m.Anonymous && slices.Contains(modality.Kinds(), m.Kind) && !byToken(m.Kind) {
+			ps.add(p+".anonymous", "only chat and video identify attendees (by their session token); %s reaches whoever has the %s, registered or not",
+				m.Kind, reachedBy(m.Kind))
+		}
 	}
 	return offered
+}
+
+// byToken reports whether the channels of kind k identify attendees by
+// the session token of their registration: chat and video do; the
+// others reach whoever has the number or the handle.
+func byToken(k modality.Kind) bool { return k == modality.Chat || k == modality.Video }
+
+// reachedBy says what reaches a service on kind k, which does not
+// identify attendees.
+func reachedBy(k modality.Kind) string {
+	if k == modality.Social {
+		return "handle"
+	}
+	return "number"
 }
 
 // checkSkills returns the names of the template's skills.
@@ -234,6 +252,11 @@ func (t *Template) checkQueues(ps *problems, offered map[modality.Kind]bool, ski
 				ps.add(pj, "duplicate modality %q", k)
 			}
 			seen[k] = true
+		}
+		if q.RegisteredOnly && len(q.Modalities) > 0 && !slices.ContainsFunc(q.Modalities, byToken) {
+			ps.addRelated([]string{p + ".modalities"}, p+".registeredOnly",
+				"requires a modality that identifies attendees (chat or video); this queue serves only %s, which reach whoever has the number or the handle",
+				oneOf(q.Modalities))
 		}
 		t.checkQueueSkills(ps, p, q, skills)
 		if q.Strategy != "" && !slices.Contains(routing.Strategies(), q.Strategy) {
@@ -304,6 +327,9 @@ func (t *Template) checkOverflow(ps *problems, p string, q Queue, first map[stri
 	case !slices.ContainsFunc(q.Modalities, func(k modality.Kind) bool { return slices.Contains(t.Queues[to].Modalities, k) }):
 		ps.addRelated([]string{fmt.Sprintf("queues[%d].modalities", to)}, p+".overflow",
 			"queue %q serves none of this queue's modalities (%s)", q.Overflow, oneOf(q.Modalities))
+	case t.Queues[to].RegisteredOnly && !q.RegisteredOnly:
+		ps.addRelated([]string{fmt.Sprintf("queues[%d].registeredOnly", to), p + ".registeredOnly"}, p+".overflow",
+			"queue %q is registered-only and this queue is open to everyone: its overflow would carry anonymous visitors in", q.Overflow)
 	}
 }
 
@@ -406,9 +432,31 @@ func (t *Template) checkReceptionist(ps *problems, queues map[string]bool) {
 			ps.add(p+".queue", "unknown queue %q", o.Queue)
 		}
 	}
+	t.checkAnonymousMenu(ps)
 	if blank(r.ClosedMessage) {
 		ps.add("receptionist.closedMessage", "required")
 	}
+}
+
+// checkAnonymousMenu reports a receptionist whose every option hands off
+// to a registered-only queue when a modality admits anonymous visitors:
+// they would find an empty menu.
+func (t *Template) checkAnonymousMenu(ps *problems) {
+	anon := slices.IndexFunc(t.Modalities, func(m Modality) bool { return m.Anonymous && byToken(m.Kind) })
+	if anon < 0 || len(t.Receptionist.Options) == 0 {
+		return
+	}
+	restricted := make(map[string]bool)
+	for _, q := range t.Queues {
+		if q.RegisteredOnly {
+			restricted[q.Name] = true
+		}
+	}
+	if slices.ContainsFunc(t.Receptionist.Options, func(o MenuOption) bool { return blank(o.Queue) || !restricted[o.Queue] }) {
+		return
+	}
+	ps.addRelated([]string{fmt.Sprintf("modalities[%d].anonymous", anon)}, "receptionist.options",
+		"every option hands off to a registered-only queue, and %s admits anonymous visitors: they would find an empty menu", t.Modalities[anon].Kind)
 }
 
 func (t *Template) checkStaffing(ps *problems) {

@@ -3,6 +3,7 @@ package template_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,6 +56,14 @@ func TestValidateRules(t *testing.T) {
 		{"space negative", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = -0.1 }, "modalities[2].spacePerEngagement", "must be >= 0"},
 		{"space NaN", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = math.NaN() }, "modalities[2].spacePerEngagement", "must be >= 0"},
 		{"space infinite", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = math.Inf(1) }, "modalities[2].spacePerEngagement", "must be >= 0"},
+		{"anonymous telephony", func(tp *template.Template) { tp.Modalities[0].Anonymous = true },
+			"modalities[0].anonymous", "only chat and video identify attendees (by their session token); telephony reaches whoever has the number"},
+		{"anonymous sms", func(tp *template.Template) { tp.Modalities[2].Anonymous = true },
+			"modalities[2].anonymous", "sms reaches whoever has the number, registered or not"},
+		{"anonymous social", func(tp *template.Template) {
+			tp.Modalities[2].Kind, tp.Modalities[2].Anonymous = modality.Social, true
+			tp.Queues[0].Modalities[2], tp.Queues[2].Modalities[1] = modality.Social, modality.Social
+		}, "modalities[2].anonymous", "social reaches whoever has the handle"},
 
 		// Queues.
 		{"queues required", func(tp *template.Template) { tp.Queues = nil }, "queues", "at least one queue"},
@@ -90,6 +99,16 @@ func TestValidateRules(t *testing.T) {
 			tp.Queues[2].Modalities = []modality.Kind{modality.SMS}
 			tp.Queues[1].MaxWait, tp.Queues[1].Overflow = d(time.Minute), "accessibility"
 		}, "queues[1].overflow", `queue "accessibility" serves none of this queue's modalities (telephony, chat)`},
+		{"registered-only queue serving no modality that identifies attendees", func(tp *template.Template) { tp.Queues[2].RegisteredOnly = true },
+			"queues[2].registeredOnly", "requires a modality that identifies attendees (chat or video); this queue serves only telephony, sms"},
+		{"overflow from a queue open to everyone into a registered-only queue", func(tp *template.Template) { tp.Queues[1].RegisteredOnly = true },
+			"queues[0].overflow", `queue "speakers" is registered-only and this queue is open to everyone: its overflow would carry anonymous visitors in`},
+		{"a menu of registered-only queues for anonymous visitors", func(tp *template.Template) {
+			tp.Modalities[1].Anonymous = true
+			tp.Queues[0].RegisteredOnly, tp.Queues[1].RegisteredOnly, tp.Queues[2].Modalities = true, true, []modality.Kind{modality.Chat}
+			tp.Queues[2].RegisteredOnly = true
+			tp.Receptionist.Options = slices.DeleteFunc(tp.Receptionist.Options, func(o template.MenuOption) bool { return o.Answer != "" })
+		}, "receptionist.options", "every option hands off to a registered-only queue, and chat admits anonymous visitors: they would find an empty menu"},
 		{"transcripts kept for ever", func(tp *template.Template) { tp.Transcripts.Retention = d(400 * 24 * time.Hour) },
 			"transcripts.retention", "must be between 0 (delete at the close) and 8784h, got 9600h"},
 		{"transcripts negative retention", func(tp *template.Template) { tp.Transcripts.Retention = d(-time.Hour) },
@@ -272,6 +291,22 @@ func TestValidateAccepts(t *testing.T) {
 			tp.Staffing.ServiceLevel.Target, tp.Staffing.TargetUtilisation = 1, 1
 		}},
 		{"chat concurrency 10", func(tp *template.Template) { tp.Modalities[1].Concurrency = 10 }},
+		{"anonymous chat", func(tp *template.Template) { tp.Modalities[1].Anonymous = true }},
+		{"anonymous video", func(tp *template.Template) {
+			tp.Modalities[1] = template.Modality{Kind: modality.Video, HandleTime: d(time.Minute), Concurrency: 1, Anonymous: true}
+			tp.Queues[0].Modalities[1], tp.Queues[1].Modalities[1] = modality.Video, modality.Video
+		}},
+		{"a registered-only queue that also serves telephony", func(tp *template.Template) {
+			tp.Modalities[1].Anonymous = true
+			tp.Queues[1].RegisteredOnly = true
+			tp.Queues[0].RegisteredOnly = true
+		}},
+		{"a registered-only queue overflowing to one open to everyone", func(tp *template.Template) { tp.Queues[0].RegisteredOnly = true }},
+		{"anonymous visitors with a menu of registered-only queues and answers", func(tp *template.Template) {
+			tp.Modalities[1].Anonymous = true
+			tp.Queues[0].RegisteredOnly, tp.Queues[1].RegisteredOnly, tp.Queues[2].Modalities = true, true, []modality.Kind{modality.Chat}
+			tp.Queues[2].RegisteredOnly = true
+		}},
 		{"extra roles", func(tp *template.Template) {
 			tp.Access.Roles = append(tp.Access.Roles, template.Role{Name: "safety", Privileges: []string{"queue.safety"}})
 		}},
