@@ -53,6 +53,10 @@ type session struct {
 // (Upgrade Required); an Origin not allowed by [Config.Origins] is 403;
 // after [Channel.Close], 503. The protocol is in the package doc.
 func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/widget.js" { // the attendee widget (widget.go)
+		c.serveWidget(w, r)
+		return
+	}
 	svcID, ok := parsePath(r.URL.Path)
 	if !ok {
 		c.log.V(1).Info("request refused: not a chat path", "path", r.URL.Path, "remote", r.RemoteAddr)
