@@ -134,6 +134,40 @@
 // closed{reason:"stopped"}, and after [Channel.Remove] (or for a service
 // never opened) closed{reason:"closed"}, both with that message.
 //
+// # The widget
+//
+// The channel also serves the attendee's chat widget at "/widget.js"
+// relative to its mount (GET and HEAD; an ETag, revalidated with
+// If-None-Match; cached five minutes): one script, no build step, no
+// framework. An event page embeds the chat with one tag:
+//
+//	<script src="https://host/chat/widget.js" data-service="svc-1" data-token="eventcc_..." defer></script>
+//
+// data-service names the service (required); data-token is the
+// attendee's session token (without it, an anonymous visitor);
+// data-entry the entry point (sent as ?entry=); data-title the panel's
+// heading; data-open="true" opens the panel at load. The socket's
+// address is the script's own, with "widget.js" replaced by
+// "<service>/chat" (ws: or wss:), so the page's origin must be allowed
+// by [Config.Origins] when the chat is on another host. The widget
+// connects when first opened (or at once, to resume after a reload),
+// keeps {conversation, last_seq} and the messages shown in the tab's
+// sessionStorage, resends unacknowledged messages with their
+// client_msg_id, and reconnects after a lost socket with a backoff
+// (0.5 s doubling to 30 s, with jitter), but not after a closed frame
+// or a close with 1008.
+//
+// Its elements, stable for integrators and tests: #eventcc-launcher (a
+// button with aria-expanded), #eventcc-panel (role dialog; data-state
+// idle, connecting, open, reconnecting or closed), #eventcc-log (role
+// log; each message an element with data-author, data-seq, and for the
+// attendee's own data-status pending, sent, delivered or read),
+// #eventcc-input, #eventcc-send, #eventcc-end ("End chat": leave),
+// #eventcc-menu with a button.eventcc-option[data-key] per choice,
+// #eventcc-queue, #eventcc-typing, #eventcc-status and
+// #eventcc-restart. window.eventccChat.open() and .close() open and
+// close the panel.
+//
 // # Bad input and limits
 //
 // A frame over [Config.MaxFrame] (default 8 KiB) closes the socket with
