@@ -88,7 +88,7 @@
 .eventcc-root *{box-sizing:border-box;font:inherit;color:inherit}
 .eventcc-launcher{display:block;margin-left:auto;padding:12px 18px;border:0;border-radius:24px;
   background:#1f5fbf;color:#fff;font-weight:600;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}
-.eventcc-root button:focus-visible,.eventcc-root textarea:focus-visible{outline:3px solid #f0a500;outline-offset:2px}
+.eventcc-root button:focus-visible,.eventcc-root input:focus-visible{outline:3px solid #f0a500;outline-offset:2px}
 .eventcc-panel{display:flex;flex-direction:column;width:min(360px,calc(100vw - 40px));height:min(520px,calc(100vh - 100px));
   margin-bottom:12px;background:#fff;border:1px solid #c8c8cc;border-radius:12px;overflow:hidden;box-shadow:0 4px 24px rgba(0,0,0,.2)}
 .eventcc-panel[hidden]{display:none}
@@ -109,8 +109,8 @@
 .eventcc-info{padding:4px 12px;font-size:12px;color:#444;background:#f6f6f8;min-height:0}
 .eventcc-info:empty{display:none}
 .eventcc-form{display:flex;gap:6px;padding:8px;border-top:1px solid #e0e0e4}
-.eventcc-form textarea{flex:1;resize:none;height:40px;padding:8px;border:1px solid #c8c8cc;border-radius:8px;background:#fff}
-.eventcc-form textarea:disabled{background:#eee}
+.eventcc-form input{flex:1;min-width:0;height:40px;padding:8px;border:1px solid #c8c8cc;border-radius:8px;background:#fff}
+.eventcc-form input:disabled{background:#eee}
 .eventcc-form button{padding:0 14px;border:0;border-radius:8px;background:#1f5fbf;color:#fff;cursor:pointer}
 .eventcc-form button:disabled{background:#999;cursor:default}
 .eventcc-restart{margin:0 12px 8px;padding:6px 10px;border:1px solid #1f5fbf;border-radius:8px;background:#fff;color:#1f5fbf;cursor:pointer}
@@ -141,7 +141,7 @@
     ui.typing = el("div", { id: "eventcc-typing", class: "eventcc-info", "aria-live": "polite" });
     ui.status = el("div", { id: "eventcc-status", class: "eventcc-info", role: "status" });
     ui.restart = el("button", { id: "eventcc-restart", type: "button", class: "eventcc-restart", hidden: "" }, "Start a new chat");
-    ui.input = el("textarea", { id: "eventcc-input", rows: "1", maxlength: "2000",
+    ui.input = el("input", { id: "eventcc-input", type: "text", maxlength: "2000",
       placeholder: "Write a message\u2026", autocomplete: "off" });
     ui.send = el("button", { id: "eventcc-send", type: "submit" }, "Send");
     ui.form = el("form", { class: "eventcc-form" },
@@ -157,10 +157,8 @@
     ui.close.addEventListener("click", () => close());
     ui.end.addEventListener("click", leave);
     ui.restart.addEventListener("click", restart);
+    // Enter in the input submits the form (implicit submission).
     ui.form.addEventListener("submit", (ev) => { ev.preventDefault(); submit(); });
-    ui.input.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); submit(); }
-    });
     ui.input.addEventListener("input", typing);
     ui.panel.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape") { ev.preventDefault(); close(); }
@@ -247,7 +245,11 @@
 
   const showMenu = (f) => {
     ui.menu.replaceChildren();
-    if (f.text) ui.menu.append(el("p", {}, f.text));
+    // The receptionist says its text as a message too; show it once.
+    const said = [...bySeq.values()].pop();
+    if (f.text && !(said && said.querySelector(".eventcc-body").textContent === f.text)) {
+      ui.menu.append(el("p", {}, f.text));
+    }
     for (const o of f.options || []) {
       const b = el("button", { type: "button", class: "eventcc-option", "data-key": o.key }, o.label);
       b.disabled = state !== "open";
