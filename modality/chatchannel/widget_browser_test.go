@@ -3,6 +3,8 @@ package chatchannel_test
 import (
 	"fmt"
 	"html"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -199,4 +201,104 @@ func TestWidgetInABrowser(t *testing.T) {
 	assert.Equal(t, "The help desk has closed for the season.", eval(`document.getElementById("eventcc-status").textContent`))
 	assert.Equal(t, "true", eval(`String(document.getElementById("eventcc-input").disabled)`), "no input once closed")
 	assert.Equal(t, "true", eval(`String(document.getElementById("eventcc-send").disabled)`))
+}
+
+// TestWidgetReconnects: when the connection drops under the widget (the
+// network, a proxy), it reconnects by itself and resumes the same
+// conversation without repeating what it showed.
+func TestWidgetReconnects(t *testing.T) {
+	e := newEnv(t, chatchannel.Config{Origins: []string{"127.0.0.1:*"}})
+	e.open(t, "svc")
+	events := watch(t, e, "svc")
+	p := newCutter(t, e.srv.Listener.Addr().String())
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><title>Conference</title>
+<script src="http://%s/widget.js" data-service="svc" data-token="tok-svc-alice" data-open="true" defer></script>`, p.addr)
+	}))
+	t.Cleanup(page.Close)
+
+	ctx := browsertest.New(t, 120*time.Second)
+	until := func(what, expr string) {
+		t.Helper()
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
+			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
+		require.NoError(t, err, "waiting for %s: %s", what, expr)
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL)))
+	until("the panel, open by data-open, to connect", `document.getElementById("eventcc-panel")?.dataset.state === "open"`)
+	conv := events.next(t, chatchannel.EventStarted).Conversation
+	until("the menu", `document.querySelectorAll(".eventcc-option").length === 2`)
+	// Record the panel's states from here on.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.states = [];
+new MutationObserver(() => states.push(document.getElementById("eventcc-panel").dataset.state))
+  .observe(document.getElementById("eventcc-panel"), {attributes: true, attributeFilter: ["data-state"]})`))
+	require.NoError(t, err)
+
+	p.cut()
+	until("a reconnection", `states.includes("reconnecting") && document.getElementById("eventcc-panel").dataset.state === "open"`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#eventcc-input"), "1"+kb.Enter)))
+	until("the answer", `[...document.querySelectorAll('#eventcc-log [data-author="receptionist"]')].some(m => m.textContent.includes("Doors open at nine."))`)
+	ev := events.next(t, chatchannel.EventMessage)
+	assert.Equal(t, conv, ev.Conversation, "the widget resumed its conversation")
+
+	want, err := e.ch.Messages(t.Context(), "svc", conv, 0)
+	require.NoError(t, err)
+	var wantSeqs []int64
+	for _, w := range want {
+		wantSeqs = append(wantSeqs, w.Seq)
+	}
+	until("the ack", fmt.Sprintf(`document.querySelectorAll("#eventcc-log [data-seq]").length === %d`, len(want)))
+	seqs, err := chromedp.Run(ctx, chromedp.Evaluate[[]int64](`[...document.querySelectorAll("#eventcc-log [data-seq]")].map(m => +m.dataset.seq)`))
+	require.NoError(t, err)
+	assert.Equal(t, wantSeqs, seqs, "each message once, in order, across the reconnection")
+}
+
+// cutter is a TCP proxy to addr whose connections the test can cut, as a
+// network does.
+type cutter struct {
+	addr  string
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newCutter(t *testing.T, to string) *cutter {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	c := &cutter{addr: l.Addr().String()}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		l.Close()
+		c.cut()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", to)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			c.mu.Lock()
+			c.conns = append(c.conns, in, out)
+			c.mu.Unlock()
+			wg.Go(func() { io.Copy(out, in); out.Close() })
+			wg.Go(func() { io.Copy(in, out); in.Close() })
+		}
+	})
+	return c
+}
+
+// cut closes every connection so far.
+func (c *cutter) cut() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, conn := range c.conns {
+		conn.Close()
+	}
+	c.conns = nil
 }
