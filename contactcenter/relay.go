@@ -28,6 +28,9 @@ type Desk interface {
 	Transfer(ctx context.Context, token, engagementID, toQueue string) error
 	TransferToAgent(ctx context.Context, token, engagementID, agentID string) error
 	Close(ctx context.Context, token string) error
+	// Holding is what the bearer's session holds: a desktop's view after
+	// a reload.
+	Holding(ctx context.Context, token string) (desk.Holding, error)
 	// Supervisors' actions, each with their token, without a session.
 	Monitor(ctx context.Context, token, engagementID string) (string, error)
 	Barge(ctx context.Context, token, engagementID string) (string, error)
@@ -58,6 +61,7 @@ type relayMsg struct {
 	Err       string         `json:"err,omitempty"`
 	Event     *routing.Event `json:"ev,omitempty"`
 	Profile   *routing.Agent `json:"profile,omitempty"`
+	Holding   *desk.Holding  `json:"hold,omitempty"`
 }
 
 // relayErrs are the errors whose identity a relayed answer keeps.
@@ -241,6 +245,13 @@ func (d *remoteDesk) Reassign(ctx context.Context, token, id, toQueue, toAgent s
 	_, err := d.call(ctx, relayMsg{Op: "reassign", Token: token, Eng: id, Queue: toQueue, Agent: toAgent})
 	return err
 }
+func (d *remoteDesk) Holding(ctx context.Context, token string) (desk.Holding, error) {
+	r, err := d.call(ctx, relayMsg{Op: "holding", Token: token})
+	if err != nil || r.Holding == nil {
+		return desk.Holding{}, err
+	}
+	return *r.Holding, nil
+}
 func (d *remoteDesk) Close(ctx context.Context, token string) error {
 	_, err := d.call(ctx, relayMsg{Op: "close", Token: token})
 	return err
@@ -311,6 +322,12 @@ func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 			return d.Transfer(ctx, m.Token, m.Eng, m.Queue)
 		case "close":
 			return d.Close(ctx, m.Token)
+		case "holding":
+			h, err := d.Holding(ctx, m.Token)
+			if err == nil {
+				r.Holding = &h
+			}
+			return err
 		case "transfer-agent":
 			return d.TransferToAgent(ctx, m.Token, m.Eng, m.Agent)
 		case "monitor", "barge":

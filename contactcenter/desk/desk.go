@@ -299,6 +299,35 @@ func (d *Desk) holder(ctx context.Context, token, engagementID, toQueue string) 
 	return who, nil
 }
 
+// Holding is what an agent's session holds, as [Desk.Holding] returns
+// it: what a desktop shows after a reload.
+type Holding struct {
+	Agent     string           // the session's principal
+	Presence  routing.Presence // where the router has them
+	Connected []string         // the engagements they are connected with
+	Offered   string           // the engagement offered to them now, or ""
+}
+
+// Holding returns what the bearer's session holds, authorised like every
+// action (a token whose access ended ends the session, as [Desk] says).
+// Errors: [ErrNoSession] without a session, access.ErrDenied, the
+// router's. The slice belongs to the caller.
+func (d *Desk) Holding(ctx context.Context, token string) (Holding, error) {
+	who, err := d.check(ctx, token, "holding", access.HandleEngagements)
+	if err != nil {
+		return Holding{}, err
+	}
+	pr, err := d.cfg.Router.Presence(who)
+	if err != nil {
+		return Holding{}, fmt.Errorf("desk: %s holding: %w", who, err)
+	}
+	conn, offered, err := d.cfg.Router.Holding(who)
+	if err != nil {
+		return Holding{}, fmt.Errorf("desk: %s holding: %w", who, err)
+	}
+	return Holding{Agent: who, Presence: pr, Connected: conn, Offered: offered}, nil
+}
+
 // Close ends the bearer's session: they leave the router, and what they
 // hold is requeued or ended per Config.OnLoss. Closing a session that is
 // not open is not an error.

@@ -97,6 +97,47 @@ func TestDesk_AnAgentsDay(t *testing.T) {
 	assert.Empty(t, o.denied)
 }
 
+func TestDesk_Holding(t *testing.T) {
+	ctx := context.Background()
+	o := newOffice(t, desk.Requeue)
+	ana := o.agent(t, service, "ana", access.HandleEngagements, access.QueuePrivilege("general"))
+	_, err := o.desk.Holding(ctx, ana)
+	require.ErrorIs(t, err, desk.ErrNoSession, "before the session opens")
+	_, err = o.desk.Open(ctx, ana, routing.Agent{Capacity: map[modality.Kind]int{modality.Telephony: 2}})
+	require.NoError(t, err)
+	h, err := o.desk.Holding(ctx, ana)
+	require.NoError(t, err)
+	assert.Equal(t, desk.Holding{Agent: "ana", Presence: routing.PresenceOffline}, h)
+
+	require.NoError(t, o.desk.SetStatus(ctx, ana, routing.Available))
+	o.call(t, "1", "general")
+	h, err = o.desk.Holding(ctx, ana)
+	require.NoError(t, err)
+	assert.Equal(t, desk.Holding{Agent: "ana", Presence: routing.PresenceOffered, Offered: "1"}, h)
+	require.NoError(t, o.desk.Accept(ctx, ana, "1"))
+	o.call(t, "2", "general")
+	require.NoError(t, o.desk.Accept(ctx, ana, "2"))
+	h, err = o.desk.Holding(ctx, ana)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"1", "2"}, h.Connected)
+	assert.Equal(t, routing.PresenceBusy, h.Presence)
+
+	// A reload opens the session again: nothing held is lost.
+	_, err = o.desk.Open(ctx, ana, routing.Agent{})
+	require.NoError(t, err)
+	again, err := o.desk.Holding(ctx, ana)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, h.Connected, again.Connected)
+
+	require.NoError(t, o.auth.Revoke(ctx, service+"/ana", o.now))
+	_, err = o.desk.Holding(ctx, ana)
+	require.ErrorIs(t, err, access.ErrDenied)
+	q, who, connected, err := o.router.Where("1")
+	require.NoError(t, err)
+	assert.Equal(t, "general", q)
+	assert.False(t, connected, "access ended: what ana held went back to its queue (%q)", who)
+}
+
 func TestDesk_QueuePrivilegeChecked(t *testing.T) {
 	ctx := context.Background()
 	o := newOffice(t, desk.Requeue)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
+	"github.com/eventcc/eventcc/contactcenter/desk"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
 )
@@ -70,7 +71,14 @@ func relayed(t *testing.T, h Harness) {
 	}
 	assert.Equal(t, e.ID, ev.Engagement)
 	assert.Equal(t, person, ev.Agent)
+	h0, err := d.Holding(ctx, tok)
+	require.NoError(t, err)
+	assert.Equal(t, e.ID, h0.Offered, "what the agent holds crosses the relay")
 	require.NoError(t, d.Accept(ctx, tok, e.ID))
+	h1, err := d.Holding(ctx, tok)
+	require.NoError(t, err)
+	assert.Equal(t, desk.Holding{Agent: person, Presence: routing.PresenceAvailable, Connected: []string{e.ID}}, h1,
+		"on the call, and free for a chat")
 	live, err := a.ch.Engagements(ctx, svc.ID)
 	require.NoError(t, err)
 	require.Len(t, live, 1)
@@ -84,5 +92,7 @@ func relayed(t *testing.T, h Harness) {
 	require.NoError(t, auth.Revoke(ctx, svc.ID+"/"+person, w.Clock.Now()))
 	err = d.SetStatus(ctx, tok, routing.Break)
 	require.ErrorIs(t, err, access.ErrDenied)
+	_, err = d.Holding(ctx, tok)
+	require.ErrorIs(t, err, desk.ErrNoSession, "access ended, and the session with it")
 	require.NoError(t, d.Close(ctx, tok), "closing a closed session is not an error")
 }
