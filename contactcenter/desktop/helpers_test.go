@@ -35,6 +35,7 @@ type env struct {
 	chat *chatchannel.Channel
 	desk *desktop.Handler
 	srv  *httptest.Server
+	mux  *http.ServeMux // the server's: a test may add pages
 	svc  contactcenter.Service
 }
 
@@ -52,9 +53,9 @@ func newEnv(t *testing.T) *env {
 			return g.Principal, err
 		})})
 	require.NoError(t, err)
-	mux := http.NewServeMux()
-	mux.Handle("/chat/", http.StripPrefix("/chat", e.chat))
-	e.srv = httptest.NewServer(mux)
+	e.mux = http.NewServeMux()
+	e.mux.Handle("/chat/", http.StripPrefix("/chat", e.chat))
+	e.srv = httptest.NewServer(e.mux)
 	phones, err := memchannel.New(modality.Telephony)
 	require.NoError(t, err)
 	cfg := e.Config("")
@@ -63,7 +64,7 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	e.desk, err = desktop.New(desktop.Config{Lifecycle: e.lc, Chat: e.chat})
 	require.NoError(t, err)
-	mux.Handle("/desk/", http.StripPrefix("/desk", e.desk))
+	e.mux.Handle("/desk/", http.StripPrefix("/desk", e.desk))
 	t.Cleanup(func() {
 		e.srv.Close()
 		require.NoError(t, e.desk.Close())

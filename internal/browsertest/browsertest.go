@@ -10,11 +10,15 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -79,4 +83,84 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		cancelAlloc()
 	})
 	return tctx
+}
+
+// Page is one browser's page under a test: actions and waits that fail
+// the test, and every script error on the page (an uncaught exception,
+// a console.error) failing it too, when the test ends.
+type Page struct {
+	t   testing.TB
+	Ctx context.Context // the browser's context (New's), for chromedp calls of the test's own
+
+	mu     sync.Mutex
+	errors []string
+}
+
+// Open starts a browser as New does and watches its page for script
+// errors.
+func Open(t testing.TB, timeout time.Duration) *Page {
+	t.Helper()
+	p := &Page{t: t, Ctx: New(t, timeout)}
+	if err := chromedp.Listen(p.Ctx, p.listen); err != nil {
+		t.Fatalf("browsertest: listen: %v", err)
+	}
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if len(p.errors) > 0 {
+			t.Errorf("browsertest: the page must run without script errors; got:\n%s", strings.Join(p.errors, "\n"))
+		}
+	})
+	return p
+}
+
+func (p *Page) listen(ev any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch ev := ev.(type) {
+	case *cdpruntime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil {
+			msg += " " + d.Exception.Description
+		}
+		p.errors = append(p.errors, fmt.Sprintf("exception at %s:%d:%d: %s", d.URL, d.LineNumber, d.ColumnNumber, msg))
+	case *cdpruntime.EventConsoleAPICalled:
+		if ev.Type == cdpruntime.ConsoleAPICalledTypeError {
+			var args []string
+			for _, a := range ev.Args {
+				args = append(args, string(a.Value)+a.Description)
+			}
+			p.errors = append(p.errors, "console.error: "+strings.Join(args, " "))
+		}
+	}
+}
+
+// Do runs actions, failing the test with what if they fail.
+func (p *Page) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.Ctx, actions...); err != nil {
+		p.t.Fatalf("browsertest: %s: %v", what, err)
+	}
+}
+
+// Until waits for a JavaScript expression to be truthy (at most a
+// minute), failing the test with what otherwise.
+func (p *Page) Until(what, expr string) {
+	p.t.Helper()
+	_, err := chromedp.Run(p.Ctx, chromedp.Poll[bool](expr,
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Minute)))
+	if err != nil {
+		p.t.Fatalf("browsertest: waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+// Eval evaluates a JavaScript expression whose value is a string.
+func (p *Page) Eval(expr string) string {
+	p.t.Helper()
+	v, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.t.Fatalf("browsertest: evaluate %s: %v", expr, err)
+	}
+	return v
 }
