@@ -51,6 +51,21 @@ type Setup struct {
 	// them and when they end. Nil: engagements wait on the channel until
 	// answered or ended by other means (a reference channel's test hooks).
 	Router Router
+	// Anonymous lists the kinds that visitors without a registration (no
+	// session token from the event system) may use. None: registered
+	// attendees only. Channels that identify attendees by token (chat,
+	// video) enforce it: they refuse a visitor without a token unless
+	// their kind is listed. Channels that identify nobody (telephony,
+	// SMS, social) ignore it.
+	Anonymous []Kind
+	// RegisteredOnly names queues, among Queues, that only registered
+	// attendees may reach (a VIP queue). Channels that identify attendees
+	// by token (chat, video) enforce it: an anonymous visitor's menu
+	// leaves out the receptionist's options into these queues (choosing
+	// one is not understood), and a visitor without a token arriving on
+	// an entry point that leads to one is refused. Channels that identify
+	// nobody ignore it.
+	RegisteredOnly []string
 }
 
 // State is where an engagement is.

@@ -14,7 +14,10 @@ import (
 // ErrUnknownKind for a kind that does not exist); a queue that is not
 // among s.Queues; an entry point with no queue when there is neither a
 // receptionist nor a queue; an invalid receptionist or one handing off to
-// an unknown queue. Channels call it from Open and add their own checks
+// an unknown queue; an anonymous kind that does not exist (wrapping
+// ErrUnknownKind; a kind the channel does not serve is not a problem:
+// the channel ignores it); a registered-only queue that is not among
+// s.Queues. Channels call it from Open and add their own checks
 // (addresses they can serve).
 func (s Setup) Validate(serviceID string, served []Kind) error {
 	var errs []error
@@ -63,6 +66,16 @@ func (s Setup) Validate(serviceID string, served []Kind) error {
 			if _, ok := queues[o.Queue]; o.Queue != "" && !ok {
 				bad(fmt.Errorf("receptionist.options[%d].queue: %q is not one of the setup's queues", i, o.Queue))
 			}
+		}
+	}
+	for i, k := range s.Anonymous {
+		if _, err := ParseKind(string(k)); err != nil {
+			bad(fmt.Errorf("anonymous[%d]: %w", i, err))
+		}
+	}
+	for i, q := range s.RegisteredOnly {
+		if _, ok := queues[q]; !ok {
+			bad(fmt.Errorf("registeredOnly[%d]: %q is not one of the setup's queues", i, q))
 		}
 	}
 	return errors.Join(errs...)
