@@ -125,18 +125,31 @@ func closeReason(s *Service) string {
 }
 
 // channelSetups groups a service's entry points by the channel serving
-// their kind.
+// their kind. Every setup says, from the service's template, which kinds
+// anonymous visitors may use and which queues only registered attendees
+// reach; the channels that identify attendees enforce it.
 func (p ports) channelSetups(s *Service, router modality.Router) map[modality.Channel]modality.Setup {
 	setups := make(map[modality.Channel]modality.Setup)
-	var queues []string
+	var queues, registered []string
 	for _, q := range s.Config.Queues {
 		queues = append(queues, q.Name)
+		if q.RegisteredOnly {
+			registered = append(registered, q.Name)
+		}
+	}
+	var anonymous []modality.Kind
+	for _, m := range s.Config.Modalities {
+		if m.Anonymous {
+			anonymous = append(anonymous, m.Kind)
+		}
 	}
 	for _, ep := range s.EntryPoints {
 		ch := p.channels[ep.Kind]
 		su := setups[ch]
 		su.EntryPoints = append(su.EntryPoints, ep)
 		su.Queues = queues
+		su.Anonymous = anonymous
+		su.RegisteredOnly = registered
 		su.Router = router
 		if r := s.Config.Receptionist; r != nil {
 			rec := &modality.Receptionist{Greeting: r.Greeting, ClosedMessage: r.ClosedMessage, Fallback: r.Fallback}
