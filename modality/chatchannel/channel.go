@@ -56,9 +56,18 @@ type service struct {
 	eps       []modality.EntryPoint // the chat entry points, in setup order
 	queues    []string
 	reception *modality.Receptionist
-	router    modality.Router
-	closedMsg string // the last receptionist's ClosedMessage; survives Remove
-	capacity  int    // < 0: no limit
+	// public is reception without the options that hand off to a
+	// registered-only queue: the menu of anonymous visitors. nil when
+	// reception is.
+	public     *modality.Receptionist
+	registered map[string]bool // the queues only token holders reach
+	router     modality.Router
+	closedMsg  string // the last receptionist's ClosedMessage; survives Remove
+	// anonymous: the last setup admits visitors without a token (its
+	// Anonymous lists chat). It survives Remove, as closedMsg does, so
+	// that they are told the service closed rather than refused.
+	anonymous bool
+	capacity  int // < 0: no limit
 	// transcribed counts the conversations with a transcript in the
 	// store since it was last deleted; keepUntil, when set, is when
 	// Sweep deletes them (Retain).
@@ -66,6 +75,16 @@ type service struct {
 	keepUntil   time.Time
 	live        map[string]*conversation
 	counts      modality.Counts
+}
+
+// menu returns the receptionist of conv's attendee: without the options
+// into registered-only queues for an anonymous visitor. The caller holds
+// the channel's mu.
+func (s *service) menu(conv *conversation) *modality.Receptionist {
+	if isAnonymous(conv.from) {
+		return s.public
+	}
+	return s.reception
 }
 
 func (s *service) closedMessage() string {
@@ -135,8 +154,9 @@ func (c *Channel) svcLocked(serviceID string) *service {
 // chat entry points, replacing a previous setup; live conversations and
 // counts are kept. s is validated with [modality.Setup.Validate]; an
 // entry point of another kind is [modality.ErrUnsupported] and nothing is
-// opened. The channel keeps its own copy of s. A done ctx returns
-// ctx.Err() and changes nothing.
+// opened. The channel keeps its own copy of s: hellos and receptionist
+// turns after Open follow its Anonymous and RegisteredOnly. A done ctx
+// returns ctx.Err() and changes nothing.
 func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -144,11 +164,18 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	if err := s.Validate(serviceID, c.Kinds()); err != nil {
 		return fmt.Errorf("chatchannel: open service %q: %w", serviceID, err)
 	}
-	var reception *modality.Receptionist
+	registered := make(map[string]bool, len(s.RegisteredOnly))
+	for _, q := range s.RegisteredOnly {
+		registered[q] = true
+	}
+	var reception, public *modality.Receptionist
 	if s.Receptionist != nil {
 		r := *s.Receptionist
 		r.Options = slices.Clone(r.Options)
 		reception = &r
+		p := r
+		p.Options = slices.DeleteFunc(slices.Clone(r.Options), func(o modality.Option) bool { return registered[o.Queue] })
+		public = &p
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -156,7 +183,9 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	svc.open, svc.intake = true, true
 	svc.eps = slices.Clone(s.EntryPoints)
 	svc.queues = slices.Clone(s.Queues)
-	svc.reception = reception
+	svc.reception, svc.public = reception, public
+	svc.registered = registered
+	svc.anonymous = slices.Contains(s.Anonymous, modality.Chat)
 	svc.router = s.Router
 	if reception != nil {
 		svc.closedMsg = reception.ClosedMessage
@@ -193,7 +222,7 @@ func (c *Channel) Remove(ctx context.Context, serviceID string) error {
 	defer c.mu.Unlock()
 	if svc := c.services[serviceID]; svc != nil {
 		svc.open, svc.intake = false, false
-		svc.eps, svc.queues, svc.reception = nil, nil, nil
+		svc.eps, svc.queues, svc.reception, svc.public, svc.registered = nil, nil, nil, nil, nil
 		svc.capacity = -1
 	}
 	return nil

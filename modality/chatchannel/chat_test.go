@@ -28,10 +28,10 @@ func TestNewReportsEveryBadField(t *testing.T) {
 	for _, p := range ce.Problems {
 		fields = append(fields, p.Field)
 	}
-	assert.Equal(t, []string{"Tokens", "Origins[0]", "MaxFrame", "Rate.PerSecond", "Rate.Burst", "Grace"}, fields, "every bad field, in order")
+	assert.Equal(t, []string{"Origins[0]", "MaxFrame", "Rate.PerSecond", "Rate.Burst", "Grace"}, fields, "every bad field, in order")
 
-	_, err = chatchannel.New(chatchannel.Config{AllowAnonymous: func(string) bool { return true }})
-	assert.NoError(t, err, "anonymous visitors alone are a valid config")
+	_, err = chatchannel.New(chatchannel.Config{})
+	assert.NoError(t, err, "a channel without Tokens, for anonymous visitors only, is a valid config")
 }
 
 // events collects what Watch reports.
@@ -359,13 +359,129 @@ func TestUnauthorized(t *testing.T) {
 	assert.Zero(t, counts[0].Arrivals, "nothing created")
 }
 
+// An anonymous visitor is admitted only where the service's setup lists
+// chat among its Anonymous kinds; elsewhere the hello is refused as a
+// bad token is, logged, and creates nothing.
 func TestAnonymous(t *testing.T) {
-	e := newEnv(t, chatchannel.Config{AllowAnonymous: func(svc string) bool { return svc == "svc" }})
-	e.open(t, "svc")
+	var l logs
+	e := newEnv(t, chatchannel.Config{Logger: l.logger()})
+	open := func(svc string, anonymous ...modality.Kind) {
+		t.Helper()
+		s := e.setup(svc)
+		s.Anonymous = anonymous
+		require.NoError(t, e.ch.Open(t.Context(), svc, s))
+	}
+	open("svc", modality.Chat)
+	open("video-only", modality.Video)
+	open("registered", nil...)
+
 	ev := watch(t, e, "svc")
 	c := e.dial(t, "/svc/chat?entry=direct")
 	c.hello("")
 	assert.True(t, strings.HasPrefix(ev.next(t, chatchannel.EventStarted).From, "anonymous:"), "an anonymous visitor's address")
+
+	for _, svc := range []string{"video-only", "registered", "never-opened"} {
+		t.Run(svc, func(t *testing.T) {
+			c := e.dial(t, "/"+svc+"/chat?entry=direct")
+			c.send(map[string]any{"type": "hello"})
+			assert.Equal(t, frame{Type: "closed", Reason: "unauthorized"}, c.next(), "no token, and chat is not open to anonymous visitors")
+			assert.Equal(t, websocket.StatusPolicyViolation, c.closeStatus())
+			counts, err := e.ch.Counts(t.Context(), svc)
+			require.NoError(t, err)
+			assert.Zero(t, counts[0].Arrivals, "nothing created")
+		})
+	}
+	assert.Eventually(t, func() bool { return strings.Contains(l.all(), "admits no anonymous visitors") }, 10*time.Second, time.Millisecond,
+		"a refused anonymous hello is logged")
+
+	// A setup opened again without chat in Anonymous turns them away.
+	open("svc", nil...)
+	c = e.dial(t, "/svc/chat?entry=direct")
+	c.send(map[string]any{"type": "hello"})
+	assert.Equal(t, frame{Type: "closed", Reason: "unauthorized"}, c.next(), "anonymous visitors no longer admitted")
+}
+
+// A registered-only queue (a VIP queue) is for token holders: an
+// anonymous visitor is refused at its entry point, does not see it in
+// the menu and cannot choose it there; a registered attendee sees and
+// reaches it.
+func TestRegisteredOnly(t *testing.T) {
+	var l logs
+	e := newEnv(t, chatchannel.Config{Logger: l.logger()})
+	s := e.setup("svc")
+	s.Queues = append(s.Queues, "vip")
+	s.EntryPoints = append(s.EntryPoints, modality.EntryPoint{Name: "vip", Kind: modality.Chat, Address: e.srv.URL + "/svc/chat?entry=vip", Queue: "vip"})
+	s.Receptionist.Options = append(s.Receptionist.Options, modality.Option{Key: "3", Label: "VIP lounge", Queue: "vip"})
+	s.Anonymous = []modality.Kind{modality.Chat}
+	s.RegisteredOnly = []string{"vip"}
+	require.NoError(t, e.ch.Open(t.Context(), "svc", s))
+	keys := func(m frame) []string {
+		var ks []string
+		for _, o := range m.Options {
+			ks = append(ks, o.Key)
+		}
+		return ks
+	}
+
+	t.Run("anonymous at the VIP entry point", func(t *testing.T) {
+		c := e.dial(t, "/svc/chat?entry=vip")
+		c.send(map[string]any{"type": "hello"})
+		assert.Equal(t, frame{Type: "closed", Reason: "unauthorized"}, c.next(), "no token at a registered-only queue's entry point")
+		assert.Equal(t, websocket.StatusPolicyViolation, c.closeStatus())
+		counts, err := e.ch.Counts(t.Context(), "svc")
+		require.NoError(t, err)
+		assert.Zero(t, counts[0].Arrivals, "nothing created")
+		assert.Eventually(t, func() bool { return strings.Contains(l.all(), "a queue for registered attendees only") }, 10*time.Second, time.Millisecond,
+			"the refusal is logged")
+	})
+	t.Run("anonymous at the receptionist", func(t *testing.T) {
+		c := e.dial(t, "/svc/chat")
+		conv := c.hello("").Conversation
+		m, _ := c.until("menu")
+		assert.Equal(t, []string{"1", "2"}, keys(m), "the anonymous menu leaves out the VIP option")
+
+		c.send(map[string]any{"type": "choose", "key": "9"})
+		unknown := c.next()
+		unknownMenu := c.next()
+		for _, input := range []map[string]any{
+			{"type": "choose", "key": "3"},
+			{"type": "message", "client_msg_id": "c1", "body": "VIP lounge"},
+		} {
+			c.send(input)
+			if input["type"] == "message" {
+				require.Equal(t, "ack", c.next().Type)
+			}
+			got := c.next()
+			assert.Equal(t, unknown.Body, got.Body, "choosing the VIP option anonymously (%v) is not understood, as an unknown key", input)
+			assert.Equal(t, unknownMenu, c.next(), "and the same menu follows")
+		}
+		assert.Empty(t, e.r.queueOf(conv), "nothing enqueued")
+
+		// Handed back by an overflow, the visitor sees their own menu.
+		c.send(map[string]any{"type": "choose", "key": "2"})
+		c.next() // "connecting"
+		<-e.r.enqueue
+		c.next() // queue
+		e.r.decide(t, conv, modality.Decision{Kind: modality.Finished, BackToReceptionist: true, Outcome: "expired"})
+		assert.Contains(t, c.next().Body, "Nobody could take you")
+		assert.Equal(t, []string{"1", "2"}, keys(c.next()), "the fallback's menu leaves out the VIP option too")
+	})
+	t.Run("registered at the receptionist", func(t *testing.T) {
+		c := e.dial(t, "/svc/chat")
+		conv := c.hello("tok-svc-alice").Conversation
+		m, _ := c.until("menu")
+		assert.Equal(t, []string{"1", "2", "3"}, keys(m), "a token holder sees the VIP option")
+		c.send(map[string]any{"type": "choose", "key": "3"})
+		c.next() // "connecting"
+		<-e.r.enqueue
+		assert.Equal(t, "vip", e.r.queueOf(conv), "and reaches the VIP queue")
+	})
+	t.Run("registered at the VIP entry point", func(t *testing.T) {
+		c := e.dial(t, "/svc/chat?entry=vip")
+		conv := c.hello("tok-svc-bob").Conversation
+		<-e.r.enqueue
+		assert.Equal(t, "vip", e.r.queueOf(conv), "a token holder enters the VIP queue")
+	})
 }
 
 func TestOriginAndNonWebSocket(t *testing.T) {

@@ -41,21 +41,19 @@ type RateLimit struct {
 	Burst     int     // frames accepted at once from a full bucket
 }
 
-// Config configures a [Channel]. The zero value of every field but
-// Tokens (or AllowAnonymous) is usable: it takes the default its doc
-// gives.
+// Config configures a [Channel]. The zero value of every field is
+// usable: it takes the default its doc gives.
+//
+// Who may chat is not the channel's configuration but each service's
+// setup: a hello without a token is admitted only where the service's
+// [modality.Setup] lists [modality.Chat] in Anonymous, and queues listed
+// in its RegisteredOnly are for token holders only (see the package
+// doc).
 type Config struct {
 	// Tokens verifies hello tokens. Nil: no token is accepted, and only
-	// AllowAnonymous visitors can start conversations. At least one of
-	// Tokens and AllowAnonymous is required.
+	// anonymous visitors, on services whose setup admits them, can start
+	// conversations.
 	Tokens Tokens
-	// AllowAnonymous says whether a hello without a token may start a
-	// conversation on serviceID (the template lets anonymous visitors
-	// chat). Such an engagement's From is "anonymous:<random>". Nil: no
-	// anonymous visitors. A function rather than a Setup field, because
-	// modality.Setup is shared by every channel; the host answers from
-	// the service's template.
-	AllowAnonymous func(serviceID string) bool
 	// Origins are the Origin header patterns (path.Match syntax against
 	// the origin's host, as github.com/coder/websocket's
 	// AcceptOptions.OriginPatterns) allowed to open a socket. Empty: only
@@ -118,9 +116,6 @@ const (
 // check validates cfg as given, before defaults.
 func (cfg Config) check() error {
 	c := configerr.New("chatchannel.Config")
-	if cfg.Tokens == nil && cfg.AllowAnonymous == nil {
-		c.Add("Tokens", "required unless AllowAnonymous is set: nobody could start a conversation")
-	}
 	for i, o := range cfg.Origins {
 		if o == "" {
 			c.Add(fmt.Sprintf("Origins[%d]", i), "empty pattern")

@@ -24,7 +24,8 @@ type served struct {
 }
 
 // driver is an attendee opening a real socket: Arrive dials the entry
-// point, says hello (anonymously) and returns the welcome's conversation;
+// point, says hello with a token for the service (the suite's setups
+// admit no anonymous visitors) and returns the welcome's conversation;
 // a closed frame comes back as the contract's errors: "closed" is
 // ErrNotOpen, "stopped" ErrIntakeStopped. The socket stays open, read
 // in the background, until the test ends. Answer is an agent taking the
@@ -44,7 +45,7 @@ func (driver) Arrive(ctx context.Context, ch modality.Channel, serviceID, entryP
 			conn.CloseNow()
 		}
 	}()
-	if err := conn.Write(ctx, websocket.MessageText, []byte(`{"type":"hello"}`)); err != nil {
+	if err := conn.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","token":"tok-`+serviceID+`-attendee"}`)); err != nil {
 		return "", err
 	}
 	_, b, err := conn.Read(ctx)
@@ -78,7 +79,7 @@ func TestConformance(t *testing.T) {
 	checkNoLeaks(t)
 	channeltest.Run(t, channeltest.Harness{
 		New: func(t *testing.T) modality.Channel {
-			ch, err := chatchannel.New(chatchannel.Config{AllowAnonymous: func(string) bool { return true }})
+			ch, err := chatchannel.New(chatchannel.Config{Tokens: tokens})
 			if err != nil {
 				t.Fatal(err)
 			}

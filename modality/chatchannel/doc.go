@@ -34,11 +34,18 @@
 //	})
 //
 // A hello without a token is an anonymous visitor, admitted only where
-// [Config.AllowAnonymous] says the service allows them (a function of the
-// service, since modality.Setup is shared by every channel); their From
-// is "anonymous:<random>". A refused token (another service's, expired,
-// revoked) gets closed{reason:"unauthorized"} and close code 1008;
-// nothing is created. When the attendee's access ends (the event
+// the service's [modality.Setup] lists [modality.Chat] in Anonymous (the
+// template's chat modality is "anonymous"); their From is
+// "anonymous:<random>". The queues of the setup's RegisteredOnly (a VIP
+// queue) are for token holders: an anonymous visitor's menu, the one the
+// fallback shows after an overflow included, leaves out the options that
+// hand off to them, and choosing one anyway, by key or label, is not
+// understood, as any unknown input. A hello without a token where the
+// service admits no anonymous visitors, on an entry point that leads to
+// a registered-only queue, or at a menu with nothing else, is refused as
+// a refused token (another service's, expired, revoked) is:
+// closed{reason:"unauthorized"} and close code 1008, logged; nothing is
+// created. When the attendee's access ends (the event
 // platform unregisters them), [Channel.EndAttendee] ends their
 // conversations with closed{reason:"unregistered"}; the contactcenter
 // lifecycle calls it ([modality.AttendeeEnder]).

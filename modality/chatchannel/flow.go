@@ -29,10 +29,23 @@ func (c *Channel) start(ctx context.Context, s *session, from, entry string) boo
 			}
 		}
 	}
-	refuse := ""
-	switch {
+	queue := ""
+	if ep != nil {
+		queue = ep.Queue
+		if queue == "" && svc.reception == nil && len(svc.queues) > 0 {
+			queue = svc.queues[0]
+		}
+	}
+	refuse, why := "", ""
+	switch anon := isAnonymous(from); {
 	case ep == nil:
 		refuse = ReasonClosed
+	case anon && !svc.anonymous:
+		refuse, why = ReasonUnauthorized, "no token, and the service admits no anonymous visitors"
+	case anon && svc.registered[queue]:
+		refuse, why = ReasonUnauthorized, "no token, at an entry point of a queue for registered attendees only"
+	case anon && queue == "" && svc.public != nil && len(svc.public.Options) == 0:
+		refuse, why = ReasonUnauthorized, "no token, and every option of the menu is for registered attendees only"
 	case !svc.intake:
 		refuse = ReasonStopped
 	case svc.capacity >= 0 && len(svc.live) >= svc.capacity:
@@ -41,13 +54,21 @@ func (c *Channel) start(ctx context.Context, s *session, from, entry string) boo
 	if refuse != "" {
 		msg := svc.closedMessage()
 		c.mu.Unlock()
-		c.log.Info("hello refused", "service", s.svcID, "entry", entry, "reason", refuse)
-		if refuse == ReasonBusy {
+		code := websocket.StatusNormalClosure
+		switch refuse {
+		case ReasonBusy:
 			s.send(messageFrame{Type: frameMessage, Author: AuthorSystem, Body: busyText(0), At: now})
 			msg = ""
+		case ReasonUnauthorized: // as a refused token
+			msg, code = "", websocket.StatusPolicyViolation
 		}
+		kv := []any{"service", s.svcID, "entry", entry, "reason", refuse}
+		if why != "" {
+			kv = append(kv, "why", why)
+		}
+		c.log.Info("hello refused", kv...)
 		s.send(closedFrame{Type: "closed", Reason: refuse, Message: msg})
-		s.finish(websocket.StatusNormalClosure, refuse)
+		s.finish(code, refuse)
 		return false
 	}
 	conv := &conversation{id: newID("chat-"), svc: svc, from: from, sess: s}
@@ -55,15 +76,12 @@ func (c *Channel) start(ctx context.Context, s *session, from, entry string) boo
 		ID: conv.id, ServiceID: svc.id, Kind: modality.Chat, EntryPoint: ep.Name,
 		From: from, State: modality.Waiting, Arrived: now,
 	}
-	conv.queue = ep.Queue
-	if conv.queue == "" && svc.reception == nil && len(svc.queues) > 0 {
-		conv.queue = svc.queues[0]
-	}
+	conv.queue = queue
 	conv.reception = conv.queue == ""
 	if !conv.reception {
 		conv.router = svc.router
 	}
-	reception, router, queue := svc.reception, conv.router, conv.queue
+	reception, router := svc.menu(conv), conv.router
 	c.convs[conv.id] = conv
 	if svc.live == nil {
 		svc.live = make(map[string]*conversation)
@@ -183,7 +201,7 @@ func (c *Channel) decided(conv *conversation, d modality.Decision) {
 		c.mu.Unlock()
 		c.emit(conv, queueFrame{Type: "queue"})
 	case modality.Finished:
-		if r := conv.svc.reception; d.BackToReceptionist && r != nil && conv.e.State == modality.Waiting {
+		if r := conv.svc.menu(conv); d.BackToReceptionist && r != nil && conv.e.State == modality.Waiting {
 			conv.queue, conv.router, conv.reception = "", nil, true
 			c.mu.Unlock()
 			c.receptionist(ctx, conv, r.Back(), r)
@@ -224,7 +242,7 @@ func menu(text string, r *modality.Receptionist) menuFrame {
 // respond runs one receptionist turn with input.
 func (c *Channel) respond(ctx context.Context, conv *conversation, input string) {
 	c.mu.Lock()
-	r := conv.svc.reception
+	r := conv.svc.menu(conv)
 	if conv.ended || !conv.reception || r == nil {
 		c.mu.Unlock()
 		return
@@ -408,7 +426,7 @@ func (c *Channel) resume(ctx context.Context, s *session, from, convID string, l
 		return notFound()
 	}
 	conv.detached = time.Time{}
-	reception, r, waiting, place := conv.reception, conv.svc.reception, conv.e.State == modality.Waiting, conv.place
+	reception, r, waiting, place := conv.reception, conv.svc.menu(conv), conv.e.State == modality.Waiting, conv.place
 	c.mu.Unlock()
 	old := conv.sess
 	conv.sess, s.conv = s, conv

@@ -164,7 +164,7 @@ const (
 	ReasonClosed       = "closed"       // the service is not open (never opened, removed, expired)
 	ReasonStopped      = "stopped"      // the service takes no new conversations
 	ReasonBusy         = "busy"         // no queue could take the conversation; try later
-	ReasonUnauthorized = "unauthorized" // the token was refused
+	ReasonUnauthorized = "unauthorized" // the token was refused, or there was none where one is needed
 	ReasonNotFound     = "not_found"    // the conversation to resume is not live
 	ReasonLeft         = "left"         // the attendee sent leave
 	ReasonReplaced     = "replaced"     // the attendee resumed on another socket

@@ -155,11 +155,17 @@ func receptionist() *modality.Receptionist {
 	}
 }
 
-// open opens svc with a receptionist entry point "main" and a queued
-// entry point "direct", handed to the env's router.
+// open opens svc with e.setup(svc).
 func (e *env) open(t testing.TB, svc string) {
 	t.Helper()
-	require.NoError(t, e.ch.Open(t.Context(), svc, modality.Setup{
+	require.NoError(t, e.ch.Open(t.Context(), svc, e.setup(svc)))
+}
+
+// setup is svc with a receptionist entry point "main" and a queued
+// entry point "direct", handed to the env's router; for registered
+// attendees only.
+func (e *env) setup(svc string) modality.Setup {
+	return modality.Setup{
 		Queues: []string{"general"},
 		EntryPoints: []modality.EntryPoint{
 			{Name: "main", Kind: modality.Chat, Address: e.srv.URL + "/" + svc + "/chat"},
@@ -167,7 +173,7 @@ func (e *env) open(t testing.TB, svc string) {
 		},
 		Receptionist: receptionist(),
 		Router:       e.r,
-	}))
+	}
 }
 
 // frame is any server frame.

@@ -350,15 +350,22 @@ func logReadError(log interface {
 }
 
 // authenticate returns the attendee's address: the token's principal,
-// or "anonymous:<random>" for no token where the service allows it.
+// or "anonymous:<random>" for no token where the service's setup admits
+// anonymous visitors (its Anonymous lists chat). It runs before the
+// entry point is looked up: start checks the setup again, with the entry
+// point's queue.
 func (c *Channel) authenticate(ctx context.Context, log interface {
 	Info(string, ...any)
 }, serviceID, token string) (string, bool) {
 	if token == "" {
-		if c.cfg.AllowAnonymous != nil && c.cfg.AllowAnonymous(serviceID) {
+		c.mu.Lock()
+		svc := c.services[serviceID]
+		ok := svc != nil && svc.anonymous
+		c.mu.Unlock()
+		if ok {
 			return "anonymous:" + newID(""), true
 		}
-		log.Info("hello refused: no token and no anonymous visitors")
+		log.Info("hello refused: no token, and the service admits no anonymous visitors")
 		return "", false
 	}
 	if c.cfg.Tokens == nil {
