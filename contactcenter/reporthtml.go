@@ -716,6 +716,9 @@ th, td { padding: 0.6mm 1.2mm; border-bottom: 0.2mm solid #ddd; text-align: righ
 th { font-size: 7.5pt; color: #444; font-weight: 600; border-bottom: 0.3mm solid #999; }
 th.text, td.text { text-align: left; }
 td.queue { overflow-wrap: break-word; min-width: 22mm; max-width: 40mm; }
+#queues { font-size: 7.5pt; }
+#queues th, #queues td { padding: 0.6mm 0.8mm; }
+#queues th { overflow-wrap: anywhere; hyphens: auto; }
 tr { break-inside: avoid; }
 table.occupancy { width: auto; margin-top: 2mm; }
 table.occupancy th, table.occupancy td { padding-right: 3mm; }
