@@ -1,8 +1,12 @@
 package chatchannel
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,10 +22,11 @@ const outQueue = 64
 // writeTimeout bounds one frame's write.
 const writeTimeout = 10 * time.Second
 
-// session is one attendee socket. The ServeHTTP goroutine reads; a
-// writer goroutine, started when there is something to write and gone
-// when the queue is empty, writes what send queues, so an idle socket
-// costs one goroutine.
+// session is one attendee socket. A goroutine that ServeHTTP starts
+// after the upgrade reads (ServeHTTP returns, so net/http's state for
+// the request is let go while the socket idles); a writer goroutine,
+// started when there is something to write and gone when the queue is
+// empty, writes what send queues, so an idle socket costs one goroutine.
 type session struct {
 	c      *Channel
 	conn   *websocket.Conn
@@ -80,7 +85,7 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer c.wg.Done()
 
 	log := c.log.WithValues("service", svcID, "remote", r.RemoteAddr)
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: c.cfg.Origins})
+	conn, err := websocket.Accept(withSmallBuffers(w), r, &websocket.AcceptOptions{OriginPatterns: c.cfg.Origins})
 	if err != nil { // Accept answered (403 for a refused origin)
 		log.Info("socket refused at the upgrade", "origin", r.Header.Get("Origin"), "error", err.Error())
 		return
@@ -100,16 +105,23 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.sessions[s] = struct{}{}
 	c.mu.Unlock()
 
-	c.serve(s, r.URL.Query().Get("entry"))
-
-	s.finish(websocket.StatusNormalClosure, "")
-	<-s.wdone
-	c.mu.Lock()
-	delete(c.sessions, s)
-	c.mu.Unlock()
-	if s.conv != nil {
-		c.detach(s.conv, s)
-	}
+	// The socket is served on a goroutine of its own, so that net/http's
+	// state for the request (its connection, the request and its
+	// headers, the response's buffers) is let go while the socket idles.
+	entry := r.URL.Query().Get("entry")
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.serve(s, entry)
+		s.finish(websocket.StatusNormalClosure, "")
+		<-s.wdone
+		c.mu.Lock()
+		delete(c.sessions, s)
+		c.mu.Unlock()
+		if s.conv != nil {
+			c.detach(s.conv, s)
+		}
+	}()
 }
 
 // parsePath returns the service of "/<serviceID>/chat".
@@ -378,4 +390,50 @@ func (c *Channel) authenticate(ctx context.Context, log interface {
 		return "", false
 	}
 	return p, true
+}
+
+// socketBuffer is the size of a socket's read and write buffers. Chat
+// frames are small; a larger one is read or written past the buffer.
+// net/http's are 4 KiB each, held for as long as the socket is open.
+const socketBuffer = 1 << 10
+
+// withSmallBuffers returns w, hijacked with buffers of socketBuffer
+// bytes, if w can be hijacked; else w, which Accept refuses as before.
+func withSmallBuffers(w http.ResponseWriter) http.ResponseWriter {
+	for u := w; ; {
+		switch t := u.(type) {
+		case http.Hijacker:
+			return smallBuffers{w}
+		case interface{ Unwrap() http.ResponseWriter }:
+			u = t.Unwrap()
+		default:
+			return w
+		}
+	}
+}
+
+// smallBuffers is a ResponseWriter whose Hijack hands
+// github.com/coder/websocket buffers of socketBuffer bytes instead of
+// net/http's, keeping what the server had read ahead.
+type smallBuffers struct{ http.ResponseWriter }
+
+func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// What the server read ahead (the first byte of the hello, read to
+	// notice a closed connection) goes in the new buffer, where Accept
+	// keeps what is buffered.
+	br := brw.Reader
+	if n := br.Buffered(); n <= socketBuffer {
+		ahead, _ := br.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), conn), socketBuffer)
+		if _, err := br.Peek(n); err != nil {
+			return nil, nil, err
+		}
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, socketBuffer)), nil
 }
