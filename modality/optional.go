@@ -5,7 +5,10 @@ package modality
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
 // Retainer is an optional interface of a [Channel] that keeps
@@ -33,4 +36,64 @@ type AttendeeEnder interface {
 	// ended. Ending none is not an error. A done ctx returns ctx.Err()
 	// (possibly wrapped).
 	EndAttendee(ctx context.Context, serviceID, principal string) (int, error)
+}
+
+// Conversations is an optional interface of a [Channel] whose
+// engagements are written conversations (chat, messaging): agents write
+// in them, and see what the attendee writes. The contactcenter
+// lifecycle reaches it through the service's desk, which authorises
+// each agent's action first, and passes its events to the agent
+// connected with the conversation, on whichever replica their session
+// is. Discover it by type assertion.
+//
+// Every method is safe for concurrent use. A conversation is named by
+// its engagement's ID; one that is not live on the channel for the
+// service is [ErrNotFound] (Messages excepted: see there).
+type Conversations interface {
+	// Post appends agentID's message to the conversation, which must be
+	// connected to that agent (the router's Connected decision named
+	// them; otherwise an error wrapping [ErrNotConnected]), and shows it
+	// to the attendee. It returns the stored message.
+	Post(ctx context.Context, serviceID, conversationID, agentID, body string) (transcript.Message, error)
+	// Typing tells the attendee that the connected agent is typing.
+	Typing(ctx context.Context, serviceID, conversationID, agentID string) error
+	// MarkRead tells the attendee that the connected agent has read the
+	// conversation up to seq upToSeq.
+	MarkRead(ctx context.Context, serviceID, conversationID, agentID string, upToSeq int64) error
+	// Messages returns the conversation's messages above afterSeq, in
+	// seq order: ended conversations' too, as long as their transcript
+	// is kept. The slice belongs to the caller.
+	Messages(ctx context.Context, serviceID, conversationID string, afterSeq int64) ([]transcript.Message, error)
+	// Watch calls fn with every event of the service's conversations
+	// until stop is called. fn is called outside the channel's locks,
+	// from the goroutine that caused the event; it must not block. The
+	// events of one conversation come in order. stop is idempotent.
+	Watch(serviceID string, fn func(ConversationEvent)) (stop func())
+}
+
+// ErrNotConnected is wrapped by a [Conversations] error for an agent's
+// action on a conversation that is live but not connected to them.
+var ErrNotConnected = errors.New("modality: conversation not connected to this agent")
+
+// ConversationEventKind says what a [ConversationEvent] reports.
+type ConversationEventKind uint8
+
+const (
+	ConversationStarted ConversationEventKind = iota + 1 // a conversation started (arrived)
+	ConversationMessage                                  // a message was added to the transcript (Message)
+	ConversationTyping                                   // the attendee is typing
+	ConversationRead                                     // the attendee read up to UpToSeq
+	ConversationEnded                                    // the conversation ended (Reason)
+)
+
+// ConversationEvent is one event of a conversation, as
+// [Conversations.Watch] reports it.
+type ConversationEvent struct {
+	Kind         ConversationEventKind `json:"kind"`
+	ServiceID    string                `json:"service"`
+	Conversation string                `json:"conversation"`
+	From         string                `json:"from,omitempty"`    // with ConversationStarted: the attendee's address
+	Message      transcript.Message    `json:"message,omitzero"`  // with ConversationMessage
+	UpToSeq      int64                 `json:"upToSeq,omitempty"` // with ConversationRead
+	Reason       string                `json:"reason,omitempty"`  // with ConversationEnded: why it ended
 }
