@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +25,8 @@ var (
 var (
 	// ErrNotConnected: the conversation is live but not connected to
 	// that agent (waiting, with the receptionist, or with another agent).
-	ErrNotConnected = errors.New("chatchannel: conversation not connected to this agent")
+	// It is modality's, which every conversation channel returns.
+	ErrNotConnected = modality.ErrNotConnected
 )
 
 // defaultClosedMessage is said at expiry when the service's receptionist
@@ -118,6 +120,7 @@ type conversation struct {
 }
 
 var _ modality.AttendeeEnder = (*Channel)(nil)
+var _ modality.Conversations = (*Channel)(nil)
 
 // New returns a channel for the chat kind configured by cfg, or a
 // *[ConfigError] naming every bad field. The channel starts no goroutine
@@ -490,11 +493,15 @@ func (c *Channel) Close() error {
 // the attendee's socket, if attached; a detached attendee gets it when
 // they resume. It returns the stored message. Errors:
 // [modality.ErrNotFound] for no live conversation of serviceID with that
-// ID, [ErrNotConnected] when it is not connected to agentID, or the
-// transcript store's error. A done ctx returns ctx.Err().
+// ID, [ErrNotConnected] when it is not connected to agentID,
+// [ErrTranscriptInput] for an empty body or one over [MaxBody] bytes, or
+// the transcript store's error. A done ctx returns ctx.Err().
 func (c *Channel) Post(ctx context.Context, serviceID, conversationID, agentID, body string) (Message, error) {
 	if err := ctx.Err(); err != nil {
 		return Message{}, err
+	}
+	if len(body) > MaxBody || strings.TrimSpace(body) == "" {
+		return Message{}, fmt.Errorf("chatchannel: post to %q: %w: a body of %d bytes (1 to %d, not only spaces)", conversationID, ErrTranscriptInput, len(body), MaxBody)
 	}
 	conv, err := c.agentConv(serviceID, conversationID, agentID)
 	if err != nil {
@@ -564,27 +571,20 @@ func (c *Channel) Messages(ctx context.Context, serviceID, conversationID string
 	return msgs, nil
 }
 
-// EventKind says what a [ConversationEvent] reports.
-type EventKind uint8
+// EventKind says what a [ConversationEvent] reports: modality's
+// ConversationEventKind.
+type EventKind = modality.ConversationEventKind
 
 const (
-	EventStarted EventKind = iota + 1 // a conversation started (arrived)
-	EventMessage                      // a message was added to the transcript (Message)
-	EventTyping                       // the attendee is typing
-	EventRead                         // the attendee read up to UpToSeq
-	EventEnded                        // the conversation ended (Reason)
+	EventStarted = modality.ConversationStarted // a conversation started (arrived)
+	EventMessage = modality.ConversationMessage // a message was added to the transcript (Message)
+	EventTyping  = modality.ConversationTyping  // the attendee is typing
+	EventRead    = modality.ConversationRead    // the attendee read up to UpToSeq
+	EventEnded   = modality.ConversationEnded   // the conversation ended (Reason: a closed frame's reason or the router's outcome)
 )
 
-// ConversationEvent is what [Channel.Watch] reports.
-type ConversationEvent struct {
-	Kind         EventKind
-	ServiceID    string
-	Conversation string
-	From         string  // with EventStarted: the attendee's address
-	Message      Message // with EventMessage
-	UpToSeq      int64   // with EventRead
-	Reason       string  // with EventEnded: a closed frame's reason or the router's outcome
-}
+// ConversationEvent is what [Channel.Watch] reports: modality's.
+type ConversationEvent = modality.ConversationEvent
 
 // Watch calls fn with every event of serviceID's conversations until the
 // returned stop is called: what an agent UI shows. fn is called from the

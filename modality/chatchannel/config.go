@@ -60,7 +60,8 @@ type Config struct {
 	// the request's own host. A refused origin gets 403 at the upgrade.
 	Origins []string
 	// MaxFrame is the largest client frame accepted, in bytes; a larger
-	// one closes the socket with 1009 (message too big). Default 8 KiB.
+	// one closes the socket with 1009 (message too big). Default 32 KiB,
+	// room for a body of MaxBody bytes however JSON escapes it.
 	MaxFrame int64
 	// Rate limits the frames of one session. Default 5 per second, burst
 	// 10. A frame over the limit is dropped with an error frame
@@ -105,7 +106,7 @@ type ConfigProblem = configerr.Problem
 
 // Defaults of [Config].
 const (
-	DefaultMaxFrame     = 8 << 10
+	DefaultMaxFrame     = 32 << 10
 	DefaultGrace        = 2 * time.Minute
 	DefaultSweepEvery   = 10 * time.Second
 	DefaultHelloTimeout = 10 * time.Second

@@ -177,9 +177,11 @@
 //
 // # Bad input and limits
 //
-// A frame over [Config.MaxFrame] (default 8 KiB) closes the socket with
+// A frame over [Config.MaxFrame] (default 32 KiB: a body of [MaxBody] bytes,
+// each escaped to six in JSON, fits) closes the socket with
 // 1009. Malformed JSON, a missing or unknown type, or a field out of
-// range gets an error frame ("bad_frame", "unknown_type"); the third
+// range (a message body over [MaxBody], 4 KiB) gets an error frame
+// ("bad_frame", "unknown_type"); the third
 // closes the socket with 1008. A first frame that is not a hello, or
 // none within [Config.HelloTimeout], closes it with 1008. Frames beyond the session's rate ([Config.Rate], default
 // 5 a second, burst 10) are dropped with an error frame "rate_limited";

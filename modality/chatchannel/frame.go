@@ -25,6 +25,11 @@ const (
 	maxToken       = 4096
 )
 
+// MaxBody is the longest message body, in bytes, an attendee or an agent
+// may write: about a page of text, and what a message between replicas
+// can carry.
+const MaxBody = 4096
+
 // clientFrame is every client frame, decoded: the fields of the type's
 // shape are set, the others zero.
 type clientFrame struct {
@@ -77,6 +82,9 @@ func decodeFrame(data []byte) (clientFrame, error) {
 	case frameMessage:
 		if f.Body == "" {
 			return clientFrame{}, fmt.Errorf("%w: message without body", errFrame)
+		}
+		if len(f.Body) > MaxBody {
+			return clientFrame{}, fmt.Errorf("%w: body longer than %d bytes", errFrame, MaxBody)
 		}
 		if len(f.ClientMsgID) > maxClientMsgID {
 			return clientFrame{}, fmt.Errorf("%w: client_msg_id longer than %d bytes", errFrame, maxClientMsgID)

@@ -37,7 +37,7 @@ func FuzzDecodeFrame(f *testing.F) {
 		if fr.LastSeq < 0 || fr.UpToSeq < 0 || len(fr.ClientMsgID) > maxClientMsgID || len(fr.Token) > maxToken {
 			t.Fatalf("decodeFrame(%q) accepted out-of-range fields: %+v", data, fr)
 		}
-		if fr.Type == frameMessage && fr.Body == "" {
+		if fr.Type == frameMessage && (fr.Body == "" || len(fr.Body) > MaxBody) {
 			t.Fatalf("decodeFrame(%q) accepted a message without body", data)
 		}
 		for _, v := range []string{fr.Token, fr.Conversation, fr.ClientMsgID, fr.Body, fr.Key} {
