@@ -21,11 +21,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/internal/configerr"
+	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
 // ErrNoSession is returned for an action with a token that opened no
@@ -68,6 +71,11 @@ type Config struct {
 	// router, on the caller's goroutine, outside the desk's lock: the
 	// owner of the router delivers the decisions the action caused.
 	Settled func()
+	// Conversations are the service's channels whose engagements are
+	// written conversations (chat): agents write in them through Post,
+	// Typing, MarkRead and Transcript. None: those actions find nothing
+	// (modality.ErrNotFound).
+	Conversations []modality.Conversations
 }
 
 // Desk serves one service's agents. It is safe for concurrent use.
@@ -326,6 +334,101 @@ func (d *Desk) Holding(ctx context.Context, token string) (Holding, error) {
 		return Holding{}, fmt.Errorf("desk: %s holding: %w", who, err)
 	}
 	return Holding{Agent: who, Presence: pr, Connected: conn, Offered: offered}, nil
+}
+
+// Post writes the agent's message in a conversation they are connected
+// with (a chat) and returns it as stored. Errors: those of every action,
+// modality.ErrNotConnected for a conversation connected to someone else
+// or to nobody, modality.ErrNotFound for no live conversation of that ID,
+// and the channel's (transcript.ErrInvalid for a body it cannot store).
+func (d *Desk) Post(ctx context.Context, token, engagementID, body string) (transcript.Message, error) {
+	who, err := d.check(ctx, token, "post", access.HandleEngagements)
+	if err != nil {
+		return transcript.Message{}, err
+	}
+	var m transcript.Message
+	err = d.converse(engagementID, func(c modality.Conversations) (err error) {
+		m, err = c.Post(ctx, d.cfg.ServiceID, engagementID, who, body)
+		return err
+	})
+	if err != nil {
+		return transcript.Message{}, fmt.Errorf("desk: %s post in %q: %w", who, engagementID, err)
+	}
+	return m, nil
+}
+
+// Typing tells the attendee of a conversation the agent is connected
+// with that they are typing. Errors as [Desk.Post].
+func (d *Desk) Typing(ctx context.Context, token, engagementID string) error {
+	who, err := d.check(ctx, token, "typing", access.HandleEngagements)
+	if err != nil {
+		return err
+	}
+	err = d.converse(engagementID, func(c modality.Conversations) error {
+		return c.Typing(ctx, d.cfg.ServiceID, engagementID, who)
+	})
+	if err != nil {
+		return fmt.Errorf("desk: %s typing in %q: %w", who, engagementID, err)
+	}
+	return nil
+}
+
+// MarkRead tells the attendee of a conversation the agent is connected
+// with that they have read it up to seq upToSeq. Errors as [Desk.Post].
+func (d *Desk) MarkRead(ctx context.Context, token, engagementID string, upToSeq int64) error {
+	who, err := d.check(ctx, token, "mark read", access.HandleEngagements)
+	if err != nil {
+		return err
+	}
+	err = d.converse(engagementID, func(c modality.Conversations) error {
+		return c.MarkRead(ctx, d.cfg.ServiceID, engagementID, who, upToSeq)
+	})
+	if err != nil {
+		return fmt.Errorf("desk: %s mark read in %q: %w", who, engagementID, err)
+	}
+	return nil
+}
+
+// Transcript returns the messages above afterSeq of a conversation the
+// agent is connected with or is offered (to read before accepting). A
+// live engagement that is not a conversation (a call) has none: nil and
+// no error. Errors: those of every action, modality.ErrNotConnected for
+// an engagement neither connected with them nor offered to them.
+func (d *Desk) Transcript(ctx context.Context, token, engagementID string, afterSeq int64) ([]transcript.Message, error) {
+	who, err := d.check(ctx, token, "transcript", access.HandleEngagements)
+	if err != nil {
+		return nil, err
+	}
+	live, offered, err := d.cfg.Router.Holding(who)
+	if err != nil {
+		return nil, fmt.Errorf("desk: %s transcript of %q: %w", who, engagementID, err)
+	}
+	if offered != engagementID && !slices.Contains(live, engagementID) {
+		return nil, fmt.Errorf("desk: %s transcript of %q: %w", who, engagementID, modality.ErrNotConnected)
+	}
+	var ms []transcript.Message
+	err = d.converse(engagementID, func(c modality.Conversations) (err error) {
+		ms, err = c.Messages(ctx, d.cfg.ServiceID, engagementID, afterSeq)
+		return err
+	})
+	if errors.Is(err, modality.ErrNotFound) {
+		return nil, nil // live at the router, and no conversation: a call
+	}
+	if err != nil {
+		return nil, fmt.Errorf("desk: %s transcript of %q: %w", who, engagementID, err)
+	}
+	return ms, nil
+}
+
+// converse calls fn with each conversation channel until one knows the
+// engagement (returns anything but modality.ErrNotFound).
+func (d *Desk) converse(engagementID string, fn func(modality.Conversations) error) error {
+	for _, c := range d.cfg.Conversations {
+		if err := fn(c); !errors.Is(err, modality.ErrNotFound) {
+			return err
+		}
+	}
+	return fmt.Errorf("no conversation %q: %w", engagementID, modality.ErrNotFound)
 }
 
 // Close ends the bearer's session: they leave the router, and what they

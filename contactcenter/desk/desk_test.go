@@ -14,6 +14,7 @@ import (
 	"github.com/eventcc/eventcc/contactcenter/desk"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
 // office is a service's router and desk, its grants in memory and one
@@ -230,4 +231,90 @@ func TestDesk_BadConfig(t *testing.T) {
 	assert.Equal(t, []string{"ServiceID", "Router", "Tokens", "OnLoss"}, fields)
 	var cc *routing.ConfigError
 	assert.ErrorAs(t, err, &cc, "one type under every package's name")
+}
+
+// chats is a modality.Conversations of a test: conversations by ID with
+// the agent connected, and what was written.
+type chats struct {
+	agent map[string]string // conversation → connected agent ("" none)
+	msgs  map[string][]transcript.Message
+	typed []string
+}
+
+func (c *chats) Post(_ context.Context, svc, conv, agent, body string) (transcript.Message, error) {
+	if err := c.connected(conv, agent); err != nil {
+		return transcript.Message{}, err
+	}
+	m := transcript.Message{ServiceID: svc, Conversation: conv, Seq: int64(len(c.msgs[conv]) + 1), Author: "agent:" + agent, Body: body}
+	c.msgs[conv] = append(c.msgs[conv], m)
+	return m, nil
+}
+func (c *chats) Typing(_ context.Context, _, conv, agent string) error {
+	c.typed = append(c.typed, conv+">"+agent)
+	return c.connected(conv, agent)
+}
+func (c *chats) MarkRead(_ context.Context, _, conv, agent string, _ int64) error {
+	return c.connected(conv, agent)
+}
+func (c *chats) Messages(_ context.Context, _, conv string, after int64) ([]transcript.Message, error) {
+	if _, ok := c.agent[conv]; !ok {
+		return nil, modality.ErrNotFound
+	}
+	return c.msgs[conv][after:], nil
+}
+func (c *chats) Watch(string, func(modality.ConversationEvent)) func() { return func() {} }
+func (c *chats) connected(conv, agent string) error {
+	a, ok := c.agent[conv]
+	switch {
+	case !ok:
+		return modality.ErrNotFound
+	case a != agent:
+		return modality.ErrNotConnected
+	}
+	return nil
+}
+
+func TestDesk_Conversations(t *testing.T) {
+	ctx := context.Background()
+	o := newOffice(t, desk.Requeue)
+	c := &chats{agent: map[string]string{"chat-1": "", "chat-2": "bo"}, msgs: map[string][]transcript.Message{
+		"chat-1": {{Seq: 1, Author: "attendee", Body: "Hi"}}}}
+	d, err := desk.New(desk.Config{ServiceID: service, Router: o.router, Tokens: o.auth, Conversations: []modality.Conversations{c}})
+	require.NoError(t, err)
+	ana := o.agent(t, service, "ana", access.HandleEngagements, access.QueuePrivilege("general"))
+	_, err = d.Open(ctx, ana, routing.Agent{Capacity: map[modality.Kind]int{modality.Telephony: 2}})
+	require.NoError(t, err)
+	require.NoError(t, d.SetStatus(ctx, ana, routing.Available))
+
+	o.call(t, "chat-1", "general") // (a telephony engagement to the router; the chat is the fake's)
+	ms, err := d.Transcript(ctx, ana, "chat-1", 0)
+	require.NoError(t, err, "an offer's transcript may be read before accepting")
+	assert.Equal(t, "Hi", ms[0].Body)
+	_, err = d.Post(ctx, ana, "chat-1", "Hello")
+	require.ErrorIs(t, err, modality.ErrNotConnected, "not before accepting")
+	require.NoError(t, d.Accept(ctx, ana, "chat-1"))
+	c.agent["chat-1"] = "ana" // the channel heard the router's Connected
+	m, err := d.Post(ctx, ana, "chat-1", "Hello")
+	require.NoError(t, err)
+	assert.Equal(t, "agent:ana", m.Author, "the agent is the token's, never the caller's say")
+	require.NoError(t, d.Typing(ctx, ana, "chat-1"))
+	require.NoError(t, d.MarkRead(ctx, ana, "chat-1", 1))
+
+	_, err = d.Transcript(ctx, ana, "chat-2", 0)
+	require.ErrorIs(t, err, modality.ErrNotConnected, "another agent's conversation is not ana's to read")
+	_, err = d.Post(ctx, ana, "chat-2", "psst")
+	require.ErrorIs(t, err, modality.ErrNotConnected)
+	_, err = d.Post(ctx, ana, "chat-9", "anyone?")
+	require.ErrorIs(t, err, modality.ErrNotFound)
+
+	o.call(t, "call-1", "general")
+	require.NoError(t, d.Accept(ctx, ana, "call-1"))
+	ms, err = d.Transcript(ctx, ana, "call-1", 0)
+	require.NoError(t, err)
+	assert.Nil(t, ms, "a call has no transcript")
+
+	require.NoError(t, o.auth.Revoke(ctx, service+"/ana", o.now))
+	_, err = d.Post(ctx, ana, "chat-1", "still here?")
+	require.ErrorIs(t, err, access.ErrDenied, "access ended: no more writing")
+	assert.Len(t, c.msgs["chat-1"], 2, "the refused message was not written")
 }
