@@ -3,6 +3,7 @@ package contactcenter
 import (
 	"time"
 
+	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
 	"github.com/eventcc/eventcc/scaling"
 )
@@ -82,7 +83,23 @@ type EngagementEvent struct {
 }
 
 func (e *EngagementEvent) Service() string { return e.ServiceID }
-func (e *EngagementEvent) Time() time.Time { return e.At }
+
+// ConversationEvent reports one event of a written conversation (chat)
+// of a service this process drives, or, through the Relay, of one whose
+// connected agent signed in here: a message, the attendee typing or
+// reading, the conversation starting or ending. Agents' desktops show
+// their conversations from it.
+type ConversationEvent struct {
+	modality.ConversationEvent
+	// Agent is the agent connected with the conversation, "" while
+	// nobody is (with the receptionist, waiting, offered).
+	Agent string
+	At    time.Time
+}
+
+func (e *ConversationEvent) Service() string { return e.ServiceID }
+func (e *ConversationEvent) Time() time.Time { return e.At }
+func (e *EngagementEvent) Time() time.Time   { return e.At }
 
 func (e *StateChanged) Service() string  { return e.ServiceID }
 func (e *StateChanged) Time() time.Time  { return e.At }

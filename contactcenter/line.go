@@ -48,8 +48,10 @@ type line struct {
 	handBack map[string]bool          // queues that overflow to the receptionist
 	// remote is, by principal, the replica where an agent's session was
 	// opened through the relay; forward sends it their events.
-	remote  map[string]string
-	forward func(service, to string, ev routing.Event)
+	remote      map[string]string
+	forward     func(service, to string, ev routing.Event)
+	forwardConv func(to string, ev *ConversationEvent)
+	unwatch     []func() // stops watching the conversation channels
 	// retiring are agents the scaler released while they handled
 	// engagements: offered nothing more, they lose their access (revoke)
 	// once they hold nothing.
@@ -111,6 +113,30 @@ func (ln *line) setRemote(principal, from string) {
 	ln.remote[principal] = from
 }
 
+// conversation passes an event of one of the service's conversations to
+// the subscribers, and to the replica of the agent connected with it.
+// The channel calls it outside its locks.
+func (ln *line) conversation(ev modality.ConversationEvent) {
+	agent := ""
+	if _, a, connected, err := ln.router.Where(ev.Conversation); err == nil && connected {
+		agent = a
+	}
+	ln.mu.Lock()
+	if t := ln.tracked[ev.Conversation]; agent == "" && t != nil {
+		agent = t.rec.Agent
+	}
+	to := ""
+	if agent != "" {
+		to = ln.remote[agent]
+	}
+	ln.mu.Unlock()
+	e := &ConversationEvent{ConversationEvent: ev, Agent: agent, At: ln.now()}
+	ln.emit(e)
+	if to != "" && ln.forwardConv != nil {
+		ln.forwardConv(to, e)
+	}
+}
+
 // tracked is what the line knows of a live engagement.
 type tracked struct {
 	notify func(modality.Decision)
@@ -124,7 +150,7 @@ type tracked struct {
 func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
 	ln := &line{id: s.ID, now: l.now, emit: l.emit, records: l.cfg.Engagements, tracked: map[string]*tracked{}, tally: newTally(s)}
 	if l.cfg.Relay != nil {
-		ln.forward = l.forward
+		ln.forward, ln.forwardConv = l.forward, l.forwardConv
 	}
 	ln.revoke = func(who string) error {
 		err := l.cfg.Access.Revoke(context.WithoutCancel(ctx), grantID(s.ID, who), l.now())
@@ -157,12 +183,21 @@ func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
 	if !ok {
 		tokens = noTokens{}
 	}
+	var convs []modality.Conversations
+	for _, ch := range l.cfg.Channels {
+		if c, ok := ch.(modality.Conversations); ok {
+			convs = append(convs, c)
+		}
+	}
 	d, err := desk.New(desk.Config{ServiceID: s.ID, Router: r, Tokens: tokens, Profile: ln.profile,
-		Guard: ln.guard, Settled: ln.drain})
+		Guard: ln.guard, Settled: ln.drain, Conversations: convs})
 	if err != nil {
 		return nil, fmt.Errorf("contactcenter: %s: desk: %w", s.ID, err)
 	}
 	ln.desk = d
+	for _, c := range convs {
+		ln.unwatch = append(ln.unwatch, c.Watch(s.ID, ln.conversation))
+	}
 	ln.sync(s)
 	if err := ln.restore(ctx); err != nil {
 		return nil, err
@@ -365,7 +400,9 @@ func (ln *line) drain() {
 func (ln *line) deliver(ev routing.Event) {
 	t := ln.tracked[ev.Engagement]
 	var d modality.Decision
+	agent := "" // who was connected with it, before ev
 	if t != nil {
+		agent = t.rec.Agent
 		ln.tally.count(ev, !t.queued)
 		d = ln.track(t, ev)
 		if ev.Kind == routing.EventEnded {
@@ -375,6 +412,8 @@ func (ln *line) deliver(ev routing.Event) {
 	to := ""
 	if ev.Agent != "" {
 		to = ln.remote[ev.Agent]
+	} else if agent != "" {
+		to = ln.remote[agent] // it ended or went back to a queue from them
 	}
 	ln.mu.Unlock()
 	if d.Kind != 0 && t.notify != nil {
@@ -486,7 +525,12 @@ func (ln *line) tick(now, expires time.Time) {
 func (ln *line) close() {
 	ln.mu.Lock()
 	ln.closed = true
+	unwatch := ln.unwatch
+	ln.unwatch = nil
 	ln.mu.Unlock()
+	for _, stop := range unwatch {
+		stop()
+	}
 	ln.desk.CloseAll()
 	ln.drain()
 }

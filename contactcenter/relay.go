@@ -10,7 +10,9 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter/desk"
+	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
 // Desk is where a service's agents act: the service's desk in the
@@ -31,6 +33,13 @@ type Desk interface {
 	// Holding is what the bearer's session holds: a desktop's view after
 	// a reload.
 	Holding(ctx context.Context, token string) (desk.Holding, error)
+	// Conversations (chat): writing in one the agent is connected with,
+	// and reading one they are connected with or offered. The events of
+	// their conversations reach subscribers as [ConversationEvent]s.
+	Post(ctx context.Context, token, engagementID, body string) (transcript.Message, error)
+	Typing(ctx context.Context, token, engagementID string) error
+	MarkRead(ctx context.Context, token, engagementID string, upToSeq int64) error
+	Transcript(ctx context.Context, token, engagementID string, afterSeq int64) ([]transcript.Message, error)
 	// Supervisors' actions, each with their token, without a session.
 	Monitor(ctx context.Context, token, engagementID string) (string, error)
 	Barge(ctx context.Context, token, engagementID string) (string, error)
@@ -62,7 +71,53 @@ type relayMsg struct {
 	Event     *routing.Event `json:"ev,omitempty"`
 	Profile   *routing.Agent `json:"profile,omitempty"`
 	Holding   *desk.Holding  `json:"hold,omitempty"`
+	// Conversations: bodies travel as bytes (base64), whose size does
+	// not depend on the text's characters, so a message of the largest
+	// body a channel takes fits in MaxRelayMessage.
+	Body []byte       `json:"body,omitempty"`
+	Seq  int64        `json:"seq,omitempty"`
+	Msgs []relayedMsg `json:"msgs,omitempty"`
+	More bool         `json:"more,omitempty"` // Msgs is a page: ask again after the last
+	Conv *relayedConv `json:"conv,omitempty"`
 }
+
+// relayedMsg is a transcript message between replicas.
+type relayedMsg struct {
+	Service      string    `json:"s,omitempty"`
+	Conversation string    `json:"c,omitempty"`
+	ID           string    `json:"i"`
+	Seq          int64     `json:"q"`
+	Author       string    `json:"a"`
+	Body         []byte    `json:"b"`
+	At           time.Time `json:"t"`
+	ClientMsgID  string    `json:"m,omitempty"`
+}
+
+func toRelayed(m transcript.Message) relayedMsg {
+	return relayedMsg{Service: m.ServiceID, Conversation: m.Conversation, ID: m.ID, Seq: m.Seq, Author: m.Author,
+		Body: []byte(m.Body), At: m.At, ClientMsgID: m.ClientMsgID}
+}
+
+func (r relayedMsg) message() transcript.Message {
+	return transcript.Message{ServiceID: r.Service, Conversation: r.Conversation, ID: r.ID, Seq: r.Seq, Author: r.Author,
+		Body: string(r.Body), At: r.At, ClientMsgID: r.ClientMsgID}
+}
+
+// relayedConv is a ConversationEvent between replicas.
+type relayedConv struct {
+	Kind         modality.ConversationEventKind `json:"k"`
+	Conversation string                         `json:"c"`
+	Agent        string                         `json:"ag,omitempty"`
+	From         string                         `json:"f,omitempty"`
+	Message      *relayedMsg                    `json:"m,omitempty"`
+	UpToSeq      int64                          `json:"u,omitempty"`
+	Reason       string                         `json:"r,omitempty"`
+	At           time.Time                      `json:"t"`
+}
+
+// relayPage is how many bytes of messages one answer carries at most:
+// with the envelope, under MaxRelayMessage.
+const relayPage = MaxRelayMessage - 1000
 
 // relayErrs are the errors whose identity a relayed answer keeps.
 var relayErrs = map[string]error{
@@ -79,6 +134,9 @@ var relayErrs = map[string]error{
 	"ineligible":  routing.ErrIneligible,
 	"unavailable": routing.ErrUnavailable,
 	"retiring":    desk.ErrRetiring,
+	"conv-conn":   modality.ErrNotConnected,
+	"conv-none":   modality.ErrNotFound,
+	"bad-message": transcript.ErrInvalid,
 }
 
 func errCode(err error) string {
@@ -252,6 +310,39 @@ func (d *remoteDesk) Holding(ctx context.Context, token string) (desk.Holding, e
 	}
 	return *r.Holding, nil
 }
+func (d *remoteDesk) Post(ctx context.Context, token, id, body string) (transcript.Message, error) {
+	r, err := d.call(ctx, relayMsg{Op: "post", Token: token, Eng: id, Body: []byte(body)})
+	if err != nil || len(r.Msgs) != 1 {
+		return transcript.Message{}, err
+	}
+	return r.Msgs[0].message(), nil
+}
+func (d *remoteDesk) Typing(ctx context.Context, token, id string) error {
+	_, err := d.call(ctx, relayMsg{Op: "typing", Token: token, Eng: id})
+	return err
+}
+func (d *remoteDesk) MarkRead(ctx context.Context, token, id string, upToSeq int64) error {
+	_, err := d.call(ctx, relayMsg{Op: "read", Token: token, Eng: id, Seq: upToSeq})
+	return err
+}
+
+// Transcript asks page after page until the owner has sent everything.
+func (d *remoteDesk) Transcript(ctx context.Context, token, id string, afterSeq int64) ([]transcript.Message, error) {
+	var out []transcript.Message
+	for {
+		r, err := d.call(ctx, relayMsg{Op: "transcript", Token: token, Eng: id, Seq: afterSeq})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range r.Msgs {
+			out = append(out, m.message())
+			afterSeq = m.Seq
+		}
+		if !r.More || len(r.Msgs) == 0 {
+			return out, nil
+		}
+	}
+}
 func (d *remoteDesk) Close(ctx context.Context, token string) error {
 	_, err := d.call(ctx, relayMsg{Op: "close", Token: token})
 	return err
@@ -279,6 +370,15 @@ func (l *Lifecycle) listenRelay(ctx context.Context) error {
 		case "event":
 			if m.Event != nil {
 				l.emit(&EngagementEvent{ServiceID: m.Service, Event: *m.Event})
+			}
+		case "conv":
+			if c := m.Conv; c != nil {
+				ev := &ConversationEvent{Agent: c.Agent, At: c.At, ConversationEvent: modality.ConversationEvent{
+					Kind: c.Kind, ServiceID: m.Service, Conversation: c.Conversation, From: c.From, UpToSeq: c.UpToSeq, Reason: c.Reason}}
+				if c.Message != nil {
+					ev.Message = c.Message.message()
+				}
+				l.emit(ev)
 			}
 		case "call":
 			// Handled on its own goroutine: an action may wait on the
@@ -328,6 +428,20 @@ func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 				r.Holding = &h
 			}
 			return err
+		case "post":
+			msg, err := d.Post(ctx, m.Token, m.Eng, string(m.Body))
+			if err == nil {
+				r.Msgs = []relayedMsg{toRelayed(msg)}
+			}
+			return err
+		case "typing":
+			return d.Typing(ctx, m.Token, m.Eng)
+		case "read":
+			return d.MarkRead(ctx, m.Token, m.Eng, m.Seq)
+		case "transcript":
+			ms, err := d.Transcript(ctx, m.Token, m.Eng, m.Seq)
+			r.Msgs, r.More = page(ms)
+			return err
 		case "transfer-agent":
 			return d.TransferToAgent(ctx, m.Token, m.Eng, m.Agent)
 		case "monitor", "barge":
@@ -355,6 +469,40 @@ func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 	}
 	if merr != nil {
 		l.log.Error(merr, "relay: answer not sent", "to", m.From, "service", m.Service)
+	}
+}
+
+// page returns the first messages of ms whose bodies fit one relayed
+// answer (at least one), and whether more are left.
+func page(ms []transcript.Message) ([]relayedMsg, bool) {
+	var out []relayedMsg
+	size := 0
+	for i, m := range ms {
+		n := 200 + len(m.ID) + len(m.Author) + len(m.ClientMsgID) + 4*(len(m.Body)+2)/3
+		if i > 0 && size+n > relayPage {
+			return out, true
+		}
+		size += n
+		out = append(out, toRelayed(m))
+	}
+	return out, false
+}
+
+// forwardConv sends a conversation event to the replica where the
+// connected agent's session was opened.
+func (l *Lifecycle) forwardConv(to string, ev *ConversationEvent) {
+	c := &relayedConv{Kind: ev.Kind, Conversation: ev.Conversation, Agent: ev.Agent, From: ev.From,
+		UpToSeq: ev.UpToSeq, Reason: ev.Reason, At: ev.At}
+	if ev.Kind == modality.ConversationMessage {
+		m := toRelayed(ev.Message)
+		c.Message = &m
+	}
+	b, err := json.Marshal(relayMsg{Kind: "conv", Service: ev.ServiceID, Conv: c})
+	if err == nil {
+		err = l.cfg.Relay.Send(context.Background(), to, b)
+	}
+	if err != nil {
+		l.log.Error(err, "relay: conversation event not forwarded", "to", to, "service", ev.ServiceID, "conversation", ev.Conversation)
 	}
 }
 
