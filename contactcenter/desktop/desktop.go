@@ -14,12 +14,11 @@ import (
 	"github.com/eventcc/eventcc/internal/asset"
 	"github.com/eventcc/eventcc/internal/configerr"
 	"github.com/eventcc/eventcc/internal/wsock"
-	"github.com/eventcc/eventcc/modality/chatchannel"
 )
 
 // Defaults of Config.
 const (
-	DefaultMaxFrame     = 16 << 10
+	DefaultMaxFrame     = 32 << 10
 	DefaultHelloTimeout = 10 * time.Second
 )
 
@@ -34,15 +33,12 @@ const maxMalformed = 3
 type Config struct {
 	// Lifecycle is whose desks the agents work at. Required.
 	Lifecycle *contactcenter.Lifecycle
-	// Chat is the chat channel whose conversations agents answer. Nil:
-	// agents take engagements but see and write no chat messages.
-	Chat *chatchannel.Channel
 	// Origins are the Origin header patterns (path.Match syntax against
 	// the origin's host) allowed to open a socket. Empty: only the
 	// request's own host, which is where the page is served from.
 	Origins []string
 	// MaxFrame is the largest client frame accepted, in bytes; a larger
-	// one closes the socket with 1009. Default 16 KiB.
+	// one closes the socket with 1009. Default 32 KiB.
 	MaxFrame int64
 	// HelloTimeout is how long a new socket may take to send its hello;
 	// then it is closed with 1008. Default 10 seconds (wall-clock: it
@@ -71,7 +67,6 @@ type Handler struct {
 	mu      sync.Mutex
 	closed  bool
 	sockets map[string]map[*socket]struct{} // by service
-	watches map[string]func()               // chat watches by service, while it has sockets
 	wg      sync.WaitGroup                  // ServeHTTP calls and writers
 }
 
@@ -110,7 +105,6 @@ func New(cfg Config) (*Handler, error) {
 		page:    asset.New(pageHTML, "text/html; charset=utf-8"),
 		script:  asset.New(pageJS, "text/javascript; charset=utf-8"),
 		sockets: map[string]map[*socket]struct{}{},
-		watches: map[string]func(){},
 	}
 	h.unsub = cfg.Lifecycle.Subscribe(h.onLifecycle)
 	return h, nil
@@ -204,10 +198,6 @@ func (h *Handler) attach(s *socket) bool {
 	if set == nil {
 		set = map[*socket]struct{}{}
 		h.sockets[s.svc] = set
-		if h.cfg.Chat != nil {
-			svc := s.svc
-			h.watches[svc] = h.cfg.Chat.Watch(svc, func(ev chatchannel.ConversationEvent) { h.onChat(svc, ev) })
-		}
 	}
 	set[s] = struct{}{}
 	return true
@@ -221,16 +211,10 @@ func (h *Handler) detach(s *socket) {
 		return
 	}
 	delete(set, s)
-	var stop func()
 	if len(set) == 0 {
 		delete(h.sockets, s.svc)
-		stop = h.watches[s.svc]
-		delete(h.watches, s.svc)
 	}
 	h.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
 }
 
 // each calls fn with every signed-in socket of svc, outside the lock.
@@ -253,17 +237,13 @@ func (h *Handler) onLifecycle(ev contactcenter.Event) {
 	switch e := ev.(type) {
 	case *contactcenter.EngagementEvent:
 		h.each(e.ServiceID, func(s *socket) { s.onEngagement(e.Event) })
+	case *contactcenter.ConversationEvent:
+		h.each(e.ServiceID, func(s *socket) { s.onConversation(e) })
 	case *contactcenter.StateChanged:
 		if e.To.Final() {
 			h.each(e.ServiceID, func(s *socket) { s.close(reasonClosed, "The contact center is closed.") })
 		}
 	}
-}
-
-// onChat routes a conversation's events to the sockets of the agents
-// connected with it.
-func (h *Handler) onChat(svc string, ev chatchannel.ConversationEvent) {
-	h.each(svc, func(s *socket) { s.onChat(ev) })
 }
 
 // Reasons of a closed frame.

@@ -159,7 +159,7 @@ func TestDesktop_Refusals(t *testing.T) {
 	assert.Equal(t, "x", f["ref"])
 	assert.Equal(t, "unknown_engagement", f["code"])
 	agent.send(map[string]any{"type": "message", "engagement": "chat-nobody", "body": "hi"})
-	assert.Equal(t, "not_connected", agent.until("error")["code"], "no chat on what the agent does not hold")
+	assert.Equal(t, "not_found", agent.until("error")["code"], "no chat on what is not a conversation")
 	agent.send(map[string]any{"type": "history", "engagement": "chat-nobody"})
 	assert.Equal(t, "not_connected", agent.until("error")["code"], "nor its transcript")
 	agent.send(map[string]any{"type": "status", "status": "dancing"})

@@ -4,12 +4,17 @@
 // accept or decline them, chat with several attendees at once up to
 // their chat capacity, transfer, and end each conversation into wrap-up.
 // Every action goes through the service's desk ([contactcenter.Desk]),
-// which authorises it with the agent's token and hands it to the router;
-// on a replica that does not drive the service, the desk relays it there.
+// which authorises it with the agent's token and hands it to the router,
+// or, for a message, to the channel holding the conversation; on a
+// replica that does not drive the service, the desk relays it there, and
+// the lifecycle's events ([contactcenter.EngagementEvent],
+// [contactcenter.ConversationEvent]) come back to the replica the agent
+// signed in on. An attendee and an agent on different replicas talk.
 //
-// A host mounts one Handler next to the chat channel:
+// A host mounts one Handler, next to the chat channel the lifecycle
+// serves:
 //
-//	desk, err := desktop.New(desktop.Config{Lifecycle: lc, Chat: chat})
+//	desk, err := desktop.New(desktop.Config{Lifecycle: lc})
 //	mux.Handle("/desk/", http.StripPrefix("/desk", desk)) // the page at /desk/
 //	defer desk.Close()
 //
@@ -82,7 +87,7 @@
 //
 // # Bad input and limits
 //
-// A frame over Config.MaxFrame closes the socket with 1009; malformed
+// A frame over Config.MaxFrame (32 KiB) closes the socket with 1009; malformed
 // JSON, a missing or unknown type or a missing field gets an error frame,
 // and the third closes the socket with 1008; so does a first frame that
 // is not a hello, or none within Config.HelloTimeout. A socket 256 frames

@@ -3,14 +3,18 @@ package desktop_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/access"
@@ -18,59 +22,100 @@ import (
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/desktop"
 	"github.com/eventcc/eventcc/contactcenter/lifecycletest"
+	"github.com/eventcc/eventcc/contactcenter/memrelay"
 	"github.com/eventcc/eventcc/contactcenter/memstore"
+	"github.com/eventcc/eventcc/contactcenter/pgstore"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/chatchannel"
 	"github.com/eventcc/eventcc/modality/memchannel"
+	"github.com/eventcc/eventcc/modality/transcript"
 	"github.com/eventcc/eventcc/numbermap/memnumbermap"
 )
 
 // env is a conference's contact center open on loopback: the chat
 // channel at /chat/, the desktop at /desk/, one lifecycle on in-memory
-// adapters and a simulated clock.
+// adapters and a simulated clock. Its fields are its first replica's;
+// replica adds more, sharing the adapters and a relay.
 type env struct {
 	*lifecycletest.World
-	auth *access.Authority
+	auth        *access.Authority
+	relay       contactcenter.Relay
+	transcripts transcript.Store // shared by the replicas' chat channels; nil: each its own, in memory
+	*replica
+	svc contactcenter.Service
+}
+
+// shared are the durable adapters the replicas of an env share.
+type shared struct {
+	store       contactcenter.Store
+	access      access.Store
+	relay       contactcenter.Relay
+	transcripts transcript.Store
+}
+
+// inMemory are shared adapters in memory.
+func inMemory() shared {
+	return shared{store: memstore.New(), access: memaccess.New(), relay: memrelay.New()}
+}
+
+// onPostgres are shared adapters on the PostgreSQL server of
+// $EVENTCC_POSTGRES_URL, in a schema of the test's: the test is skipped
+// without it, and fails under CI=true.
+func onPostgres(t *testing.T) shared {
+	t.Helper()
+	url := os.Getenv(pgstore.EnvURL)
+	if url == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set; with CI=true the PostgreSQL tests must run", pgstore.EnvURL)
+		}
+		t.Skipf("set %s to run the PostgreSQL tests", pgstore.EnvURL)
+	}
+	ctx := context.Background()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	pool, err := pgstore.Connect(ctx, url, schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		pool.Close()
+		if admin, err := pgstore.Connect(context.Background(), url, ""); err == nil {
+			_ = pgstore.DropSchema(context.Background(), admin, schema)
+			admin.Close()
+		}
+	})
+	db := pgstore.New(pool, pgstore.WithCallerClock())
+	_, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	relay, err := db.NewRelay(ctx, logr.Discard())
+	require.NoError(t, err)
+	t.Cleanup(func() { relay.Close() })
+	return shared{store: db.Services(), access: db.Grants(), relay: relay, transcripts: db.Transcripts()}
+}
+
+// replica is one host process: a lifecycle with its chat channel and
+// desktop on a server of its own.
+type replica struct {
 	lc   *contactcenter.Lifecycle
 	chat *chatchannel.Channel
 	desk *desktop.Handler
 	srv  *httptest.Server
 	mux  *http.ServeMux // the server's: a test may add pages
-	svc  contactcenter.Service
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvOwned(t, "", inMemory()) }
+
+// newEnvOwned is newEnv on the adapters a, with the first replica named
+// owner: replicas need names.
+func newEnvOwned(t *testing.T, owner string, a shared) *env {
 	t.Helper()
 	ctx := t.Context()
-	e := &env{World: lifecycletest.NewWorld(t, lifecycletest.Adapters{Store: memstore.New(), Access: memaccess.New(), Numbers: memnumbermap.New()})}
+	e := &env{World: lifecycletest.NewWorld(t, lifecycletest.Adapters{Store: a.store, Access: a.access, Numbers: memnumbermap.New()}),
+		relay: a.relay, transcripts: a.transcripts}
 	var err error
 	e.auth, err = access.New(access.Config{Store: e.Access, Now: e.Clock.Now,
 		Keys: []access.Key{{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)}}})
 	require.NoError(t, err)
-	e.chat, err = chatchannel.New(chatchannel.Config{Now: e.Clock.Now,
-		Tokens: chatchannel.TokensFunc(func(ctx context.Context, tok, svc, p string) (string, error) {
-			g, err := e.auth.AuthorizeToken(ctx, tok, svc, access.Privilege(p))
-			return g.Principal, err
-		})})
-	require.NoError(t, err)
-	e.mux = http.NewServeMux()
-	e.mux.Handle("/chat/", http.StripPrefix("/chat", e.chat))
-	e.srv = httptest.NewServer(e.mux)
-	phones, err := memchannel.New(modality.Telephony)
-	require.NoError(t, err)
-	cfg := e.Config("")
-	cfg.Access, cfg.Channels, cfg.BaseURL = e.auth, []modality.Channel{phones, e.chat}, e.srv.URL+"/chat"
-	e.lc, err = contactcenter.New(cfg)
-	require.NoError(t, err)
-	e.desk, err = desktop.New(desktop.Config{Lifecycle: e.lc, Chat: e.chat})
-	require.NoError(t, err)
-	e.mux.Handle("/desk/", http.StripPrefix("/desk", e.desk))
-	t.Cleanup(func() {
-		e.srv.Close()
-		require.NoError(t, e.desk.Close())
-		require.NoError(t, e.chat.Close())
-		e.lc.Close()
-	})
+	e.replica = e.newReplica(t, owner)
 
 	req := lifecycletest.Conference("conf-desk")
 	e.svc, err = e.lc.Request(ctx, req)
@@ -80,9 +125,45 @@ func newEnv(t *testing.T) *env {
 		_ = e.lc.Tick(ctx)
 		e.Clock.Advance(time.Minute)
 	}
+	_ = e.lc.Tick(ctx)
 	e.svc, err = e.lc.Get(ctx, e.svc.ID)
 	require.NoError(t, err)
 	return e
+}
+
+// newReplica starts a host process named owner on the env's adapters.
+func (e *env) newReplica(t *testing.T, owner string) *replica {
+	t.Helper()
+	r := &replica{}
+	var err error
+	r.chat, err = chatchannel.New(chatchannel.Config{Now: e.Clock.Now, Transcripts: e.transcripts,
+		Tokens: chatchannel.TokensFunc(func(ctx context.Context, tok, svc, p string) (string, error) {
+			g, err := e.auth.AuthorizeToken(ctx, tok, svc, access.Privilege(p))
+			return g.Principal, err
+		})})
+	require.NoError(t, err)
+	r.mux = http.NewServeMux()
+	r.mux.Handle("/chat/", http.StripPrefix("/chat", r.chat))
+	r.srv = httptest.NewServer(r.mux)
+	phones, err := memchannel.New(modality.Telephony)
+	require.NoError(t, err)
+	cfg := e.Config(owner)
+	cfg.Access, cfg.Channels, cfg.BaseURL = e.auth, []modality.Channel{phones, r.chat}, r.srv.URL+"/chat"
+	if owner != "" {
+		cfg.Relay = e.relay
+	}
+	r.lc, err = contactcenter.New(cfg)
+	require.NoError(t, err)
+	r.desk, err = desktop.New(desktop.Config{Lifecycle: r.lc})
+	require.NoError(t, err)
+	r.mux.Handle("/desk/", http.StripPrefix("/desk", r.desk))
+	t.Cleanup(func() {
+		r.srv.Close()
+		require.NoError(t, r.desk.Close())
+		require.NoError(t, r.chat.Close())
+		r.lc.Close()
+	})
+	return r
 }
 
 // agentToken mints a token for the i-th person on duty.
@@ -112,20 +193,31 @@ type ws struct {
 	conn *websocket.Conn
 }
 
-func (e *env) dial(t *testing.T, path string) *ws {
+// dial opens a socket at path on the env's first replica.
+func (e *env) dial(t *testing.T, path string) *ws { return dial(t, e.srv.URL, path) }
+
+func dial(t *testing.T, base, path string) *ws {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	t.Cleanup(cancel)
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.srv.URL, "http")+path, nil)
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+path, nil)
 	require.NoError(t, err)
+	conn.SetReadLimit(-1) // as a browser: a history frame may be long
 	t.Cleanup(func() { conn.CloseNow() })
 	return &ws{t: t, ctx: ctx, conn: conn}
 }
 
-// agent dials the desktop socket of the env's service and signs in.
+// agent dials the desktop socket of the env's service on its first
+// replica and signs in.
 func (e *env) agent(t *testing.T, token string) (*ws, map[string]any) {
 	t.Helper()
-	a := e.dial(t, "/desk/"+e.svc.ID+"/socket")
+	return e.agentAt(t, e.replica, token)
+}
+
+// agentAt is agent on replica r.
+func (e *env) agentAt(t *testing.T, r *replica, token string) (*ws, map[string]any) {
+	t.Helper()
+	a := dial(t, r.srv.URL, "/desk/"+e.svc.ID+"/socket")
 	a.send(map[string]any{"type": "hello", "token": token})
 	return a, a.until("welcome")
 }

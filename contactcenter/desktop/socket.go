@@ -17,8 +17,8 @@ import (
 	"github.com/eventcc/eventcc/contactcenter/desk"
 	"github.com/eventcc/eventcc/internal/wsock"
 	"github.com/eventcc/eventcc/modality"
-	"github.com/eventcc/eventcc/modality/chatchannel"
 	"github.com/eventcc/eventcc/modality/routing"
+	"github.com/eventcc/eventcc/modality/transcript"
 )
 
 // socket is one agent's desktop connection. The ServeHTTP goroutine
@@ -244,39 +244,13 @@ func (s *socket) act(ctx context.Context, f clientFrame) bool {
 	return true
 }
 
-// chat performs a conversation action: only on an engagement the agent
-// is connected with (or, to read its history, offered), checked at the
-// desk with their token first, so access that ended ends the session
-// here too.
+// chat performs a conversation action at the desk, which authorises it
+// and checks the agent is connected with the conversation (or, to read
+// its history, offered it).
 func (s *socket) chat(ctx context.Context, d contactcenter.Desk, f clientFrame) error {
-	h, err := d.Holding(ctx, s.token)
-	if err != nil {
-		return err
-	}
-	s.hold(h)
-	connected := false
-	for _, id := range h.Connected {
-		connected = connected || id == f.Engagement
-	}
-	if !connected && (f.Type != frameHistory || h.Offered != f.Engagement) {
-		return fmt.Errorf("desktop: %s %q: %w", f.Type, f.Engagement, routing.ErrNotConnected)
-	}
-	ch := s.h.cfg.Chat
-	if ch == nil {
-		if f.Type == frameHistory {
-			no := false
-			s.send(serverFrame{Type: "history", Ref: f.Ref, Engagement: f.Engagement, Chat: &no})
-			return nil
-		}
-		return fmt.Errorf("desktop: %s %q: no chat here: %w", f.Type, f.Engagement, modality.ErrNotFound)
-	}
 	switch f.Type {
 	case frameHistory:
-		ms, err := ch.Messages(ctx, s.svc, f.Engagement, f.AfterSeq)
-		isChat := err == nil
-		if errors.Is(err, modality.ErrNotFound) {
-			err = nil // not a chat: a call, say
-		}
+		ms, err := d.Transcript(ctx, s.token, f.Engagement, f.AfterSeq)
 		if err != nil {
 			return err
 		}
@@ -284,17 +258,18 @@ func (s *socket) chat(ctx context.Context, d contactcenter.Desk, f clientFrame) 
 		for i, m := range ms {
 			frames[i] = messageFrame{ID: m.ID, Seq: m.Seq, Author: m.Author, Body: m.Body, At: m.At}
 		}
+		isChat := ms != nil
 		s.send(serverFrame{Type: "history", Ref: f.Ref, Engagement: f.Engagement, Chat: &isChat, Messages: frames})
 	case frameMessage:
-		m, err := ch.Post(ctx, s.svc, f.Engagement, s.agent, f.Body)
+		m, err := d.Post(ctx, s.token, f.Engagement, f.Body)
 		if err != nil {
 			return err
 		}
 		s.send(serverFrame{Type: "ack", Ref: f.Ref, ClientMsg: f.ClientMsgID, Engagement: f.Engagement, ID: m.ID, Seq: m.Seq})
 	case frameTyping:
-		return ch.Typing(ctx, s.svc, f.Engagement, s.agent)
+		return d.Typing(ctx, s.token, f.Engagement)
 	case frameRead:
-		return ch.MarkRead(ctx, s.svc, f.Engagement, s.agent, f.UpToSeq)
+		return d.MarkRead(ctx, s.token, f.Engagement, f.UpToSeq)
 	}
 	return nil
 }
@@ -334,13 +309,13 @@ var errorCodes = []struct {
 	{"retiring", desk.ErrRetiring},
 	{"not_offered", routing.ErrNotOffered},
 	{"not_connected", routing.ErrNotConnected},
-	{"not_connected", chatchannel.ErrNotConnected},
+	{"not_connected", modality.ErrNotConnected},
 	{"unknown_engagement", routing.ErrUnknownEngagement},
 	{"unknown_queue", routing.ErrUnknownQueue},
 	{"ineligible", routing.ErrIneligible},
 	{"unavailable", routing.ErrUnavailable},
 	{"not_found", modality.ErrNotFound},
-	{"bad_message", chatchannel.ErrTranscriptInput},
+	{"bad_message", transcript.ErrInvalid},
 }
 
 func errorCode(err error) string {
@@ -409,27 +384,27 @@ func (s *socket) connectedLocked() []string {
 // sendLocked is send, called with s.mu held (the queue has its own lock).
 func (s *socket) sendLocked(f serverFrame) { s.send(f) }
 
-// onChat passes a conversation's events to the agent connected with it.
-func (s *socket) onChat(ev chatchannel.ConversationEvent) {
-	s.mu.Lock()
-	mine := s.convs[ev.Conversation]
-	if ev.Kind == chatchannel.EventEnded {
-		delete(s.convs, ev.Conversation) // ended once, by whichever says so first
-	}
-	s.mu.Unlock()
-	if !mine {
+// onConversation passes the events of the agent's conversations.
+func (s *socket) onConversation(ev *contactcenter.ConversationEvent) {
+	if ev.Agent != s.agent {
 		return
 	}
 	switch ev.Kind {
-	case chatchannel.EventMessage:
+	case modality.ConversationMessage:
 		m := ev.Message
 		at := m.At
 		s.send(serverFrame{Type: "message", Engagement: ev.Conversation, ID: m.ID, Seq: m.Seq, Author: m.Author, Body: m.Body, At: &at})
-	case chatchannel.EventTyping:
+	case modality.ConversationTyping:
 		s.send(serverFrame{Type: "typing", Engagement: ev.Conversation})
-	case chatchannel.EventRead:
+	case modality.ConversationRead:
 		s.send(serverFrame{Type: "read", Engagement: ev.Conversation, UpToSeq: ev.UpToSeq})
-	case chatchannel.EventEnded:
-		s.send(serverFrame{Type: "ended", Engagement: ev.Conversation, Reason: ev.Reason})
+	case modality.ConversationEnded:
+		s.mu.Lock()
+		mine := s.convs[ev.Conversation]
+		delete(s.convs, ev.Conversation) // ended once, by whichever says so first
+		s.mu.Unlock()
+		if mine {
+			s.send(serverFrame{Type: "ended", Engagement: ev.Conversation, Reason: ev.Reason})
+		}
 	}
 }

@@ -126,7 +126,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer lc.Close()
-	desk, err := desktop.New(desktop.Config{Lifecycle: lc, Chat: chat})
+	desk, err := desktop.New(desktop.Config{Lifecycle: lc})
 	if err != nil {
 		return err
 	}
