@@ -42,7 +42,12 @@ type Result struct {
 	LastSocketClose time.Duration `json:"last_socket_close_ns,omitempty"`
 	Returned        time.Duration `json:"disconnect_returned_ns,omitempty"`
 	Ended           int           `json:"ended,omitempty"`
-	ClosedReason    int           `json:"closed_reason_closed,omitempty"`
+	// CPU time spent from the call to the last close: the server's
+	// (Disconnect and its sockets' writers, and two collections) and
+	// this client's (reading the closes and answering them).
+	ServerCPU    time.Duration `json:"server_cpu_ns,omitempty"`
+	ClientCPU    time.Duration `json:"client_cpu_ns,omitempty"`
+	ClosedReason int           `json:"closed_reason_closed,omitempty"`
 }
 
 // attendee is one open socket and what its reader saw.
@@ -120,11 +125,18 @@ func Load(ctx context.Context, cfg LoadConfig) (Result, error) {
 	if !cfg.Disconnect {
 		return res, nil
 	}
+	clientCPU := CPU()
 	d, err := disconnect(ctx, cfg)
 	if err != nil {
 		return res, err
 	}
 	readers.Wait()
+	res.ClientCPU = CPU() - clientCPU
+	closed, err := getMem(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
+	res.ServerCPU = closed.CPU - res.After.CPU
 	t0 := time.Unix(0, d.StartUnixNano)
 	res.Returned, res.Ended = d.Returned, d.Ended
 	for _, a := range atts {

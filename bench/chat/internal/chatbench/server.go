@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/eventcc/eventcc/modality"
@@ -90,12 +91,13 @@ type Disconnected struct {
 
 // Mem is what /mem answers: the process's memory after two collections.
 type Mem struct {
-	HeapInuse  uint64 `json:"heap_inuse"`
-	StackInuse uint64 `json:"stack_inuse"`
-	HeapAlloc  uint64 `json:"heap_alloc"`
-	RSS        uint64 `json:"rss"` // VmRSS of /proc/self/status; 0 where there is none
-	Goroutines int    `json:"goroutines"`
-	Live       int    `json:"live"` // engagements waiting at the router, filled in by /mem
+	HeapInuse  uint64        `json:"heap_inuse"`
+	StackInuse uint64        `json:"stack_inuse"`
+	HeapAlloc  uint64        `json:"heap_alloc"`
+	RSS        uint64        `json:"rss"`    // VmRSS of /proc/self/status; 0 where there is none
+	CPU        time.Duration `json:"cpu_ns"` // user and system time of the process so far
+	Goroutines int           `json:"goroutines"`
+	Live       int           `json:"live"` // engagements waiting at the router, filled in by /mem
 }
 
 // TakeMem collects garbage twice and reads the runtime's and the
@@ -106,7 +108,16 @@ func TakeMem() Mem {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return Mem{HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, HeapAlloc: m.HeapAlloc,
-		RSS: vmRSS(), Goroutines: runtime.NumGoroutine()}
+		RSS: vmRSS(), CPU: CPU(), Goroutines: runtime.NumGoroutine()}
+}
+
+// CPU returns the user and system time of the process so far.
+func CPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func vmRSS() uint64 {
