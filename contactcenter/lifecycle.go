@@ -129,6 +129,7 @@ type Lifecycle struct {
 	ports    ports   // does the work on the adapters
 	reg      registry
 	relays   relays
+	links    links // attendees' sockets to and from other replicas
 
 	wake     chan struct{}
 	stopping chan struct{} // closed by Close: Run returns
@@ -168,6 +169,14 @@ func New(cfg Config) (*Lifecycle, error) {
 		return nil
 	}}
 	l.reg.ports, l.reg.log = l.ports, l.log
+	if cfg.Relay != nil {
+		// Sockets of services another replica drives go there.
+		for _, ch := range cfg.Channels {
+			if s, ok := ch.(modality.LinkServer); ok {
+				s.SetForwarder(l)
+			}
+		}
+	}
 	return l, nil
 }
 
@@ -316,6 +325,7 @@ func (l *Lifecycle) Close() error {
 	}
 	l.mu.Unlock()
 	l.running.Wait()
+	l.closeLinks()
 	l.stopRelay()
 	return nil
 }

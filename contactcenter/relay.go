@@ -77,8 +77,15 @@ type relayMsg struct {
 	Body []byte       `json:"body,omitempty"`
 	Seq  int64        `json:"seq,omitempty"`
 	Msgs []relayedMsg `json:"msgs,omitempty"`
-	More bool         `json:"more,omitempty"` // Msgs is a page: ask again after the last
+	More bool         `json:"more,omitempty"` // Msgs is a page: ask again after the last; a link's frame continues
 	Conv *relayedConv `json:"conv,omitempty"`
+	// Links (links.go).
+	Link     string        `json:"ln,omitempty"`
+	Entry    string        `json:"entry,omitempty"`
+	Remote   string        `json:"rem,omitempty"`
+	Modality modality.Kind `json:"mk,omitempty"`
+	Close    int           `json:"cc,omitempty"` // a link's close code
+	Reason   string        `json:"why,omitempty"`
 }
 
 // relayedMsg is a transcript message between replicas.
@@ -380,6 +387,8 @@ func (l *Lifecycle) listenRelay(ctx context.Context) error {
 				}
 				l.emit(ev)
 			}
+		case "link":
+			l.onLink(ctx, m)
 		case "call":
 			// Handled on its own goroutine: an action may wait on the
 			// service's lock, and the listener must go on reading.

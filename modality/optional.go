@@ -6,6 +6,7 @@ package modality
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/eventcc/eventcc/modality/transcript"
@@ -96,4 +97,65 @@ type ConversationEvent struct {
 	Message      transcript.Message    `json:"message,omitzero"`  // with ConversationMessage
 	UpToSeq      int64                 `json:"upToSeq,omitempty"` // with ConversationRead
 	Reason       string                `json:"reason,omitempty"`  // with ConversationEnded: why it ended
+}
+
+// Link is one attendee's socket carried between the replicas of a host:
+// the attendee is connected to one replica, and the service's channel,
+// on the replica that drives the service, serves them through the link.
+// Frames are the channel's protocol (text, each at most the channel's
+// frame limit) and arrive in order. The contactcenter lifecycle makes
+// links over its Relay. Every method is safe for concurrent use.
+type Link interface {
+	// Send passes one frame to the other end. After the link closed, it
+	// returns an error wrapping a *LinkClosedError.
+	Send(ctx context.Context, frame []byte) error
+	// Recv returns the next frame from the other end. After the link
+	// closed (either end, or frames were lost on the way), it returns an
+	// error wrapping a *LinkClosedError that says why.
+	Recv(ctx context.Context) ([]byte, error)
+	// Close ends the link, telling the other end code (a WebSocket close
+	// code) and reason. Idempotent.
+	Close(code int, reason string) error
+}
+
+// LinkClosedError says why a [Link] ended: a WebSocket close code and
+// reason, the other end's or the link's own (1011 when frames were
+// lost between the replicas: the attendee reconnects and resumes).
+type LinkClosedError struct {
+	Code   int
+	Reason string
+}
+
+func (e *LinkClosedError) Error() string {
+	return fmt.Sprintf("modality: link closed (%d %s)", e.Code, e.Reason)
+}
+
+// Forwarder carries an attendee's socket to the replica that drives its
+// service. A channel that serves sockets (chat) and is given one (see
+// [LinkServer]) forwards the sockets of services it does not serve
+// itself, rather than refusing them.
+type Forwarder interface {
+	// Forward opens a link to the channel of kind that serves serviceID
+	// on the replica driving it, for an attendee socket that arrived
+	// here, at entry (may be "") from remote (their address, for logs).
+	// Errors: one wrapping [ErrNotFound] when no other replica drives
+	// the service.
+	Forward(ctx context.Context, kind Kind, serviceID, entry, remote string) (Link, error)
+}
+
+// LinkServer is an optional interface of a [Channel] whose attendees
+// connect with sockets (chat): sockets that arrive at another replica
+// reach it over a [Link], and it forwards its own to the replica driving
+// their service with the [Forwarder] it is given. The contactcenter
+// lifecycle, with a Relay, gives itself as the Forwarder when it is made,
+// and hands the channel each link that arrives for it. Discover it by
+// type assertion.
+type LinkServer interface {
+	// SetForwarder gives the channel the forwarder for the sockets of
+	// services it does not serve. Called before the channel serves.
+	SetForwarder(f Forwarder)
+	// ServeLink serves an attendee's socket that arrived at another
+	// replica, for serviceID, at entry, from remote, as if it had
+	// connected here; it returns when the session ends, having closed l.
+	ServeLink(ctx context.Context, serviceID, entry, remote string, l Link)
 }
