@@ -88,8 +88,11 @@ func (l *Lifecycle) Forward(ctx context.Context, kind modality.Kind, serviceID, 
 	if err != nil {
 		return nil, fmt.Errorf("contactcenter: %s: forward: who drives it: %w", serviceID, err)
 	}
-	if owner == "" || owner == l.cfg.Owner {
-		return nil, fmt.Errorf("contactcenter: %s: forward: no other replica drives it: %w", serviceID, modality.ErrNotFound)
+	switch owner {
+	case l.cfg.Owner:
+		return nil, fmt.Errorf("contactcenter: %s: forward: this replica drives it: %w", serviceID, modality.ErrNotFound)
+	case "":
+		return nil, l.notDriven(ctx, serviceID)
 	}
 	l.links.mu.Lock()
 	l.links.next++
@@ -102,6 +105,28 @@ func (l *Lifecycle) Forward(ctx context.Context, kind modality.Kind, serviceID, 
 		return nil, fmt.Errorf("contactcenter: %s: forward to %q: %w", serviceID, owner, err)
 	}
 	return k, nil
+}
+
+// notDriven is why a service no replica drives cannot be forwarded to:
+// unknown (modality.ErrNotFound), not open (a *modality.NotOpenError
+// with the receptionist's closed message), or open and between owners,
+// a replica dead and its lease not yet taken over (an error the caller
+// retries).
+func (l *Lifecycle) notDriven(ctx context.Context, serviceID string) error {
+	s, err := l.cfg.Store.Get(ctx, serviceID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return fmt.Errorf("contactcenter: %s: forward: %w", serviceID, modality.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("contactcenter: %s: forward: %w", serviceID, err)
+	case s.State == Active || s.State == Terminating:
+		return fmt.Errorf("contactcenter: %s: forward: no replica drives it right now; try again", serviceID)
+	}
+	closed := &modality.NotOpenError{ServiceID: serviceID}
+	if r := s.Config.Receptionist; r != nil {
+		closed.Message = r.ClosedMessage
+	}
+	return fmt.Errorf("contactcenter: %s: forward: %w", serviceID, closed)
 }
 
 // relay sends m to the other end, numbered.

@@ -159,3 +159,18 @@ type LinkServer interface {
 	// connected here; it returns when the session ends, having closed l.
 	ServeLink(ctx context.Context, serviceID, entry, remote string, l Link)
 }
+
+// NotOpenError is the error a [Forwarder] returns for a service that no
+// replica serves because it is not open (before its term, or after it):
+// Message is what to tell its attendees, the receptionist's closed
+// message ("" for none). It wraps [ErrNotFound].
+type NotOpenError struct {
+	ServiceID string
+	Message   string
+}
+
+func (e *NotOpenError) Error() string {
+	return fmt.Sprintf("modality: service %q is not open", e.ServiceID)
+}
+
+func (e *NotOpenError) Unwrap() error { return ErrNotFound }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/go-logr/logr"
 
 	"github.com/eventcc/eventcc/modality"
@@ -44,6 +45,8 @@ type Channel struct {
 	services map[string]*service
 	convs    map[string]*conversation // live conversations by ID
 	sessions map[*session]struct{}
+	proxies  map[*proxy]struct{} // sockets forwarded to another replica
+	fwd      modality.Forwarder  // nil: sockets of services not open here are told they are closed
 	watchers map[string]map[int]func(ConversationEvent)
 	watchSeq int
 	closed   bool
@@ -136,6 +139,7 @@ func New(cfg Config) (*Channel, error) {
 		services: make(map[string]*service),
 		convs:    make(map[string]*conversation),
 		sessions: make(map[*session]struct{}),
+		proxies:  make(map[*proxy]struct{}),
 		watchers: make(map[string]map[int]func(ConversationEvent)),
 	}, nil
 }
@@ -480,9 +484,16 @@ func (c *Channel) Close() error {
 	for s := range c.sessions {
 		sessions = append(sessions, s)
 	}
+	proxies := make([]*proxy, 0, len(c.proxies))
+	for p := range c.proxies {
+		proxies = append(proxies, p)
+	}
 	c.mu.Unlock()
 	for _, s := range sessions {
 		s.kill()
+	}
+	for _, p := range proxies {
+		p.l.Close(int(websocket.StatusGoingAway), "going away") // and the socket after it
 	}
 	c.wg.Wait()
 	return nil

@@ -380,7 +380,11 @@ func TestAnonymous(t *testing.T) {
 	c.hello("")
 	assert.True(t, strings.HasPrefix(ev.next(t, chatchannel.EventStarted).From, "anonymous:"), "an anonymous visitor's address")
 
-	for _, svc := range []string{"video-only", "registered", "never-opened"} {
+	never := e.dial(t, "/never-opened/chat?entry=direct")
+	never.send(map[string]any{"type": "hello"})
+	assert.Equal(t, frame{Type: "closed", Reason: "closed", Message: "The contact center is closed."}, never.next(),
+		"a service not open here says so, whoever asks")
+	for _, svc := range []string{"video-only", "registered"} {
 		t.Run(svc, func(t *testing.T) {
 			c := e.dial(t, "/"+svc+"/chat?entry=direct")
 			c.send(map[string]any{"type": "hello"})

@@ -189,12 +189,31 @@
 // socket that falls 64 frames behind is closed (1008); its attendee
 // resumes. Each of these is logged and changes nothing else.
 //
+// # Replicas
+//
+// A host with several replicas (one PostgreSQL, a load balancer in
+// front) serves the chat on each, and an attendee may reach any of them.
+// Their conversation lives in the channel of the replica that drives the
+// service, with its router. Given a [modality.Forwarder]
+// ([Channel.SetForwarder]; the contactcenter lifecycle with a Relay gives
+// itself), a channel passes each socket of a service not open here to
+// that replica over a [modality.Link], and serves the links that others
+// pass it ([Channel.ServeLink]) as if the attendee had connected here:
+// a conversation started on one replica resumes on any. A service no
+// replica drives is closed, in the words the forwarder gives (a
+// [modality.NotOpenError]); one between owners (a replica died, its lease
+// not yet taken over) is a 503 the widget retries. A hello for a service
+// not open says closed{reason:"closed"} with the closed message, whoever
+// sends it: after the close, tokens are void, and the attendee is told
+// why rather than refused.
+//
 // # Concurrency and lifetime
 //
-// A Channel is safe for concurrent use. Each socket has the handler's
-// goroutine (reading) and, while frames wait to be written, a writer;
-// [Channel.Close] closes every
-// socket as going away (1001) without ending conversations and returns
-// once those goroutines have exited. Time decisions (messages' times,
+// A Channel is safe for concurrent use. Each socket has a goroutine of
+// its own (reading; the HTTP handler returns after the upgrade) and,
+// while frames wait to be written, a writer; a forwarded socket has two,
+// one each way. [Channel.Close] closes every socket as going away (1001)
+// without ending conversations and returns once those goroutines have
+// exited. Time decisions (messages' times,
 // the grace, the rate limit) use [Config.Now].
 package chatchannel

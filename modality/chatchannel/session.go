@@ -29,10 +29,13 @@ const writeTimeout = 10 * time.Second
 // empty, writes what send queues, so an idle socket costs one goroutine.
 type session struct {
 	c      *Channel
-	conn   *websocket.Conn
+	conn   wire
 	svcID  string
 	remote string
 	wdone  chan struct{} // closed once the socket is closed
+	// closedMsg is what to tell the attendee if the service is not open,
+	// when this channel has no word of its own (link.go).
+	closedMsg string
 
 	wmu     sync.Mutex
 	queue   [][]byte
@@ -84,6 +87,13 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Unlock()
 	defer c.wg.Done()
 
+	closedMsg := ""
+	if f := c.forwarding(svcID); f != nil {
+		var handled bool
+		if handled, closedMsg = c.acceptForwarded(w, r, f, svcID); handled {
+			return // another replica drives the service: the socket is served there (link.go)
+		}
+	}
 	log := c.log.WithValues("service", svcID, "remote", r.RemoteAddr)
 	conn, err := websocket.Accept(withSmallBuffers(w), r, &websocket.AcceptOptions{OriginPatterns: c.cfg.Origins})
 	if err != nil { // Accept answered (403 for a refused origin)
@@ -92,7 +102,7 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(c.cfg.MaxFrame)
 	s := &session{
-		c: c, conn: conn, svcID: svcID, remote: r.RemoteAddr,
+		c: c, conn: wsWire{conn}, svcID: svcID, remote: r.RemoteAddr, closedMsg: closedMsg,
 		wdone:  make(chan struct{}),
 		tokens: float64(c.cfg.Rate.Burst), last: c.cfg.Now(),
 	}
@@ -112,16 +122,22 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		c.serve(s, entry)
-		s.finish(websocket.StatusNormalClosure, "")
-		<-s.wdone
-		c.mu.Lock()
-		delete(c.sessions, s)
-		c.mu.Unlock()
-		if s.conv != nil {
-			c.detach(s.conv, s)
-		}
+		c.run(s, entry)
 	}()
+}
+
+// run serves a registered session until its socket closes, then lets it
+// go: its conversation is detached (the grace starts).
+func (c *Channel) run(s *session, entry string) {
+	c.serve(s, entry)
+	s.finish(websocket.StatusNormalClosure, "")
+	<-s.wdone
+	c.mu.Lock()
+	delete(c.sessions, s)
+	c.mu.Unlock()
+	if s.conv != nil {
+		c.detach(s.conv, s)
+	}
 }
 
 // parsePath returns the service of "/<serviceID>/chat".
@@ -241,7 +257,7 @@ func (s *session) closed() {
 func (s *session) writeOne(b []byte) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
-	return s.conn.Write(ctx, websocket.MessageText, b) == nil
+	return s.conn.Write(ctx, b) == nil
 }
 
 // allow takes a token from the session's bucket.
@@ -281,6 +297,14 @@ func (c *Channel) serve(s *session, entry string) {
 		log.Info("first frame is not a hello", "error", errString(err))
 		s.send(errorFrame{Type: "error", Code: "hello_required", Message: "the first frame must be a hello"})
 		s.finish(websocket.StatusPolicyViolation, "hello required")
+		return
+	}
+	if msg, open := c.isOpen(s); !open {
+		// Whoever they are: a closed service says so, and nothing else
+		// (after the close, their token is void too).
+		log.Info("hello refused: the service is not open")
+		s.send(closedFrame{Type: "closed", Reason: ReasonClosed, Message: msg})
+		s.finish(websocket.StatusNormalClosure, ReasonClosed)
 		return
 	}
 	from, ok := c.authenticate(ctx, log, s.svcID, f.Token)
@@ -359,6 +383,21 @@ func logReadError(log interface {
 	default:
 		log.Info("socket closed", "status", int(st), "error", err.Error())
 	}
+}
+
+// isOpen reports whether s's service is open here, and if not, what to
+// tell its attendee.
+func (c *Channel) isOpen(s *session) (closedMsg string, open bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svc := c.services[s.svcID]
+	switch {
+	case svc != nil && svc.open:
+		return "", true
+	case (svc == nil || svc.closedMsg == "") && s.closedMsg != "":
+		return s.closedMsg, false
+	}
+	return svc.closedMessage(), false
 }
 
 // authenticate returns the attendee's address: the token's principal,
