@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -91,4 +92,94 @@ func testAcrossReplicas(t *testing.T, a shared) {
 	att.send(map[string]any{"type": "leave"})
 	ended := agent.until("ended")
 	assert.Equal(t, conv, ended["engagement"], "the end reaches b too")
+}
+
+// TestChat_AttendeeOnAnyReplica: an attendee reaches whichever replica
+// the load balancer picks. b does not drive the service, so it forwards
+// their socket to a, where the conversation lives; after a reconnect
+// they resume it on a, then on b again, missing nothing; at the close
+// they are told, on b, and a reconnect there is refused with the same
+// message.
+func TestChat_AttendeeOnAnyReplica(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { testAttendeeOnAnyReplica(t, inMemory()) })
+	t.Run("postgres", func(t *testing.T) { testAttendeeOnAnyReplica(t, onPostgres(t)) })
+}
+
+func testAttendeeOnAnyReplica(t *testing.T, a shared) {
+	e := newEnvOwned(t, "a", a)
+	b := e.newReplica(t, "b")
+	require.NoError(t, b.lc.Tick(t.Context()))
+	path := "/chat/" + e.svc.ID + "/chat"
+
+	who, tok := e.agentToken(t, 0)
+	agent, _ := e.agentAt(t, e.replica, tok)
+	agent.send(map[string]any{"type": "status", "status": "available"})
+	agent.until("holding")
+
+	attTok := e.attendeeToken(t, "att-any")
+	att := dial(t, b.srv.URL, path)
+	att.send(map[string]any{"type": "hello", "token": attTok})
+	conv := att.until("welcome")["conversation"].(string)
+	att.until("menu")
+	att.send(map[string]any{"type": "choose", "key": "0"})
+	assert.Equal(t, conv, agent.until("offer")["engagement"], "the conversation started through b lives at a")
+	agent.send(map[string]any{"type": "accept", "engagement": conv})
+	agent.until("assigned")
+
+	// seen reads the attendee's frames until a message with body, and
+	// returns the highest seq seen on the way.
+	var last float64
+	seen := func(c *ws, body string) {
+		t.Helper()
+		for {
+			f := c.until("message")
+			last = max(last, f["seq"].(float64))
+			if f["body"] == body {
+				return
+			}
+		}
+	}
+	agent.send(map[string]any{"type": "message", "engagement": conv, "body": "Hello, how can I help?"})
+	seen(att, "Hello, how can I help?")
+	att.send(map[string]any{"type": "message", "client_msg_id": "m1", "body": "My badge is wrong."})
+	for f := agent.until("message"); f["author"] != "attendee"; f = agent.until("message") {
+	}
+
+	// The attendee's connection drops; the agent writes meanwhile; they
+	// come back through a.
+	att.conn.Close(websocket.StatusGoingAway, "lost the network")
+	agent.send(map[string]any{"type": "message", "engagement": conv, "body": "What should it say?"})
+	agent.until("ack")
+	att = dial(t, e.srv.URL, path)
+	att.send(map[string]any{"type": "hello", "token": attTok, "conversation": conv, "last_seq": last})
+	assert.Equal(t, conv, att.until("welcome")["conversation"], "resumed at a")
+	seen(att, "What should it say?")
+
+	// And again, through b.
+	att.conn.Close(websocket.StatusGoingAway, "lost the network")
+	agent.send(map[string]any{"type": "message", "engagement": conv, "body": "Still there?"})
+	agent.until("ack")
+	att = dial(t, b.srv.URL, path)
+	att.send(map[string]any{"type": "hello", "token": attTok, "conversation": conv, "last_seq": last})
+	assert.Equal(t, conv, att.until("welcome")["conversation"], "resumed through b")
+	seen(att, "Still there?")
+	att.send(map[string]any{"type": "message", "client_msg_id": "m2", "body": "Yes: Dr. Ada Lovelace."})
+	for f := agent.until("message"); f["body"] != "Yes: Dr. Ada Lovelace."; f = agent.until("message") {
+	}
+
+	// The close reaches the attendee through b, and b refuses a
+	// reconnect with the same message.
+	require.NoError(t, e.lc.Terminate(t.Context(), e.svc.ID, "the conference is over"))
+	for !e.State(t, e.svc.ID).Final() {
+		_ = e.lc.Tick(t.Context())
+		e.Clock.Advance(time.Minute)
+	}
+	closed := att.until("closed")
+	assert.Equal(t, chatchannel.ReasonClosed, closed["reason"])
+	assert.Equal(t, e.svc.Config.Receptionist.ClosedMessage, closed["message"])
+	again := dial(t, b.srv.URL, path)
+	again.send(map[string]any{"type": "hello", "token": attTok, "conversation": conv, "last_seq": last})
+	refused := again.until("closed")
+	assert.Equal(t, e.svc.Config.Receptionist.ClosedMessage, refused["message"], "after the close, b says what a would")
+	_ = who
 }
