@@ -27,15 +27,36 @@ var _ modality.LinkServer = (*Channel)(nil)
 type wire interface {
 	Read(ctx context.Context) (websocket.MessageType, []byte, error)
 	Write(ctx context.Context, b []byte) error
+	// HoldNext holds the next Write back, to go out with what follows
+	// it (Close's close frame), where the wire can.
+	HoldNext()
 	Close(code websocket.StatusCode, reason string) error
 	CloseNow() error
 }
 
 // wsWire is a WebSocket.
-type wsWire struct{ *websocket.Conn }
+type wsWire struct {
+	*websocket.Conn
+	co *coalescer // nil: writes are not coalesced
+}
+
+// newWSWire returns the wire of conn, accepted on w.
+func newWSWire(conn *websocket.Conn, w http.ResponseWriter) wsWire {
+	ww := wsWire{Conn: conn}
+	if sb, ok := w.(*smallBuffers); ok {
+		ww.co = sb.co
+	}
+	return ww
+}
 
 func (w wsWire) Write(ctx context.Context, b []byte) error {
 	return w.Conn.Write(ctx, websocket.MessageText, b)
+}
+
+func (w wsWire) HoldNext() {
+	if w.co != nil {
+		w.co.holdNext()
+	}
 }
 
 // linkWire is a link from another replica.
@@ -46,6 +67,7 @@ func (w linkWire) Read(ctx context.Context) (websocket.MessageType, []byte, erro
 	return websocket.MessageText, b, err
 }
 func (w linkWire) Write(ctx context.Context, b []byte) error { return w.l.Send(ctx, b) }
+func (w linkWire) HoldNext()                                 {}
 func (w linkWire) Close(code websocket.StatusCode, reason string) error {
 	return w.l.Close(int(code), reason)
 }

@@ -95,14 +95,15 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	log := c.log.WithValues("service", svcID, "remote", r.RemoteAddr)
-	conn, err := websocket.Accept(withSmallBuffers(w), r, &websocket.AcceptOptions{OriginPatterns: c.cfg.Origins})
+	hw := withSmallBuffers(w)
+	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: c.cfg.Origins})
 	if err != nil { // Accept answered (403 for a refused origin)
 		log.Info("socket refused at the upgrade", "origin", r.Header.Get("Origin"), "error", err.Error())
 		return
 	}
 	conn.SetReadLimit(c.cfg.MaxFrame)
 	s := &session{
-		c: c, conn: wsWire{conn}, svcID: svcID, remote: r.RemoteAddr, closedMsg: closedMsg,
+		c: c, conn: newWSWire(conn, hw), svcID: svcID, remote: r.RemoteAddr, closedMsg: closedMsg,
 		wdone:  make(chan struct{}),
 		tokens: float64(c.cfg.Rate.Burst), last: c.cfg.Now(),
 	}
@@ -234,6 +235,11 @@ func (s *session) write() {
 		s.queue = s.queue[1:]
 		if len(s.queue) == 0 {
 			s.queue = nil // let the backing array go while idle
+		}
+		if len(s.queue) == 0 && s.quit {
+			// The close frame follows: both go in one write (at a
+			// service's close, one system call fewer per socket).
+			s.conn.HoldNext()
 		}
 		s.wmu.Unlock()
 		if !s.writeOne(b) {
@@ -442,7 +448,7 @@ func withSmallBuffers(w http.ResponseWriter) http.ResponseWriter {
 	for u := w; ; {
 		switch t := u.(type) {
 		case http.Hijacker:
-			return smallBuffers{w}
+			return &smallBuffers{ResponseWriter: w}
 		case interface{ Unwrap() http.ResponseWriter }:
 			u = t.Unwrap()
 		default:
@@ -453,12 +459,16 @@ func withSmallBuffers(w http.ResponseWriter) http.ResponseWriter {
 
 // smallBuffers is a ResponseWriter whose Hijack hands
 // github.com/coder/websocket buffers of socketBuffer bytes instead of
-// net/http's, keeping what the server had read ahead.
-type smallBuffers struct{ http.ResponseWriter }
+// net/http's, keeping what the server had read ahead, and writes through
+// a coalescer.
+type smallBuffers struct {
+	http.ResponseWriter
+	co *coalescer // set by Hijack
+}
 
-func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -474,5 +484,41 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, socketBuffer)), nil
+	w.co = &coalescer{w: conn}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.co, socketBuffer)), nil
+}
+
+// coalescer writes to a socket, and can hold one write back to make it
+// with the next: a frame and the close frame after it in one system
+// call.
+type coalescer struct {
+	w    io.Writer
+	mu   sync.Mutex
+	hold bool
+	held []byte
+}
+
+// holdNext holds the next write back until the one after it.
+func (c *coalescer) holdNext() {
+	c.mu.Lock()
+	c.hold = true
+	c.mu.Unlock()
+}
+
+func (c *coalescer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hold {
+		c.hold, c.held = false, append(c.held[:0], p...)
+		return len(p), nil
+	}
+	if len(c.held) > 0 {
+		b := append(c.held, p...)
+		c.held = nil
+		if _, err := c.w.Write(b); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	return c.w.Write(p)
 }
