@@ -12,6 +12,7 @@ import (
 
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/contactcenter/desktop"
+	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
 )
 
@@ -225,4 +226,44 @@ func TestDesktop_BadConfig(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "Lifecycle")
 	assert.Contains(t, err.Error(), "MaxFrame")
+}
+
+// TestDesktop_TransferAndDecline: a declined offer goes to another
+// agent; a transfer to another queue takes the conversation off the
+// agent's desktop and into that queue.
+func TestDesktop_TransferAndDecline(t *testing.T) {
+	e := newEnv(t)
+	_, tok0 := e.agentToken(t, 0)
+	_, tok1 := e.agentToken(t, 1)
+	ana, _ := e.agent(t, tok0)
+	bo, _ := e.agent(t, tok1) // offline for now
+	ana.send(map[string]any{"type": "status", "status": "available"})
+	ana.until("holding")
+	att := e.dial(t, "/chat/"+e.svc.ID+"/chat")
+	att.send(map[string]any{"type": "hello", "token": e.attendeeToken(t, "att-t")})
+	conv := att.until("welcome")["conversation"].(string)
+	att.send(map[string]any{"type": "choose", "key": "0"})
+
+	assert.Equal(t, conv, ana.until("offer")["engagement"])
+	ana.send(map[string]any{"type": "decline", "engagement": conv})
+	gone := ana.until("offer_gone")
+	assert.Equal(t, "missed", gone["reason"])
+	bo.send(map[string]any{"type": "status", "status": "available"})
+	assert.Equal(t, conv, bo.until("offer")["engagement"], "declined: offered to the other agent")
+	bo.send(map[string]any{"type": "accept", "engagement": conv})
+	bo.until("assigned")
+
+	bo.send(map[string]any{"type": "transfer", "engagement": conv, "queue": "registration"})
+	assert.Equal(t, "transferred", bo.until("ended")["reason"])
+	held := bo.until("holding")["holding"].(map[string]any)
+	assert.Equal(t, []any{}, held["connected"], "off the agent's desktop")
+	stats, err := e.lc.QueueStats(t.Context(), e.svc.ID)
+	require.NoError(t, err)
+	entered := 0
+	for _, s := range stats {
+		if s.Queue == "registration" && s.Kind == modality.Chat {
+			entered = s.Waiting + s.Offered
+		}
+	}
+	assert.Equal(t, 1, entered, "it entered the registration queue (waiting there, or offered from it)")
 }
