@@ -151,7 +151,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn.SetReadLimit(h.cfg.MaxFrame)
-	s := &socket{h: h, conn: conn, svc: svc, log: log, out: wsock.New(conn, &h.wg, outQueue), convs: map[string]bool{}}
+	s := &socket{h: h, conn: conn, svc: svc, log: log, out: wsock.New(wsock.WebSocket(conn), &h.wg, outQueue), convs: map[string]bool{}}
 	s.serve()
 	s.out.Finish(websocket.StatusNormalClosure, "")
 	<-s.out.Done()

@@ -17,12 +17,38 @@ import (
 // WriteTimeout bounds one frame's write.
 const WriteTimeout = 10 * time.Second
 
+// Conn is what a Queue writes to: a *websocket.Conn (see WebSocket), or
+// anything that carries frames the same way.
+type Conn interface {
+	// Write writes one text frame.
+	Write(ctx context.Context, b []byte) error
+	// Close closes the socket with code and reason (a close frame,
+	// then waiting for the peer's).
+	Close(code websocket.StatusCode, reason string) error
+	// CloseNow closes it without a close frame.
+	CloseNow() error
+}
+
+// HoldNexter is an optional interface of a Conn that can hold a write
+// back to make it with the next: a Queue holds the last frame before a
+// close, so the frame and the close frame go out in one system call.
+type HoldNexter interface{ HoldNext() }
+
+// WebSocket is the Conn of a WebSocket.
+func WebSocket(c *websocket.Conn) Conn { return textConn{c} }
+
+type textConn struct{ *websocket.Conn }
+
+func (c textConn) Write(ctx context.Context, b []byte) error {
+	return c.Conn.Write(ctx, websocket.MessageText, b)
+}
+
 // Queue is a socket's outbound frames. Send never blocks: a socket that
 // falls more than Max frames behind is closed (1008, "too slow") and its
 // peer resumes. An idle socket costs no goroutine. A Queue is safe for
 // concurrent use.
 type Queue struct {
-	conn *websocket.Conn
+	conn Conn
 	wg   *sync.WaitGroup
 	max  int
 	done chan struct{} // closed once the socket is closed
@@ -39,7 +65,7 @@ type Queue struct {
 // New returns the queue of conn, which holds at most max frames. Each
 // writer goroutine it starts is counted in wg, so the server's Close can
 // wait for them; the caller must hold wg above zero until Done.
-func New(conn *websocket.Conn, wg *sync.WaitGroup, max int) *Queue {
+func New(conn Conn, wg *sync.WaitGroup, max int) *Queue {
 	return &Queue{conn: conn, wg: wg, max: max, done: make(chan struct{})}
 }
 
@@ -118,6 +144,9 @@ func (q *Queue) write() {
 		q.queue = q.queue[1:]
 		if len(q.queue) == 0 {
 			q.queue = nil // let the backing array go while idle
+			if h, ok := q.conn.(HoldNexter); ok && q.quit {
+				h.HoldNext() // the close frame follows: one write for both
+			}
 		}
 		q.mu.Unlock()
 		if !q.writeOne(b) {
@@ -131,7 +160,7 @@ func (q *Queue) write() {
 func (q *Queue) writeOne(b []byte) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), WriteTimeout)
 	defer cancel()
-	return q.conn.Write(ctx, websocket.MessageText, b) == nil
+	return q.conn.Write(ctx, b) == nil
 }
 
 // markClosed marks the socket closed and closes Done.

@@ -27,7 +27,7 @@ func serve(t *testing.T, fn func(q *wsock.Queue)) string {
 		if err != nil {
 			return
 		}
-		q := wsock.New(conn, &wg, 4)
+		q := wsock.New(wsock.WebSocket(conn), &wg, 4)
 		fn(q)
 		<-q.Done()
 	}))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/eventcc/eventcc/internal/wsock"
 	"github.com/eventcc/eventcc/modality"
 )
 
@@ -25,13 +26,8 @@ var _ modality.LinkServer = (*Channel)(nil)
 // wire is what a session talks over: the attendee's WebSocket here, or a
 // link to the replica they reached.
 type wire interface {
+	wsock.Conn
 	Read(ctx context.Context) (websocket.MessageType, []byte, error)
-	Write(ctx context.Context, b []byte) error
-	// HoldNext holds the next Write back, to go out with what follows
-	// it (Close's close frame), where the wire can.
-	HoldNext()
-	Close(code websocket.StatusCode, reason string) error
-	CloseNow() error
 }
 
 // wsWire is a WebSocket.
@@ -93,9 +89,9 @@ func (c *Channel) ServeLink(ctx context.Context, serviceID, entry, remote string
 	}
 	s := &session{
 		c: c, conn: linkWire{l}, svcID: serviceID, remote: remote,
-		wdone:  make(chan struct{}),
 		tokens: float64(c.cfg.Rate.Burst), last: c.cfg.Now(),
 	}
+	s.out = wsock.New(s.conn, &c.wg, outQueue)
 	c.sessions[s] = struct{}{}
 	c.wg.Add(1)
 	c.mu.Unlock()

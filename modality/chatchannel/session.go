@@ -13,13 +13,16 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/eventcc/eventcc/internal/wsock"
 )
 
 // outQueue is how many frames may wait for a slow socket; a socket that
 // falls further behind is closed (1008) and its attendee resumes.
 const outQueue = 64
 
-// writeTimeout bounds one frame's write.
+// writeTimeout bounds one write to a forwarded socket, and the setting
+// up of a forward (link.go).
 const writeTimeout = 10 * time.Second
 
 // session is one attendee socket. A goroutine that ServeHTTP starts
@@ -32,18 +35,10 @@ type session struct {
 	conn   wire
 	svcID  string
 	remote string
-	wdone  chan struct{} // closed once the socket is closed
+	out    *wsock.Queue // the frames to write
 	// closedMsg is what to tell the attendee if the service is not open,
 	// when this channel has no word of its own (link.go).
 	closedMsg string
-
-	wmu     sync.Mutex
-	queue   [][]byte
-	writing bool // a writer goroutine runs
-	quit    bool // finish was called: close after the queue
-	done    bool // the socket is closed; nothing more is written
-	code    websocket.StatusCode
-	reason  string
 
 	// Only the reading goroutine uses these.
 	conv      *conversation
@@ -104,9 +99,9 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(c.cfg.MaxFrame)
 	s := &session{
 		c: c, conn: newWSWire(conn, hw), svcID: svcID, remote: r.RemoteAddr, closedMsg: closedMsg,
-		wdone:  make(chan struct{}),
 		tokens: float64(c.cfg.Rate.Burst), last: c.cfg.Now(),
 	}
+	s.out = wsock.New(s.conn, &c.wg, outQueue)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -132,7 +127,7 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (c *Channel) run(s *session, entry string) {
 	c.serve(s, entry)
 	s.finish(websocket.StatusNormalClosure, "")
-	<-s.wdone
+	<-s.out.Done()
 	c.mu.Lock()
 	delete(c.sessions, s)
 	c.mu.Unlock()
@@ -165,106 +160,21 @@ func isUpgrade(r *http.Request) bool {
 }
 
 // send queues a frame without blocking; a socket too far behind is
-// closed (1008).
+// closed (1008) and its attendee resumes.
 func (s *session) send(frame any) {
-	b := encode(frame)
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if s.quit || s.done {
-		return
-	}
-	if len(s.queue) >= outQueue {
+	if !s.out.Send(encode(frame)) && s.out.Slow() {
 		s.c.log.Info("socket too slow, closed", "service", s.svcID, "remote", s.remote)
-		s.quit, s.code, s.reason = true, websocket.StatusPolicyViolation, "too slow"
-		s.queue = nil
-	} else {
-		s.queue = append(s.queue, b)
 	}
-	s.startWriterLocked()
 }
 
 // finish makes the writer send what is queued and close the socket with
 // code and reason. The first call's code and reason win.
-func (s *session) finish(code websocket.StatusCode, reason string) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if s.quit || s.done {
-		return
-	}
-	s.quit, s.code, s.reason = true, code, reason
-	s.startWriterLocked()
-}
-
-// startWriterLocked starts the writer if none runs. The caller holds
-// s.wmu; the session is not done, so ServeHTTP still holds the channel's
-// wait group above zero.
-func (s *session) startWriterLocked() {
-	if s.writing {
-		return
-	}
-	s.writing = true
-	s.c.wg.Add(1)
-	go s.write()
-}
+func (s *session) finish(code websocket.StatusCode, reason string) { s.out.Finish(code, reason) }
 
 // kill closes the socket as going away (Channel.Close): the writer sends
 // what is queued, then the close frame, and waits for the peer's close
 // (at most 5 seconds, github.com/coder/websocket's limit).
 func (s *session) kill() { s.finish(websocket.StatusGoingAway, "going away") }
-
-// write is the writer goroutine: it writes the queue, then exits, or,
-// after finish, closes the socket.
-func (s *session) write() {
-	defer s.c.wg.Done()
-	for {
-		s.wmu.Lock()
-		if len(s.queue) == 0 {
-			if !s.quit {
-				s.writing = false
-				s.wmu.Unlock()
-				return
-			}
-			code, reason := s.code, s.reason
-			s.wmu.Unlock()
-			s.conn.Close(code, reason)
-			s.closed()
-			return
-		}
-		b := s.queue[0]
-		s.queue[0] = nil
-		s.queue = s.queue[1:]
-		if len(s.queue) == 0 {
-			s.queue = nil // let the backing array go while idle
-		}
-		if len(s.queue) == 0 && s.quit {
-			// The close frame follows: both go in one write (at a
-			// service's close, one system call fewer per socket).
-			s.conn.HoldNext()
-		}
-		s.wmu.Unlock()
-		if !s.writeOne(b) {
-			s.conn.CloseNow()
-			s.closed()
-			return
-		}
-	}
-}
-
-// closed marks the socket closed and wakes ServeHTTP.
-func (s *session) closed() {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if !s.done {
-		s.done, s.quit, s.queue = true, true, nil
-		close(s.wdone)
-	}
-}
-
-func (s *session) writeOne(b []byte) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
-	return s.conn.Write(ctx, b) == nil
-}
 
 // allow takes a token from the session's bucket.
 func (s *session) allow(now time.Time) bool {
