@@ -128,11 +128,14 @@
 // which [Channel.Sweep] (called by [Channel.Run]) ends it as abandoned
 // and hangs it up at the router. leave ends it at once.
 //
-// Agents answer through the Go API for now (the agent desktop socket is
-// the next slice): [Channel.Post], [Channel.Typing] and
-// [Channel.MarkRead] on a conversation connected to them,
-// [Channel.Messages] to read a transcript, and [Channel.Watch] to see
-// conversations start, attendees' messages, typing and reads, and ends.
+// The channel is a [modality.Conversations]: agents answer with
+// [Channel.Post], [Channel.Typing] and [Channel.MarkRead] on a
+// conversation connected to them, read a transcript with
+// [Channel.Messages], and see conversations start, attendees' messages,
+// typing and reads, and ends with [Channel.Watch]. Agents at the
+// contactcenter/desktop page reach these through the service's desk,
+// which authorises each action with their token, on whichever replica
+// they signed in.
 //
 // At expiry [Channel.Disconnect] sends every open conversation of the
 // service closed{reason:"closed"} with the receptionist's ClosedMessage
