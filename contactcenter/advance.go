@@ -189,6 +189,7 @@ func (l *Lifecycle) openChannels(ctx context.Context, e *entry, now time.Time) e
 		return l.later(e, now, fmt.Errorf("contactcenter: %s: open intake: %w", e.svc.ID, err))
 	}
 	e.opened.Store(true)
+	l.closeLinksOf(e.svc.ID) // sockets this replica forwarded elsewhere for it come back here
 	return nil
 }
 

@@ -49,9 +49,10 @@ type links struct {
 
 // link is one end of a link.
 type link struct {
-	l    *Lifecycle
-	id   string // "<dialing replica>/<n>": unique among the replicas
-	peer string // the other end's replica
+	l       *Lifecycle
+	id      string // "<dialing replica>/<n>": unique among the replicas
+	peer    string // the other end's replica
+	service string // with a link this replica dialed: the service it serves
 
 	sendMu  sync.Mutex
 	sendSeq int64
@@ -99,6 +100,7 @@ func (l *Lifecycle) Forward(ctx context.Context, kind modality.Kind, serviceID, 
 	id := l.cfg.Owner + "/" + strconv.FormatUint(l.links.next, 10)
 	l.links.mu.Unlock()
 	k := l.newLink(id, owner)
+	k.service = serviceID
 	m := relayMsg{Kind: "link", Op: "open", Service: serviceID, Link: id, Entry: entry, Remote: remote, Modality: kind}
 	if err := k.relay(ctx, m); err != nil {
 		k.end(linkLost, "the replica driving the service cannot be reached")
@@ -311,6 +313,27 @@ func (l *Lifecycle) onLink(ctx context.Context, m relayMsg) {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			l.log.Info("link: unknown link not refused", "link", m.Link, "error", err.Error())
 		}
+	}
+}
+
+// linkMoved is the close code of links to a replica that no longer
+// drives their service: the page reconnects, and reaches the new one.
+const linkMoved = 1012
+
+// closeLinksOf ends the links this replica dialed for serviceID: it now
+// drives the service itself (it took it over), so the replica at their
+// other end does not, or is gone.
+func (l *Lifecycle) closeLinksOf(serviceID string) {
+	l.links.mu.Lock()
+	var moved []*link
+	for _, k := range l.links.byID {
+		if k.service == serviceID {
+			moved = append(moved, k)
+		}
+	}
+	l.links.mu.Unlock()
+	for _, k := range moved {
+		_ = k.Close(linkMoved, "the contact center moved; reconnect")
 	}
 }
 

@@ -70,9 +70,9 @@ func (r lossy) Send(ctx context.Context, to string, msg []byte) error {
 
 // linkWorld is two replicas, a driving a conference, b not, each with
 // an echoChat, over one relay whose messages a test may drop.
-func linkWorld(t *testing.T) (a, b *contactcenter.Lifecycle, achat, bchat *echoChat, svc contactcenter.Service, drop *atomic.Pointer[func([]byte) bool]) {
+func linkWorld(t *testing.T) (a, b *contactcenter.Lifecycle, achat, bchat *echoChat, svc contactcenter.Service, drop *atomic.Pointer[func([]byte) bool], w *world) {
 	t.Helper()
-	w := newWorld(t)
+	w = newWorld(t)
 	drop = &atomic.Pointer[func([]byte) bool]{}
 	relay := lossy{Relay: memrelay.New(), drop: func(m []byte) bool {
 		if f := drop.Load(); f != nil {
@@ -98,13 +98,13 @@ func linkWorld(t *testing.T) (a, b *contactcenter.Lifecycle, achat, bchat *echoC
 	require.NoError(t, err)
 	w.runUntil(t, a, time.Minute, req.Term.Start.Add(time.Minute), func() bool { return w.State(t, svc.ID) == contactcenter.Active })
 	require.NoError(t, b.Tick(context.Background())) // b listens; a holds the service
-	return a, b, achat, bchat, svc, drop
+	return a, b, achat, bchat, svc, drop, w
 }
 
 func TestLinks_CarryASocketToTheDrivingReplica(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	a, b, achat, bchat, svc, _ := linkWorld(t)
+	a, b, achat, bchat, svc, _, _ := linkWorld(t)
 	assert.Same(t, b, bchat.fwd.Load(), "with a relay, the lifecycle forwards its chat channel's sockets")
 	assert.Same(t, a, achat.fwd.Load())
 
@@ -139,7 +139,7 @@ func TestLinks_CarryASocketToTheDrivingReplica(t *testing.T) {
 func TestLinks_CloseReachesTheOtherEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	_, b, achat, _, svc, _ := linkWorld(t)
+	_, b, achat, _, svc, _, _ := linkWorld(t)
 	l, err := b.Forward(ctx, modality.Chat, svc.ID, "", "")
 	require.NoError(t, err)
 	<-achat.served
@@ -154,7 +154,7 @@ func TestLinks_CloseReachesTheOtherEnd(t *testing.T) {
 func TestLinks_ALostFrameClosesTheLink(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	_, b, achat, _, svc, drop := linkWorld(t)
+	_, b, achat, _, svc, drop, _ := linkWorld(t)
 	l, err := b.Forward(ctx, modality.Chat, svc.ID, "", "")
 	require.NoError(t, err)
 	<-achat.served
@@ -177,4 +177,31 @@ func TestLinks_ALostFrameClosesTheLink(t *testing.T) {
 	require.ErrorAs(t, err, &closed, "and b's end hears it: the attendee reconnects and resumes")
 	assert.Equal(t, 1011, closed.Code)
 	assert.False(t, errors.Is(err, context.DeadlineExceeded))
+}
+
+// TestLinks_ATakeoverClosesTheOldOnes: when b takes the service over
+// (a died), the links b had opened to a close with 1012, so the pages
+// reconnect and reach b.
+func TestLinks_ATakeoverClosesTheOldOnes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	a, b, achat, _, svc, drop, w := linkWorld(t)
+	l, err := b.Forward(ctx, modality.Chat, svc.ID, "", "")
+	require.NoError(t, err)
+	<-achat.served
+	silent := func(m []byte) bool { return bytes.Contains(m, []byte(`"from":"a"`)) }
+	drop.Store(&silent)
+	require.NoError(t, a.Close()) // a dies without a word; its lease runs out
+	for {
+		require.NoError(t, b.Tick(ctx))
+		if holder, _ := w.store.Holder(ctx, svc.ID, w.Clock.Now()); holder == "b" {
+			break
+		}
+		w.Clock.Advance(30 * time.Second)
+	}
+	require.NoError(t, b.Tick(ctx))
+	_, err = l.Recv(ctx)
+	var closed *modality.LinkClosedError
+	require.ErrorAs(t, err, &closed)
+	assert.Equal(t, 1012, closed.Code, "service restart: reconnect")
 }

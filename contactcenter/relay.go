@@ -437,20 +437,8 @@ func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 				r.Holding = &h
 			}
 			return err
-		case "post":
-			msg, err := d.Post(ctx, m.Token, m.Eng, string(m.Body))
-			if err == nil {
-				r.Msgs = []relayedMsg{toRelayed(msg)}
-			}
-			return err
-		case "typing":
-			return d.Typing(ctx, m.Token, m.Eng)
-		case "read":
-			return d.MarkRead(ctx, m.Token, m.Eng, m.Seq)
-		case "transcript":
-			ms, err := d.Transcript(ctx, m.Token, m.Eng, m.Seq)
-			r.Msgs, r.More = page(ms)
-			return err
+		case "post", "typing", "read", "transcript":
+			return converse(ctx, d, m, &r)
 		case "transfer-agent":
 			return d.TransferToAgent(ctx, m.Token, m.Eng, m.Agent)
 		case "monitor", "barge":
@@ -479,6 +467,26 @@ func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 	if merr != nil {
 		l.log.Error(merr, "relay: answer not sent", "to", m.From, "service", m.Service)
 	}
+}
+
+// converse performs a relayed conversation action on the desk d, with
+// its answer in r.
+func converse(ctx context.Context, d *desk.Desk, m relayMsg, r *relayMsg) error {
+	switch m.Op {
+	case "post":
+		msg, err := d.Post(ctx, m.Token, m.Eng, string(m.Body))
+		if err == nil {
+			r.Msgs = []relayedMsg{toRelayed(msg)}
+		}
+		return err
+	case "typing":
+		return d.Typing(ctx, m.Token, m.Eng)
+	case "read":
+		return d.MarkRead(ctx, m.Token, m.Eng, m.Seq)
+	}
+	ms, err := d.Transcript(ctx, m.Token, m.Eng, m.Seq)
+	r.Msgs, r.More = page(ms)
+	return err
 }
 
 // page returns the first messages of ms whose bodies fit one relayed
