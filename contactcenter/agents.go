@@ -24,6 +24,12 @@ var ErrElsewhere = errors.New("contactcenter: the service is driven by another r
 // returns one that relays each action there, and the events of the
 // sessions opened through it come back to this Lifecycle's subscribers.
 //
+// An action's decisions reach the channels and the subscribers in the
+// router's order, on whichever goroutine is delivering them, and may
+// arrive just after the action returns: an agent writes in a
+// conversation once the EngagementEvent of its acceptance has arrived
+// (the desktop's "assigned"), when its channel has the router's word.
+//
 // Errors: ErrInvalidState before the service opens and after it ends;
 // ErrElsewhere for a service another replica drives, without a relay;
 // ErrNotFound for an unknown one. Only people on duty ([Service.Staff])

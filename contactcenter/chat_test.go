@@ -50,9 +50,13 @@ func TestChatReachesAnAgent(t *testing.T) {
 	require.NoError(t, err)
 	defer lc.Close()
 	offers := make(chan *contactcenter.EngagementEvent, 8)
+	accepted := make(chan *contactcenter.EngagementEvent, 8)
 	lc.Subscribe(func(ev contactcenter.Event) {
 		if e, ok := ev.(*contactcenter.EngagementEvent); ok && e.Kind == routing.EventOffered {
 			offers <- e
+		}
+		if e, ok := ev.(*contactcenter.EngagementEvent); ok && e.Kind == routing.EventAccepted {
+			accepted <- e
 		}
 	})
 
@@ -121,6 +125,14 @@ func TestChatReachesAnAgent(t *testing.T) {
 	assert.Equal(t, conv, offer.Engagement)
 	assert.Equal(t, "general", offer.Queue)
 	require.NoError(t, d.Accept(ctx, agentTok, conv))
+	// The agent writes once the acceptance is delivered (their desktop's
+	// "assigned"): the channel has the router's word by then.
+	select {
+	case e := <-accepted:
+		require.Equal(t, conv, e.Engagement)
+	case <-ctx.Done():
+		t.Fatal("the acceptance was never delivered")
+	}
 
 	heard := make(chan chatchannel.Message, 4)
 	defer chat.Watch(svc.ID, func(e chatchannel.ConversationEvent) {

@@ -191,10 +191,13 @@
     const sel = $("#presence");
     if ([...sel.options].some((o) => o.value === h.presence)) sel.value = h.presence;
     status("Signed in as " + agent + " · " + h.presence);
-    for (const id of h.connected || []) {
+    // At a (re)connect, what the agent holds; afterwards, a conversation
+    // opens with its "assigned" frame, which comes once its channel has
+    // the router's word.
+    for (const id of fresh ? h.connected || [] : []) {
       const known = conv(id);
       openConv(id, "");
-      if (fresh && known) send({ type: "history", engagement: id, after_seq: lastSeq(id) });
+      if (known) send({ type: "history", engagement: id, after_seq: lastSeq(id) });
     }
     if (h.offered && !$('.offer[data-engagement="' + CSS.escape(h.offered) + '"]')) addOffer(h.offered, "", null);
     $("#no-offers").hidden = $("#offers").children.length > 0;
