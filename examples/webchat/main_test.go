@@ -16,19 +16,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRun runs the web chat for a short term on a free port and does what
-// its doc tells a person to do: load the event page, chat through the
-// widget's socket with the token the page carries, pick a queue, and be
-// greeted and answered by a simulated agent; the desk is served; at the
-// term's end the attendee is told the help desk closed and the report
-// is printed.
+// TestRun runs the web chat on a free port and does what its doc tells a
+// person to do: load the event page, chat through the widget's socket
+// with the token the page carries, pick a queue, and be greeted and
+// answered by a simulated agent; the desk is served. Then Ctrl-C ends
+// the term: the attendee is told the help desk closed and the report is
+// printed.
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
+	interrupt, ctrlC := context.WithCancel(ctx)
+	defer ctrlC()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-listen", "127.0.0.1:0", "-term", "4s", "-tick", "50ms", "-answer", "100ms", "-handle", "1m"}, pw)
+		err := run(interrupt, []string{"-listen", "127.0.0.1:0", "-term", "1h", "-tick", "50ms", "-answer", "100ms", "-handle", "1h"}, pw)
 		pw.CloseWithError(err)
 		done <- err
 	}()
@@ -86,6 +88,7 @@ func TestRun(t *testing.T) {
 		return f["type"] == "message" && strings.Contains(f["body"].(string), "Where is hall B?") && f["author"] == greeting["author"]
 	})
 
+	ctrlC()
 	closed := until(func(f map[string]any) bool { return f["type"] == "closed" })
 	assert.Equal(t, "closed", closed["reason"], "the term's end closes the chat")
 	require.NoError(t, <-done, "run")
