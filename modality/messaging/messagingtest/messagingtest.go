@@ -50,7 +50,8 @@ type Harness struct {
 	// API returns a new fake of the provider's REST API.
 	API func(t testing.TB) API
 	// Inbound returns a webhook request signed as the provider signs
-	// it, carrying one message m. m.At is zero or whole seconds.
+	// it, carrying one message m (its From and To are the harness's
+	// Attendee and Service). m.At is zero or whole seconds.
 	Inbound func(t testing.TB, m messaging.Inbound) *http.Request
 	// Status returns a signed request carrying one status report; nil
 	// for a provider that reports none (Telegram).
@@ -70,6 +71,30 @@ type Harness struct {
 	// Rejects is an HTTP status the provider's API answers for a reply
 	// refused for good (ErrRejected): 400 for most.
 	Rejects int
+	// Attendee and Service are addresses in the provider's form: an
+	// attendee's (Inbound.From) and the service's (Inbound.To). Empty:
+	// the E.164 numbers +12025550143 and +12025550100. Telegram's chat
+	// IDs, Messenger's page-scoped IDs and page IDs are not numbers.
+	Attendee, Service string
+}
+
+// addresses returns the harness's attendee and service addresses.
+func (h Harness) addresses() (attendee, service string) {
+	attendee, service = h.Attendee, h.Service
+	if attendee == "" {
+		attendee = "+12025550143"
+	}
+	if service == "" {
+		service = "+12025550100"
+	}
+	return attendee, service
+}
+
+// inbound is the message the suite sends, in the harness's addresses.
+func (h Harness) inbound() messaging.Inbound {
+	m := inboundTemplate
+	m.From, m.To = h.addresses()
+	return m
 }
 
 // Run runs the suite.
@@ -98,11 +123,12 @@ func provider(t testing.TB, h Harness) (messaging.Provider, API) {
 	return h.New(t, api.URL()), api
 }
 
-var inbound = messaging.Inbound{ID: "msg-0001", From: "+12025550143", To: "+12025550100",
+var inboundTemplate = messaging.Inbound{ID: "msg-0001",
 	Body: "Where is hall B? Ünïcode ✓, <tags> & \"quotes\"", At: time.Date(2030, 6, 1, 9, 0, 5, 0, time.UTC)}
 
 func testInbound(t *testing.T, h Harness) {
 	p, _ := provider(t, h)
+	inbound := h.inbound()
 	assert.Contains(t, []modality.Kind{modality.SMS, modality.Social}, p.Kind())
 	assert.NotEmpty(t, p.Name())
 	d, err := parse(t, p, h.Inbound(t, inbound))
@@ -148,6 +174,7 @@ func testStatuses(t *testing.T, h Harness) {
 
 func testUnauthorized(t *testing.T, h Harness) {
 	p, _ := provider(t, h)
+	inbound := h.inbound()
 	check := func(what string, r *http.Request) {
 		t.Helper()
 		d, err := parse(t, p, r)
@@ -221,8 +248,9 @@ func testChallenge(t *testing.T, h Harness) {
 func testSend(t *testing.T, h Harness) {
 	p, api := provider(t, h)
 	ctx := t.Context()
-	a := messaging.Outbound{From: "+12025550100", To: "+12025550143", Body: "Hall B is upstairs. Ünïcode ✓ & <b>", Ref: "r-1"}
-	b := messaging.Outbound{From: "+12025550100", To: "+12025550143", Body: "Anything else?", Ref: "r-2"}
+	attendee, service := h.addresses()
+	a := messaging.Outbound{From: service, To: attendee, Body: "Hall B is upstairs. Ünïcode ✓ & <b>", Ref: "r-1"}
+	b := messaging.Outbound{From: service, To: attendee, Body: "Anything else?", Ref: "r-2"}
 	idA, err := p.Send(ctx, a)
 	require.NoError(t, err)
 	idB, err := p.Send(ctx, b)
@@ -241,7 +269,8 @@ func testSend(t *testing.T, h Harness) {
 func testSendFailures(t *testing.T, h Harness) {
 	p, api := provider(t, h)
 	ctx := t.Context()
-	m := messaging.Outbound{From: "+12025550100", To: "+12025550143", Body: "hello", Ref: "r-9"}
+	attendee, service := h.addresses()
+	m := messaging.Outbound{From: service, To: attendee, Body: "hello", Ref: "r-9"}
 
 	api.Fail(http.StatusInternalServerError, 0)
 	_, err := p.Send(ctx, m)
@@ -278,6 +307,7 @@ func testSendFailures(t *testing.T, h Harness) {
 func testConcurrent(t *testing.T, h Harness) {
 	p, api := provider(t, h)
 	ctx := t.Context()
+	inbound := h.inbound()
 	reqs := make([]*http.Request, 16)
 	for i := range reqs {
 		m := inbound
