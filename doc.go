@@ -16,7 +16,13 @@
 //     TrafficSource interface, staffing policies and the Autoscaler that
 //     sets licences, server space and agents.
 //   - [github.com/eventcc/eventcc/modality]: telephony, video, chat, SMS
-//     and social; the Channel interface; the virtual receptionist.
+//     and social; the Channel interface; the virtual receptionist. Its
+//     channels: sipchannel (telephony on SIP), chatchannel (web chat on
+//     WebSockets, with the widget an event page embeds with one script
+//     tag); routing (the router agents take engagements from);
+//     messaging (the providers SMS and social messages come through).
+//     Agents work at contactcenter/desktop, a page and a WebSocket
+//     through the service's desk.
 //   - [github.com/eventcc/eventcc/access]: time-bounded grants of
 //     privileges scoped to one service, checked against the clock at
 //     check time, and their Store.
