@@ -510,7 +510,7 @@ func page(ms []transcript.Message) ([]relayedMsg, bool) {
 func (l *Lifecycle) forwardConv(to string, ev *ConversationEvent) {
 	c := &relayedConv{Kind: ev.Kind, Conversation: ev.Conversation, Agent: ev.Agent, From: ev.From,
 		UpToSeq: ev.UpToSeq, Reason: ev.Reason, At: ev.At}
-	if ev.Kind == modality.ConversationMessage {
+	if ev.Kind == modality.ConversationMessage || ev.Kind == modality.ConversationUndelivered {
 		m := toRelayed(ev.Message)
 		c.Message = &m
 	}

@@ -85,6 +85,11 @@ const (
 	ConversationTyping                                   // the attendee is typing
 	ConversationRead                                     // the attendee read up to UpToSeq
 	ConversationEnded                                    // the conversation ended (Reason)
+	// ConversationUndelivered: a message to the attendee (Message) could
+	// not be delivered (Reason): the provider refused it, or kept
+	// failing past the retries. It is in the transcript; the attendee
+	// did not get it.
+	ConversationUndelivered
 )
 
 // ConversationEvent is one event of a conversation, as
@@ -94,9 +99,9 @@ type ConversationEvent struct {
 	ServiceID    string                `json:"service"`
 	Conversation string                `json:"conversation"`
 	From         string                `json:"from,omitempty"`    // with ConversationStarted: the attendee's address
-	Message      transcript.Message    `json:"message,omitzero"`  // with ConversationMessage
+	Message      transcript.Message    `json:"message,omitzero"`  // with ConversationMessage and ConversationUndelivered
 	UpToSeq      int64                 `json:"upToSeq,omitempty"` // with ConversationRead
-	Reason       string                `json:"reason,omitempty"`  // with ConversationEnded: why it ended
+	Reason       string                `json:"reason,omitempty"`  // with ConversationEnded: why it ended; with ConversationUndelivered: why not
 }
 
 // Link is one attendee's socket carried between the replicas of a host:
