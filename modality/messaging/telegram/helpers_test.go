@@ -196,4 +196,3 @@ func parse(t testing.TB, p messaging.Provider, r *http.Request) (messaging.Deliv
 	require.NoError(t, err)
 	return p.Parse(r, buf.Bytes())
 }
-
