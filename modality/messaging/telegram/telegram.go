@@ -75,8 +75,10 @@ type message struct {
 }
 
 // Parse verifies and parses one update Telegram posted to the webhook.
-// See the package doc for what it takes and what it ignores. It does no
-// I/O and is safe for concurrent use.
+// See the package doc for what it takes and what it ignores. The secret
+// is checked first, so an unauthenticated body is never decoded. Parse
+// keeps neither r nor body; the Delivery is the caller's. It does no I/O
+// and is safe for concurrent use.
 func (p *Provider) Parse(r *http.Request, body []byte) (messaging.Delivery, error) {
 	got := r.Header.Values(SecretHeader)
 	switch {
