@@ -256,8 +256,8 @@ func TestMessenger_Batch(t *testing.T) {
 func TestMessenger_MalformedParts(t *testing.T) {
 	p := newMessenger(t, "http://graph.invalid")
 	for name, e := range map[string]any{
-		"no mid":    map[string]any{"sender": map[string]any{"id": "1"}, "message": map[string]any{"text": "x"}},
-		"no sender": map[string]any{"message": map[string]any{"mid": "m_1", "text": "x"}},
+		"no mid":            map[string]any{"sender": map[string]any{"id": "1"}, "message": map[string]any{"text": "x"}},
+		"no sender":         map[string]any{"message": map[string]any{"mid": "m_1", "text": "x"}},
 		"not JSON's object": "event",
 		"bad timestamp":     map[string]any{"sender": map[string]any{"id": "1"}, "timestamp": "now", "message": map[string]any{"mid": "m"}},
 	} {
@@ -291,4 +291,3 @@ func fields(ce *meta.ConfigError) []string {
 	}
 	return f
 }
-

@@ -48,7 +48,7 @@ func (a app) verify(r *http.Request, body []byte) (respond func(http.ResponseWri
 		token := q.Get("hub.verify_token")
 		if q.Get("hub.mode") != "subscribe" ||
 			subtle.ConstantTimeCompare([]byte(token), []byte(a.VerifyToken)) != 1 {
-			return nil, unauthorized("verification request without hub.mode=subscribe and the verify token")
+			return nil, unauthorized("verification request without hub.mode=subscribe or the verify token")
 		}
 		challenge := q.Get("hub.challenge")
 		if challenge == "" {
