@@ -144,4 +144,3 @@ func retryAfter(v string) (time.Duration, bool) {
 	}
 	return time.Duration(n) * time.Second, true
 }
-
