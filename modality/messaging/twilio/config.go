@@ -32,6 +32,12 @@ type Config struct {
 	// (else https if the request came over TLS, else http), the Host
 	// header, the path and the query.
 	PublicURL string
+	// StatusCallback is the URL Twilio posts the status callbacks of the
+	// replies to (the StatusCallback parameter of each message Send
+	// creates): usually the webhook's own public URL, which Parse takes
+	// them at. Empty: Send names none, and statuses come only if the
+	// sending number's Messaging Service has a status callback URL set.
+	StatusCallback string
 	// HTTPClient sends replies. Default a client with a timeout of
 	// [DefaultTimeout]. It must be safe for concurrent use.
 	HTTPClient *http.Client
@@ -72,6 +78,11 @@ func (cfg Config) check() error {
 	if cfg.PublicURL != "" {
 		if msg := checkURL(cfg.PublicURL); msg != "" {
 			c.Add("PublicURL", "%q %s", cfg.PublicURL, msg)
+		}
+	}
+	if cfg.StatusCallback != "" {
+		if u, err := url.Parse(cfg.StatusCallback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			c.Add("StatusCallback", "%q is not an absolute http or https URL", cfg.StatusCallback)
 		}
 	}
 	return c.Err()

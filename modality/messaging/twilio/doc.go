@@ -9,8 +9,8 @@
 //	})
 //
 // Set the number's (or Messaging Service's) "A message comes in" webhook
-// to the URL the host serves Parse at, method HTTP POST; replies' status
-// callbacks come to the same URL when the host configures one.
+// to the URL the host serves Parse at, method HTTP POST, and set
+// [Config.StatusCallback] to it too for the replies' status callbacks.
 //
 // # Webhooks
 //
@@ -39,7 +39,8 @@
 // full URL Twilio called followed by every POST parameter sorted by name,
 // each as name then value. For a request with an application/json body,
 // Twilio signs the URL alone and adds bodySHA256, the hex SHA-256 of the
-// body, to its query; Parse checks both. As Twilio's SDKs do, the URL is
+// body, to its query; Parse checks both, and reads the body's object as
+// the form's parameters (its strings, numbers and booleans by key). As Twilio's SDKs do, the URL is
 // tried with and without its scheme's default port. Comparisons are in
 // constant time.
 //

@@ -62,8 +62,8 @@ func (e *APIError) Unwrap() error {
 	return nil
 }
 
-// Send sends m as an SMS: a POST of From, To and Body to the account's
-// Messages resource, authenticated with the account SID and auth token,
+// Send sends m as an SMS: a POST of From, To and Body (and
+// [Config.StatusCallback], if set) to the account's Messages resource, authenticated with the account SID and auth token,
 // with m.Ref in [IdempotencyHeader]. It returns the message's SID
 // ("SM..."), which later status callbacks name.
 //
@@ -77,6 +77,9 @@ func (p *Provider) Send(ctx context.Context, m messaging.Outbound) (string, erro
 		return "", err
 	}
 	form := url.Values{"From": {m.From}, "To": {m.To}, "Body": {m.Body}}
+	if p.cfg.StatusCallback != "" {
+		form.Set("StatusCallback", p.cfg.StatusCallback)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.messagesURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", fmt.Errorf("twilio: send: %w", err)

@@ -108,3 +108,24 @@ func TestSend_ContextDone(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled, "cancelled while Twilio has the request")
 	assert.NotErrorIs(t, err, messaging.ErrRejected)
 }
+
+func TestSend_StatusCallback(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.PostFormValue("StatusCallback")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"sid":"SM1"}`))
+	}))
+	t.Cleanup(srv.Close)
+	p, err := twilio.New(twilio.Config{AccountSID: accountSID, AuthToken: authToken, APIBase: srv.URL,
+		StatusCallback: "https://cc.example.com/twilio/sms?service=keynote"})
+	require.NoError(t, err)
+	_, err = p.Send(t.Context(), reply)
+	require.NoError(t, err)
+	assert.Equal(t, "https://cc.example.com/twilio/sms?service=keynote", got, "each message names where its statuses go")
+
+	_, err = twilio.New(twilio.Config{AccountSID: accountSID, AuthToken: authToken, StatusCallback: "/sms"})
+	var ce *twilio.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "StatusCallback", ce.Problems[0].Field)
+}
