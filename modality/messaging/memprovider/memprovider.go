@@ -164,13 +164,14 @@ type Gateway struct {
 	ln     net.Listener
 	client *http.Client
 
-	mu      sync.Mutex
-	next    int
-	replies []messaging.Outbound
-	refs    map[string]string // Ref → id: a reply sent again is taken once
-	fail    int
-	after   time.Duration
-	waiters []chan struct{}
+	mu       sync.Mutex
+	next     int
+	replies  []messaging.Outbound
+	refs     map[string]string // Ref → id: a reply sent again is taken once
+	fail     int
+	after    time.Duration
+	attempts int
+	waiters  []chan struct{}
 }
 
 // NewGateway starts a gateway on a loopback port, signing with secret.
@@ -242,6 +243,11 @@ func (g *Gateway) take(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.mu.Lock()
+	g.attempts++
+	for _, c := range g.waiters {
+		close(c)
+	}
+	g.waiters = nil
 	if g.fail != 0 {
 		status, after := g.fail, g.after
 		g.mu.Unlock()
@@ -257,10 +263,6 @@ func (g *Gateway) take(w http.ResponseWriter, r *http.Request) {
 		id = fmt.Sprintf("out-%06d", g.next)
 		g.refs[m.Ref] = id
 		g.replies = append(g.replies, messaging.Outbound{From: m.From, To: m.To, Body: m.Body, Ref: m.Ref})
-		for _, c := range g.waiters {
-			close(c)
-		}
-		g.waiters = nil
 	}
 	g.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
@@ -277,12 +279,35 @@ func (g *Gateway) Replies() []messaging.Outbound {
 
 // Await returns the replies once there are at least n, or ctx's error.
 func (g *Gateway) Await(ctx context.Context, n int) ([]messaging.Outbound, error) {
+	var out []messaging.Outbound
+	err := g.await(ctx, func() bool {
+		out = append([]messaging.Outbound(nil), g.replies...)
+		return len(g.replies) >= n
+	})
+	return out, err
+}
+
+// AwaitAttempts returns once the API has been called at least n times
+// in all, replies taken or refused (see Fail), or with ctx's error.
+func (g *Gateway) AwaitAttempts(ctx context.Context, n int) error {
+	return g.await(ctx, func() bool { return g.attempts >= n })
+}
+
+// Attempts is how many times the API has been called, replies taken or
+// refused.
+func (g *Gateway) Attempts() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.attempts
+}
+
+// await waits until done, called with g.mu held, reports true.
+func (g *Gateway) await(ctx context.Context, done func() bool) error {
 	for {
 		g.mu.Lock()
-		if len(g.replies) >= n {
-			out := append([]messaging.Outbound(nil), g.replies...)
+		if done() {
 			g.mu.Unlock()
-			return out, nil
+			return nil
 		}
 		c := make(chan struct{})
 		g.waiters = append(g.waiters, c)
@@ -290,7 +315,7 @@ func (g *Gateway) Await(ctx context.Context, n int) ([]messaging.Outbound, error
 		select {
 		case <-c:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
 }
