@@ -1,0 +1,377 @@
+// Package messagingchannel is the modality.Channel of SMS and social
+// messaging: attendees text the event's number or message its account,
+// the providers post each message to the channel's webhook (one
+// messaging.Provider per provider, mounted at "/<provider name>"), and
+// the replies go back through the provider.
+//
+//	ch, err := messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{sms, whatsapp}})
+//	mux.Handle("/messaging/", http.StripPrefix("/messaging", ch)) // webhooks at /messaging/twilio, /messaging/whatsapp
+//	go ch.Run(ctx) // idle conversations end; replies the provider failed are sent again
+//
+// # Conversations
+//
+// The messages one sender sends to one service's address (its number,
+// its account) are one conversation, one engagement, until it ends: an
+// agent ends it, the attendee goes quiet for Config.IdleTimeout, or the
+// service closes. The virtual receptionist answers first, where the
+// entry point has no queue: its greeting and menu as text, an option
+// chosen by its key or label, an answer, or a hand-off to a queue, and
+// the service's router (modality.Setup.Router) offers it to an agent.
+// Agents reply through the channel's modality.Conversations (Post): the
+// contactcenter desk and desktop, as chat.
+//
+// # Delivery
+//
+// A provider's message ID is taken once (providers retry deliveries);
+// a conversation's replies go out in order, one at a time. A reply the
+// provider fails to take is sent again with backoff on the channel's
+// clock ([Channel.Sweep]), with the same Ref; one refused for good, or
+// still failing after Config.Retry.MaxElapsed, is reported as a
+// ConversationUndelivered event, never dropped silently. So is a Failed
+// status the provider reports later.
+//
+// # Bad input
+//
+// A request over messaging.MaxBody is 413; one the provider does not
+// authenticate 401 (or the provider's 403), with nothing recorded; one
+// it cannot read 400; an event it does not take 200, ignored.
+package messagingchannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/eventcc/eventcc/internal/configerr"
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/messaging"
+	"github.com/eventcc/eventcc/modality/transcript"
+)
+
+// Defaults of Config.
+const (
+	DefaultIdleTimeout = 30 * time.Minute
+	DefaultSweepEvery  = 5 * time.Second
+)
+
+// Retry says how a reply the provider failed to take is sent again:
+// after Initial, doubling up to Max, until MaxElapsed since the first
+// attempt. Zero fields take 2 s, 1 min and 15 min.
+type Retry struct {
+	Initial, Max, MaxElapsed time.Duration
+}
+
+// Config configures a Channel.
+type Config struct {
+	// Providers are the providers whose webhooks the channel serves, at
+	// "/<Name()>"; at least one, names unique. Their kinds are the
+	// channel's.
+	Providers []messaging.Provider
+	// Transcripts keeps the conversations' messages. Default: in memory.
+	Transcripts transcript.Store
+	// IdleTimeout ends a conversation in which nobody wrote for this
+	// long. Default 30 minutes.
+	IdleTimeout time.Duration
+	Retry       Retry
+	// SweepEvery is how often Run calls Sweep. Default 5 seconds.
+	SweepEvery time.Duration
+	// Now is the clock of every time decision. Default time.Now.
+	Now    func() time.Time
+	Logger logr.Logger
+}
+
+// ConfigError is the error New returns for a Config it refuses.
+type ConfigError = configerr.Error
+
+// Channel is the messaging channel. Make one with New. It is safe for
+// concurrent use.
+type Channel struct {
+	cfg       Config
+	log       logr.Logger
+	providers map[string]messaging.Provider
+	kinds     []modality.Kind
+
+	mu       sync.Mutex
+	services map[string]*service
+	byAddr   map[string]*service // kind + "\x00" + address → service
+	convs    map[string]*conv    // by key (service, provider, sender)
+	byID     map[string]*conv    // by conversation ID
+	seen     map[string]time.Time
+	byRef    map[string]*outbound // replies waiting for a status, by provider ID
+	pending  map[*conv]struct{}   // conversations with replies to send, ended ones too
+	watchers map[string]map[int]func(modality.ConversationEvent)
+	watchSeq int
+	wg       sync.WaitGroup // sending goroutines
+}
+
+var (
+	_ modality.Channel       = (*Channel)(nil)
+	_ modality.Conversations = (*Channel)(nil)
+	_ http.Handler           = (*Channel)(nil)
+)
+
+// service is what the channel holds for one service.
+type service struct {
+	id        string
+	open      bool
+	intake    bool
+	setup     modality.Setup
+	closedMsg string
+	counts    map[modality.Kind]*modality.Counts
+}
+
+// New returns a channel for cfg, or a *ConfigError naming every bad
+// field.
+func New(cfg Config) (*Channel, error) {
+	c := configerr.New("messagingchannel.Config")
+	providers := map[string]messaging.Provider{}
+	var kinds []modality.Kind
+	if len(cfg.Providers) == 0 {
+		c.Add("Providers", "at least one provider is required")
+	}
+	for i, p := range cfg.Providers {
+		switch {
+		case p == nil:
+			c.Add(fmt.Sprintf("Providers[%d]", i), "is nil")
+			continue
+		case p.Name() == "" || strings.ContainsAny(p.Name(), "/?#"):
+			c.Add(fmt.Sprintf("Providers[%d]", i), "name %q is not a path segment", p.Name())
+		case providers[p.Name()] != nil:
+			c.Add(fmt.Sprintf("Providers[%d]", i), "name %q is taken by another provider", p.Name())
+		case p.Kind() != modality.SMS && p.Kind() != modality.Social:
+			c.Add(fmt.Sprintf("Providers[%d]", i), "kind %q is neither sms nor social", p.Kind())
+		}
+		providers[p.Name()] = p
+		if !slices.Contains(kinds, p.Kind()) {
+			kinds = append(kinds, p.Kind())
+		}
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"IdleTimeout", cfg.IdleTimeout}, {"SweepEvery", cfg.SweepEvery}, {"Retry.Initial", cfg.Retry.Initial}, {"Retry.Max", cfg.Retry.Max}, {"Retry.MaxElapsed", cfg.Retry.MaxElapsed}} {
+		if f.d < 0 {
+			c.Add(f.name, "%v is negative", f.d)
+		}
+	}
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	if cfg.Transcripts == nil {
+		cfg.Transcripts = transcript.NewMem()
+	}
+	cfg.IdleTimeout = or(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.SweepEvery = or(cfg.SweepEvery, DefaultSweepEvery)
+	cfg.Retry.Initial = or(cfg.Retry.Initial, 2*time.Second)
+	cfg.Retry.Max = or(cfg.Retry.Max, time.Minute)
+	cfg.Retry.MaxElapsed = or(cfg.Retry.MaxElapsed, 15*time.Minute)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Channel{cfg: cfg, log: cfg.Logger.WithName("messagingchannel"), providers: providers, kinds: kinds,
+		services: map[string]*service{}, byAddr: map[string]*service{}, convs: map[string]*conv{}, byID: map[string]*conv{},
+		seen: map[string]time.Time{}, byRef: map[string]*outbound{}, pending: map[*conv]struct{}{}, watchers: map[string]map[int]func(modality.ConversationEvent){}}, nil
+}
+
+func or(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Kinds returns the kinds of the channel's providers, in a new slice.
+func (c *Channel) Kinds() []modality.Kind { return slices.Clone(c.kinds) }
+
+// addrKey is the index key of an address of kind.
+func addrKey(k modality.Kind, addr string) string { return string(k) + "\x00" + addr }
+
+// Open configures serviceID's entry points (their addresses: the numbers
+// and accounts attendees write to) and starts taking its conversations.
+func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.Validate(serviceID, c.kinds); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ep := range s.EntryPoints {
+		if other := c.byAddr[addrKey(ep.Kind, ep.Address)]; other != nil && other.id != serviceID {
+			return fmt.Errorf("messagingchannel: open %s: %s %s is %s's: %w", serviceID, ep.Kind, ep.Address, other.id, modality.ErrUnsupported)
+		}
+	}
+	svc := c.services[serviceID]
+	if svc == nil {
+		svc = &service{id: serviceID, counts: map[modality.Kind]*modality.Counts{}}
+		for _, k := range c.kinds {
+			svc.counts[k] = &modality.Counts{Kind: k}
+		}
+		c.services[serviceID] = svc
+	}
+	c.unindex(svc)
+	svc.open, svc.intake, svc.setup = true, true, s
+	if s.Receptionist != nil {
+		svc.closedMsg = s.Receptionist.ClosedMessage
+	}
+	for _, ep := range s.EntryPoints {
+		c.byAddr[addrKey(ep.Kind, ep.Address)] = svc
+	}
+	return nil
+}
+
+func (c *Channel) unindex(svc *service) {
+	for _, ep := range svc.setup.EntryPoints {
+		if c.byAddr[addrKey(ep.Kind, ep.Address)] == svc {
+			delete(c.byAddr, addrKey(ep.Kind, ep.Address))
+		}
+	}
+}
+
+// StopIntake refuses new conversations for serviceID; live ones go on.
+func (c *Channel) StopIntake(ctx context.Context, serviceID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if svc := c.services[serviceID]; svc != nil {
+		svc.intake = false
+	}
+	return nil
+}
+
+// Remove forgets serviceID's addresses. A message to one afterwards
+// gets the service's closed message, if the channel knew it.
+func (c *Channel) Remove(ctx context.Context, serviceID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if svc := c.services[serviceID]; svc != nil {
+		svc.open, svc.intake = false, false
+	}
+	return nil
+}
+
+// Counts returns serviceID's counts per kind of the channel.
+func (c *Channel) Counts(ctx context.Context, serviceID string) ([]modality.Counts, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]modality.Counts, len(c.kinds))
+	for i, k := range c.kinds {
+		out[i] = modality.Counts{Kind: k}
+		if svc := c.services[serviceID]; svc != nil {
+			out[i] = *svc.counts[k]
+		}
+	}
+	return out, nil
+}
+
+// ServeHTTP serves the providers' webhooks at "/<provider name>",
+// relative to where the host mounts the channel.
+func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := c.providers[strings.TrimPrefix(r.URL.Path, "/")]
+	if p == nil {
+		http.Error(w, "messagingchannel: no provider here", http.StatusNotFound)
+		return
+	}
+	log := c.log.WithValues("provider", p.Name(), "remote", r.RemoteAddr)
+	body, err := io.ReadAll(io.LimitReader(r.Body, messaging.MaxBody+1))
+	if err != nil {
+		http.Error(w, "messagingchannel: reading the body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(body) > messaging.MaxBody {
+		log.Info("webhook refused: too large")
+		http.Error(w, "messagingchannel: request too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	d, err := p.Parse(r, body)
+	var ue *messaging.UnauthorizedError
+	switch {
+	case errors.As(err, &ue):
+		log.Info("webhook refused: not authenticated", "reason", ue.Reason)
+		http.Error(w, "messagingchannel: not authenticated", ue.Status)
+		return
+	case errors.Is(err, messaging.ErrUnauthorized):
+		log.Info("webhook refused: not authenticated", "error", err.Error())
+		http.Error(w, "messagingchannel: not authenticated", http.StatusUnauthorized)
+		return
+	case err != nil:
+		log.Info("webhook refused: malformed", "error", err.Error())
+		http.Error(w, "messagingchannel: malformed: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	for _, s := range d.Statuses {
+		c.status(p, s)
+	}
+	for _, m := range d.Messages {
+		c.inbound(r.Context(), p, m)
+	}
+	if d.Respond != nil {
+		d.Respond(w)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// Watch calls fn with every event of serviceID's conversations until the
+// returned stop is called; fn must not block.
+func (c *Channel) Watch(serviceID string, fn func(modality.ConversationEvent)) (stop func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.watchSeq++
+	id := c.watchSeq
+	if c.watchers[serviceID] == nil {
+		c.watchers[serviceID] = map[int]func(modality.ConversationEvent){}
+	}
+	c.watchers[serviceID][id] = fn
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			delete(c.watchers[serviceID], id)
+		})
+	}
+}
+
+func (c *Channel) notify(ev modality.ConversationEvent) {
+	c.mu.Lock()
+	fns := make([]func(modality.ConversationEvent), 0, len(c.watchers[ev.ServiceID]))
+	for _, fn := range c.watchers[ev.ServiceID] {
+		fns = append(fns, fn)
+	}
+	c.mu.Unlock()
+	for _, fn := range fns {
+		fn(ev)
+	}
+}
+
+// Run calls Sweep every Config.SweepEvery until ctx is done.
+func (c *Channel) Run(ctx context.Context) error {
+	t := time.NewTicker(c.cfg.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			c.Sweep(ctx)
+		}
+	}
+}

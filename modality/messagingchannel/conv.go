@@ -1,0 +1,481 @@
+package messagingchannel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/messaging"
+	"github.com/eventcc/eventcc/modality/transcript"
+)
+
+// Texts the channel writes to attendees itself.
+const (
+	defaultClosed = "The contact center is closed."
+	connectedText = "You are now chatting with %s."
+	busyText      = "Everyone is busy right now. Please write again in a few minutes."
+	queuedText    = "Thanks: someone will answer you here shortly."
+	seenFor       = 24 * time.Hour // how long a provider's message ID is remembered
+	sendTimeout   = 30 * time.Second
+)
+
+// conv is one conversation: one sender, one service address, one
+// engagement.
+type conv struct {
+	id  string // the engagement's; "" for a reply outside a conversation
+	key string
+	svc *service
+	p   messaging.Provider
+	to  string // the attendee
+	as  string // the service's address they wrote to
+
+	// Guarded by the channel's mu.
+	e         modality.Engagement
+	queue     string
+	reception bool
+	router    modality.Router
+	agent     string
+	ended     bool
+	last      time.Time // the last message, either way
+	out       []*outbound
+	sending   bool
+}
+
+// outbound is one reply on its way.
+type outbound struct {
+	conv  *conv
+	msg   transcript.Message
+	ref   string
+	first time.Time // the first attempt
+	next  time.Time // the next attempt
+	wait  time.Duration
+	sent  time.Time
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return prefix + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+// inbound takes one message an attendee sent through p.
+func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging.Inbound) {
+	now := c.cfg.Now()
+	log := c.log.WithValues("provider", p.Name(), "message", m.ID)
+	c.mu.Lock()
+	seenKey := p.Name() + "\x00" + m.ID
+	if _, dup := c.seen[seenKey]; dup {
+		c.mu.Unlock()
+		log.V(1).Info("message taken before: ignored (the provider retried)")
+		return
+	}
+	c.seen[seenKey] = now
+	svc := c.byAddr[addrKey(p.Kind(), m.To)]
+	if svc == nil {
+		c.mu.Unlock()
+		log.Info("message to an address of no service: ignored", "to", m.To)
+		return
+	}
+	key := svc.id + "\x00" + p.Name() + "\x00" + m.From
+	cv, fresh := c.convs[key], false
+	if cv == nil {
+		if !svc.open || !svc.intake {
+			closed := svc.closedMsg
+			if closed == "" {
+				closed = defaultClosed
+			}
+			orphan := &conv{svc: svc, p: p, to: m.From, as: m.To, ended: true}
+			c.mu.Unlock()
+			log.Info("message to a closed service: answered with its closed message", "service", svc.id)
+			c.say(ctx, orphan, transcript.AuthorSystem, closed)
+			return
+		}
+		var ep *modality.EntryPoint
+		for i := range svc.setup.EntryPoints {
+			if e := &svc.setup.EntryPoints[i]; e.Kind == p.Kind() && e.Address == m.To {
+				ep = e
+			}
+		}
+		cv = &conv{id: newID("msg-"), key: key, svc: svc, p: p, to: m.From, as: m.To, router: svc.setup.Router,
+			e: modality.Engagement{ServiceID: svc.id, Kind: p.Kind(), EntryPoint: ep.Name, From: m.From, State: modality.Waiting, Arrived: now}}
+		cv.e.ID = cv.id
+		cv.queue = ep.Queue
+		if cv.queue == "" && svc.setup.Receptionist == nil && len(svc.setup.Queues) > 0 {
+			cv.queue = svc.setup.Queues[0]
+		}
+		cv.reception = cv.queue == ""
+		c.convs[key], c.byID[cv.id] = cv, cv
+		n := svc.counts[p.Kind()]
+		n.Arrivals++
+		n.Waiting++
+		fresh = true
+	}
+	cv.last = now
+	reception, r := cv.reception, svc.setup.Receptionist
+	c.mu.Unlock()
+
+	if fresh {
+		c.notify(modality.ConversationEvent{Kind: modality.ConversationStarted, ServiceID: svc.id, Conversation: cv.id, From: m.From})
+	}
+	stored, err := c.cfg.Transcripts.Append(ctx, transcript.Message{ServiceID: svc.id, Conversation: cv.id,
+		Author: transcript.AuthorAttendee, Body: m.Body, At: now, ClientMsgID: p.Name() + ":" + m.ID})
+	if err != nil {
+		log.Error(err, "message not stored")
+	} else {
+		c.notify(modality.ConversationEvent{Kind: modality.ConversationMessage, ServiceID: svc.id, Conversation: cv.id, Message: stored})
+	}
+	switch {
+	case fresh && !reception:
+		c.say(ctx, cv, transcript.AuthorSystem, queuedText)
+		c.enqueue(ctx, cv)
+	case fresh && r != nil:
+		c.say(ctx, cv, transcript.AuthorReceptionist, r.Start(true).Text)
+	case reception && r != nil:
+		reply := r.Respond(m.Body)
+		c.say(ctx, cv, transcript.AuthorReceptionist, reply.Text)
+		if reply.Queue != "" {
+			c.mu.Lock()
+			cv.queue, cv.reception = reply.Queue, false
+			c.mu.Unlock()
+			c.enqueue(ctx, cv)
+		}
+	}
+}
+
+// enqueue hands cv to the service's router, in its queue.
+func (c *Channel) enqueue(ctx context.Context, cv *conv) {
+	c.mu.Lock()
+	router, e, queue := cv.router, cv.e, cv.queue
+	c.mu.Unlock()
+	if router == nil {
+		return // waits on the channel
+	}
+	_, err := router.Enqueue(e, queue, func(d modality.Decision) { c.decided(cv, d) })
+	if err != nil {
+		c.log.Info("conversation refused by the router", "conversation", cv.id, "error", err.Error())
+		c.say(ctx, cv, transcript.AuthorSystem, busyText)
+		c.end(cv, "busy", false)
+	}
+}
+
+// decided applies a router's decision about cv.
+func (c *Channel) decided(cv *conv, d modality.Decision) {
+	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+	defer cancel()
+	at := d.At
+	if at.IsZero() {
+		at = c.cfg.Now()
+	}
+	c.mu.Lock()
+	if cv.ended {
+		c.mu.Unlock()
+		return
+	}
+	n := cv.svc.counts[cv.p.Kind()]
+	switch d.Kind {
+	case modality.Connected:
+		if cv.e.State == modality.Waiting {
+			n.Waiting--
+			n.Active++
+		}
+		cv.e.State, cv.e.Answered, cv.agent = modality.Active, at, d.Agent
+		c.mu.Unlock()
+		c.say(ctx, cv, transcript.AuthorSystem, fmt.Sprintf(connectedText, d.Agent))
+	case modality.Requeued:
+		if cv.e.State == modality.Active {
+			n.Active--
+			n.Waiting++
+		}
+		cv.e.State, cv.agent = modality.Waiting, ""
+		c.mu.Unlock()
+	case modality.Finished:
+		if d.BackToReceptionist && cv.svc.setup.Receptionist != nil {
+			cv.reception, cv.queue = true, ""
+			r := cv.svc.setup.Receptionist
+			c.mu.Unlock()
+			c.say(ctx, cv, transcript.AuthorReceptionist, r.Back().Text)
+			return
+		}
+		c.mu.Unlock()
+		c.end(cv, d.Outcome, false)
+	default:
+		c.mu.Unlock()
+	}
+}
+
+// end ends cv with reason; hangup tells its router.
+func (c *Channel) end(cv *conv, reason string, hangup bool) {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	if cv.ended {
+		c.mu.Unlock()
+		return
+	}
+	cv.ended = true
+	n := cv.svc.counts[cv.p.Kind()]
+	switch cv.e.State {
+	case modality.Active:
+		n.Active--
+		n.Completed++
+		n.HandleTime += now.Sub(cv.e.Answered)
+	default:
+		n.Waiting--
+		n.Abandoned++
+	}
+	cv.e.State, cv.e.Ended = modality.Ended, now
+	delete(c.convs, cv.key)
+	delete(c.byID, cv.id)
+	router := cv.router
+	c.mu.Unlock()
+	if hangup && router != nil {
+		_ = router.Hangup(cv.id)
+	}
+	c.notify(modality.ConversationEvent{Kind: modality.ConversationEnded, ServiceID: cv.svc.id, Conversation: cv.id, Reason: reason})
+}
+
+// say writes body to cv's attendee: stored in the transcript (for a
+// conversation), then sent, in order.
+func (c *Channel) say(ctx context.Context, cv *conv, author, body string) (transcript.Message, error) {
+	now := c.cfg.Now()
+	m := transcript.Message{ServiceID: cv.svc.id, Conversation: cv.id, Author: author, Body: body, At: now}
+	if cv.id != "" {
+		stored, err := c.cfg.Transcripts.Append(ctx, m)
+		if err != nil {
+			return transcript.Message{}, fmt.Errorf("messagingchannel: %s: store: %w", cv.id, err)
+		}
+		m = stored
+		c.notify(modality.ConversationEvent{Kind: modality.ConversationMessage, ServiceID: cv.svc.id, Conversation: cv.id, Message: m})
+	}
+	c.mu.Lock()
+	cv.out = append(cv.out, &outbound{conv: cv, msg: m, ref: newID("r-"), first: now, next: now, wait: c.cfg.Retry.Initial})
+	cv.last = now
+	c.pending[cv] = struct{}{} // until its replies are gone, ended or not
+	c.mu.Unlock()
+	c.kick(cv)
+	return m, nil
+}
+
+// kick starts sending cv's replies if its next one is due and none is
+// being sent.
+func (c *Channel) kick(cv *conv) {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cv.sending || len(cv.out) == 0 || cv.out[0].next.After(now) {
+		return
+	}
+	cv.sending = true
+	c.wg.Add(1)
+	go c.send(cv)
+}
+
+// send sends cv's replies in order until they are all gone or the
+// provider fails; Sweep starts it again when the next attempt is due.
+func (c *Channel) send(cv *conv) {
+	defer c.wg.Done()
+	for {
+		c.mu.Lock()
+		if len(cv.out) == 0 {
+			cv.sending = false
+			delete(c.pending, cv)
+			c.mu.Unlock()
+			return
+		}
+		ob := cv.out[0]
+		c.mu.Unlock()
+		// The attempt's time is its start: the backoff counts from it.
+		now := c.cfg.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+		id, err := cv.p.Send(ctx, messaging.Outbound{From: cv.as, To: cv.to, Body: ob.msg.Body, Ref: ob.ref})
+		cancel()
+		var undelivered string
+		c.mu.Lock()
+		switch {
+		case err == nil:
+			ob.sent = now
+			c.byRef[cv.p.Name()+"\x00"+id] = ob
+		case errors.Is(err, messaging.ErrRejected):
+			undelivered = err.Error()
+		case now.Sub(ob.first) >= c.cfg.Retry.MaxElapsed:
+			undelivered = "still failing after " + c.cfg.Retry.MaxElapsed.String() + ": " + err.Error()
+		default:
+			wait := ob.wait
+			var re *messaging.RetryError
+			if errors.As(err, &re) && re.After > wait {
+				wait = re.After
+			}
+			ob.next, ob.wait = now.Add(wait), min(2*ob.wait, c.cfg.Retry.Max)
+			cv.sending = false
+			c.mu.Unlock()
+			c.log.Info("reply not taken by the provider; sent again later", "conversation", cv.id, "in", wait, "error", err.Error())
+			return
+		}
+		cv.out = cv.out[1:]
+		c.mu.Unlock()
+		if undelivered != "" {
+			c.log.Info("reply undelivered", "conversation", cv.id, "reason", undelivered)
+			c.notify(modality.ConversationEvent{Kind: modality.ConversationUndelivered, ServiceID: cv.svc.id, Conversation: cv.id, Message: ob.msg, Reason: undelivered})
+		}
+	}
+}
+
+// status takes a provider's report on a reply.
+func (c *Channel) status(p messaging.Provider, s messaging.Status) {
+	key := p.Name() + "\x00" + s.ID
+	c.mu.Lock()
+	ob := c.byRef[key]
+	if ob != nil && s.State != messaging.Sent {
+		delete(c.byRef, key)
+	}
+	c.mu.Unlock()
+	if ob != nil && s.State == messaging.Failed {
+		reason := s.Err
+		if reason == "" {
+			reason = "the provider reports it failed"
+		}
+		c.notify(modality.ConversationEvent{Kind: modality.ConversationUndelivered, ServiceID: ob.conv.svc.id,
+			Conversation: ob.conv.id, Message: ob.msg, Reason: reason})
+	}
+}
+
+// agentConv returns serviceID's live conversation id connected to agent.
+func (c *Channel) agentConv(serviceID, id, agent string) (*conv, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cv := c.byID[id]
+	switch {
+	case cv == nil || cv.svc.id != serviceID:
+		return nil, fmt.Errorf("messagingchannel: %q: %w", id, modality.ErrNotFound)
+	case cv.e.State != modality.Active || cv.agent != agent || agent == "":
+		return nil, fmt.Errorf("messagingchannel: %q: %w", id, modality.ErrNotConnected)
+	}
+	return cv, nil
+}
+
+// Post writes an agent's reply in a conversation connected to them; it
+// is sent to the attendee in order, with retries.
+func (c *Channel) Post(ctx context.Context, serviceID, id, agent, body string) (transcript.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return transcript.Message{}, err
+	}
+	if body == "" || len(body) > MaxBody {
+		return transcript.Message{}, fmt.Errorf("messagingchannel: post to %q: %w: a body of %d bytes (1 to %d)", id, transcript.ErrInvalid, len(body), MaxBody)
+	}
+	cv, err := c.agentConv(serviceID, id, agent)
+	if err != nil {
+		return transcript.Message{}, err
+	}
+	return c.say(ctx, cv, "agent:"+agent, body)
+}
+
+// MaxBody is the longest reply, in bytes: what a WhatsApp message takes.
+const MaxBody = 4096
+
+// Typing is accepted for a conversation connected to agent; SMS and the
+// providers here show no typing, so nothing is sent.
+func (c *Channel) Typing(ctx context.Context, serviceID, id, agent string) error {
+	_, err := c.agentConv(serviceID, id, agent)
+	return err
+}
+
+// MarkRead is accepted for a conversation connected to agent; nothing
+// is sent (read receipts to attendees are not carried).
+func (c *Channel) MarkRead(ctx context.Context, serviceID, id, agent string, upToSeq int64) error {
+	_, err := c.agentConv(serviceID, id, agent)
+	return err
+}
+
+// Messages returns the conversation's messages above afterSeq.
+func (c *Channel) Messages(ctx context.Context, serviceID, id string, afterSeq int64) ([]transcript.Message, error) {
+	ms, err := c.cfg.Transcripts.Since(ctx, id, afterSeq)
+	if err != nil {
+		return nil, fmt.Errorf("messagingchannel: messages of %q: %w", id, err)
+	}
+	if len(ms) == 0 {
+		c.mu.Lock()
+		cv := c.byID[id]
+		c.mu.Unlock()
+		if cv == nil || cv.svc.id != serviceID {
+			return nil, fmt.Errorf("messagingchannel: messages of %q: %w", id, modality.ErrNotFound)
+		}
+	}
+	for _, m := range ms {
+		if m.ServiceID != serviceID {
+			return nil, fmt.Errorf("messagingchannel: messages of %q: %w", id, modality.ErrNotFound)
+		}
+	}
+	return ms, nil
+}
+
+// Disconnect ends every live conversation of serviceID: each attendee
+// is told the service's closed message, and the router hears they are
+// gone.
+func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	svc := c.services[serviceID]
+	var live []*conv
+	for _, cv := range c.convs {
+		if cv.svc == svc {
+			live = append(live, cv)
+		}
+	}
+	closed := defaultClosed
+	if svc != nil && svc.closedMsg != "" {
+		closed = svc.closedMsg
+	}
+	c.mu.Unlock()
+	for _, cv := range live {
+		_, _ = c.say(ctx, cv, transcript.AuthorSystem, closed)
+		c.end(cv, "closed", true)
+	}
+	return len(live), nil
+}
+
+// Sweep does what is due at the clock's time: conversations idle for
+// Config.IdleTimeout end, replies due again are sent, and provider
+// message IDs older than a day are forgotten. Run calls it.
+func (c *Channel) Sweep(ctx context.Context) {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	var idle, due []*conv
+	for _, cv := range c.convs {
+		if now.Sub(cv.last) >= c.cfg.IdleTimeout {
+			idle = append(idle, cv)
+		}
+	}
+	for cv := range c.pending {
+		if !cv.sending && len(cv.out) > 0 && !cv.out[0].next.After(now) {
+			due = append(due, cv)
+		}
+	}
+	for k, at := range c.seen {
+		if now.Sub(at) > seenFor {
+			delete(c.seen, k)
+		}
+	}
+	for k, ob := range c.byRef {
+		if now.Sub(ob.sent) > seenFor {
+			delete(c.byRef, k)
+		}
+	}
+	c.mu.Unlock()
+	for _, cv := range idle {
+		c.end(cv, "idle", true)
+	}
+	for _, cv := range due {
+		c.kick(cv)
+	}
+}
+
+// Close waits for the replies being sent to finish their attempt.
+func (c *Channel) Close() error {
+	c.wg.Wait()
+	return nil
+}
