@@ -34,7 +34,9 @@ func TestConformance(t *testing.T) {
 			require.NoError(t, err)
 			return textUpdate(t, 5000+n, c, n, m.Body, m.At)
 		},
-		Signed:  func(t testing.TB, body []byte) *http.Request { return webhook(t, body) },
-		Ignored: func(t testing.TB) *http.Request { return webhook(t, update(t, 1, "callback_query", map[string]any{"id": "cb"})) },
+		Signed: func(t testing.TB, body []byte) *http.Request { return webhook(t, body) },
+		Ignored: func(t testing.TB) *http.Request {
+			return webhook(t, update(t, 1, "callback_query", map[string]any{"id": "cb"}))
+		},
 	})
 }
