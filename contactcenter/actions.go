@@ -181,7 +181,7 @@ func numberPolicy(pt template.PostTerm) (numbermap.Policy, error) {
 
 // entryPoints derives the service's entry points from its configuration
 // and numbers: the numbers for telephony and SMS, a URL for video and
-// chat, a handle for social.
+// chat, the event's accounts (Features.Accounts) for social.
 func (p ports) entryPoints(s *Service) []modality.EntryPoint {
 	var eps []modality.EntryPoint
 	for _, m := range s.Config.Modalities {
@@ -196,7 +196,9 @@ func (p ports) entryPoints(s *Service) []modality.EntryPoint {
 				eps = append(eps, modality.EntryPoint{Name: fmt.Sprintf("%s-%d", k, i+1), Kind: k, Address: n.String(), Queue: queue})
 			}
 		case modality.Social:
-			eps = append(eps, modality.EntryPoint{Name: string(k), Kind: k, Address: "@" + s.ID, Queue: queue})
+			for i, a := range s.Request.Features.Accounts {
+				eps = append(eps, modality.EntryPoint{Name: fmt.Sprintf("%s-%d", k, i+1), Kind: k, Address: a, Queue: queue})
+			}
 		default:
 			eps = append(eps, modality.EntryPoint{Name: string(k), Kind: k,
 				Address: strings.TrimSuffix(p.cfg.BaseURL, "/") + "/" + s.ID + "/" + string(k), Queue: queue})

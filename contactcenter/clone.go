@@ -57,6 +57,7 @@ func (s Service) Clone() Service {
 func cloneRequest(r Request) Request {
 	r.Features.Modalities = slices.Clone(r.Features.Modalities)
 	r.Features.Queues = slices.Clone(r.Features.Queues)
+	r.Features.Accounts = slices.Clone(r.Features.Accounts)
 	o := &r.Overrides
 	o.MinAgents = clonePtr(o.MinAgents)
 	o.MaxAgents = clonePtr(o.MaxAgents)

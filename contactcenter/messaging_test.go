@@ -15,10 +15,10 @@ import (
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/contactcenter"
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/messaging/memprovider"
 	"github.com/eventcc/eventcc/modality/messagingchannel"
-	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/modality/routing"
 )
 
@@ -120,4 +120,39 @@ func TestSMSReachesAnAgent(t *testing.T) {
 		last = gw.Replies()
 		return strings.Contains(last[len(last)-1].Body, "help desk is closed")
 	}, 10*time.Second, 5*time.Millisecond, "the attendee is told the help desk closed")
+}
+
+// TestSocialAccounts: social messaging needs the event's accounts, which
+// become its entry points; bad ones are refused by name.
+func TestSocialAccounts(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	lc := w.lifecycle(t)
+	req := conference("conf-social")
+	req.Template, req.EventType = "concert", "concert"
+	req.Features.Modalities = []modality.Kind{modality.Social}
+	_, err := lc.Plan(ctx, req)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "request.features.accounts", "social without accounts")
+
+	req.Features.Accounts = []string{"106540352242922", "", "has space", "106540352242922"}
+	_, err = lc.Plan(ctx, req)
+	require.Error(t, err)
+	for _, path := range []string{"request.features.accounts[1]", "request.features.accounts[2]", "request.features.accounts[3]"} {
+		assert.Contains(t, err.Error(), path)
+	}
+
+	req.Features.Accounts = []string{"106540352242922", "concert_help_bot"}
+	svc, err := lc.Request(ctx, req)
+	require.NoError(t, err)
+	w.runUntil(t, lc, time.Minute, req.Term.Start.Add(time.Minute), func() bool { return w.State(t, svc.ID) == contactcenter.Active })
+	svc, err = lc.Get(ctx, svc.ID)
+	require.NoError(t, err)
+	var social []string
+	for _, ep := range svc.EntryPoints {
+		if ep.Kind == modality.Social {
+			social = append(social, ep.Address)
+		}
+	}
+	assert.Equal(t, []string{"106540352242922", "concert_help_bot"}, social, "each account is an entry point")
 }

@@ -3,7 +3,10 @@ package contactcenter
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/numbermap"
@@ -47,7 +50,12 @@ func (pl planner) resolve(req Request, now time.Time) (template.Config, error) {
 	if err != nil {
 		return template.Config{}, fmt.Errorf("contactcenter: invalid request: %w", err)
 	}
-	if probs := pl.checkConfig(cfg); len(probs) > 0 {
+	probs = pl.checkConfig(cfg)
+	if slices.ContainsFunc(cfg.Modalities, func(m template.Modality) bool { return m.Kind == modality.Social }) && len(req.Features.Accounts) == 0 {
+		probs = append(probs, &template.FieldError{Path: "request.features.accounts",
+			Message: "social messaging needs the event's accounts (a WhatsApp phone number ID, a Messenger page ID, a Telegram bot's username)"})
+	}
+	if len(probs) > 0 {
 		return template.Config{}, invalid(probs)
 	}
 	return cfg, nil
@@ -79,6 +87,17 @@ func (pl planner) checkRequest(req Request, now time.Time) (probs []*template.Fi
 	}
 	if req.ExpectedAttendance < 0 {
 		bad("request.expectedAttendance", "must not be negative; got %d", req.ExpectedAttendance)
+	}
+	if len(req.Features.Accounts) > maxAccounts {
+		bad("request.features.accounts", "at most %d accounts; got %d", maxAccounts, len(req.Features.Accounts))
+	}
+	for i, a := range req.Features.Accounts {
+		switch {
+		case a == "" || len(a) > 128 || strings.ContainsFunc(a, func(r rune) bool { return !unicode.IsPrint(r) || unicode.IsSpace(r) }):
+			bad(fmt.Sprintf("request.features.accounts[%d]", i), "must be 1 to 128 printable characters without spaces; got %q", a)
+		case slices.Contains(req.Features.Accounts[:i], a):
+			bad(fmt.Sprintf("request.features.accounts[%d]", i), "%q is listed twice", a)
+		}
 	}
 	kinds = make([]modality.Kind, 0, len(req.Features.Modalities))
 	for i, k := range req.Features.Modalities {
@@ -118,6 +137,9 @@ func (pl planner) checkConfig(cfg template.Config) (probs []*template.FieldError
 	}
 	return probs
 }
+
+// maxAccounts is the most social accounts one service has.
+const maxAccounts = 16
 
 func invalid(probs []*template.FieldError) error {
 	return fmt.Errorf("contactcenter: invalid request: %w", &template.ValidationError{Problems: probs})

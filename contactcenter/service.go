@@ -27,6 +27,13 @@ type Features struct {
 	Receptionist bool            `json:"receptionist,omitempty"`
 	// Queues requested by name; empty means the template's queues.
 	Queues []string `json:"queues,omitempty"`
+	// Accounts are the event's social messaging accounts, as their
+	// providers name them: a WhatsApp phone number ID, a Messenger page
+	// ID, a Telegram bot's username. Each is an entry point of the
+	// social modality: messages to it are the service's. Required when
+	// the service offers social messaging; at most 16, each 1 to 128
+	// printable characters, no two alike.
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 // Request asks for a contact center for one event.

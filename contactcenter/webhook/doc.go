@@ -65,6 +65,11 @@
 //	  }
 //	}
 //
+// An event with social messaging names its accounts, as the providers
+// name them ("features": {"modalities": ["social"], "accounts":
+// ["106540352242922", "gophercon_help_bot"]}): messages to them are the
+// service's (contactcenter.Features.Accounts).
+//
 // An event's term changed (extended, shortened or rescheduled: the
 // Handler compares the term with the service's and calls
 // [contactcenter.Lifecycle.Extend], Shorten or Reschedule):
