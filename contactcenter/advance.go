@@ -143,10 +143,15 @@ func (p ports) channelSetups(s *Service, router modality.Router) map[modality.Ch
 			anonymous = append(anonymous, m.Kind)
 		}
 	}
+	idle := map[modality.Kind]time.Duration{}
+	for _, m := range s.Config.Modalities {
+		idle[m.Kind] = time.Duration(m.IdleTimeout)
+	}
 	for _, ep := range s.EntryPoints {
 		ch := p.channels[ep.Kind]
 		su := setups[ch]
 		su.EntryPoints = append(su.EntryPoints, ep)
+		su.IdleTimeout = max(su.IdleTimeout, idle[ep.Kind]) // a channel of several kinds: the longest
 		su.Queues = queues
 		su.Anonymous = anonymous
 		su.RegisteredOnly = registered

@@ -41,3 +41,30 @@ func TestChannelSetupsSayWhoMayUseWhat(t *testing.T) {
 		require.NoError(t, ch.Open(t.Context(), s.ID, su), "the channel accepts the setup")
 	}
 }
+
+// A messaging channel's setup carries the template's idle timeout of
+// its kinds.
+func TestChannelSetupsCarryIdleTimeouts(t *testing.T) {
+	tp, err := template.Builtin().Lookup("concert")
+	require.NoError(t, err)
+	start := time.Date(2030, time.June, 1, 18, 0, 0, 0, time.UTC)
+	cfg, err := tp.Resolve(template.Input{EventID: "gig", EventType: "concert", Start: start, End: start.Add(6 * time.Hour),
+		Modalities: []modality.Kind{modality.Chat, modality.SMS}, Receptionist: true})
+	require.NoError(t, err)
+	for i := range cfg.Modalities {
+		if cfg.Modalities[i].Kind == modality.SMS {
+			cfg.Modalities[i].IdleTimeout = template.Duration(2 * time.Hour)
+		}
+	}
+	chat, err := memchannel.New(modality.Chat)
+	require.NoError(t, err)
+	texts, err := memchannel.New(modality.SMS)
+	require.NoError(t, err)
+	p := ports{cfg: &Config{BaseURL: "https://cc.example"},
+		channels: map[modality.Kind]modality.Channel{modality.Chat: chat, modality.SMS: texts}}
+	s := &Service{ID: "gig", Config: cfg, Numbers: []numbermap.Number{"+12025550100"}}
+	s.EntryPoints = p.entryPoints(s)
+	setups := p.channelSetups(s, nil)
+	assert.Equal(t, 2*time.Hour, setups[texts].IdleTimeout)
+	assert.Zero(t, setups[chat].IdleTimeout, "chat does not go idle")
+}

@@ -66,6 +66,10 @@ type Setup struct {
 	// an entry point that leads to one is refused. Channels that identify
 	// nobody ignore it.
 	RegisteredOnly []string
+	// IdleTimeout ends a written conversation (SMS, social) in which
+	// nobody wrote for this long; 0: the channel's own default. Other
+	// channels ignore it.
+	IdleTimeout time.Duration
 }
 
 // State is where an engagement is.

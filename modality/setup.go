@@ -73,6 +73,9 @@ func (s Setup) Validate(serviceID string, served []Kind) error {
 			bad(fmt.Errorf("anonymous[%d]: %w", i, err))
 		}
 	}
+	if s.IdleTimeout < 0 {
+		bad(fmt.Errorf("idle timeout: %v is negative", s.IdleTimeout))
+	}
 	for i, q := range s.RegisteredOnly {
 		if _, ok := queues[q]; !ok {
 			bad(fmt.Errorf("registeredOnly[%d]: %q is not one of the setup's queues", i, q))

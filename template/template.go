@@ -64,7 +64,19 @@ type Modality struct {
 	// handle, and [Template.Validate] refuses it there rather than let
 	// it suggest a restriction nothing enforces.
 	Anonymous bool `json:"anonymous,omitempty"`
+	// IdleTimeout, for SMS and social, is how long a conversation stays
+	// open without a message from either side; then it ends, and the
+	// attendee's next message starts a new one. 0: the channel's
+	// default (30 minutes for modality/messagingchannel). Between 1
+	// minute and 7 days; other modalities may not set it.
+	IdleTimeout Duration `json:"idleTimeout,omitempty"`
 }
+
+// Idle timeouts' bounds ([Modality.IdleTimeout]).
+const (
+	MinIdleTimeout = time.Minute
+	MaxIdleTimeout = 7 * 24 * time.Hour
+)
 
 // Skill is something an event's agents may be able to do: speak a
 // language, handle a topic. A queue requires skills by name

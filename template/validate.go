@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/routing"
@@ -173,6 +174,13 @@ func (t *Template) checkModalities(ps *problems) map[modality.Kind]bool {
 		}
 		if !nonNegative(m.SpacePerEngagement) {
 			ps.add(p+".spacePerEngagement", "must be >= 0, got %v", m.SpacePerEngagement)
+		}
+		switch d := time.Duration(m.IdleTimeout); {
+		case d == 0:
+		case m.Kind != modality.SMS && m.Kind != modality.Social:
+			ps.add(p+".idleTimeout", "only sms and social conversations go idle; %s ends when the attendee or the agent ends it", m.Kind)
+		case d < MinIdleTimeout || d > MaxIdleTimeout:
+			ps.add(p+".idleTimeout", "must be between %s and %s, got %s", MinIdleTimeout, MaxIdleTimeout, d)
 		}
 		if m.Anonymous && slices.Contains(modality.Kinds(), m.Kind) && !byToken(m.Kind) {
 			ps.add(p+".anonymous", "only chat and video identify attendees (by their session token); %s reaches whoever has the %s, registered or not",

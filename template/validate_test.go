@@ -56,6 +56,10 @@ func TestValidateRules(t *testing.T) {
 		{"space negative", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = -0.1 }, "modalities[2].spacePerEngagement", "must be >= 0"},
 		{"space NaN", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = math.NaN() }, "modalities[2].spacePerEngagement", "must be >= 0"},
 		{"space infinite", func(tp *template.Template) { tp.Modalities[2].SpacePerEngagement = math.Inf(1) }, "modalities[2].spacePerEngagement", "must be >= 0"},
+		{"idle telephony", func(tp *template.Template) { tp.Modalities[0].IdleTimeout = template.Duration(time.Hour) },
+			"modalities[0].idleTimeout", "only sms and social conversations go idle"},
+		{"idle too short", func(tp *template.Template) { tp.Modalities[2].IdleTimeout = template.Duration(time.Second) },
+			"modalities[2].idleTimeout", "must be between 1m0s and 168h0m0s, got 1s"},
 		{"anonymous telephony", func(tp *template.Template) { tp.Modalities[0].Anonymous = true },
 			"modalities[0].anonymous", "only chat and video identify attendees (by their session token); telephony reaches whoever has the number"},
 		{"anonymous sms", func(tp *template.Template) { tp.Modalities[2].Anonymous = true },
@@ -265,6 +269,7 @@ func TestValidateAccepts(t *testing.T) {
 		mutate func(*template.Template)
 	}{
 		{"no receptionist", func(tp *template.Template) { tp.Receptionist = nil }},
+		{"sms idle after two hours", func(tp *template.Template) { tp.Modalities[2].IdleTimeout = template.Duration(2 * time.Hour) }},
 		{"no description", func(tp *template.Template) { tp.Description = "" }},
 		{"no numbers, no country, no aging", func(tp *template.Template) {
 			tp.Numbers = template.Numbers{}

@@ -78,7 +78,8 @@ type Config struct {
 	// Transcripts keeps the conversations' messages. Default: in memory.
 	Transcripts transcript.Store
 	// IdleTimeout ends a conversation in which nobody wrote for this
-	// long. Default 30 minutes.
+	// long, for a service whose setup says nothing
+	// (modality.Setup.IdleTimeout). Default 30 minutes.
 	IdleTimeout time.Duration
 	Retry       Retry
 	// SweepEvery is how often Run calls Sweep. Default 5 seconds.

@@ -341,3 +341,21 @@ func TestClosing(t *testing.T) {
 	e.text(t, "hello?")
 	assert.Equal(t, "The help desk is closed.", e.reply(t, 3).Body, "after the close, the closed message")
 }
+
+// TestIdleTimeoutFromTheSetup: a service's setup sets how long its
+// conversations stay open without a message.
+func TestIdleTimeoutFromTheSetup(t *testing.T) {
+	e := newEnv(t)
+	require.NoError(t, e.ch.Open(t.Context(), "svc", modality.Setup{
+		EntryPoints: []modality.EntryPoint{{Name: "sms", Kind: modality.SMS, Address: number, Queue: "general"}},
+		Queues:      []string{"general"}, Router: e.r, IdleTimeout: 5 * time.Minute,
+	}))
+	e.text(t, "hi")
+	conv := e.event(t, modality.ConversationStarted).Conversation
+	<-e.r.enqueued
+	e.advance(5 * time.Minute)
+	e.ch.Sweep(t.Context())
+	ended := e.event(t, modality.ConversationEnded)
+	assert.Equal(t, conv, ended.Conversation)
+	assert.Equal(t, "idle", ended.Reason, "after the setup's 5 minutes, not the default 30")
+}

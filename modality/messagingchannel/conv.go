@@ -446,7 +446,11 @@ func (c *Channel) Sweep(ctx context.Context) {
 	c.mu.Lock()
 	var idle, due []*conv
 	for _, cv := range c.convs {
-		if now.Sub(cv.last) >= c.cfg.IdleTimeout {
+		timeout := cv.svc.setup.IdleTimeout
+		if timeout == 0 {
+			timeout = c.cfg.IdleTimeout
+		}
+		if now.Sub(cv.last) >= timeout {
 			idle = append(idle, cv)
 		}
 	}
