@@ -54,6 +54,7 @@ import (
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/transcript"
+	"github.com/eventcc/eventcc/numbermap"
 )
 
 // Defaults of Config.
@@ -84,6 +85,15 @@ type Config struct {
 	Retry       Retry
 	// SweepEvery is how often Run calls Sweep. Default 5 seconds.
 	SweepEvery time.Duration
+	// Numbers, if set, is the number pool: an SMS to a number is routed
+	// as it says at the message's instant, so that from a service's
+	// expiry its numbers answer per the post-term policy: a forwarded
+	// number replies where the line has moved, an announcing one its
+	// announcement, a vacant one nothing. Nil: an SMS goes to the
+	// service whose entry point has the number, or to nobody.
+	Numbers numbermap.Store
+	// LookupTimeout bounds a number's look-up. Default 2 seconds.
+	LookupTimeout time.Duration
 	// Now is the clock of every time decision. Default time.Now.
 	Now    func() time.Time
 	Logger logr.Logger
@@ -158,7 +168,7 @@ func New(cfg Config) (*Channel, error) {
 	for _, f := range []struct {
 		name string
 		d    time.Duration
-	}{{"IdleTimeout", cfg.IdleTimeout}, {"SweepEvery", cfg.SweepEvery}, {"Retry.Initial", cfg.Retry.Initial}, {"Retry.Max", cfg.Retry.Max}, {"Retry.MaxElapsed", cfg.Retry.MaxElapsed}} {
+	}{{"IdleTimeout", cfg.IdleTimeout}, {"LookupTimeout", cfg.LookupTimeout}, {"SweepEvery", cfg.SweepEvery}, {"Retry.Initial", cfg.Retry.Initial}, {"Retry.Max", cfg.Retry.Max}, {"Retry.MaxElapsed", cfg.Retry.MaxElapsed}} {
 		if f.d < 0 {
 			c.Add(f.name, "%v is negative", f.d)
 		}
@@ -170,6 +180,7 @@ func New(cfg Config) (*Channel, error) {
 		cfg.Transcripts = transcript.NewMem()
 	}
 	cfg.IdleTimeout = or(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.LookupTimeout = or(cfg.LookupTimeout, 2*time.Second)
 	cfg.SweepEvery = or(cfg.SweepEvery, DefaultSweepEvery)
 	cfg.Retry.Initial = or(cfg.Retry.Initial, 2*time.Second)
 	cfg.Retry.Max = or(cfg.Retry.Max, time.Minute)
@@ -321,7 +332,13 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.status(p, s)
 	}
 	for _, m := range d.Messages {
-		c.inbound(r.Context(), p, m)
+		if err := c.inbound(r.Context(), p, m); err != nil {
+			// The provider delivers it again later (and it is not taken
+			// meanwhile: its ID was not recorded).
+			log.Error(err, "message not taken; the provider retries")
+			http.Error(w, "messagingchannel: try again", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	if d.Respond != nil {
 		d.Respond(w)

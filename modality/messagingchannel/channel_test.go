@@ -18,6 +18,8 @@ import (
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/messaging/memprovider"
 	"github.com/eventcc/eventcc/modality/messagingchannel"
+	"github.com/eventcc/eventcc/numbermap"
+	"github.com/eventcc/eventcc/numbermap/memnumbermap"
 )
 
 var secret = []byte("0123456789abcdef-gateway")
@@ -358,4 +360,60 @@ func TestIdleTimeoutFromTheSetup(t *testing.T) {
 	ended := e.event(t, modality.ConversationEnded)
 	assert.Equal(t, conv, ended.Conversation)
 	assert.Equal(t, "idle", ended.Reason, "after the setup's 5 minutes, not the default 30")
+}
+
+// TestRetiredNumbers: with the number pool, an SMS to a number whose
+// lease has expired is answered per its post-term policy from the
+// expiry instant: a forwarded number says where the line moved, an
+// announcing one its announcement, a vacant one nothing.
+func TestRetiredNumbers(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC)
+	pool := memnumbermap.New()
+	retire := func(n string, pol numbermap.Policy) {
+		t.Helper()
+		num, err := numbermap.Parse(n)
+		require.NoError(t, err)
+		require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: num, Country: "US"}))
+		_, err = pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: now.AddDate(-1, 0, 0), Lease: numbermap.Lease{
+			ServiceID: "last-year-" + n, EntryPoint: "sms", Modality: string(modality.SMS), // a claim is once per service
+			Start: now.AddDate(-1, 0, 0), Expires: now.Add(-time.Hour), Policy: pol}})
+		require.NoError(t, err)
+	}
+	retire("+12025550190", numbermap.Policy{Kind: numbermap.Forward, ForwardTo: "+12025550199", For: 30 * 24 * time.Hour, Aging: numbermap.DefaultAging})
+	retire("+12025550191", numbermap.Policy{Kind: numbermap.Announce, Announcement: "The festival is over: lost property at the town hall.", For: 30 * 24 * time.Hour, Aging: numbermap.DefaultAging})
+	retire("+12025550192", numbermap.Policy{Kind: numbermap.Vacant, Aging: numbermap.DefaultAging})
+
+	gw, err := memprovider.NewGateway(secret)
+	require.NoError(t, err)
+	defer gw.Close()
+	p, err := memprovider.New(gw.URL(), secret, modality.SMS)
+	require.NoError(t, err)
+	ch, err := messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{p}, Numbers: pool,
+		Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	defer ch.Close()
+	srv := httptest.NewServer(ch)
+	defer srv.Close()
+
+	text := func(to string) {
+		t.Helper()
+		_, status, err := gw.Text(ctx, srv.URL+"/memprovider", attendee, to, "hello?")
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, status)
+	}
+	text("+12025550190")
+	text("+12025550191")
+	text("+12025550192") // vacant: no answer
+	text("+12025550193") // not ours: no answer
+	text("+12025550190")
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rs, err := gw.Await(wait, 3)
+	require.NoError(t, err)
+	assert.Equal(t, "This number is no longer in service for this event. Please write to +12025550199 instead.", rs[0].Body)
+	assert.Equal(t, "+12025550190", rs[0].From, "from the retired number")
+	assert.Equal(t, "The festival is over: lost property at the town hall.", rs[1].Body)
+	assert.Equal(t, rs[0].Body, rs[2].Body)
+	assert.Len(t, gw.Replies(), 3, "the vacant number and a stranger's say nothing")
 }

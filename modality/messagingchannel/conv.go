@@ -11,6 +11,7 @@ import (
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/transcript"
+	"github.com/eventcc/eventcc/numbermap"
 )
 
 // Texts the channel writes to attendees itself.
@@ -62,23 +63,41 @@ func newID(prefix string) string {
 	return prefix + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
 
-// inbound takes one message an attendee sent through p.
-func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging.Inbound) {
+// Texts of the post-term policies.
+const movedText = "This number is no longer in service for this event. Please write to %s instead."
+
+// inbound takes one message an attendee sent through p. An error (the
+// number pool failed) leaves it untaken, for the provider to deliver
+// again.
+func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging.Inbound) error {
 	now := c.cfg.Now()
 	log := c.log.WithValues("provider", p.Name(), "message", m.ID)
+	if p.Kind() == modality.SMS && c.cfg.Numbers != nil {
+		served, reply, err := c.route(ctx, m.To, now)
+		if err != nil {
+			return err
+		}
+		if !served {
+			if c.seenOnce(p, m, now) && reply != "" {
+				log.Info("message to a retired number: answered per its post-term policy", "to", m.To)
+				c.say(ctx, &conv{svc: &service{}, p: p, to: m.From, as: m.To, ended: true}, transcript.AuthorSystem, reply)
+			}
+			return nil
+		}
+	}
 	c.mu.Lock()
 	seenKey := p.Name() + "\x00" + m.ID
 	if _, dup := c.seen[seenKey]; dup {
 		c.mu.Unlock()
 		log.V(1).Info("message taken before: ignored (the provider retried)")
-		return
+		return nil
 	}
 	c.seen[seenKey] = now
 	svc := c.byAddr[addrKey(p.Kind(), m.To)]
 	if svc == nil {
 		c.mu.Unlock()
 		log.Info("message to an address of no service: ignored", "to", m.To)
-		return
+		return nil
 	}
 	key := svc.id + "\x00" + p.Name() + "\x00" + m.From
 	cv, fresh := c.convs[key], false
@@ -92,7 +111,7 @@ func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging
 			c.mu.Unlock()
 			log.Info("message to a closed service: answered with its closed message", "service", svc.id)
 			c.say(ctx, orphan, transcript.AuthorSystem, closed)
-			return
+			return nil
 		}
 		var ep *modality.EntryPoint
 		for i := range svc.setup.EntryPoints {
@@ -144,6 +163,47 @@ func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging
 			c.enqueue(ctx, cv)
 		}
 	}
+	return nil
+}
+
+// route asks the number pool how an SMS to number routes at now: served
+// (to the service leasing it, or by nobody this channel knows), or the
+// post-term policy's reply ("" for none: vacant, or no such number).
+func (c *Channel) route(ctx context.Context, number string, now time.Time) (served bool, reply string, err error) {
+	n, err := numbermap.Parse(number)
+	if err != nil {
+		return false, "", nil // not a number: nobody's
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.LookupTimeout)
+	defer cancel()
+	var rt numbermap.Route
+	switch err := numbermap.LookupTo(ctx, c.cfg.Numbers, n, now, &rt); {
+	case errors.Is(err, numbermap.ErrNotFound):
+		return false, "", nil
+	case err != nil:
+		return false, "", fmt.Errorf("messagingchannel: look up %s: %w", n, err)
+	}
+	switch rt.Kind {
+	case numbermap.RouteService:
+		return true, "", nil
+	case numbermap.RouteForward:
+		return false, fmt.Sprintf(movedText, rt.ForwardTo), nil
+	case numbermap.RouteAnnounce:
+		return false, rt.Announcement, nil
+	}
+	return false, "", nil
+}
+
+// seenOnce records m's provider ID and reports whether it is new.
+func (c *Channel) seenOnce(p messaging.Provider, m messaging.Inbound, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := p.Name() + "\x00" + m.ID
+	if _, dup := c.seen[key]; dup {
+		return false
+	}
+	c.seen[key] = now
+	return true
 }
 
 // enqueue hands cv to the service's router, in its queue.
