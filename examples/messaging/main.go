@@ -23,17 +23,16 @@
 //	09:13:04  agent-gophercon-eu-2027-sms-000001 → attendee: Hello! Happy to help. What do you need?
 //	…
 //	20:00:44  attendee → +12025550101: Hello? Is anyone there?
-//	20:00:44  auto-reply → attendee: The conference help desk is closed. …
+//	20:00:44  auto-reply → attendee: This number is no longer in service for this event. Please write to +12025550100 instead.
 //
 // and at the end the SMS queues' figures, where the event's numbers now
 // route, and the proof that nothing is left, as the quickstart does.
 //
-// The text after the term gets the messaging channel's answer for a
-// service it no longer serves: the template's closed message. The number
-// pool does apply the conference's post-term policy (its numbers forward
-// to the organiser's office for 30 days, as the report shows), but the
-// channel does not consult it for texts yet, so the closed message is the
-// whole auto-reply for now.
+// The text after the term is answered per the conference's post-term
+// policy: its numbers forward to the organiser's office for 30 days (as
+// the report shows), so the messaging channel, which routes each SMS as
+// the number pool says at that instant, tells the attendee where to
+// write instead.
 package main
 
 import (
@@ -120,7 +119,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	texts, err := messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{sms}, Now: clock.Now})
+	texts, err := messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{sms}, Numbers: numbers, Now: clock.Now})
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 // TestRun runs the example end to end so that it cannot rot, and checks
 // the conversation it promises to print: the receptionist's greeting,
 // the agent's replies, the attendee's messages to the agent, and the
-// closed message a text gets after the service expired, then the report.
+// post-term reply a text gets after the service expired, then the report.
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 		"→ attendee: Yes: the registration desk in hall A prints a new one",
 		"state terminating → terminated",
 		"attendee → +12025550101: Hello? Is anyone there?",
-		"auto-reply → attendee: The conference help desk is closed.",
+		"auto-reply → attendee: This number is no longer in service for this event. Please write to +12025550100 instead.",
 		"proof: inventory empty, 0 grant(s) authorising, 0 end point(s) live",
 	} {
 		assert.Contains(t, got, want, "the example should print %q", want)
@@ -43,7 +43,7 @@ func TestRun(t *testing.T) {
 
 	// The lines come in the order they happened.
 	order := []string{"attendee → +12025550101: hi", "Hello! Happy to help", "I lost my badge", "hall A prints",
-		"ends the conversation", "→ terminated", "Hello? Is anyone there?", "help desk is closed", "proof:"}
+		"ends the conversation", "→ terminated", "Hello? Is anyone there?", "no longer in service", "proof:"}
 	at := 0
 	for _, o := range order {
 		i := strings.Index(got[at:], o)
@@ -67,5 +67,5 @@ func TestRunFrom(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), []string{"-attendee", "+12025550142"}, &out))
 	assert.Contains(t, out.String(), "the attendee is +12025550142")
-	assert.Contains(t, out.String(), "auto-reply → attendee: The conference help desk is closed.")
+	assert.Contains(t, out.String(), "auto-reply → attendee: This number is no longer in service for this event.")
 }
