@@ -89,8 +89,11 @@ type Config struct {
 	// as it says at the message's instant, so that from a service's
 	// expiry its numbers answer per the post-term policy: a forwarded
 	// number replies where the line has moved, an announcing one its
-	// announcement, a vacant one nothing. Nil: an SMS goes to the
-	// service whose entry point has the number, or to nobody.
+	// announcement, a vacant one nothing. An SMS to a number a service
+	// leases that is not open here (another replica drives it, or its
+	// term has not opened) is answered 503 and not taken, for the
+	// provider to deliver it again. Nil: an SMS goes to the service whose
+	// entry point has the number, or to nobody.
 	Numbers numbermap.Store
 	// LookupTimeout bounds a number's look-up. Default 2 seconds.
 	LookupTimeout time.Duration

@@ -424,3 +424,47 @@ func TestRetiredNumbers(t *testing.T) {
 	}, got, "each from the retired number written to")
 	assert.Len(t, gw.Replies(), 3, "the vacant number and a stranger's say nothing")
 }
+
+// TestNumberOfAServiceNotOpenHere: an SMS to a number the pool says a
+// service leases, where that service is not open on this channel (another
+// replica drives it, or it has not opened yet), is not taken: 503, for
+// the provider to deliver it again; once the service is open here, it is.
+func TestNumberOfAServiceNotOpenHere(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC)
+	pool := memnumbermap.New()
+	require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: number, Country: "US"}))
+	_, err := pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: now, Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "sms",
+		Modality: string(modality.SMS), Start: now, Expires: now.Add(24 * time.Hour), Policy: numbermap.Policy{Kind: numbermap.Vacant, Aging: numbermap.DefaultAging}}})
+	require.NoError(t, err)
+	gw, err := memprovider.NewGateway(secret)
+	require.NoError(t, err)
+	defer gw.Close()
+	p, err := memprovider.New(gw.URL(), secret, modality.SMS)
+	require.NoError(t, err)
+	ch, err := messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{p}, Numbers: pool, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	defer ch.Close()
+	srv := httptest.NewServer(ch)
+	defer srv.Close()
+
+	body := []byte(`{"type":"message","id":"SM-7","from":"+12025550143","to":"+12025550100","body":"hi"}`)
+	deliver := func() int {
+		res, err := http.DefaultClient.Do(memprovider.Request(srv.URL+"/memprovider", secret, body))
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	assert.Equal(t, http.StatusServiceUnavailable, deliver(), "not open here: delivered again later")
+	r := newRouter()
+	require.NoError(t, ch.Open(ctx, "svc", modality.Setup{
+		EntryPoints: []modality.EntryPoint{{Name: "sms", Kind: modality.SMS, Address: number, Queue: "general"}},
+		Queues:      []string{"general"}, Router: r,
+	}))
+	assert.Equal(t, http.StatusOK, deliver(), "the provider's retry is taken")
+	<-r.enqueued
+	assert.Equal(t, http.StatusOK, deliver(), "and a third delivery is not taken twice")
+	counts, err := ch.Counts(ctx, "svc")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, counts[0].Arrivals)
+}

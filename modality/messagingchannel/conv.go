@@ -63,6 +63,9 @@ func newID(prefix string) string {
 	return prefix + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
 
+// errNotHere: a message for a service this channel does not serve now.
+var errNotHere = errors.New("not served")
+
 // Texts of the post-term policies.
 const movedText = "This number is no longer in service for this event. Please write to %s instead."
 
@@ -92,13 +95,19 @@ func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging
 		log.V(1).Info("message taken before: ignored (the provider retried)")
 		return nil
 	}
-	c.seen[seenKey] = now
 	svc := c.byAddr[addrKey(p.Kind(), m.To)]
 	if svc == nil {
 		c.mu.Unlock()
+		if p.Kind() == modality.SMS && c.cfg.Numbers != nil {
+			// The pool says a service leases the number, and it is not
+			// open here: another replica drives it, or its term has not
+			// opened yet. Not taken: the provider delivers it again.
+			return fmt.Errorf("messagingchannel: %s is %w here", m.To, errNotHere)
+		}
 		log.Info("message to an address of no service: ignored", "to", m.To)
 		return nil
 	}
+	c.seen[seenKey] = now
 	key := svc.id + "\x00" + p.Name() + "\x00" + m.From
 	cv, fresh := c.convs[key], false
 	if cv == nil {
