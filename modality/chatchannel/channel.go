@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/go-logr/logr"
 
+	"github.com/eventcc/eventcc/internal/watch"
 	"github.com/eventcc/eventcc/modality"
 )
 
@@ -47,8 +48,7 @@ type Channel struct {
 	sessions map[*session]struct{}
 	proxies  map[*proxy]struct{} // sockets forwarded to another replica
 	fwd      modality.Forwarder  // nil: sockets of services not open here are told they are closed
-	watchers map[string]map[int]func(ConversationEvent)
-	watchSeq int
+	watchers watch.Set[ConversationEvent]
 	closed   bool
 	wg       sync.WaitGroup // ServeHTTP loops and their writers
 }
@@ -140,7 +140,6 @@ func New(cfg Config) (*Channel, error) {
 		convs:    make(map[string]*conversation),
 		sessions: make(map[*session]struct{}),
 		proxies:  make(map[*proxy]struct{}),
-		watchers: make(map[string]map[int]func(ConversationEvent)),
 	}, nil
 }
 
@@ -604,35 +603,10 @@ type ConversationEvent = modality.ConversationEvent
 // conversation's attendee come in order. stop is idempotent; after it
 // returns fn is not called again by events that start afterwards.
 func (c *Channel) Watch(serviceID string, fn func(ConversationEvent)) (stop func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.watchSeq++
-	id := c.watchSeq
-	if c.watchers[serviceID] == nil {
-		c.watchers[serviceID] = make(map[int]func(ConversationEvent))
-	}
-	c.watchers[serviceID][id] = fn
-	return func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		delete(c.watchers[serviceID], id)
-		if len(c.watchers[serviceID]) == 0 {
-			delete(c.watchers, serviceID)
-		}
-	}
+	return c.watchers.Add(serviceID, fn)
 }
 
-func (c *Channel) notifyWatchers(ev ConversationEvent) {
-	c.mu.Lock()
-	fns := make([]func(ConversationEvent), 0, len(c.watchers[ev.ServiceID]))
-	for _, fn := range c.watchers[ev.ServiceID] {
-		fns = append(fns, fn)
-	}
-	c.mu.Unlock()
-	for _, fn := range fns {
-		fn(ev)
-	}
-}
+func (c *Channel) notifyWatchers(ev ConversationEvent) { c.watchers.Notify(ev.ServiceID, ev) }
 
 // newID returns a random, unguessable identifier: a conversation's ID is
 // what an anonymous attendee resumes with.

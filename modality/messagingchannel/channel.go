@@ -51,6 +51,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/eventcc/eventcc/internal/configerr"
+	"github.com/eventcc/eventcc/internal/watch"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/transcript"
@@ -121,8 +122,7 @@ type Channel struct {
 	seen     map[string]time.Time
 	byRef    map[string]*outbound // replies waiting for a status, by provider ID
 	pending  map[*conv]struct{}   // conversations with replies to send, ended ones too
-	watchers map[string]map[int]func(modality.ConversationEvent)
-	watchSeq int
+	watchers watch.Set[modality.ConversationEvent]
 	wg       sync.WaitGroup // sending goroutines
 }
 
@@ -193,7 +193,7 @@ func New(cfg Config) (*Channel, error) {
 	}
 	return &Channel{cfg: cfg, log: cfg.Logger.WithName("messagingchannel"), providers: providers, kinds: kinds,
 		services: map[string]*service{}, byAddr: map[string]*service{}, convs: map[string]*conv{}, byID: map[string]*conv{},
-		seen: map[string]time.Time{}, byRef: map[string]*outbound{}, pending: map[*conv]struct{}{}, watchers: map[string]map[int]func(modality.ConversationEvent){}}, nil
+		seen: map[string]time.Time{}, byRef: map[string]*outbound{}, pending: map[*conv]struct{}{}}, nil
 }
 
 func or(d, def time.Duration) time.Duration {
@@ -353,35 +353,10 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Watch calls fn with every event of serviceID's conversations until the
 // returned stop is called; fn must not block.
 func (c *Channel) Watch(serviceID string, fn func(modality.ConversationEvent)) (stop func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.watchSeq++
-	id := c.watchSeq
-	if c.watchers[serviceID] == nil {
-		c.watchers[serviceID] = map[int]func(modality.ConversationEvent){}
-	}
-	c.watchers[serviceID][id] = fn
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			delete(c.watchers[serviceID], id)
-		})
-	}
+	return c.watchers.Add(serviceID, fn)
 }
 
-func (c *Channel) notify(ev modality.ConversationEvent) {
-	c.mu.Lock()
-	fns := make([]func(modality.ConversationEvent), 0, len(c.watchers[ev.ServiceID]))
-	for _, fn := range c.watchers[ev.ServiceID] {
-		fns = append(fns, fn)
-	}
-	c.mu.Unlock()
-	for _, fn := range fns {
-		fn(ev)
-	}
-}
+func (c *Channel) notify(ev modality.ConversationEvent) { c.watchers.Notify(ev.ServiceID, ev) }
 
 // Run calls Sweep every Config.SweepEvery until ctx is done.
 func (c *Channel) Run(ctx context.Context) error {

@@ -3,7 +3,6 @@ package messagingchannel
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"time"
@@ -57,11 +56,7 @@ type outbound struct {
 	sent  time.Time
 }
 
-func newID(prefix string) string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return prefix + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
-}
+func newID(prefix string) string { return prefix + rand.Text() }
 
 // errNotHere: a message for a service this channel does not serve now.
 var errNotHere = errors.New("not served")
