@@ -221,7 +221,10 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, ep := range s.EntryPoints {
-		if other := c.byAddr[addrKey(ep.Kind, ep.Address)]; other != nil && other.id != serviceID {
+		// A removed service keeps its addresses, to answer with its
+		// closed message, until another service takes them (a number
+		// leased anew after aging).
+		if other := c.byAddr[addrKey(ep.Kind, ep.Address)]; other != nil && other.id != serviceID && other.open {
 			return fmt.Errorf("messagingchannel: open %s: %s %s is %s's: %w", serviceID, ep.Kind, ep.Address, other.id, modality.ErrUnsupported)
 		}
 	}

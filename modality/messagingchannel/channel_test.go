@@ -468,3 +468,23 @@ func TestNumberOfAServiceNotOpenHere(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, counts[0].Arrivals)
 }
+
+// TestAddressTakenAnew: a number a removed service had may be opened by
+// another service (leased anew); one an open service has may not.
+func TestAddressTakenAnew(t *testing.T) {
+	e := newEnv(t)
+	setup := modality.Setup{EntryPoints: []modality.EntryPoint{{Name: "sms", Kind: modality.SMS, Address: number, Queue: "general"}},
+		Queues: []string{"general"}, Router: e.r}
+	err := e.ch.Open(t.Context(), "next-year", setup)
+	require.ErrorIs(t, err, modality.ErrUnsupported, "svc has the number open")
+	require.NoError(t, e.ch.Remove(t.Context(), "svc"))
+	require.NoError(t, e.ch.Open(t.Context(), "next-year", setup), "once svc is removed, the number is free")
+	next := make(chan modality.ConversationEvent, 1)
+	defer e.ch.Watch("next-year", func(ev modality.ConversationEvent) {
+		if ev.Kind == modality.ConversationStarted {
+			next <- ev
+		}
+	})()
+	e.text(t, "hi")
+	assert.Equal(t, "next-year", (<-next).ServiceID, "texts to it are the new service's")
+}
