@@ -119,9 +119,8 @@ func TestDesktop_ReloadKeepsWhatTheAgentHolds(t *testing.T) {
 	again.send(map[string]any{"type": "sign_out"})
 	closed := again.until("closed")
 	assert.Equal(t, "signed_out", closed["reason"])
-	_, err := e.lc.QueueStats(t.Context(), e.svc.ID)
+	stats, err := e.lc.QueueStats(t.Context(), e.svc.ID)
 	require.NoError(t, err)
-	stats, _ := e.lc.QueueStats(t.Context(), e.svc.ID)
 	waiting := 0
 	for _, s := range stats {
 		waiting += s.Waiting

@@ -329,6 +329,8 @@ func errorCode(err error) string {
 
 // onEngagement turns a router decision into what the agent's page
 // shows: offers, offers taken back, engagements ended or moved away.
+// It sends with s.mu held, so a socket's frames keep the decisions'
+// order (the queue has its own lock).
 func (s *socket) onEngagement(ev routing.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -338,12 +340,12 @@ func (s *socket) onEngagement(ev routing.Event) {
 		if mine {
 			s.offer = ev.Engagement
 			w := int64(ev.Wait / time.Second)
-			s.sendLocked(serverFrame{Type: "offer", Engagement: ev.Engagement, Queue: ev.Queue, WaitS: &w})
+			s.send(serverFrame{Type: "offer", Engagement: ev.Engagement, Queue: ev.Queue, WaitS: &w})
 		}
 	case routing.EventMissed, routing.EventWithdrawn:
 		if mine && s.offer == ev.Engagement {
 			s.offer = ""
-			s.sendLocked(serverFrame{Type: "offer_gone", Engagement: ev.Engagement, Reason: ev.Kind.String()})
+			s.send(serverFrame{Type: "offer_gone", Engagement: ev.Engagement, Reason: ev.Kind.String()})
 		}
 	case routing.EventAccepted:
 		if mine {
@@ -351,7 +353,7 @@ func (s *socket) onEngagement(ev routing.Event) {
 			if s.offer == ev.Engagement {
 				s.offer = ""
 			}
-			s.sendLocked(serverFrame{Type: "assigned", Engagement: ev.Engagement, Queue: ev.Queue})
+			s.send(serverFrame{Type: "assigned", Engagement: ev.Engagement, Queue: ev.Queue})
 		}
 	case routing.EventQueued, routing.EventEnded:
 		if s.convs[ev.Engagement] {
@@ -360,15 +362,15 @@ func (s *socket) onEngagement(ev routing.Event) {
 			if ev.Kind == routing.EventEnded {
 				reason = string(ev.Outcome)
 			}
-			s.sendLocked(serverFrame{Type: "ended", Engagement: ev.Engagement, Reason: reason})
+			s.send(serverFrame{Type: "ended", Engagement: ev.Engagement, Reason: reason})
 		}
 		if s.offer == ev.Engagement && ev.Kind == routing.EventEnded {
 			s.offer = ""
-			s.sendLocked(serverFrame{Type: "offer_gone", Engagement: ev.Engagement, Reason: "withdrawn"})
+			s.send(serverFrame{Type: "offer_gone", Engagement: ev.Engagement, Reason: "withdrawn"})
 		}
 	case routing.EventAgentBreak:
 		if mine {
-			s.sendLocked(serverFrame{Type: "presence", Holding: &holdingFrame{Presence: routing.PresenceBreak, Connected: s.connectedLocked(), Offered: s.offer}})
+			s.send(serverFrame{Type: "presence", Holding: &holdingFrame{Presence: routing.PresenceBreak, Connected: s.connectedLocked(), Offered: s.offer}})
 		}
 	}
 }
@@ -380,9 +382,6 @@ func (s *socket) connectedLocked() []string {
 	}
 	return c
 }
-
-// sendLocked is send, called with s.mu held (the queue has its own lock).
-func (s *socket) sendLocked(f serverFrame) { s.send(f) }
 
 // onConversation passes the events of the agent's conversations.
 func (s *socket) onConversation(ev *contactcenter.ConversationEvent) {

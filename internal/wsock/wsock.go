@@ -57,6 +57,7 @@ type Queue struct {
 	queue   [][]byte
 	writing bool // a writer goroutine runs
 	quit    bool // Finish was called: close after the queue
+	slow    bool // closed for falling behind
 	closed  bool // the socket is closed; nothing more is written
 	code    websocket.StatusCode
 	reason  string
@@ -79,7 +80,7 @@ func (q *Queue) Send(b []byte) bool {
 		return false
 	}
 	if len(q.queue) >= q.max {
-		q.quit, q.code, q.reason = true, websocket.StatusPolicyViolation, "too slow"
+		q.quit, q.slow, q.code, q.reason = true, true, websocket.StatusPolicyViolation, "too slow"
 		q.queue = nil
 		q.startLocked()
 		return false
@@ -105,7 +106,7 @@ func (q *Queue) Finish(code websocket.StatusCode, reason string) {
 func (q *Queue) Slow() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.quit && q.reason == "too slow" && q.code == websocket.StatusPolicyViolation
+	return q.slow
 }
 
 // Done is closed once the socket is closed.
