@@ -195,6 +195,20 @@ type Locator interface {
 	Holder(ctx context.Context, serviceID string, now time.Time) (string, error)
 }
 
+// AccountIndex is an optional capability of a Store, discovered by type
+// assertion: the service an event's social account belongs to. A
+// message to an account (Features.Accounts) that reaches a replica not
+// driving its service is forwarded to the one that does, over the
+// [Relay], and only the Store knows every replica's services.
+type AccountIndex interface {
+	// ServiceWithAccount returns the ID of the service whose request
+	// names account in Features.Accounts: of several, one that is open
+	// (Active or Terminating) first, then one not in a final state, then
+	// one in a final state; among equals, the one whose term ends last.
+	// It returns an error wrapping ErrNotFound if no service names it.
+	ServiceWithAccount(ctx context.Context, account string) (string, error)
+}
+
 // Relay carries messages between the replicas of a host that share one
 // Store, each addressed to a replica by its owner name ([Config.Owner]):
 // an agent's action on a service that lands on a replica other than the

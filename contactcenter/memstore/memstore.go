@@ -21,11 +21,13 @@ type Store struct {
 	journals map[string][]contactcenter.JournalEntry // by plan ID; only plans with entries
 	leases   map[string]lease                        // by service ID
 	owners   map[string]time.Time                    // live until, by owner
+	accounts map[string][]string                     // service IDs by social account (Features.Accounts)
 }
 
 var (
-	_ contactcenter.Store     = (*Store)(nil)
-	_ contactcenter.Committer = (*Store)(nil)
+	_ contactcenter.Store        = (*Store)(nil)
+	_ contactcenter.Committer    = (*Store)(nil)
+	_ contactcenter.AccountIndex = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -34,6 +36,7 @@ func New() *Store {
 		services: make(map[string]contactcenter.Service),
 		plans:    make(map[string]contactcenter.Plan),
 		journals: make(map[string][]contactcenter.JournalEntry),
+		accounts: make(map[string][]string),
 	}
 }
 
@@ -52,6 +55,7 @@ func (st *Store) Create(ctx context.Context, s contactcenter.Service) (contactce
 	s = s.Clone()
 	s.Revision = 1
 	st.services[s.ID] = s
+	st.index(nil, s.Request.Features.Accounts, s.ID)
 	return s.Clone(), nil
 }
 
@@ -106,8 +110,66 @@ func (st *Store) checkUpdate(s contactcenter.Service) error {
 func (st *Store) update(s contactcenter.Service) contactcenter.Service {
 	s = s.Clone()
 	s.Revision++
+	old := st.services[s.ID].Request.Features.Accounts
 	st.services[s.ID] = s
+	if !slices.Equal(old, s.Request.Features.Accounts) {
+		st.index(old, s.Request.Features.Accounts, s.ID)
+	}
 	return s.Clone()
+}
+
+// index moves service id from the accounts old to the accounts new in
+// st.accounts; st.mu is held.
+func (st *Store) index(old, new []string, id string) {
+	for _, a := range old {
+		ids := slices.DeleteFunc(st.accounts[a], func(x string) bool { return x == id })
+		if len(ids) == 0 {
+			delete(st.accounts, a)
+			continue
+		}
+		st.accounts[a] = ids
+	}
+	for _, a := range new {
+		if !slices.Contains(st.accounts[a], id) {
+			st.accounts[a] = append(st.accounts[a], id)
+		}
+	}
+}
+
+// ServiceWithAccount implements [contactcenter.AccountIndex]: the
+// service whose request names account, an open one first, then one not
+// final, then the rest; among equals the one whose term ends last (then
+// the greatest ID, for a stable answer).
+func (st *Store) ServiceWithAccount(ctx context.Context, account string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	best := ""
+	for _, id := range st.accounts[account] {
+		if best == "" || accountOrder(st.services[id], st.services[best]) > 0 {
+			best = id
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("memstore: account %q: %w", account, contactcenter.ErrNotFound)
+	}
+	return best, nil
+}
+
+// accountOrder compares a and b as ServiceWithAccount prefers them.
+func accountOrder(a, b contactcenter.Service) int {
+	rank := func(s contactcenter.Service) int {
+		switch {
+		case s.State == contactcenter.Active || s.State == contactcenter.Terminating:
+			return 2
+		case !s.State.Final():
+			return 1
+		}
+		return 0
+	}
+	return cmp.Or(cmp.Compare(rank(a), rank(b)), a.Expires.Compare(b.Expires), cmp.Compare(a.ID, b.ID))
 }
 
 // List returns copies of the services in any of states, or of every

@@ -21,10 +21,11 @@ import (
 type Services struct{ db *DB }
 
 var (
-	_ contactcenter.Store     = (*Services)(nil)
-	_ contactcenter.Leaser    = (*Services)(nil)
-	_ contactcenter.Committer = (*Services)(nil)
-	_ contactcenter.Locator   = (*Services)(nil)
+	_ contactcenter.Store        = (*Services)(nil)
+	_ contactcenter.Leaser       = (*Services)(nil)
+	_ contactcenter.Committer    = (*Services)(nil)
+	_ contactcenter.Locator      = (*Services)(nil)
+	_ contactcenter.AccountIndex = (*Services)(nil)
 )
 
 func finalStates() []string {
@@ -430,6 +431,28 @@ func (st *Services) Holder(ctx context.Context, serviceID string, now time.Time)
 		return "", fmt.Errorf("pgstore: holder of %q: %w", serviceID, ctxErr(ctx, err))
 	}
 	return owner, nil
+}
+
+// ServiceWithAccount implements [contactcenter.AccountIndex]: the
+// service whose request names account, an open one first, then one not
+// final, then the rest; among equals the one whose term ends last (then
+// the greatest ID). One indexed query.
+func (st *Services) ServiceWithAccount(ctx context.Context, account string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var id string
+	err := st.db.pool.QueryRow(ctx, `SELECT id FROM cc_services
+		WHERE ((doc::jsonb) -> 'request' -> 'features' -> 'accounts') ? $1
+		ORDER BY state IN ('active', 'terminating') DESC, final, expires DESC NULLS LAST, id DESC
+		LIMIT 1`, account).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("pgstore: account %q: %w", account, contactcenter.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("pgstore: service with account %q: %w", account, ctxErr(ctx, err))
+	}
+	return id, nil
 }
 
 // Due returns the IDs of the services not final whose next timer — the

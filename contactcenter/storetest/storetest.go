@@ -107,6 +107,16 @@ func Run(t *testing.T, h Harness) {
 			c.run(t, st, l)
 		})
 	}
+	for _, c := range accountCases {
+		t.Run(c.name, func(t *testing.T) {
+			st := h.New(t)
+			ix, ok := st.(contactcenter.AccountIndex)
+			if !ok {
+				t.Skipf("%T does not implement contactcenter.AccountIndex: messages to social accounts are not forwarded between replicas", st)
+			}
+			c.run(t, st, ix)
+		})
+	}
 }
 
 // cancelled returns a context that is already cancelled.
