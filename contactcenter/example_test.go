@@ -25,7 +25,7 @@ func newExampleLifecycle(clock *clocktest.Clock) *contactcenter.Lifecycle {
 	ctx := context.Background()
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+12025550101", "+12025550102"} {
-		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US"}); err != nil {
+		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}); err != nil {
 			panic(err)
 		}
 	}

@@ -112,7 +112,7 @@ func NewWorld(t testing.TB, a Adapters) *World {
 		Channel: ch, Events: memevents.New()}
 	for i := 1; i <= 6; i++ {
 		n := numbermap.MustParse(fmt.Sprintf("+1202555010%d", i))
-		require.NoError(t, a.Numbers.Add(context.Background(), numbermap.Owned{Number: n, Country: "US"}))
+		require.NoError(t, a.Numbers.Add(context.Background(), numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	}
 	return w
 }

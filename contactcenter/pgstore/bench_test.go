@@ -167,7 +167,7 @@ func BenchmarkRoute(b *testing.B) {
 	db := newDB(b)
 	ctx := context.Background()
 	n := numbermap.MustParse("+12025550101")
-	require.NoError(b, db.Numbers().Add(ctx, numbermap.Owned{Number: n, Country: "US"}))
+	require.NoError(b, db.Numbers().Add(ctx, numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	_, err := db.Numbers().Claim(ctx, numbermap.ClaimRequest{Count: 1, At: from,
 		Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "main", Start: from, Expires: until, Policy: numbermap.Policy{Kind: numbermap.Vacant}}})
 	require.NoError(b, err)

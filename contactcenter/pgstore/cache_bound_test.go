@@ -90,7 +90,7 @@ func TestCache_BoundedNumbers(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	num := func(i int) numbermap.Number { return numbermap.MustParse(fmt.Sprintf("+120255501%02d", i)) }
 	for i := range asked {
-		require.NoError(t, db.Numbers().Add(ctx, numbermap.Owned{Number: num(i), Country: "US"}))
+		require.NoError(t, db.Numbers().Add(ctx, numbermap.Owned{Number: num(i), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	}
 	_, err = db.Numbers().Claim(ctx, numbermap.ClaimRequest{Count: asked / 2, At: from,
 		Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "main", Start: from, Expires: until, Policy: numbermap.Policy{Kind: numbermap.Vacant}}})

@@ -76,7 +76,7 @@ func TestCache_RetiredNumberReachesEveryReplica(t *testing.T) {
 	ctx := context.Background()
 	a, b := newCache(t, db), newCache(t, db)
 	n := numbermap.MustParse("+12025550101")
-	require.NoError(t, a.Numbers().Add(ctx, numbermap.Owned{Number: n, Country: "US"}))
+	require.NoError(t, a.Numbers().Add(ctx, numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	_, err := a.Numbers().Claim(ctx, numbermap.ClaimRequest{Count: 1, At: from,
 		Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "main", Start: from, Expires: until, Policy: numbermap.Policy{Kind: numbermap.Vacant}}})
 	require.NoError(t, err)

@@ -207,7 +207,7 @@ func raceVersions(t *testing.T, w *world, shared bool, rounds int) []raceRound {
 	// each takes two numbers.
 	for i := range 2 * rounds {
 		n := numbermap.MustParse(fmt.Sprintf("+120255502%02d", i))
-		require.NoError(t, w.Numbers.Add(ctx, numbermap.Owned{Number: n, Country: "US"}))
+		require.NoError(t, w.Numbers.Add(ctx, numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	}
 	setup := serve(a, versions, locksA)
 	events := make([]string, rounds)

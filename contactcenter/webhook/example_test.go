@@ -46,7 +46,7 @@ func ExampleNewHandler() {
 	clock := clocktest.New(time.Date(2027, 2, 27, 12, 0, 0, 0, time.UTC))
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+12025550101", "+12025550102"} {
-		_ = numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US"})
+		_ = numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS})
 	}
 	channel, _ := memchannel.New()
 	lc, err := contactcenter.New(contactcenter.Config{

@@ -76,7 +76,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	ctx := context.Background()
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+12025550101", "+12025550102", "+12025550103", "+12025550104"} {
-		require.NoError(t, numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US"}))
+		require.NoError(t, numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	}
 	ch, err := memchannel.New()
 	require.NoError(t, err)

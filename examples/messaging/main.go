@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// The number pool: the conference template takes two US numbers.
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+1 202 555 0101", "+1 202 555 0102", "+1 202 555 0103"} {
-		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Provider: "sim"}); err != nil {
+		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS, Provider: "sim"}); err != nil {
 			return err
 		}
 	}

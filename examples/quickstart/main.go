@@ -85,7 +85,7 @@ func run(ctx context.Context, out io.Writer, report files) error {
 	// pluggable interface.
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+1 202 555 0101", "+1 202 555 0102", "+1 202 555 0103"} {
-		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Provider: "sim"}); err != nil {
+		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS, Provider: "sim"}); err != nil {
 			return err
 		}
 	}

@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	evs := memevents.New()
 	var pool6 []numbermap.Owned
 	for i := range 2 * *events {
-		pool6 = append(pool6, numbermap.Owned{Number: numbermap.Number(fmt.Sprintf("+1202555%04d", 100+i)), Country: "US"})
+		pool6 = append(pool6, numbermap.Owned{Number: numbermap.Number(fmt.Sprintf("+1202555%04d", 100+i)), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS})
 	}
 	if err := db.Numbers().Add(ctx, pool6...); err != nil {
 		return err

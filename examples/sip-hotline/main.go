@@ -245,7 +245,7 @@ func numberPool(ctx context.Context, now time.Time) (*memnumbermap.Store, error)
 	}
 	yearAgo := now.AddDate(-1, 0, 0)
 	retire := func(n, service string, pol numbermap.Policy) error {
-		if err := pool.Add(ctx, numbermap.Owned{Number: parse(n), Country: "US"}); err != nil {
+		if err := pool.Add(ctx, numbermap.Owned{Number: parse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}); err != nil {
 			return err
 		}
 		// Leased last year; expired a month ago.
@@ -262,7 +262,7 @@ func numberPool(ctx context.Context, now time.Time) (*memnumbermap.Store, error)
 		return nil, err
 	}
 	for _, n := range eventNumbers {
-		if err := pool.Add(ctx, numbermap.Owned{Number: parse(n), Country: "US"}); err != nil {
+		if err := pool.Add(ctx, numbermap.Owned{Number: parse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}); err != nil {
 			return nil, err
 		}
 	}

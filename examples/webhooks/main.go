@@ -78,7 +78,7 @@ func run(ctx context.Context, w io.Writer) error {
 	defer announcer.Close()
 	numbers := memnumbermap.New()
 	for _, n := range []string{"+12025550101", "+12025550102", "+12025550103", "+12025550104"} {
-		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US"}); err != nil {
+		if err := numbers.Add(ctx, numbermap.Owned{Number: numbermap.MustParse(n), Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}); err != nil {
 			return err
 		}
 	}

@@ -374,7 +374,7 @@ func TestRetiredNumbers(t *testing.T) {
 		t.Helper()
 		num, err := numbermap.Parse(n)
 		require.NoError(t, err)
-		require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: num, Country: "US"}))
+		require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: num, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 		_, err = pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: now.AddDate(-1, 0, 0), Lease: numbermap.Lease{
 			ServiceID: "last-year-" + n, EntryPoint: "sms", Modality: string(modality.SMS), // a claim is once per service
 			Start: now.AddDate(-1, 0, 0), Expires: now.Add(-time.Hour), Policy: pol}})
@@ -433,7 +433,7 @@ func TestNumberOfAServiceNotOpenHere(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC)
 	pool := memnumbermap.New()
-	require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: number, Country: "US"}))
+	require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: number, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	_, err := pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: now, Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "sms",
 		Modality: string(modality.SMS), Start: now, Expires: now.Add(24 * time.Hour), Policy: numbermap.Policy{Kind: numbermap.Vacant, Aging: numbermap.DefaultAging}}})
 	require.NoError(t, err)

@@ -31,7 +31,7 @@ func BenchmarkCall(b *testing.B) {
 			var addr string
 			if impl != "bare" {
 				pool := memnumbermap.New()
-				if err := pool.Add(ctx, numbermap.Owned{Number: n, Country: "US"}); err != nil {
+				if err := pool.Add(ctx, numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: t0, Lease: numbermap.Lease{

@@ -120,7 +120,7 @@ func newPool(t *testing.T) pool {
 		expo: num(t, "+1 555 000 1001"), gala: num(t, "+1 555 000 1002"), fair: num(t, "+1 555 000 1003"),
 		spare: num(t, "+1 555 000 1004"), forwardTo: num(t, "+1 555 000 9999")}
 	lease := func(n numbermap.Number, svc string, pol numbermap.Policy) {
-		require.NoError(t, p.Add(ctx, numbermap.Owned{Number: n, Country: "US"}))
+		require.NoError(t, p.Add(ctx, numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 		_, err := p.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: t0, Lease: numbermap.Lease{
 			ServiceID: svc, EntryPoint: "phone", Modality: "telephony", Start: t0, Expires: t0.Add(10 * time.Hour), Policy: pol}})
 		require.NoError(t, err, "lease %s to %s", n, svc)
@@ -128,7 +128,7 @@ func newPool(t *testing.T) pool {
 	lease(p.expo, "expo", numbermap.Policy{Kind: numbermap.Forward, ForwardTo: p.forwardTo, For: 30 * 24 * time.Hour, Aging: 90 * 24 * time.Hour})
 	lease(p.gala, "gala", numbermap.Policy{Kind: numbermap.Announce, Announcement: announcement, For: time.Hour, Aging: 90 * 24 * time.Hour})
 	lease(p.fair, "fair", numbermap.Policy{Kind: numbermap.Vacant, For: time.Hour, Aging: 90 * 24 * time.Hour})
-	require.NoError(t, p.Add(ctx, numbermap.Owned{Number: p.spare, Country: "US"}))
+	require.NoError(t, p.Add(ctx, numbermap.Owned{Number: p.spare, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
 	return p
 }
 

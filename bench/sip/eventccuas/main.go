@@ -74,7 +74,7 @@ func run(args []string) error {
 	// The number is leased to the service for a year: calls route to it.
 	pool := memnumbermap.New()
 	now := time.Now()
-	if err := pool.Add(ctx, numbermap.Owned{Number: n, Country: "US"}); err != nil {
+	if err := pool.Add(ctx, numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}); err != nil {
 		return err
 	}
 	if _, err := pool.Claim(ctx, numbermap.ClaimRequest{
