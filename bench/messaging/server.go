@@ -385,15 +385,15 @@ type results struct {
 	Offered     int                 `json:"offered"`
 	Assigned    int                 `json:"assigned"`
 	Ended       int                 `json:"ended"`
-	Replies     int                 `json:"replies"`      // written to attendees
-	Sent        int                 `json:"sent"`         // taken by the provider's API
-	Posts       int                 `json:"posts"`        // agents' replies
-	AgentErrors int                 `json:"agentErrors"`  // actions the desk refused
-	FirstErrors []string            `json:"firstErrors"`  // the first few
-	Waiting     int                 `json:"waiting"`      // conversations waiting in the queue now
-	CPU         float64             `json:"cpuSeconds"`   // user+sys of the server's process
-	HeapInuse   uint64              `json:"heapInuse"`    // bytes, now
-	Goroutines  int                 `json:"goroutines"`   // now
+	Replies     int                 `json:"replies"`     // written to attendees
+	Sent        int                 `json:"sent"`        // taken by the provider's API
+	Posts       int                 `json:"posts"`       // agents' replies
+	AgentErrors int                 `json:"agentErrors"` // actions the desk refused
+	FirstErrors []string            `json:"firstErrors"` // the first few
+	Waiting     int                 `json:"waiting"`     // conversations waiting in the queue now
+	CPU         float64             `json:"cpuSeconds"`  // user+sys of the server's process
+	HeapInuse   uint64              `json:"heapInuse"`   // bytes, now
+	Goroutines  int                 `json:"goroutines"`  // now
 }
 
 // results returns the records of the messages whose ID starts with run.
@@ -503,4 +503,3 @@ func (q *workQueue) pop() (job, bool) {
 		}
 	}
 }
-
