@@ -213,7 +213,8 @@ type AccountIndex interface {
 // Store, each addressed to a replica by its owner name ([Config.Owner]):
 // an agent's action on a service that lands on a replica other than the
 // one driving it goes to the driver, and the answer, and the engagement
-// events the agent must see, come back. contactcenter/pgstore
+// events the agent must see, come back; so do attendees' chat sockets
+// (links) and SMS and social messages that reach another replica. contactcenter/pgstore
 // implements it on PostgreSQL's LISTEN/NOTIFY, and memrelay in memory;
 // relaytest is the conformance suite.
 //

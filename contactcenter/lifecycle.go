@@ -170,10 +170,14 @@ func New(cfg Config) (*Lifecycle, error) {
 	}}
 	l.reg.ports, l.reg.log = l.ports, l.log
 	if cfg.Relay != nil {
-		// Sockets of services another replica drives go there.
+		// Sockets and messages of services another replica drives go
+		// there.
 		for _, ch := range cfg.Channels {
 			if s, ok := ch.(modality.LinkServer); ok {
 				s.SetForwarder(l)
+			}
+			if s, ok := ch.(modality.MessageServer); ok {
+				s.SetMessageForwarder(l)
 			}
 		}
 	}

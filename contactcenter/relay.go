@@ -86,6 +86,8 @@ type relayMsg struct {
 	Modality modality.Kind `json:"mk,omitempty"`
 	Close    int           `json:"cc,omitempty"` // a link's close code
 	Reason   string        `json:"why,omitempty"`
+	// Messages (messages.go): the channel's encoding, JSON.
+	Msg json.RawMessage `json:"msg,omitempty"`
 }
 
 // relayedMsg is a transcript message between replicas.
@@ -402,6 +404,9 @@ func (l *Lifecycle) listenRelay(ctx context.Context) error {
 func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 	r := relayMsg{Kind: "reply", ID: m.ID, Service: m.Service}
 	err := func() error {
+		if m.Op == "message" {
+			return l.serveMessage(ctx, m)
+		}
 		ln, err := l.line(ctx, m.Service)
 		if err != nil {
 			return err
@@ -459,6 +464,9 @@ func (l *Lifecycle) answer(ctx context.Context, m relayMsg) {
 	}()
 	if err != nil {
 		r.Err, r.Code = err.Error(), errCode(err)
+		if noe := (*modality.NotOpenError)(nil); errors.As(err, &noe) {
+			r.Code, r.Reason = notOpenCode, noe.Message
+		}
 	}
 	b, merr := json.Marshal(r)
 	if merr == nil {

@@ -179,3 +179,50 @@ func (e *NotOpenError) Error() string {
 }
 
 func (e *NotOpenError) Unwrap() error { return ErrNotFound }
+
+// MessageForwarder carries an inbound message (SMS, social) to the
+// replica that drives its service. Providers post each message to
+// whichever replica their webhook reaches; a messaging channel given a
+// MessageForwarder (see [MessageServer]) hands on the messages of
+// services it does not serve itself, rather than refusing them.
+type MessageForwarder interface {
+	// ForwardMessage hands msg, the channel's encoding of a message
+	// that arrived here, to the channel of kind on the replica driving
+	// the service, and returns once that channel has taken it (its
+	// ServeMessage returned nil). The service is serviceID, or, when
+	// serviceID is "", the one whose address of kind is to (an event's
+	// social account).
+	//
+	// Errors: a *[NotOpenError] when the service is not open (before its
+	// term, or after it); one wrapping [ErrNotFound] when no service has
+	// the address, this replica drives it, or there is no way to reach
+	// another replica; any other error (the driver cannot be reached
+	// now, or did not take the message) leaves the message untaken, for
+	// the provider to deliver again.
+	ForwardMessage(ctx context.Context, kind Kind, serviceID, to string, msg []byte) error
+}
+
+// MessageServer is an optional interface of a [Channel] whose attendees
+// write through providers' webhooks (SMS, social): messages that arrive
+// at another replica reach it through ServeMessage, and it forwards its
+// own to the replica driving their service with the [MessageForwarder]
+// it is given. The contactcenter lifecycle, with a Relay, gives itself
+// as the MessageForwarder when it is made, and hands the channel each
+// message that arrives for it. Discover it by type assertion.
+type MessageServer interface {
+	// SetMessageForwarder gives the channel the forwarder for the
+	// messages of services it does not serve. Called before the channel
+	// serves.
+	SetMessageForwarder(f MessageForwarder)
+	// ServeMessage takes msg, forwarded by the channel of another
+	// replica, as if it had arrived here, for serviceID. A nil error
+	// means it was taken (or had been taken before: providers retry);
+	// an error, that the provider should deliver it again.
+	ServeMessage(ctx context.Context, serviceID string, msg []byte) error
+}
+
+// MaxForwardedMessage is the most bytes of msg a [MessageForwarder]
+// takes: a larger one is refused with an error, and the provider
+// delivers it again (some providers to another replica, perhaps the one
+// that drives its service).
+const MaxForwardedMessage = 6 << 10

@@ -81,6 +81,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Chaos", func(t *testing.T) { chaos(t, h) })
 	t.Run("Takeover", func(t *testing.T) { takeover(t, h) })
 	t.Run("Relay", func(t *testing.T) { relayed(t, h) })
+	t.Run("Messages", func(t *testing.T) { messages(t, h) })
 }
 
 // t0 is the simulated clock's start: the day before the test events.

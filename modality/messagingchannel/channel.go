@@ -30,6 +30,20 @@
 // ConversationUndelivered event, never dropped silently. So is a Failed
 // status the provider reports later.
 //
+// # Replicas
+//
+// A provider posts each message to whichever replica its webhook
+// reaches. A channel given a modality.MessageForwarder (the
+// contactcenter lifecycle gives itself, with a Relay) hands a message
+// for a service it does not serve to the replica that drives it, found
+// by the number pool's lease (SMS) or by the account (social, through
+// the Store's contactcenter.AccountIndex), and answers the webhook 200
+// once that replica's channel has taken it. A service open nowhere is
+// answered with its closed message from any replica; a replica that
+// cannot be reached, or a message over modality.MaxForwardedMessage
+// bytes as forwarded, is answered 503, untaken, for the provider to
+// deliver it again.
+//
 // # Bad input
 //
 // A request over messaging.MaxBody is 413; one the provider does not
@@ -123,12 +137,14 @@ type Channel struct {
 	byRef    map[string]*outbound // replies waiting for a status, by provider ID
 	pending  map[*conv]struct{}   // conversations with replies to send, ended ones too
 	watchers watch.Set[modality.ConversationEvent]
-	wg       sync.WaitGroup // sending goroutines
+	fwd      modality.MessageForwarder // nil: messages are taken here or not at all
+	wg       sync.WaitGroup            // sending goroutines
 }
 
 var (
 	_ modality.Channel       = (*Channel)(nil)
 	_ modality.Conversations = (*Channel)(nil)
+	_ modality.MessageServer = (*Channel)(nil)
 	_ http.Handler           = (*Channel)(nil)
 )
 

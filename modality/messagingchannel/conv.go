@@ -1,8 +1,10 @@
 package messagingchannel
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -65,24 +67,111 @@ var errNotHere = errors.New("not served")
 const movedText = "This number is no longer in service for this event. Please write to %s instead."
 
 // inbound takes one message an attendee sent through p. An error (the
-// number pool failed) leaves it untaken, for the provider to deliver
-// again.
+// number pool failed, the replica driving the service did not take it)
+// leaves it untaken, for the provider to deliver again.
 func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging.Inbound) error {
 	now := c.cfg.Now()
 	log := c.log.WithValues("provider", p.Name(), "message", m.ID)
+	serviceID := "" // the service the number pool says has the number
 	if p.Kind() == modality.SMS && c.cfg.Numbers != nil {
-		served, reply, err := c.route(ctx, m.To, now)
+		rt, reply, err := c.route(ctx, m.To, now)
 		if err != nil {
 			return err
 		}
-		if !served {
+		if rt == "" {
 			if c.seenOnce(p, m, now) && reply != "" {
 				log.Info("message to a retired number: answered per its post-term policy", "to", m.To)
 				c.say(ctx, &conv{svc: &service{}, p: p, to: m.From, as: m.To, ended: true}, transcript.AuthorSystem, reply)
 			}
 			return nil
 		}
+		serviceID = rt
 	}
+	c.mu.Lock()
+	svc, fwd := c.byAddr[addrKey(p.Kind(), m.To)], c.fwd
+	here := svc != nil && svc.open && (serviceID == "" || svc.id == serviceID)
+	c.mu.Unlock()
+	if !here && fwd != nil {
+		// Another replica may drive the service: it takes the message
+		// there, or says the service is not open.
+		err := c.forward(ctx, fwd, p, m, serviceID)
+		var closed *modality.NotOpenError
+		switch {
+		case err == nil:
+			log.V(1).Info("message forwarded to the replica driving its service")
+			return nil
+		case errors.As(err, &closed):
+			if svc == nil || svc.id != closed.ServiceID {
+				// Not a service this replica knew: answer as the
+				// service would, once.
+				if c.seenOnce(p, m, now) {
+					log.Info("message to a closed service: answered with its closed message", "service", closed.ServiceID)
+					c.say(ctx, &conv{svc: &service{id: closed.ServiceID}, p: p, to: m.From, as: m.To, ended: true},
+						transcript.AuthorSystem, cmp.Or(closed.Message, defaultClosed))
+				}
+				return nil
+			}
+		case !errors.Is(err, modality.ErrNotFound):
+			return err
+		}
+	}
+	return c.take(ctx, p, m, serviceID, now)
+}
+
+// forward hands m to the replica driving its service through fwd.
+func (c *Channel) forward(ctx context.Context, fwd modality.MessageForwarder, p messaging.Provider, m messaging.Inbound, serviceID string) error {
+	b, err := json.Marshal(forwarded{Provider: p.Name(), ID: m.ID, From: m.From, To: m.To, Body: m.Body, At: m.At})
+	if err != nil {
+		return err
+	}
+	return fwd.ForwardMessage(ctx, p.Kind(), serviceID, m.To, b)
+}
+
+// forwarded is a message on its way to the replica driving its service.
+type forwarded struct {
+	Provider string    `json:"p"`
+	ID       string    `json:"id"`
+	From     string    `json:"f"`
+	To       string    `json:"t"`
+	Body     string    `json:"b"`
+	At       time.Time `json:"at,omitzero"`
+}
+
+// SetMessageForwarder implements modality.MessageServer: messages to
+// services this channel does not serve go to the replica driving them
+// through f.
+func (c *Channel) SetMessageForwarder(f modality.MessageForwarder) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fwd = f
+}
+
+// ServeMessage implements modality.MessageServer: it takes a message
+// another replica's channel forwarded, for serviceID, as if its
+// provider had posted it here. A service not open here is an error.
+func (c *Channel) ServeMessage(ctx context.Context, serviceID string, msg []byte) error {
+	var f forwarded
+	if err := json.Unmarshal(msg, &f); err != nil {
+		return fmt.Errorf("messagingchannel: a forwarded message: %w", err)
+	}
+	p := c.providers[f.Provider]
+	if p == nil {
+		return fmt.Errorf("messagingchannel: a forwarded message of provider %q, which this channel does not have", f.Provider)
+	}
+	c.mu.Lock()
+	svc := c.byAddr[addrKey(p.Kind(), f.To)]
+	c.mu.Unlock()
+	if svc == nil || svc.id != serviceID {
+		return fmt.Errorf("messagingchannel: a forwarded message to %s of %s: %w", f.To, serviceID, errNotHere)
+	}
+	return c.take(ctx, p, messaging.Inbound{ID: f.ID, From: f.From, To: f.To, Body: f.Body, At: f.At}, serviceID, c.cfg.Now())
+}
+
+// take takes m as the channel of the service with its address; with
+// serviceID set (the number pool's, or the forwarding replica's), only
+// for that service.
+func (c *Channel) take(ctx context.Context, p messaging.Provider, m messaging.Inbound, serviceID string, now time.Time) error {
+	log := c.log.WithValues("provider", p.Name(), "message", m.ID)
 	c.mu.Lock()
 	seenKey := p.Name() + "\x00" + m.ID
 	if _, dup := c.seen[seenKey]; dup {
@@ -91,9 +180,9 @@ func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging
 		return nil
 	}
 	svc := c.byAddr[addrKey(p.Kind(), m.To)]
-	if svc == nil {
+	if svc == nil || serviceID != "" && svc.id != serviceID {
 		c.mu.Unlock()
-		if p.Kind() == modality.SMS && c.cfg.Numbers != nil {
+		if serviceID != "" {
 			// The pool says a service leases the number, and it is not
 			// open here: another replica drives it, or its term has not
 			// opened yet. Not taken: the provider delivers it again.
@@ -170,32 +259,32 @@ func (c *Channel) inbound(ctx context.Context, p messaging.Provider, m messaging
 	return nil
 }
 
-// route asks the number pool how an SMS to number routes at now: served
-// (to the service leasing it, or by nobody this channel knows), or the
-// post-term policy's reply ("" for none: vacant, or no such number).
-func (c *Channel) route(ctx context.Context, number string, now time.Time) (served bool, reply string, err error) {
+// route asks the number pool how an SMS to number routes at now: to the
+// service leasing it (its ID), or per the post-term policy, with its
+// reply ("" for none: vacant, or no such number).
+func (c *Channel) route(ctx context.Context, number string, now time.Time) (serviceID, reply string, err error) {
 	n, err := numbermap.Parse(number)
 	if err != nil {
-		return false, "", nil // not a number: nobody's
+		return "", "", nil // not a number: nobody's
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.LookupTimeout)
 	defer cancel()
 	var rt numbermap.Route
 	switch err := numbermap.LookupTo(ctx, c.cfg.Numbers, n, now, &rt); {
 	case errors.Is(err, numbermap.ErrNotFound):
-		return false, "", nil
+		return "", "", nil
 	case err != nil:
-		return false, "", fmt.Errorf("messagingchannel: look up %s: %w", n, err)
+		return "", "", fmt.Errorf("messagingchannel: look up %s: %w", n, err)
 	}
 	switch rt.Kind {
 	case numbermap.RouteService:
-		return true, "", nil
+		return rt.ServiceID, "", nil
 	case numbermap.RouteForward:
-		return false, fmt.Sprintf(movedText, rt.ForwardTo), nil
+		return "", fmt.Sprintf(movedText, rt.ForwardTo), nil
 	case numbermap.RouteAnnounce:
-		return false, rt.Announcement, nil
+		return "", rt.Announcement, nil
 	}
-	return false, "", nil
+	return "", "", nil
 }
 
 // seenOnce records m's provider ID and reports whether it is new.

@@ -206,6 +206,14 @@ func (g *Gateway) Text(ctx context.Context, webhookURL, from, to, body string) (
 	return id, status, err
 }
 
+// Deliver posts m, an attendee's message with an ID of the caller's, to
+// the webhook at webhookURL, signed, and returns the webhook's HTTP
+// status: a provider delivering a message again, as providers do when a
+// webhook did not answer, sends the same ID.
+func (g *Gateway) Deliver(ctx context.Context, webhookURL string, m messaging.Inbound) (int, error) {
+	return g.post(ctx, webhookURL, event{Type: "message", ID: m.ID, From: m.From, To: m.To, Body: m.Body, At: m.At})
+}
+
 // Report posts a delivery status for the reply id to webhookURL.
 func (g *Gateway) Report(ctx context.Context, webhookURL, id string, st messaging.DeliveryState, reason string) (int, error) {
 	return g.post(ctx, webhookURL, event{Type: "status", ID: id, State: string(st), Error: reason})
