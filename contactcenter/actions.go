@@ -154,9 +154,10 @@ func (p ports) claimNumbers(ctx context.Context, s *Service, step Step, now time
 	recs, err := p.cfg.Numbers.Claim(ctx, numbermap.ClaimRequest{
 		Lease: numbermap.Lease{ServiceID: s.ID, EntryPoint: "phone", Modality: string(modality.Telephony),
 			Start: now, Expires: s.Expires, Policy: pol},
-		Count:   step.Count,
-		Country: step.Country,
-		At:      now,
+		Count:        step.Count,
+		Country:      step.Country,
+		Capabilities: step.Capabilities,
+		At:           now,
 	})
 	if err != nil {
 		if errors.Is(err, numbermap.ErrInsufficient) || errors.Is(err, numbermap.ErrInvalid) || errors.Is(err, numbermap.ErrConflict) {

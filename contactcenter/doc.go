@@ -68,12 +68,17 @@
 // # Plans and the executor
 //
 // A plan is an ordered list of idempotent steps, JSON-serialisable, with
-// a stable digest. The executor journals each attempt and outcome in the
-// Store before moving on, so a Lifecycle that restarts on the same Store
-// resumes exactly where the last one stopped. With a Store that is a
-// [Committer], a step's outcome, what it changed in the service and the
-// next step's start are one write, and the service's moves into and out
-// of a plan's state ride on the plan's first and last writes. Replicas
+// a stable digest. A deploy plan's first step claims the service's
+// telephone numbers from the pool, asking for those that carry what its
+// modalities need ([Step].Capabilities: voice for telephony, SMS for
+// sms); a pool without enough of them fails the deploy at once, and the
+// error names the capability. The executor journals each attempt and
+// outcome in the Store before moving on, so a Lifecycle that restarts on
+// the same Store resumes exactly where the last one stopped. With a
+// Store that is a [Committer], a step's outcome, what it changed in the
+// service and the next step's start are one write, and the service's
+// moves into and out of a plan's state ride on the plan's first and last
+// writes. Replicas
 // sharing a [Leaser] Store split the services between them, one owner
 // per service at a time. A step that fails
 // transiently is retried with exponential backoff measured on the

@@ -4,7 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/eventcc/eventcc/numbermap"
 )
 
 // PlanKind says what a plan does.
@@ -19,7 +24,7 @@ const (
 type Action string
 
 const (
-	ClaimNumbers   Action = "numbers.claim"        // lease Count numbers of Country from the pool
+	ClaimNumbers   Action = "numbers.claim"        // lease Count numbers of Country with Capabilities from the pool
 	ReleaseNumbers Action = "numbers.release"      // undo of ClaimNumbers: back to the pool at once
 	SetResource    Action = "resource.set"         // bring Resource to Count
 	GrantAccess    Action = "access.grant"         // one grant per deployed agent and supervisor
@@ -35,15 +40,88 @@ const (
 
 // Step is one idempotent action of a plan.
 type Step struct {
-	Key         string   `json:"key"` // unique within the plan, e.g. "03-agents"
-	Action      Action   `json:"action"`
-	Resource    Resource `json:"resource,omitempty"` // with SetResource
-	Count       int      `json:"count,omitempty"`    // with SetResource and ClaimNumbers
-	Country     string   `json:"country,omitempty"`  // with ClaimNumbers
-	Description string   `json:"description"`        // for people reviewing the plan
+	Key      string   `json:"key"` // unique within the plan, e.g. "03-agents"
+	Action   Action   `json:"action"`
+	Resource Resource `json:"resource,omitempty"` // with SetResource
+	Count    int      `json:"count,omitempty"`    // with SetResource and ClaimNumbers
+	Country  string   `json:"country,omitempty"`  // with ClaimNumbers
+	// Capabilities, with ClaimNumbers, is what every number claimed must
+	// carry: numbermap.Voice for a service offering telephony,
+	// numbermap.SMS for one offering SMS. 0 claims numbers whatever they
+	// carry, as plans made before the field existed do. In JSON it is the
+	// list of their names, "capabilities": ["voice", "sms"], absent for 0.
+	Capabilities numbermap.Capabilities `json:"-"`
+	Description  string                 `json:"description"` // for people reviewing the plan
 	// Undo is the step that undoes this one, run in reverse order when a
 	// later step fails permanently; nil for steps with nothing to undo.
 	Undo *Step `json:"undo,omitempty"`
+}
+
+// stepFields is Step without its JSON methods, for them to encode and
+// decode every field but Capabilities the usual way.
+type stepFields Step
+
+// MarshalJSON encodes s with its Capabilities as a list of names.
+func (s Step) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		stepFields
+		Capabilities capabilityNames `json:"capabilities,omitempty"`
+	}{stepFields(s), capabilityNames(s.Capabilities)})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes. A step without
+// capabilities (as every step stored before they were planned) has none.
+func (s *Step) UnmarshalJSON(b []byte) error {
+	v := struct {
+		*stepFields
+		Capabilities capabilityNames `json:"capabilities"`
+	}{(*stepFields)(s), capabilityNames(s.Capabilities)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	s.Capabilities = numbermap.Capabilities(v.Capabilities)
+	return nil
+}
+
+// capabilityNames is numbermap.Capabilities in JSON: the list of the
+// names its String method joins, ["voice", "sms"].
+type capabilityNames numbermap.Capabilities
+
+func (c capabilityNames) MarshalJSON() ([]byte, error) {
+	return json.Marshal(strings.Split(numbermap.Capabilities(c).String(), "+"))
+}
+
+func (c *capabilityNames) UnmarshalJSON(b []byte) error {
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		return fmt.Errorf("contactcenter: number capabilities: %w", err)
+	}
+	var caps numbermap.Capabilities
+	for _, name := range names {
+		c, ok := parseCapability(name)
+		if !ok {
+			return fmt.Errorf("contactcenter: unknown number capability %q", name)
+		}
+		caps |= c
+	}
+	*c = capabilityNames(caps)
+	return nil
+}
+
+// parseCapability reads a name numbermap.Capabilities.String gives one
+// capability: "voice", "sms", "mms", or the hex of capabilities it has no
+// name for, "0x80".
+func parseCapability(name string) (numbermap.Capabilities, bool) {
+	if h, ok := strings.CutPrefix(name, "0x"); ok {
+		v, err := strconv.ParseUint(h, 16, 8)
+		return numbermap.Capabilities(v), err == nil && v != 0
+	}
+	for c := numbermap.Capabilities(1); c != 0; c <<= 1 {
+		if c.String() == name {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 // Plan is an ordered, serialisable list of steps for one service: the

@@ -190,8 +190,9 @@ func (pl planner) plans(id string, cfg template.Config, now time.Time) Plans {
 		p.Steps = append(p.Steps, s)
 	}
 	if cfg.Numbers.Count > 0 {
-		add(&deploy, Step{Key: "numbers", Action: ClaimNumbers, Count: cfg.Numbers.Count, Country: cfg.Numbers.Country,
-			Description: fmt.Sprintf("lease %d telephone number(s) of %s from the pool", cfg.Numbers.Count, orAny(cfg.Numbers.Country)),
+		caps := numberCapabilities(cfg)
+		add(&deploy, Step{Key: "numbers", Action: ClaimNumbers, Count: cfg.Numbers.Count, Country: cfg.Numbers.Country, Capabilities: caps,
+			Description: fmt.Sprintf("lease %d telephone number(s) of %s%s from the pool", cfg.Numbers.Count, orAny(cfg.Numbers.Country), capableOf(caps)),
 			Undo:        &Step{Action: ReleaseNumbers, Description: "return the numbers to the pool"}})
 	}
 	counts := map[Resource]int{Space: initial.Space, Licences: initial.Licences, Agents: initial.Agents, Supervisors: initial.Supervisors}
@@ -227,6 +228,28 @@ func (pl planner) plans(id string, cfg template.Config, now time.Time) Plans {
 		Description: "verify the provisioner's inventory is empty, no grant authorises, no channel holds an end point"})
 	closing.Digest = closing.ComputeDigest()
 	return Plans{Config: cfg, Deploy: deploy, Close: closing}
+}
+
+// numberCapabilities is what the numbers of a configuration must carry:
+// voice for telephony, SMS for sms.
+func numberCapabilities(cfg template.Config) numbermap.Capabilities {
+	var c numbermap.Capabilities
+	for _, m := range cfg.Modalities {
+		switch m.Kind {
+		case modality.Telephony:
+			c |= numbermap.Voice
+		case modality.SMS:
+			c |= numbermap.SMS
+		}
+	}
+	return c
+}
+
+func capableOf(c numbermap.Capabilities) string {
+	if c == 0 {
+		return ""
+	}
+	return " capable of " + c.String()
 }
 
 func orAny(country string) string {
