@@ -17,6 +17,7 @@ import (
 	"github.com/eventcc/eventcc/modality/memchannel"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/messaging/memprovider"
+	"github.com/eventcc/eventcc/modality/messaging/outbox"
 	"github.com/eventcc/eventcc/modality/messagingchannel"
 )
 
@@ -36,14 +37,14 @@ type texter struct {
 	events chan modality.ConversationEvent
 }
 
-func newTexter(t *testing.T, w *World, name string, relay contactcenter.Relay, gw *memprovider.Gateway, secret []byte) *texter {
+func newTexter(t *testing.T, w *World, name string, relay contactcenter.Relay, gw *memprovider.Gateway, secret []byte, box outbox.Store) *texter {
 	t.Helper()
 	sms, err := memprovider.New(gw.URL(), secret, modality.SMS)
 	require.NoError(t, err)
 	soc, err := memprovider.New(gw.URL(), secret, modality.Social)
 	require.NoError(t, err)
 	ch, err := messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{sms, social{soc}},
-		Numbers: w.Numbers, Now: w.Clock.Now})
+		Numbers: w.Numbers, Now: w.Clock.Now, Outbox: box})
 	require.NoError(t, err)
 	others, err := memchannel.New(modality.Telephony, modality.Chat, modality.Video)
 	require.NoError(t, err)
@@ -98,7 +99,8 @@ func messages(t *testing.T, h Harness) {
 	gw, err := memprovider.NewGateway(secret)
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Close() })
-	a, b := newTexter(t, w, "a", relay, gw, secret), newTexter(t, w, "b", relay, gw, secret)
+	box := outbox.NewMem() // the replicas'
+	a, b := newTexter(t, w, "a", relay, gw, secret, box), newTexter(t, w, "b", relay, gw, secret, box)
 
 	req := Conference("concert-texts")
 	req.Template, req.EventType = "concert", "concert"
@@ -172,11 +174,21 @@ func messages(t *testing.T, h Harness) {
 	}
 	assert.Equal(t, 1, n, "a message the provider delivered twice is in the transcript once")
 
-	// a dies; once its lease has run out, b takes the service over and
-	// serves its messages itself.
+	// The provider's API is down when a answers the fan's choice; a dies
+	// before it is back. Once a's lease has run out, b takes the service
+	// over, sends a's answer from the outbox, and serves the service's
+	// messages itself.
+	gw.Fail(http.StatusServiceUnavailable, 0)
+	post(b, "memprovider", fan, number, "3")
+	require.NoError(t, gw.AwaitAttempts(ctx, len(gw.Replies())+1))
 	a.lc.Close()
+	require.NoError(t, a.ch.Close())
+	gw.Fail(0, 0)
+	require.False(t, slices.ContainsFunc(gw.Replies(), func(m messaging.Outbound) bool { return strings.Contains(m.Body, "Clear bags") }),
+		"a died before the provider took its answer")
 	w.Clock.Advance(3 * time.Minute)
 	require.NoError(t, b.lc.Tick(ctx))
+	replyTo(fan, "Clear bags")
 	post(b, "memprovider", "+12025550182", number, "anyone there?")
 	started(b, "+12025550182")
 
@@ -196,7 +208,7 @@ func messages(t *testing.T, h Harness) {
 // it.
 func a2(t *testing.T, w *World, relay contactcenter.Relay, gw *memprovider.Gateway, secret []byte) *texter {
 	t.Helper()
-	x := newTexter(t, w, "a2", relay, gw, secret)
+	x := newTexter(t, w, "a2", relay, gw, secret, nil)
 	require.NoError(t, x.lc.Tick(context.Background()))
 	return x
 }

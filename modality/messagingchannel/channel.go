@@ -30,6 +30,15 @@
 // ConversationUndelivered event, never dropped silently. So is a Failed
 // status the provider reports later.
 //
+// A reply in a conversation is kept in Config.Outbox from before its
+// first attempt until the provider takes it. The process that opens the
+// service next (after a restart, or a replica taking the service over
+// from one that died) sends what the outbox holds for it, in order, and
+// takes the statuses of the replies others sent. A reply may so reach
+// the attendee twice, with the same Ref, never not at all. Replies
+// outside a conversation (a retired number's, a closed service's) are
+// not kept: the attendee who writes again is answered again.
+//
 // # Replicas
 //
 // A provider posts each message to whichever replica its webhook
@@ -68,6 +77,7 @@ import (
 	"github.com/eventcc/eventcc/internal/watch"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
+	"github.com/eventcc/eventcc/modality/messaging/outbox"
 	"github.com/eventcc/eventcc/modality/transcript"
 	"github.com/eventcc/eventcc/numbermap"
 )
@@ -93,6 +103,12 @@ type Config struct {
 	Providers []messaging.Provider
 	// Transcripts keeps the conversations' messages. Default: in memory.
 	Transcripts transcript.Store
+	// Outbox keeps the replies in conversations until the provider takes
+	// them, for the replica that opens the service next (after a restart,
+	// or taking it over) to send what this one could not. Share a
+	// durable one between replicas (contactcenter/pgstore's). Default: in
+	// memory.
+	Outbox outbox.Store
 	// IdleTimeout ends a conversation in which nobody wrote for this
 	// long, for a service whose setup says nothing
 	// (modality.Setup.IdleTimeout). Default 30 minutes.
@@ -135,7 +151,9 @@ type Channel struct {
 	byID     map[string]*conv    // by conversation ID
 	seen     map[string]time.Time
 	byRef    map[string]*outbound // replies waiting for a status, by provider ID
+	queued   map[string]bool      // the Refs of the replies on their way here
 	pending  map[*conv]struct{}   // conversations with replies to send, ended ones too
+	forgot   time.Time            // when Sweep last had the outbox forget old replies
 	watchers watch.Set[modality.ConversationEvent]
 	fwd      modality.MessageForwarder // nil: messages are taken here or not at all
 	wg       sync.WaitGroup            // sending goroutines
@@ -198,6 +216,9 @@ func New(cfg Config) (*Channel, error) {
 	if cfg.Transcripts == nil {
 		cfg.Transcripts = transcript.NewMem()
 	}
+	if cfg.Outbox == nil {
+		cfg.Outbox = outbox.NewMem()
+	}
 	cfg.IdleTimeout = or(cfg.IdleTimeout, DefaultIdleTimeout)
 	cfg.LookupTimeout = or(cfg.LookupTimeout, 2*time.Second)
 	cfg.SweepEvery = or(cfg.SweepEvery, DefaultSweepEvery)
@@ -209,7 +230,7 @@ func New(cfg Config) (*Channel, error) {
 	}
 	return &Channel{cfg: cfg, log: cfg.Logger.WithName("messagingchannel"), providers: providers, kinds: kinds,
 		services: map[string]*service{}, byAddr: map[string]*service{}, convs: map[string]*conv{}, byID: map[string]*conv{},
-		seen: map[string]time.Time{}, byRef: map[string]*outbound{}, pending: map[*conv]struct{}{}}, nil
+		seen: map[string]time.Time{}, byRef: map[string]*outbound{}, queued: map[string]bool{}, pending: map[*conv]struct{}{}}, nil
 }
 
 func or(d, def time.Duration) time.Duration {
@@ -233,6 +254,12 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	}
 	if err := s.Validate(serviceID, c.kinds); err != nil {
 		return err
+	}
+	// What the outbox holds for the service: replies another process
+	// (or this one, before a restart) did not get the provider to take.
+	held, err := c.cfg.Outbox.Pending(ctx, serviceID)
+	if err != nil {
+		return fmt.Errorf("messagingchannel: open %s: the replies on their way: %w", serviceID, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -260,7 +287,39 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	for _, ep := range s.EntryPoints {
 		c.byAddr[addrKey(ep.Kind, ep.Address)] = svc
 	}
+	c.resume(svc, held)
 	return nil
+}
+
+// resume queues the replies of svc the outbox held that are not on
+// their way here already, each conversation's in order, and starts
+// sending them; c.mu is held. Their conversations live on another
+// replica, or lived before a restart: each reply goes out as if its
+// conversation had ended, and an undelivered one is reported as ever.
+func (c *Channel) resume(svc *service, held []outbox.Reply) {
+	now := c.cfg.Now()
+	convs := map[string]*conv{}
+	for _, r := range held {
+		p := c.providers[r.Provider]
+		if c.queued[r.Ref] || p == nil {
+			if p == nil {
+				c.log.Info("a reply of a provider this channel does not have is left in the outbox", "service", svc.id, "provider", r.Provider, "ref", r.Ref)
+			}
+			continue
+		}
+		cv := convs[r.Message.Conversation]
+		if cv == nil {
+			cv = &conv{id: r.Message.Conversation, svc: svc, p: p, to: r.To, as: r.From, ended: true}
+			convs[cv.id] = cv
+		}
+		cv.out = append(cv.out, &outbound{conv: cv, msg: r.Message, ref: r.Ref, first: r.First, next: now, wait: c.cfg.Retry.Initial})
+		c.queued[r.Ref] = true
+	}
+	for _, cv := range convs {
+		c.log.Info("sending the replies a former process left", "service", svc.id, "conversation", cv.id, "replies", len(cv.out))
+		c.pending[cv] = struct{}{}
+		c.kickLocked(cv, now)
+	}
 }
 
 func (c *Channel) unindex(svc *service) {
@@ -351,7 +410,11 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, s := range d.Statuses {
-		c.status(p, s)
+		if err := c.status(r.Context(), p, s); err != nil {
+			log.Error(err, "status not taken; the provider retries")
+			http.Error(w, "messagingchannel: try again", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	for _, m := range d.Messages {
 		if err := c.inbound(r.Context(), p, m); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/messaging/memprovider"
+	"github.com/eventcc/eventcc/modality/messaging/outbox"
 	"github.com/eventcc/eventcc/modality/messagingchannel"
 	"github.com/eventcc/eventcc/numbermap"
 	"github.com/eventcc/eventcc/numbermap/memnumbermap"
@@ -89,16 +90,22 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvOn(t, nil, nil) }
+
+// newEnvOn is newEnv with the gateway gw and the outbox box, where not
+// nil: a process that shares them with another env's.
+func newEnvOn(t *testing.T, gw *memprovider.Gateway, box outbox.Store) *env {
 	t.Helper()
-	e := &env{r: newRouter(), now: time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC), events: make(chan modality.ConversationEvent, 64)}
+	e := &env{r: newRouter(), now: time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC), events: make(chan modality.ConversationEvent, 64), gw: gw}
 	var err error
-	e.gw, err = memprovider.NewGateway(secret)
-	require.NoError(t, err)
-	t.Cleanup(func() { e.gw.Close() })
+	if e.gw == nil {
+		e.gw, err = memprovider.NewGateway(secret)
+		require.NoError(t, err)
+		t.Cleanup(func() { e.gw.Close() })
+	}
 	p, err := memprovider.New(e.gw.URL(), secret, modality.SMS)
 	require.NoError(t, err)
-	e.ch, err = messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{p}, Now: e.Now,
+	e.ch, err = messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{p}, Now: e.Now, Outbox: box,
 		Retry: messagingchannel.Retry{Initial: time.Second, Max: 4 * time.Second, MaxElapsed: time.Minute}})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.ch.Close() })

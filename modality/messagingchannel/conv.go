@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
+	"github.com/eventcc/eventcc/modality/messaging/outbox"
 	"github.com/eventcc/eventcc/modality/transcript"
 	"github.com/eventcc/eventcc/numbermap"
 )
@@ -403,12 +404,22 @@ func (c *Channel) say(ctx context.Context, cv *conv, author, body string) (trans
 		m = stored
 		c.notify(modality.ConversationEvent{Kind: modality.ConversationMessage, ServiceID: cv.svc.id, Conversation: cv.id, Message: m})
 	}
+	ob := &outbound{conv: cv, msg: m, ref: newID("r-"), first: now, next: now, wait: c.cfg.Retry.Initial}
+	if cv.id != "" {
+		// Kept until the provider takes it, for whoever opens the
+		// service next should this process die first.
+		err := c.cfg.Outbox.Put(ctx, outbox.Reply{Ref: ob.ref, Provider: cv.p.Name(), From: cv.as, To: cv.to, Message: m, First: now})
+		if err != nil {
+			return transcript.Message{}, fmt.Errorf("messagingchannel: %s: keep the reply to send: %w", cv.id, err)
+		}
+	}
 	c.mu.Lock()
-	cv.out = append(cv.out, &outbound{conv: cv, msg: m, ref: newID("r-"), first: now, next: now, wait: c.cfg.Retry.Initial})
+	cv.out = append(cv.out, ob)
 	cv.last = now
+	c.queued[ob.ref] = true
 	c.pending[cv] = struct{}{} // until its replies are gone, ended or not
+	c.kickLocked(cv, now)
 	c.mu.Unlock()
-	c.kick(cv)
 	return m, nil
 }
 
@@ -418,6 +429,11 @@ func (c *Channel) kick(cv *conv) {
 	now := c.cfg.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.kickLocked(cv, now)
+}
+
+// kickLocked is kick with c.mu held.
+func (c *Channel) kickLocked(cv *conv, now time.Time) {
 	if cv.sending || len(cv.out) == 0 || cv.out[0].next.After(now) {
 		return
 	}
@@ -446,6 +462,16 @@ func (c *Channel) send(cv *conv) {
 		id, err := cv.p.Send(ctx, messaging.Outbound{From: cv.as, To: cv.to, Body: ob.msg.Body, Ref: ob.ref})
 		cancel()
 		var undelivered string
+		if err == nil && cv.id != "" {
+			// A failure here may have the reply sent twice, by whoever
+			// opens the service next; never not at all.
+			octx, ocancel := context.WithTimeout(context.Background(), c.cfg.LookupTimeout)
+			err := c.cfg.Outbox.Sent(octx, ob.ref, id, now)
+			ocancel()
+			if err != nil {
+				c.log.Error(err, "the outbox did not hear a reply was sent", "conversation", cv.id)
+			}
+		}
 		c.mu.Lock()
 		switch {
 		case err == nil:
@@ -468,7 +494,16 @@ func (c *Channel) send(cv *conv) {
 			return
 		}
 		cv.out = cv.out[1:]
+		delete(c.queued, ob.ref)
 		c.mu.Unlock()
+		if undelivered != "" && cv.id != "" {
+			octx, ocancel := context.WithTimeout(context.Background(), c.cfg.LookupTimeout)
+			err := c.cfg.Outbox.Drop(octx, ob.ref)
+			ocancel()
+			if err != nil {
+				c.log.Error(err, "an undelivered reply not dropped from the outbox", "conversation", cv.id)
+			}
+		}
 		if undelivered != "" {
 			c.log.Info("reply undelivered", "conversation", cv.id, "reason", undelivered)
 			c.notify(modality.ConversationEvent{Kind: modality.ConversationUndelivered, ServiceID: cv.svc.id, Conversation: cv.id, Message: ob.msg, Reason: undelivered})
@@ -476,8 +511,9 @@ func (c *Channel) send(cv *conv) {
 	}
 }
 
-// status takes a provider's report on a reply.
-func (c *Channel) status(p messaging.Provider, s messaging.Status) {
+// status takes a provider's report on a reply: sent by this process,
+// or, looked up in the outbox, by another (or before a restart).
+func (c *Channel) status(ctx context.Context, p messaging.Provider, s messaging.Status) error {
 	key := p.Name() + "\x00" + s.ID
 	c.mu.Lock()
 	ob := c.byRef[key]
@@ -485,14 +521,31 @@ func (c *Channel) status(p messaging.Provider, s messaging.Status) {
 		delete(c.byRef, key)
 	}
 	c.mu.Unlock()
-	if ob != nil && s.State == messaging.Failed {
-		reason := s.Err
-		if reason == "" {
-			reason = "the provider reports it failed"
-		}
-		c.notify(modality.ConversationEvent{Kind: modality.ConversationUndelivered, ServiceID: ob.conv.svc.id,
-			Conversation: ob.conv.id, Message: ob.msg, Reason: reason})
+	if s.State != messaging.Failed {
+		return nil
 	}
+	var msg transcript.Message
+	switch {
+	case ob != nil:
+		msg = ob.msg
+		msg.ServiceID = ob.conv.svc.id
+	default:
+		r, err := c.cfg.Outbox.Lookup(ctx, p.Name(), s.ID)
+		switch {
+		case errors.Is(err, outbox.ErrNotFound):
+			return nil // not a reply of ours, or forgotten
+		case err != nil:
+			return fmt.Errorf("messagingchannel: the reply of a failed status: %w", err)
+		}
+		msg = r.Message
+	}
+	reason := s.Err
+	if reason == "" {
+		reason = "the provider reports it failed"
+	}
+	c.notify(modality.ConversationEvent{Kind: modality.ConversationUndelivered, ServiceID: msg.ServiceID,
+		Conversation: msg.Conversation, Message: msg, Reason: reason})
+	return nil
 }
 
 // agentConv returns serviceID's live conversation id connected to agent.
@@ -593,7 +646,8 @@ func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error)
 
 // Sweep does what is due at the clock's time: conversations idle for
 // Config.IdleTimeout end, replies due again are sent, and provider
-// message IDs older than a day are forgotten. Run calls it.
+// message IDs and the outbox's replies older than a day are forgotten
+// (the outbox's hourly). Run calls it.
 func (c *Channel) Sweep(ctx context.Context) {
 	now := c.cfg.Now()
 	c.mu.Lock()
@@ -622,7 +676,17 @@ func (c *Channel) Sweep(ctx context.Context) {
 			delete(c.byRef, k)
 		}
 	}
+	forget := now.Sub(c.forgot) >= time.Hour
+	if forget {
+		c.forgot = now
+	}
 	c.mu.Unlock()
+	if forget {
+		// Replies are kept a day, as provider IDs are: for statuses.
+		if _, err := c.cfg.Outbox.Forget(ctx, now.Add(-seenFor)); err != nil {
+			c.log.Error(err, "the outbox did not forget old replies")
+		}
+	}
 	for _, cv := range idle {
 		c.end(cv, "idle", true)
 	}

@@ -214,6 +214,14 @@ func (g *Gateway) Deliver(ctx context.Context, webhookURL string, m messaging.In
 	return g.post(ctx, webhookURL, event{Type: "message", ID: m.ID, From: m.From, To: m.To, Body: m.Body, At: m.At})
 }
 
+// ID returns the gateway's ID of the reply whose Ref is ref (the ID a
+// status report names), or "" if it took none.
+func (g *Gateway) ID(ref string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.refs[ref]
+}
+
 // Report posts a delivery status for the reply id to webhookURL.
 func (g *Gateway) Report(ctx context.Context, webhookURL, id string, st messaging.DeliveryState, reason string) (int, error) {
 	return g.post(ctx, webhookURL, event{Type: "status", ID: id, State: string(st), Error: reason})
