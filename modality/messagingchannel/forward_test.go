@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,6 +18,8 @@ import (
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/messaging/memprovider"
 	"github.com/eventcc/eventcc/modality/messagingchannel"
+	"github.com/eventcc/eventcc/numbermap"
+	"github.com/eventcc/eventcc/numbermap/memnumbermap"
 )
 
 // relay is a fake modality.MessageForwarder: it hands each message to
@@ -155,4 +159,65 @@ func TestServeMessage_Refuses(t *testing.T) {
 		assert.Error(t, e.ch.ServeMessage(ctx, c.service, []byte(c.msg)), name)
 	}
 	assert.Empty(t, e.gw.Replies(), "nothing taken")
+}
+
+// flakyPool is a number pool that cannot be reached while down.
+type flakyPool struct {
+	*memnumbermap.Store
+	down atomic.Bool
+}
+
+func (p *flakyPool) Route(ctx context.Context, n numbermap.Number, now time.Time, dst *numbermap.Route) error {
+	if p.down.Load() {
+		return errors.New("connection refused")
+	}
+	return p.Store.Route(ctx, n, now, dst)
+}
+
+func (p *flakyPool) Get(ctx context.Context, n numbermap.Number) (numbermap.Record, error) {
+	if p.down.Load() {
+		return numbermap.Record{}, errors.New("connection refused")
+	}
+	return p.Store.Get(ctx, n)
+}
+
+// The number pool cannot say where an SMS goes: 503, nothing recorded,
+// and the provider's next delivery, once the pool answers, is taken.
+func TestNumberPoolDown(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC)
+	pool := &flakyPool{Store: memnumbermap.New()}
+	require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: number, Country: "US", Capabilities: numbermap.SMS}))
+	_, err := pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: now, Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "sms",
+		Modality: string(modality.SMS), Start: now, Expires: now.Add(24 * time.Hour), Policy: numbermap.Policy{Kind: numbermap.Vacant, Aging: numbermap.DefaultAging}}})
+	require.NoError(t, err)
+	gw, err := memprovider.NewGateway(secret)
+	require.NoError(t, err)
+	defer gw.Close()
+	p, err := memprovider.New(gw.URL(), secret, modality.SMS)
+	require.NoError(t, err)
+	ch, err := messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{p}, Numbers: pool,
+		Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	defer ch.Close()
+	r := newRouter()
+	require.NoError(t, ch.Open(ctx, "svc", modality.Setup{
+		EntryPoints: []modality.EntryPoint{{Name: "sms", Kind: modality.SMS, Address: number, Queue: "general"}},
+		Queues:      []string{"general"}, Router: r,
+	}))
+	srv := httptest.NewServer(ch)
+	defer srv.Close()
+	pool.down.Store(true)
+	id, status, err := gw.Text(ctx, srv.URL+"/memprovider", attendee, number, "hi")
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "the pool is down: delivered again later")
+	counts, err := ch.Counts(ctx, "svc")
+	require.NoError(t, err)
+	assert.Zero(t, counts[0].Arrivals, "nothing recorded")
+
+	pool.down.Store(false)
+	status, err = gw.Deliver(ctx, srv.URL+"/memprovider", messaging.Inbound{ID: id, From: attendee, To: number, Body: "hi"})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, status, "the provider's retry is taken")
+	<-r.enqueued
 }
