@@ -9,9 +9,10 @@
 // that offers SMS with a queue (no receptionist: each new conversation
 // goes straight to the queue), signs in -agents agents at the desk
 // (each takes 4 conversations at once), and serves the channel's
-// webhooks on 127.0.0.1. The agents, a few goroutines acting through
-// the desk, accept every offer, reply once with Post, and end the
-// conversation -handle later. Replies go to memprovider's gateway in
+// webhooks on 127.0.0.1. The agents, acting through the desk (a
+// goroutine per action, as each is a person), accept every offer,
+// reply once with Post when the acceptance's event has come, and end
+// the conversation -handle later. Replies go to memprovider's gateway in
 // the process, over HTTP, as to a provider's API.
 //
 // The load generator posts -rate webhooks a second for -duration, open
@@ -90,7 +91,6 @@ func bench(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	fs.Uint64Var(&lc.Seed, "seed", 1, "the senders' random order")
 	fs.IntVar(&sc.Agents, "agents", 1500, "agents at the desk, 4 conversations each")
 	fs.DurationVar(&sc.Handle, "handle", 5*time.Second, "from an agent's acceptance to their ending the conversation")
-	fs.IntVar(&sc.Workers, "workers", 8, "goroutines acting for the agents")
 	fs.StringVar(&sc.Transcripts, "transcripts", "memory", "the channel's transcripts: memory, or postgres at $EVENTCC_POSTGRES_URL")
 	serve := fs.String("serve", "", "only serve, at this address (host:port), until interrupted")
 	target := fs.String("target", "", "only load, the server at this base URL (a -serve)")

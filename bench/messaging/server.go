@@ -73,7 +73,6 @@ type serverConfig struct {
 	Agents      int           // agents signed in at the desk
 	Handle      time.Duration // from acceptance to the agent ending it
 	Transcripts string        // "memory" or "postgres"
-	Workers     int           // goroutines acting for the agents
 }
 
 // server is a Lifecycle with the messaging channel, a gateway that
@@ -87,12 +86,14 @@ type server struct {
 	svcID string
 	desk  contactcenter.Desk
 	token map[string]string // agent → token
-	work  *workQueue
+	ctx   context.Context   // the agents' actions', cancelled by Close
 	stop  func()
-	wg    sync.WaitGroup
-	pg    func() // drops the schema and closes the pool
+	wg    sync.WaitGroup // Run of the lifecycle and of the channel
+	acts  sync.WaitGroup // the agents' actions
+	pg    func()         // drops the schema and closes the pool
 
 	mu        sync.Mutex
+	closing   bool                 // no more actions
 	msgs      map[string]msgSeen   // provider message ID → what the agent side saw
 	accepted  map[string]time.Time // conversation → when an agent accepted it
 	started   int                  // conversations
@@ -122,7 +123,7 @@ func (t twilioVia) Send(ctx context.Context, m messaging.Outbound) (string, erro
 }
 
 func newServer(ctx context.Context, cfg serverConfig) (_ *server, err error) {
-	s := &server{cfg: cfg, token: map[string]string{}, msgs: map[string]msgSeen{}, accepted: map[string]time.Time{}, work: newWorkQueue()}
+	s := &server{cfg: cfg, token: map[string]string{}, msgs: map[string]msgSeen{}, accepted: map[string]time.Time{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -200,13 +201,10 @@ func newServer(ctx context.Context, cfg serverConfig) (_ *server, err error) {
 	}
 	unsub := s.lc.Subscribe(s.observe)
 	runCtx, cancel := context.WithCancel(context.Background())
-	s.stop = func() { cancel(); unsub() }
-	s.wg.Add(2 + cfg.Workers)
+	s.ctx, s.stop = runCtx, func() { cancel(); unsub() }
+	s.wg.Add(2)
 	go func() { defer s.wg.Done(); _ = s.lc.Run(runCtx) }()
 	go func() { defer s.wg.Done(); _ = s.texts.Run(runCtx) }()
-	for range cfg.Workers {
-		go func() { defer s.wg.Done(); s.act(runCtx) }()
-	}
 
 	start := time.Now().Add(time.Second)
 	agents := cfg.Agents
@@ -260,7 +258,10 @@ func newServer(ctx context.Context, cfg serverConfig) (_ *server, err error) {
 func (s *server) Close() {
 	if s.stop != nil {
 		s.stop()
-		s.work.close()
+		s.mu.Lock()
+		s.closing = true
+		s.mu.Unlock()
+		s.acts.Wait()
 		s.wg.Wait()
 	}
 	if s.lc != nil {
@@ -277,8 +278,8 @@ func (s *server) Close() {
 	}
 }
 
-// observe is the lifecycle's subscriber: it records, and hands the
-// agents' work to the workers; it must not block.
+// observe is the lifecycle's subscriber: it records, and starts the
+// agents' actions; it must not block.
 func (s *server) observe(ev contactcenter.Event) {
 	now := time.Now()
 	switch e := ev.(type) {
@@ -288,13 +289,13 @@ func (s *server) observe(ev contactcenter.Event) {
 			s.mu.Lock()
 			s.offered++
 			s.mu.Unlock()
-			s.work.push(job{agent: e.Agent, engagement: e.Engagement})
+			s.spawn(job{agent: e.Agent, engagement: e.Engagement})
 		case routing.EventAccepted:
 			s.mu.Lock()
 			s.accepted[e.Engagement] = now
 			s.mu.Unlock()
 			// The desktop's "assigned": the agent writes from now on.
-			s.work.push(job{agent: e.Agent, engagement: e.Engagement, kind: reply})
+			s.spawn(job{agent: e.Agent, engagement: e.Engagement, kind: reply})
 		}
 	case *contactcenter.ConversationEvent:
 		s.mu.Lock()
@@ -330,39 +331,48 @@ const (
 	end                  // after the handle time
 )
 
-// act is a worker: it accepts each offer for its agent, replies once
-// through the desk when the acceptance's event has come (as a desktop
-// writes once the conversation is "assigned"), and ends the
-// conversation after the handle time.
-func (s *server) act(ctx context.Context) {
-	for {
-		j, ok := s.work.pop()
-		if !ok {
-			return
+// spawn does j on a goroutine of its own: each agent is a person who
+// acts when they see the event, whatever the others are waiting for.
+func (s *server) spawn(j job) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return
+	}
+	s.acts.Add(1)
+	go func() {
+		defer s.acts.Done()
+		s.act(s.ctx, j)
+	}()
+}
+
+// act does an agent's action: accept an offer; reply once through the
+// desk when the acceptance's event has come (as a desktop writes once
+// the conversation is "assigned"); end the conversation after the
+// handle time.
+func (s *server) act(ctx context.Context, j job) {
+	tok := s.token[j.agent]
+	if tok == "" {
+		s.fail(fmt.Errorf("offer to %s, who is not signed in here", j.agent))
+		return
+	}
+	var err error
+	switch j.kind {
+	case accept:
+		err = s.desk.Accept(ctx, tok, j.engagement)
+	case reply:
+		if _, err = s.desk.Post(ctx, tok, j.engagement, replyBody); err == nil {
+			s.mu.Lock()
+			s.posts++
+			s.mu.Unlock()
 		}
-		tok := s.token[j.agent]
-		if tok == "" {
-			s.fail(fmt.Errorf("offer to %s, who is not signed in here", j.agent))
-			continue
-		}
-		var err error
-		switch j.kind {
-		case accept:
-			err = s.desk.Accept(ctx, tok, j.engagement)
-		case reply:
-			if _, err = s.desk.Post(ctx, tok, j.engagement, replyBody); err == nil {
-				s.mu.Lock()
-				s.posts++
-				s.mu.Unlock()
-			}
-			done := job{agent: j.agent, engagement: j.engagement, kind: end}
-			time.AfterFunc(s.cfg.Handle, func() { s.work.push(done) })
-		case end:
-			err = s.desk.End(ctx, tok, j.engagement)
-		}
-		if err != nil && ctx.Err() == nil {
-			s.fail(fmt.Errorf("%s %s: %w", [...]string{"accept", "post to", "end"}[j.kind], j.engagement, err))
-		}
+		done := job{agent: j.agent, engagement: j.engagement, kind: end}
+		time.AfterFunc(s.cfg.Handle, func() { s.spawn(done) })
+	case end:
+		err = s.desk.End(ctx, tok, j.engagement)
+	}
+	if err != nil && ctx.Err() == nil {
+		s.fail(fmt.Errorf("%s %s: %w", [...]string{"accept", "post to", "end"}[j.kind], j.engagement, err))
 	}
 }
 
@@ -442,64 +452,4 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// workQueue is an unbounded queue of jobs: the lifecycle's subscriber
-// pushes without blocking.
-type workQueue struct {
-	mu     sync.Mutex
-	jobs   []job
-	closed bool
-	ready  chan struct{}
-}
-
-func newWorkQueue() *workQueue { return &workQueue{ready: make(chan struct{}, 1)} }
-
-func (q *workQueue) push(j job) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return
-	}
-	q.jobs = append(q.jobs, j)
-	q.wake()
-}
-
-// wake signals a waiting worker; q.mu is held.
-func (q *workQueue) wake() {
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
-}
-
-func (q *workQueue) close() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.closed = true
-	close(q.ready)
-}
-
-// pop returns the next job, waiting for one, or false once closed.
-func (q *workQueue) pop() (job, bool) {
-	for {
-		q.mu.Lock()
-		if q.closed {
-			q.mu.Unlock()
-			return job{}, false
-		}
-		if len(q.jobs) > 0 {
-			j := q.jobs[0]
-			q.jobs = q.jobs[1:]
-			if len(q.jobs) > 0 {
-				q.wake() // another worker
-			}
-			q.mu.Unlock()
-			return j, true
-		}
-		q.mu.Unlock()
-		if _, ok := <-q.ready; !ok {
-			return job{}, false
-		}
-	}
 }
