@@ -36,7 +36,10 @@ type Config struct {
 	Roster Roster
 	// Access keeps agents' and supervisors' grants. Required.
 	Access access.Store
-	// Numbers is the pool of telephone numbers. Required.
+	// Numbers is the pool of telephone numbers. Required. A service
+	// claims numbers that carry what it offers (Voice for telephony, SMS
+	// for SMS): a number added without Capabilities is never claimed by
+	// one.
 	Numbers numbermap.Store
 	// Channels carry engagements; each modality kind is served by at most
 	// one channel. At least one is required.

@@ -168,6 +168,9 @@ type Owned struct {
 	// "" when not stated.
 	Type NumberType
 	// Capabilities says what the number can carry; 0 when not stated.
+	// A claim that asks for capabilities (a contact center's does: voice
+	// for telephony, SMS for SMS) never takes a number that does not
+	// state them.
 	Capabilities Capabilities
 	// Provider is the carrier's reference for the number, opaque here.
 	Provider string
