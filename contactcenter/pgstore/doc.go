@@ -62,6 +62,10 @@
 // one row of table chat_transcripts per message, its Seq assigned under
 // an advisory lock on the conversation, so that replicas appending to
 // one conversation at once give each message the next Seq.
+// [DB.Outbox] is an [outbox.Store] (the messaging channels' replies on
+// their way): one row of table messaging_outbox per reply, keyed by its
+// Ref and listed in the order put, kept until the provider takes it, so
+// that the replica that takes a service over sends what is pending.
 //
 // # Relay between replicas
 //
