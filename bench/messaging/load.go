@@ -82,7 +82,8 @@ type report struct {
 	Server                results
 	ServerCPU, LoadCPU    float64 // seconds during the run; LoadCPU 0 when in the same process
 	MachineCPU            float64 // seconds every process on the machine was busy during the load (-1: unknown)
-	Wall                  time.Duration
+	Wall                  time.Duration // from the first message due to the last response
+	Drain                 time.Duration // from the last response to the agent side's catching up (or -drain)
 }
 
 // senderNumber is the i-th attendee's phone number.
@@ -202,6 +203,10 @@ func load(ctx context.Context, cfg loadConfig) (*report, error) {
 	lastSent := time.Now()
 	wg.Wait()
 	loadCPU, machine := cpuSeconds()-loadCPU0, machineBusy()-machine0
+	after, err := fetchResults(ctx, client, cfg.Target, "-") // the server's CPU at the end of the load, before the drain
+	if err != nil {
+		return nil, err
+	}
 
 	// The agent side catches up: every message taken is seen and its
 	// conversation accepted, and every reply written has reached the
@@ -295,7 +300,8 @@ func load(ctx context.Context, cfg loadConfig) (*report, error) {
 		q, a := quantiles(ws), quantiles(as)
 		rep.Windows = append(rep.Windows, window{From: from, Messages: len(ws), WebhookP99: q[1], AgentP99: a[1]})
 	}
-	rep.ServerCPU = res.CPU - before.CPU
+	rep.ServerCPU = after.CPU - before.CPU
+	rep.Drain = time.Since(last)
 	rep.MachineCPU = machine
 	if !cfg.OwnCPU {
 		rep.LoadCPU = loadCPU

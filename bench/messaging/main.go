@@ -188,11 +188,12 @@ func print(out io.Writer, r *report, where string) error {
 	}
 	fmt.Fprintln(out)
 	s := r.Server
+	fmt.Fprintf(out, "drain: the agent side caught up %.2f s after the last response\n", r.Drain.Seconds())
 	fmt.Fprintf(out, "conversations: %d started, %d offers, %d assigned, %d ended, %d waiting at the end; follow-ups %d\n",
 		s.Started, s.Offered, s.Assigned, s.Ended, s.Waiting, r.Messages-s.Started)
 	fmt.Fprintf(out, "replies: %d written (%d by agents), %d taken by the provider; agent actions refused: %d %v\n",
 		s.Replies, s.Posts, s.Sent, s.AgentErrors, s.FirstErrors)
-	fmt.Fprintf(out, "cpu: server process %.2f s (%.2f cores over the run)", r.ServerCPU, r.ServerCPU/r.Wall.Seconds())
+	fmt.Fprintf(out, "cpu during the load: server process %.2f s (%.2f cores)", r.ServerCPU, r.ServerCPU/r.Wall.Seconds())
 	if r.LoadCPU > 0 {
 		fmt.Fprintf(out, ", load generator %.2f s", r.LoadCPU)
 	}
