@@ -80,8 +80,8 @@ type report struct {
 	NotSeen, NotAssigned  int // messages taken (200) that never reached the agent side / an agent
 	Lost                  int // messages not taken (not 200), not seen or not assigned
 	Server                results
-	ServerCPU, LoadCPU    float64 // seconds during the run; LoadCPU 0 when in the same process
-	MachineCPU            float64 // seconds every process on the machine was busy during the load (-1: unknown)
+	ServerCPU, LoadCPU    float64       // seconds during the run; LoadCPU 0 when in the same process
+	MachineCPU            float64       // seconds every process on the machine was busy during the load (-1: unknown)
 	Wall                  time.Duration // from the first message due to the last response
 	Drain                 time.Duration // from the last response to the agent side's catching up (or -drain)
 }
