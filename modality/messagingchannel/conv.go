@@ -46,6 +46,8 @@ type conv struct {
 	last      time.Time // the last message, either way
 	out       []*outbound
 	sending   bool
+	later     []saying // what sayInTurn is to say, in order
+	saying    bool     // sayLater's goroutine runs
 }
 
 // outbound is one reply on its way.
@@ -317,9 +319,12 @@ func (c *Channel) enqueue(ctx context.Context, cv *conv) {
 }
 
 // decided applies a router's decision about cv.
+//
+// It returns without waiting on the transcript or the outbox: the
+// router delivers a service's decisions one at a time, and one that
+// waited on a durable store's write would hold up every other
+// conversation's. What it says is written in order by sayLater.
 func (c *Channel) decided(cv *conv, d modality.Decision) {
-	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
-	defer cancel()
 	at := d.At
 	if at.IsZero() {
 		at = c.cfg.Now()
@@ -337,8 +342,8 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 			n.Active++
 		}
 		cv.e.State, cv.e.Answered, cv.agent = modality.Active, at, d.Agent
+		c.sayLater(cv, transcript.AuthorSystem, fmt.Sprintf(connectedText, d.Agent))
 		c.mu.Unlock()
-		c.say(ctx, cv, transcript.AuthorSystem, fmt.Sprintf(connectedText, d.Agent))
 	case modality.Requeued:
 		if cv.e.State == modality.Active {
 			n.Active--
@@ -349,9 +354,8 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 	case modality.Finished:
 		if d.BackToReceptionist && cv.svc.setup.Receptionist != nil {
 			cv.reception, cv.queue = true, ""
-			r := cv.svc.setup.Receptionist
+			c.sayLater(cv, transcript.AuthorReceptionist, cv.svc.setup.Receptionist.Back().Text)
 			c.mu.Unlock()
-			c.say(ctx, cv, transcript.AuthorReceptionist, r.Back().Text)
 			return
 		}
 		c.mu.Unlock()
@@ -359,6 +363,55 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 	default:
 		c.mu.Unlock()
 	}
+}
+
+// saying is one message to say in a conversation, in its turn.
+type saying struct {
+	author, body string
+	done         chan said // nil: nobody waits
+}
+
+type said struct {
+	m   transcript.Message
+	err error
+}
+
+// sayLater says body in cv on a goroutine of cv's, after what it was
+// told to say before; c.mu is held.
+func (c *Channel) sayLater(cv *conv, author, body string) {
+	c.sayInTurn(cv, saying{author: author, body: body})
+}
+
+// sayInTurn queues s in cv's turn; c.mu is held.
+func (c *Channel) sayInTurn(cv *conv, s saying) {
+	cv.later = append(cv.later, s)
+	if cv.saying {
+		return
+	}
+	cv.saying = true
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for {
+			c.mu.Lock()
+			if len(cv.later) == 0 {
+				cv.saying = false
+				c.mu.Unlock()
+				return
+			}
+			next := cv.later[0]
+			cv.later = cv.later[1:]
+			c.mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+			m, err := c.say(ctx, cv, next.author, next.body)
+			cancel()
+			if next.done != nil {
+				next.done <- said{m, err}
+			} else if err != nil {
+				c.log.Error(err, "a message of the channel's not said", "conversation", cv.id)
+			}
+		}
+	}()
 }
 
 // end ends cv with reason; hangup tells its router.
@@ -575,7 +628,18 @@ func (c *Channel) Post(ctx context.Context, serviceID, id, agent, body string) (
 	if err != nil {
 		return transcript.Message{}, err
 	}
-	return c.say(ctx, cv, "agent:"+agent, body)
+	// After what the channel says of its own (the agent's arrival), in
+	// its turn.
+	done := make(chan said, 1)
+	c.mu.Lock()
+	c.sayInTurn(cv, saying{author: "agent:" + agent, body: body, done: done})
+	c.mu.Unlock()
+	select {
+	case r := <-done:
+		return r.m, r.err
+	case <-ctx.Done():
+		return transcript.Message{}, fmt.Errorf("messagingchannel: post to %q: %w (it may yet be sent)", id, ctx.Err())
+	}
 }
 
 // MaxBody is the longest reply, in bytes: what a WhatsApp message takes.
