@@ -80,14 +80,15 @@ func TestArrowsPointOneWay(t *testing.T) {
 // TestArrowsOfTheAdapters guards the other side of the map. pgstore
 // implements the stores of three domains (contactcenter's services and
 // leases, access's grants and tokens, numbermap's pool), webhook's
-// shared state and routing's engagement records: it may import those,
+// shared state, routing's engagement records, the transcripts and the
+// messaging outbox: it may import those,
 // and nothing of ours may import it but examples and tests (tests that
 // run a package against PostgreSQL, as the agent desktop's replicas do:
 // a test is never in a host's build). A host that never opens PostgreSQL
 // does not compile pgx, and one that imports contactcenter does not
 // compile the numbering plan.
 func TestArrowsOfTheAdapters(t *testing.T) {
-	pgstoreMay := []string{"contactcenter", "contactcenter/webhook", "access", "numbermap", "modality", "modality/routing", "modality/transcript"} // transcript: it stores conversations' transcripts
+	pgstoreMay := []string{"contactcenter", "contactcenter/webhook", "access", "numbermap", "modality", "modality/routing", "modality/transcript", "modality/messaging/outbox"} // transcript and outbox: it stores conversations' transcripts and replies on their way
 	for _, f := range goFiles(t, "contactcenter/pgstore", false) {
 		for _, p := range imports(t, f) {
 			rel, ours := strings.CutPrefix(p, module+"/")
