@@ -2,7 +2,6 @@ package contactcenter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -36,9 +35,6 @@ func (l *Lifecycle) ForwardMessage(ctx context.Context, kind modality.Kind, serv
 	}
 	if len(msg) > modality.MaxForwardedMessage {
 		return fmt.Errorf("contactcenter: forward a message: %d bytes, more than the %d a relayed message carries", len(msg), modality.MaxForwardedMessage)
-	}
-	if !json.Valid(msg) {
-		return errors.New("contactcenter: forward a message: not JSON")
 	}
 	if serviceID == "" {
 		ix, ok := l.cfg.Store.(AccountIndex)

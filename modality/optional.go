@@ -187,7 +187,8 @@ func (e *NotOpenError) Unwrap() error { return ErrNotFound }
 // services it does not serve itself, rather than refusing them.
 type MessageForwarder interface {
 	// ForwardMessage hands msg, the channel's encoding of a message
-	// that arrived here, to the channel of kind on the replica driving
+	// that arrived here (JSON, carried as it is: anything else is an
+	// error), to the channel of kind on the replica driving
 	// the service, and returns once that channel has taken it (its
 	// ServeMessage returned nil). The service is serviceID, or, when
 	// serviceID is "", the one whose address of kind is to (an event's

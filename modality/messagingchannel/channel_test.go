@@ -244,15 +244,33 @@ func TestRetriedDelivery(t *testing.T) {
 	}
 	conv := e.event(t, modality.ConversationStarted).Conversation
 	e.reply(t, 1)
+	assert.Equal(t, 1, e.count(t, conv, "hello"), "taken once")
+}
+
+// count returns how many messages of conv's transcript say body.
+func (e *env) count(t *testing.T, conv, body string) int {
+	t.Helper()
 	ms, err := e.ch.Messages(t.Context(), "svc", conv, 0)
 	require.NoError(t, err)
 	n := 0
 	for _, m := range ms {
-		if m.Body == "hello" {
+		if m.Body == body {
 			n++
 		}
 	}
-	assert.Equal(t, 1, n, "taken once")
+	return n
+}
+
+// leased returns a pool whose number is leased to "svc" from now for a
+// day, vacant after.
+func leased(t *testing.T, now time.Time) *memnumbermap.Store {
+	t.Helper()
+	pool := memnumbermap.New()
+	require.NoError(t, pool.Add(t.Context(), numbermap.Owned{Number: number, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
+	_, err := pool.Claim(t.Context(), numbermap.ClaimRequest{Count: 1, At: now, Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "sms",
+		Modality: string(modality.SMS), Start: now, Expires: now.Add(24 * time.Hour), Policy: numbermap.Policy{Kind: numbermap.Vacant, Aging: numbermap.DefaultAging}}})
+	require.NoError(t, err)
+	return pool
 }
 
 // TestProviderOutage: replies the provider does not take are sent again,
@@ -439,11 +457,7 @@ func TestRetiredNumbers(t *testing.T) {
 func TestNumberOfAServiceNotOpenHere(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC)
-	pool := memnumbermap.New()
-	require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: number, Country: "US", Capabilities: numbermap.Voice | numbermap.SMS}))
-	_, err := pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: now, Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "sms",
-		Modality: string(modality.SMS), Start: now, Expires: now.Add(24 * time.Hour), Policy: numbermap.Policy{Kind: numbermap.Vacant, Aging: numbermap.DefaultAging}}})
-	require.NoError(t, err)
+	pool := leased(t, now)
 	gw, err := memprovider.NewGateway(secret)
 	require.NoError(t, err)
 	defer gw.Close()

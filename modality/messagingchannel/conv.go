@@ -47,7 +47,7 @@ type conv struct {
 	out       []*outbound
 	sending   bool
 	later     []saying // what sayInTurn is to say, in order
-	saying    bool     // sayLater's goroutine runs
+	saying    bool     // sayInTurn's goroutine runs
 }
 
 // outbound is one reply on its way.
@@ -323,7 +323,7 @@ func (c *Channel) enqueue(ctx context.Context, cv *conv) {
 // It returns without waiting on the transcript or the outbox: the
 // router delivers a service's decisions one at a time, and one that
 // waited on a durable store's write would hold up every other
-// conversation's. What it says is written in order by sayLater.
+// conversation's. What it says is written in order by sayInTurn.
 func (c *Channel) decided(cv *conv, d modality.Decision) {
 	at := d.At
 	if at.IsZero() {
@@ -342,7 +342,7 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 			n.Active++
 		}
 		cv.e.State, cv.e.Answered, cv.agent = modality.Active, at, d.Agent
-		c.sayLater(cv, transcript.AuthorSystem, fmt.Sprintf(connectedText, d.Agent))
+		c.sayInTurn(cv, saying{author: transcript.AuthorSystem, body: fmt.Sprintf(connectedText, d.Agent)})
 		c.mu.Unlock()
 	case modality.Requeued:
 		if cv.e.State == modality.Active {
@@ -354,7 +354,7 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 	case modality.Finished:
 		if d.BackToReceptionist && cv.svc.setup.Receptionist != nil {
 			cv.reception, cv.queue = true, ""
-			c.sayLater(cv, transcript.AuthorReceptionist, cv.svc.setup.Receptionist.Back().Text)
+			c.sayInTurn(cv, saying{author: transcript.AuthorReceptionist, body: cv.svc.setup.Receptionist.Back().Text})
 			c.mu.Unlock()
 			return
 		}
@@ -376,13 +376,8 @@ type said struct {
 	err error
 }
 
-// sayLater says body in cv on a goroutine of cv's, after what it was
-// told to say before; c.mu is held.
-func (c *Channel) sayLater(cv *conv, author, body string) {
-	c.sayInTurn(cv, saying{author: author, body: body})
-}
-
-// sayInTurn queues s in cv's turn; c.mu is held.
+// sayInTurn says s in cv on a goroutine of cv's, after what it was told
+// to say before; c.mu is held.
 func (c *Channel) sayInTurn(cv *conv, s saying) {
 	cv.later = append(cv.later, s)
 	if cv.saying {
@@ -519,10 +514,10 @@ func (c *Channel) send(cv *conv) {
 			// A failure here may have the reply sent twice, by whoever
 			// opens the service next; never not at all.
 			octx, ocancel := context.WithTimeout(context.Background(), c.cfg.LookupTimeout)
-			err := c.cfg.Outbox.Sent(octx, ob.ref, id, now)
+			serr := c.cfg.Outbox.Sent(octx, ob.ref, id, now)
 			ocancel()
-			if err != nil {
-				c.log.Error(err, "the outbox did not hear a reply was sent", "conversation", cv.id)
+			if serr != nil {
+				c.log.Error(serr, "the outbox did not hear a reply was sent", "conversation", cv.id)
 			}
 		}
 		c.mu.Lock()
@@ -581,7 +576,6 @@ func (c *Channel) status(ctx context.Context, p messaging.Provider, s messaging.
 	switch {
 	case ob != nil:
 		msg = ob.msg
-		msg.ServiceID = ob.conv.svc.id
 	default:
 		r, err := c.cfg.Outbox.Lookup(ctx, p.Name(), s.ID)
 		switch {

@@ -85,15 +85,7 @@ func TestForwardedToTheDriver(t *testing.T) {
 	status, err = e.gw.Deliver(t.Context(), hook, messaging.Inbound{ID: id, From: attendee, To: number, Body: "hi"})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status)
-	ms, err := e.ch.Messages(t.Context(), "svc", started.Conversation, 0)
-	require.NoError(t, err)
-	n := 0
-	for _, m := range ms {
-		if m.Body == "hi" {
-			n++
-		}
-	}
-	assert.Equal(t, 1, n, "delivered twice, taken once")
+	assert.Equal(t, 1, e.count(t, started.Conversation, "hi"), "delivered twice, taken once")
 }
 
 // The driver cannot be reached: 503, nothing recorded, and the
@@ -186,11 +178,7 @@ func (p *flakyPool) Get(ctx context.Context, n numbermap.Number) (numbermap.Reco
 func TestNumberPoolDown(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC)
-	pool := &flakyPool{Store: memnumbermap.New()}
-	require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: number, Country: "US", Capabilities: numbermap.SMS}))
-	_, err := pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: now, Lease: numbermap.Lease{ServiceID: "svc", EntryPoint: "sms",
-		Modality: string(modality.SMS), Start: now, Expires: now.Add(24 * time.Hour), Policy: numbermap.Policy{Kind: numbermap.Vacant, Aging: numbermap.DefaultAging}}})
-	require.NoError(t, err)
+	pool := &flakyPool{Store: leased(t, now)}
 	gw, err := memprovider.NewGateway(secret)
 	require.NoError(t, err)
 	defer gw.Close()

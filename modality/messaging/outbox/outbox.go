@@ -16,6 +16,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,7 +144,7 @@ func (m *Mem) Pending(ctx context.Context, serviceID string) ([]Reply, error) {
 			out = append(out, r)
 		}
 	}
-	slices.SortFunc(out, func(a, b *memReply) int { return int(a.order - b.order) })
+	slices.SortFunc(out, func(a, b *memReply) int { return cmp.Compare(a.order, b.order) })
 	rs := make([]Reply, len(out))
 	for i, r := range out {
 		rs[i] = r.Reply
