@@ -199,7 +199,9 @@
       openConv(id, "");
       if (known) send({ type: "history", engagement: id, after_seq: lastSeq(id) });
     }
-    if (h.offered && !$('.offer[data-engagement="' + CSS.escape(h.offered) + '"]')) addOffer(h.offered, "", null);
+    // An offer, too, is shown from here only at a (re)connect: later, a
+    // holding frame may be older than an offer_gone already taken.
+    if (fresh && h.offered && !$('.offer[data-engagement="' + CSS.escape(h.offered) + '"]')) addOffer(h.offered, "", null);
     $("#no-offers").hidden = $("#offers").children.length > 0;
   }
 

@@ -3,6 +3,7 @@ package desktop_test
 import (
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,10 +49,10 @@ func TestDesktop_AnAgentAnswersAChat(t *testing.T) {
 	assert.Equal(t, true, hist["chat"])
 	require.NotEmpty(t, hist["messages"], "the receptionist's exchange")
 
-	agent.send(map[string]any{"type": "accept", "engagement": conv})
-	assert.Equal(t, conv, agent.until("assigned")["engagement"])
-	held := agent.until("holding")["holding"].(map[string]any)
-	assert.Equal(t, []any{conv}, held["connected"])
+	agent.send(map[string]any{"type": "accept", "engagement": conv, "ref": "a1"})
+	got := agent.untilAll("a1", "assigned", "holding")
+	assert.Equal(t, conv, got["assigned"]["engagement"])
+	assert.Equal(t, []any{conv}, got["holding"]["holding"].(map[string]any)["connected"])
 
 	agent.send(map[string]any{"type": "message", "engagement": conv, "body": "Hello, I'm here to help.", "client_msg_id": "a-1"})
 	ack := agent.until("ack")
@@ -81,12 +82,12 @@ func TestDesktop_AnAgentAnswersAChat(t *testing.T) {
 	att.send(map[string]any{"type": "read", "up_to_seq": seq})
 	assert.Equal(t, seq, agent.until("read")["up_to_seq"], "and the agent sees the attendee read theirs")
 
-	agent.send(map[string]any{"type": "end", "engagement": conv})
-	ended := agent.until("ended")
-	assert.Equal(t, conv, ended["engagement"])
-	assert.Equal(t, string(routing.Answered), ended["reason"])
+	agent.send(map[string]any{"type": "end", "engagement": conv, "ref": "e1"})
+	got = agent.untilAll("e1", "ended", "holding")
+	assert.Equal(t, conv, got["ended"]["engagement"])
+	assert.Equal(t, string(routing.Answered), got["ended"]["reason"])
 	assert.Equal(t, "closed", att.until("closed")["type"], "the attendee's conversation closes")
-	held = agent.until("holding")["holding"].(map[string]any)
+	held := got["holding"]["holding"].(map[string]any)
 	assert.Equal(t, []any{}, held["connected"])
 	assert.Equal(t, "wrap-up", held["presence"], "the template's wrap-up follows")
 }
@@ -252,9 +253,10 @@ func TestDesktop_TransferAndDecline(t *testing.T) {
 	bo.send(map[string]any{"type": "accept", "engagement": conv})
 	bo.until("assigned")
 
-	bo.send(map[string]any{"type": "transfer", "engagement": conv, "queue": "registration"})
-	assert.Equal(t, "transferred", bo.until("ended")["reason"])
-	held := bo.until("holding")["holding"].(map[string]any)
+	bo.send(map[string]any{"type": "transfer", "engagement": conv, "queue": "registration", "ref": "t1"})
+	got := bo.untilAll("t1", "ended", "holding")
+	assert.Equal(t, "transferred", got["ended"]["reason"])
+	held := got["holding"]["holding"].(map[string]any)
 	assert.Equal(t, []any{}, held["connected"], "off the agent's desktop")
 	stats, err := e.lc.QueueStats(t.Context(), e.svc.ID)
 	require.NoError(t, err)
@@ -265,4 +267,43 @@ func TestDesktop_TransferAndDecline(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, entered, "it entered the registration queue (waiting there, or offered from it)")
+}
+
+// TestDesktop_DeclineWhileAnotherGoroutineDelivers: the router's
+// decisions reach the desktop from whichever goroutine drains the line,
+// so the answer to an action can overtake the decision the action
+// made. The offer_gone it owes the page still comes. A subscriber held
+// up on the offer stands for the attendee's goroutine, still delivering
+// it when the agent declines.
+func TestDesktop_DeclineWhileAnotherGoroutineDelivers(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.agentToken(t, 0)
+	ana, _ := e.agent(t, tok)
+	ana.send(map[string]any{"type": "status", "status": "available", "ref": "s1"})
+	ana.untilAll("s1", "holding")
+
+	offered, release := make(chan struct{}), make(chan struct{})
+	var once, freed sync.Once
+	free := func() { freed.Do(func() { close(release) }) }
+	t.Cleanup(free) // a failing test lets the drain go too
+	unsub := e.lc.Subscribe(func(ev contactcenter.Event) {
+		if ee, ok := ev.(*contactcenter.EngagementEvent); ok && ee.Kind == routing.EventOffered {
+			once.Do(func() { close(offered); <-release })
+		}
+	})
+	defer unsub()
+	att := e.dial(t, "/chat/"+e.svc.ID+"/chat")
+	att.send(map[string]any{"type": "hello", "token": e.attendeeToken(t, "att-slow")})
+	conv := att.until("welcome")["conversation"].(string)
+	att.send(map[string]any{"type": "choose", "key": "0"})
+	<-offered
+	assert.Equal(t, conv, ana.until("offer")["engagement"])
+
+	ana.send(map[string]any{"type": "decline", "engagement": conv, "ref": "d1"})
+	held := ana.untilAll("d1", "holding")["holding"]["holding"].(map[string]any)
+	assert.Empty(t, held["offered"], "the router took the offer back")
+	free() // now the drain delivers the miss
+	gone := ana.until("offer_gone")
+	assert.Equal(t, conv, gone["engagement"])
+	assert.Equal(t, "missed", gone["reason"])
 }

@@ -47,7 +47,7 @@
 // Server frames:
 //
 //	{"type":"welcome","agent":"ana","service":"svc-…","queues":["general"],"holding":{"presence":"offline","connected":[]}}
-//	{"type":"holding","holding":{"presence":"busy","connected":["chat-…"],"offered":""}} // after each desk action
+//	{"type":"holding","holding":{"presence":"busy","connected":["chat-…"],"offered":""}} // after each desk action: the router's word then; the frames of what the action changed may come before it or after
 //	{"type":"presence","holding":{…}}                     // the router set the agent to a break
 //	{"type":"offer","engagement":"chat-…","queue":"general","wait_s":12}
 //	{"type":"offer_gone","engagement":"chat-…","reason":"missed"} // or "withdrawn"

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,27 @@ func (c *ws) until(typ string) map[string]any {
 			return f
 		}
 	}
+}
+
+// untilAll reads frames until one of each of types has come, in any
+// order, and returns the first of each by type: a desk action's holding
+// frame and the frames of what it changed may come in either order. A
+// frame answering an action (holding, done) counts only with the
+// action's ref: an earlier action's answer may still be unread.
+func (c *ws) untilAll(ref string, types ...string) map[string]map[string]any {
+	c.t.Helper()
+	got := make(map[string]map[string]any, len(types))
+	for len(got) < len(types) {
+		f := c.next()
+		typ, _ := f["type"].(string)
+		if (typ == "holding" || typ == "done") && f["ref"] != ref {
+			continue
+		}
+		if _, seen := got[typ]; !seen && slices.Contains(types, typ) {
+			got[typ] = f
+		}
+	}
+	return got
 }
 
 func (c *ws) next() map[string]any {

@@ -34,9 +34,16 @@ type socket struct {
 	token string
 	agent string
 
-	mu    sync.Mutex
-	convs map[string]bool // engagements the agent is connected with
-	offer string          // the engagement offered to them, or ""
+	// What the socket knows the agent holds: set from the router at the
+	// hello, then only by the events, in their order. A snapshot taken
+	// later may be older than an event not yet here; it never overwrites
+	// them, or a frame such an event owes the page (offer_gone, ended)
+	// would be lost.
+	mu       sync.Mutex
+	convs    map[string]bool // engagements the agent is connected with
+	offer    string          // the engagement offered to them, or ""
+	welcomed bool            // the welcome is out; before it, events wait in early
+	early    []func()        // events that came between attach and welcome
 
 	malformed int // only the reading goroutine uses it
 }
@@ -147,6 +154,17 @@ func (s *socket) hello(ctx context.Context, token string) bool {
 		}
 		return false
 	}
+	s.token, s.agent = token, who
+	s.log = s.log.WithValues("agent", who)
+	// Attached before what they hold is read: an event from then on is
+	// not lost between the two. It waits for the welcome and then goes
+	// out after it, in order; applied over the snapshot, the page ends
+	// where the router is (an event the snapshot has already is sent
+	// again, which the page takes as it is).
+	if !s.h.attach(s) {
+		s.out.Finish(websocket.StatusGoingAway, "going away")
+		return false
+	}
 	hold, err := d.Holding(ctx, token)
 	if err != nil {
 		s.log.Info("hello refused: holding", "error", err.Error())
@@ -159,27 +177,19 @@ func (s *socket) hello(ctx context.Context, token string) bool {
 			queues = append(queues, q.Name)
 		}
 	}
-	s.token, s.agent = token, who
-	s.log = s.log.WithValues("agent", who)
-	s.hold(hold)
-	if !s.h.attach(s) {
-		s.out.Finish(websocket.StatusGoingAway, "going away")
-		return false
-	}
 	s.log.Info("signed in")
-	s.send(serverFrame{Type: "welcome", Agent: who, Service: s.svc, Queues: queues, Holding: holdingOf(hold)})
-	return true
-}
-
-// hold replaces what the socket knows the agent holds.
-func (s *socket) hold(h desk.Holding) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clear(s.convs)
-	for _, id := range h.Connected {
+	for _, id := range hold.Connected {
 		s.convs[id] = true
 	}
-	s.offer = h.Offered
+	s.offer = hold.Offered
+	s.send(serverFrame{Type: "welcome", Agent: who, Service: s.svc, Queues: queues, Holding: holdingOf(hold)})
+	for _, ev := range s.early {
+		ev()
+	}
+	s.early, s.welcomed = nil, true
+	return true
 }
 
 func holdingOf(h desk.Holding) *holdingFrame {
@@ -230,12 +240,13 @@ func (s *socket) act(ctx context.Context, f clientFrame) bool {
 	}
 	switch f.Type {
 	case frameStatus, frameAccept, frameDecline, frameEnd, frameTransfer:
-		// What the agent holds now: the page renders from it.
+		// What the agent holds now, for the page's presence. Offers and
+		// conversations come and go by their own frames, which may reach
+		// the page before this one or after it.
 		h, err := d.Holding(ctx, s.token)
 		if err != nil {
 			return s.refused(ctx, d, f, err)
 		}
-		s.hold(h)
 		s.send(serverFrame{Type: "holding", Ref: f.Ref, Holding: holdingOf(h)})
 	}
 	if f.Ref != "" {
@@ -334,6 +345,14 @@ func errorCode(err error) string {
 func (s *socket) onEngagement(ev routing.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.welcomed {
+		s.early = append(s.early, func() { s.engagementLocked(ev) })
+		return
+	}
+	s.engagementLocked(ev)
+}
+
+func (s *socket) engagementLocked(ev routing.Event) {
 	mine := ev.Agent == s.agent
 	switch ev.Kind {
 	case routing.EventOffered:
@@ -343,8 +362,13 @@ func (s *socket) onEngagement(ev routing.Event) {
 			s.send(serverFrame{Type: "offer", Engagement: ev.Engagement, Queue: ev.Queue, WaitS: &w})
 		}
 	case routing.EventMissed, routing.EventWithdrawn:
-		if mine && s.offer == ev.Engagement {
-			s.offer = ""
+		// Sent even for an offer the socket no longer knows of (an
+		// offer made and taken back before the welcome): the page
+		// removes what it shows, or nothing.
+		if mine {
+			if s.offer == ev.Engagement {
+				s.offer = ""
+			}
 			s.send(serverFrame{Type: "offer_gone", Engagement: ev.Engagement, Reason: ev.Kind.String()})
 		}
 	case routing.EventAccepted:
@@ -383,11 +407,23 @@ func (s *socket) connectedLocked() []string {
 	return c
 }
 
-// onConversation passes the events of the agent's conversations.
+// onConversation passes the events of the agent's conversations, in
+// their order with the router's.
 func (s *socket) onConversation(ev *contactcenter.ConversationEvent) {
 	if ev.Agent != s.agent {
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.welcomed {
+		e := *ev
+		s.early = append(s.early, func() { s.conversationLocked(&e) })
+		return
+	}
+	s.conversationLocked(ev)
+}
+
+func (s *socket) conversationLocked(ev *contactcenter.ConversationEvent) {
 	switch ev.Kind {
 	case modality.ConversationMessage:
 		m := ev.Message
@@ -398,11 +434,8 @@ func (s *socket) onConversation(ev *contactcenter.ConversationEvent) {
 	case modality.ConversationRead:
 		s.send(serverFrame{Type: "read", Engagement: ev.Conversation, UpToSeq: ev.UpToSeq})
 	case modality.ConversationEnded:
-		s.mu.Lock()
-		mine := s.convs[ev.Conversation]
-		delete(s.convs, ev.Conversation) // ended once, by whichever says so first
-		s.mu.Unlock()
-		if mine {
+		if s.convs[ev.Conversation] {
+			delete(s.convs, ev.Conversation) // ended once, by whichever says so first
 			s.send(serverFrame{Type: "ended", Engagement: ev.Conversation, Reason: ev.Reason})
 		}
 	}
