@@ -66,9 +66,20 @@ func (l *Lifecycle) Request(ctx context.Context, req Request) (Service, error) {
 	if err != nil {
 		return Service{}, fmt.Errorf("contactcenter: request %s: %w", req.EventID, err)
 	}
-	e := l.reg.add(newEntry(svc, l.cfg.Owner == ""))
-	e.mu.Lock()
+	// Locked before a Tick can find it: a Tick running meanwhile (Run)
+	// would otherwise store the plans, deploy and open it, and this
+	// move to Scheduled would fail from wherever it had got to.
+	fresh := newEntry(svc, l.cfg.Owner == "")
+	fresh.mu.Lock()
+	e := l.reg.add(fresh)
+	if e != fresh {
+		fresh.mu.Unlock()
+		e.mu.Lock()
+	}
 	defer e.mu.Unlock()
+	if e.svc.State != Requested {
+		return e.svc, nil // a Tick that had loaded it from the store took it on
+	}
 	if err := l.storePlans(ctx, e, ps); err != nil {
 		// The service stays Requested; the next Tick stores its plans.
 		return e.svc, err
