@@ -18,7 +18,12 @@ import (
 // takes it, so that the replica that takes a service over sends what
 // another left pending.
 //
-// Every method is one statement. Put inserts with ON CONFLICT (ref) DO
+// Every method is one statement. Put and Sent, called from many
+// goroutines at once, share theirs: what is put (or marked sent) while
+// one statement runs goes in the next, one statement and one commit
+// for them all, so a channel replying in hundreds of conversations a
+// second waits for far fewer flushes of the WAL; each call still
+// returns its own result. Put inserts with ON CONFLICT (ref) DO
 // NOTHING, so a Ref put again, by any process and at the same time,
 // keeps the first row as it is, pending or sent. The row takes the next
 // value of an identity column as it is inserted, and Pending lists a
@@ -43,20 +48,35 @@ import (
 // instant beyond that range, with an error wrapping [outbox.ErrInvalid],
 // and so does Sent for its providerID and at, storing nothing. Safe for
 // concurrent use from any number of processes.
-type Outbox struct{ db *DB }
+type Outbox struct {
+	db    *DB
+	puts  group[outbox.Reply, struct{}]
+	sents group[sentMark, struct{}]
+}
 
 var _ outbox.Store = (*Outbox)(nil)
 
 // Outbox returns the store of the messaging channels' replies on their
 // way, shared by every replica.
-func (db *DB) Outbox() *Outbox { return &Outbox{db: db} }
+func (db *DB) Outbox() *Outbox {
+	o := &Outbox{db: db}
+	// Both writes are idempotent: after a failure of several together,
+	// each is written again alone whatever the error was.
+	o.puts = group[outbox.Reply, struct{}]{max: groupMax, all: noResults(o.putAll), one: noResult(o.putOne)}
+	o.sents = group[sentMark, struct{}]{max: groupMax, all: noResults(o.sentAll), one: noResult(o.sentOne)}
+	return o
+}
+
+// groupMax bounds the writes in one statement.
+const groupMax = 256
 
 // outboxColumns are the columns of a reply, in the order collectReplies
 // reads them.
 const outboxColumns = `ref, provider, from_addr, to_addr, service_id, conversation, message_id, seq, author, body,
 	at, at_ns, client_msg_id, first, first_ns, provider_id, sent, sent_ns`
 
-// Put implements [outbox.Store]: one INSERT … ON CONFLICT DO NOTHING.
+// Put implements [outbox.Store]: one INSERT … ON CONFLICT DO NOTHING,
+// of this reply and those put meanwhile by other goroutines (see group).
 func (o *Outbox) Put(ctx context.Context, r outbox.Reply) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -67,6 +87,14 @@ func (o *Outbox) Put(ctx context.Context, r outbox.Reply) error {
 	if err := storableReply(r); err != nil {
 		return fmt.Errorf("pgstore: put reply %q: %w", r.Ref, err)
 	}
+	if _, err := o.puts.do(ctx, r); err != nil {
+		return fmt.Errorf("pgstore: put reply %q: %w", r.Ref, ctxErr(ctx, err))
+	}
+	return nil
+}
+
+// putOne inserts r unless its Ref is stored.
+func (o *Outbox) putOne(ctx context.Context, r outbox.Reply) error {
 	m := r.Message
 	at, atNs := instant(m.At)
 	first, firstNs := instant(r.First)
@@ -76,10 +104,44 @@ func (o *Outbox) Put(ctx context.Context, r outbox.Reply) error {
 		ON CONFLICT (ref) DO NOTHING`,
 		r.Ref, r.Provider, r.From, r.To, m.ServiceID, m.Conversation, m.ID, m.Seq, m.Author, m.Body,
 		at, atNs, m.ClientMsgID, first, firstNs)
-	if err != nil {
-		return fmt.Errorf("pgstore: put reply %q: %w", r.Ref, ctxErr(ctx, err))
+	return err
+}
+
+// putAll inserts the replies whose Ref is not stored, in their order
+// (the order Pending lists them in); of one Ref twice, the first.
+func (o *Outbox) putAll(ctx context.Context, rs []outbox.Reply) error {
+	var (
+		seen                                                         = make(map[string]bool, len(rs))
+		ref, provider, from, to, svc, conv, id, author, body, client []string
+		seq                                                          []int64
+		at, first                                                    []time.Time
+		atNs, firstNs                                                []int16
+	)
+	for _, r := range rs {
+		if seen[r.Ref] {
+			continue
+		}
+		seen[r.Ref] = true
+		m := r.Message
+		a, aNs := instant(m.At)
+		f, fNs := instant(r.First)
+		ref, provider, from, to = append(ref, r.Ref), append(provider, r.Provider), append(from, r.From), append(to, r.To)
+		svc, conv, id, seq = append(svc, m.ServiceID), append(conv, m.Conversation), append(id, m.ID), append(seq, m.Seq)
+		author, body, client = append(author, m.Author), append(body, m.Body), append(client, m.ClientMsgID)
+		at, atNs, first, firstNs = append(at, a), append(atNs, aNs), append(first, f), append(firstNs, fNs)
 	}
-	return nil
+	_, err := o.db.pool.Exec(ctx, `INSERT INTO messaging_outbox (ref, provider, from_addr, to_addr, service_id, conversation,
+			message_id, seq, author, body, at, at_ns, client_msg_id, first, first_ns)
+		SELECT ref, provider, from_addr, to_addr, service_id, conversation,
+			message_id, seq, author, body, at, at_ns, client_msg_id, first, first_ns
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+			$9::text[], $10::text[], $11::timestamptz[], $12::smallint[], $13::text[], $14::timestamptz[], $15::smallint[])
+			WITH ORDINALITY AS v(ref, provider, from_addr, to_addr, service_id, conversation,
+				message_id, seq, author, body, at, at_ns, client_msg_id, first, first_ns, n)
+		ORDER BY n
+		ON CONFLICT (ref) DO NOTHING`,
+		ref, provider, from, to, svc, conv, id, seq, author, body, at, atNs, client, first, firstNs)
+	return err
 }
 
 // storableReply reports why the table cannot hold r as given, wrapping
@@ -139,7 +201,8 @@ func (o *Outbox) Pending(ctx context.Context, serviceID string) ([]outbox.Reply,
 }
 
 // Sent implements [outbox.Store]: one UPDATE of the reply if it is still
-// pending.
+// pending, with those marked sent meanwhile by other goroutines (see
+// group).
 func (o *Outbox) Sent(ctx context.Context, ref, providerID string, at time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -147,16 +210,50 @@ func (o *Outbox) Sent(ctx context.Context, ref, providerID string, at time.Time)
 	if err := errors.Join(storableText("providerID", providerID), storableInstant("at", at)); err != nil {
 		return fmt.Errorf("pgstore: reply %q sent: %w", ref, err)
 	}
-	sent, sentNs := instant(at)
-	_, err := o.db.pool.Exec(ctx, `UPDATE messaging_outbox SET provider_id = NULLIF($2::text, ''), sent = $3, sent_ns = $4
-		WHERE ref = $1 AND sent IS NULL`, ref, providerID, sent, sentNs)
-	if err != nil {
+	if _, err := o.sents.do(ctx, sentMark{ref, providerID, at}); err != nil {
 		if pgCode(err) == uniqueViolation {
 			err = fmt.Errorf("the provider gave another reply the same ID: %w", err)
 		}
 		return fmt.Errorf("pgstore: reply %q sent as %q: %w", ref, providerID, ctxErr(ctx, err))
 	}
 	return nil
+}
+
+// sentMark is one Sent.
+type sentMark struct {
+	ref, providerID string
+	at              time.Time
+}
+
+func (o *Outbox) sentOne(ctx context.Context, s sentMark) error {
+	sent, sentNs := instant(s.at)
+	_, err := o.db.pool.Exec(ctx, `UPDATE messaging_outbox SET provider_id = NULLIF($2::text, ''), sent = $3, sent_ns = $4
+		WHERE ref = $1 AND sent IS NULL`, s.ref, s.providerID, sent, sentNs)
+	return err
+}
+
+// sentAll marks the replies sent, each if it is still pending; of one
+// Ref twice, the first stands.
+func (o *Outbox) sentAll(ctx context.Context, ss []sentMark) error {
+	var (
+		seen            = make(map[string]bool, len(ss))
+		refs, providers []string
+		sent            []time.Time
+		sentNs          []int16
+	)
+	for _, s := range ss {
+		if seen[s.ref] {
+			continue
+		}
+		seen[s.ref] = true
+		t, ns := instant(s.at)
+		refs, providers, sent, sentNs = append(refs, s.ref), append(providers, s.providerID), append(sent, t), append(sentNs, ns)
+	}
+	_, err := o.db.pool.Exec(ctx, `UPDATE messaging_outbox o
+		SET provider_id = NULLIF(v.provider_id, ''), sent = v.sent, sent_ns = v.sent_ns
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[]) AS v(ref, provider_id, sent, sent_ns)
+		WHERE o.ref = v.ref AND o.sent IS NULL`, refs, providers, sent, sentNs)
+	return err
 }
 
 // Drop implements [outbox.Store]: one DELETE.

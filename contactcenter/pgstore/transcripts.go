@@ -2,12 +2,15 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventcc/eventcc/modality/transcript"
 )
@@ -17,9 +20,10 @@ import (
 // that an attendee who reconnects to any replica is sent what was said
 // since.
 //
-// Append runs in a transaction that first takes a transaction-scoped
-// advisory lock on the conversation (a key hashed from the schema and
-// the conversation), then, in one statement, returns the stored message
+// Append runs in one transaction (one round trip) that first takes a
+// transaction-scoped advisory lock on the conversation (a key hashed
+// from the schema and the conversation), then, in one statement,
+// returns the stored message
 // of the same non-empty ClientMsgID or inserts the message with the
 // conversation's highest Seq plus one. Appends to one conversation from
 // any number of processes are so applied one at a time, each with the
@@ -35,13 +39,20 @@ import (
 // Append refuses a message with such a field, or an instant beyond that
 // range, with an error wrapping [transcript.ErrInvalid],
 // storing nothing. Safe for concurrent use from any number of processes.
-type Transcripts struct{ db *DB }
+type Transcripts struct {
+	db      *DB
+	appends group[transcript.Message, transcript.Message]
+}
 
 var _ transcript.Store = (*Transcripts)(nil)
 
 // Transcripts returns the store of chat transcripts, shared by every
 // replica.
-func (db *DB) Transcripts() *Transcripts { return &Transcripts{db: db} }
+func (db *DB) Transcripts() *Transcripts {
+	st := &Transcripts{db: db}
+	st.appends = group[transcript.Message, transcript.Message]{max: groupMax, all: st.appendAll, one: st.appendOne, retry: refused}
+	return st
+}
 
 // transcriptColumns are the columns of a message, in the order
 // collectMessages reads them.
@@ -74,8 +85,12 @@ const appendSQL = `WITH resent AS (
 )
 SELECT ` + transcriptColumns + ` FROM resent UNION ALL SELECT ` + transcriptColumns + ` FROM added`
 
-// Append implements [transcript.Store]: one transaction of two
-// statements.
+// Append implements [transcript.Store]: two statements sent together
+// (one round trip), which PostgreSQL runs as one implicit transaction:
+// the first waits for the conversation's lock, the second, with a
+// snapshot taken once it has it, appends. A failure of either rolls
+// both back. Appends made meanwhile by other goroutines, to any
+// conversations, go in one such transaction together (see group).
 func (st *Transcripts) Append(ctx context.Context, m transcript.Message) (transcript.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return transcript.Message{}, err
@@ -83,27 +98,75 @@ func (st *Transcripts) Append(ctx context.Context, m transcript.Message) (transc
 	if err := storableMessage(m); err != nil {
 		return transcript.Message{}, fmt.Errorf("pgstore: append to transcript %q of service %q: %w", m.Conversation, m.ServiceID, err)
 	}
-	at, atNs := splitInstant(m.At)
-	var stored transcript.Message
-	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+transcriptLock("$1::text")+`)`, m.Conversation); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, appendSQL, m.Conversation, m.ServiceID, m.ID, m.Author, m.Body, at, atNs, m.ClientMsgID)
-		msgs, err := collectMessages(rows, err)
-		if err != nil {
-			return err
-		}
-		if len(msgs) != 1 {
-			return fmt.Errorf("the append returned %d messages, want 1", len(msgs))
-		}
-		stored = msgs[0]
-		return nil
-	})
+	stored, err := st.appends.do(ctx, m)
 	if err != nil {
 		return transcript.Message{}, fmt.Errorf("pgstore: append to transcript %q: %w", m.Conversation, ctxErr(ctx, err))
 	}
 	return stored, nil
+}
+
+// appendOne appends m alone.
+func (st *Transcripts) appendOne(ctx context.Context, m transcript.Message) (transcript.Message, error) {
+	out, err := st.appendAll(ctx, []transcript.Message{m})
+	if err != nil {
+		return transcript.Message{}, err
+	}
+	return out[0], nil
+}
+
+// appendAll appends ms in one transaction: each conversation's lock,
+// then its append, taken in the order of the conversations' IDs, so
+// that two such transactions never wait for each other's locks in a
+// circle (DeleteService takes them in the same order). Appends to one
+// conversation keep their order in ms.
+func (st *Transcripts) appendAll(ctx context.Context, ms []transcript.Message) ([]transcript.Message, error) {
+	order := make([]int, len(ms))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(ms[a].Conversation, ms[b].Conversation) })
+	b := &pgx.Batch{}
+	for _, i := range order {
+		m := ms[i]
+		at, atNs := splitInstant(m.At)
+		b.Queue(`SELECT pg_advisory_xact_lock(`+transcriptLock("$1::text")+`)`, m.Conversation)
+		b.Queue(appendSQL, m.Conversation, m.ServiceID, m.ID, m.Author, m.Body, at, atNs, m.ClientMsgID)
+	}
+	br := st.db.pool.SendBatch(ctx, b)
+	out := make([]transcript.Message, len(ms))
+	var err error
+	for _, i := range order {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
+		var msgs []transcript.Message
+		rows, qerr := br.Query()
+		if msgs, err = collectMessages(rows, qerr); err != nil {
+			break
+		}
+		if len(msgs) != 1 {
+			err = fmt.Errorf("the append returned %d messages, want 1", len(msgs))
+			break
+		}
+		out[i] = msgs[0]
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// refused reports whether PostgreSQL answered err: the transaction
+// failed there and was rolled back, so each of its appends may be made
+// again alone. After any other error (the connection lost, say) it may
+// have committed, and an append without a ClientMsgID would be stored
+// twice.
+func refused(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr)
 }
 
 // storableMessage reports why the table cannot hold m as given, wrapping
@@ -143,7 +206,8 @@ func (st *Transcripts) Since(ctx context.Context, conversation string, afterSeq 
 
 // DeleteService implements [transcript.Store]: one transaction
 // that takes the advisory locks of the service's conversations, in the
-// order of their keys (so that two DeleteServices do not deadlock), then
+// order of their IDs' bytes, as appends do (so that it and they never
+// wait for each other in a circle), then
 // deletes their messages and counts the conversations.
 func (st *Transcripts) DeleteService(ctx context.Context, serviceID string) (int, error) {
 	if err := ctx.Err(); err != nil {
@@ -151,9 +215,9 @@ func (st *Transcripts) DeleteService(ctx context.Context, serviceID string) (int
 	}
 	var n int
 	err := pgx.BeginFunc(ctx, st.db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k.key) FROM (
-				SELECT DISTINCT `+transcriptLock("c.conversation")+` AS key FROM chat_transcripts c
-				WHERE c.service_id = $1 ORDER BY key) k`, serviceID); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+transcriptLock("k.conversation")+`) FROM (
+				SELECT DISTINCT c.conversation COLLATE "C" AS conversation FROM chat_transcripts c
+				WHERE c.service_id = $1 ORDER BY 1) k`, serviceID); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, `WITH d AS (DELETE FROM chat_transcripts WHERE service_id = $1 RETURNING conversation)

@@ -64,6 +64,7 @@ func Run(t *testing.T, h Harness) {
 		{"Forget/ByFirstAttempt", testForget},
 		{"Context/Done", testDone},
 		{"Concurrent/EveryPutKeptOnce", testConcurrent},
+		{"Concurrent/SentOnceEach", testConcurrentSent},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, h.New(t)) })
@@ -246,5 +247,43 @@ func testConcurrent(t *testing.T, s outbox.Store) {
 	for _, r := range got {
 		assert.Greater(t, r.Message.Seq, last[r.Message.Conversation], "each writer's replies in the order it put them")
 		last[r.Message.Conversation] = r.Message.Seq
+	}
+}
+
+// testConcurrentSent: many replies marked sent at once, each by two
+// callers racing with different provider IDs: every reply is sent, and
+// one of the two IDs stands for it, never both.
+func testConcurrentSent(t *testing.T, s outbox.Store) {
+	const convs, each = 8, 25
+	var all []outbox.Reply
+	for c := range convs {
+		for n := range each {
+			r := reply("svc", fmt.Sprint("c", c), n+1)
+			require.NoError(t, s.Put(t.Context(), r))
+			all = append(all, r)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, r := range all {
+		for _, who := range []string{"A", "B"} {
+			wg.Go(func() { assert.NoError(t, s.Sent(t.Context(), r.Ref, who+"-"+r.Ref, t0.Add(time.Minute))) })
+		}
+	}
+	wg.Wait()
+	got, err := s.Pending(t.Context(), "svc")
+	require.NoError(t, err)
+	assert.Empty(t, got, "every reply sent")
+	for _, r := range all {
+		found := 0
+		for _, who := range []string{"A", "B"} {
+			f, err := s.Lookup(t.Context(), "twilio", who+"-"+r.Ref)
+			if err == nil {
+				found++
+				assert.Equal(t, r.Ref, f.Ref)
+			} else {
+				assert.ErrorIs(t, err, outbox.ErrNotFound)
+			}
+		}
+		assert.Equal(t, 1, found, "reply %s: one provider ID stands", r.Ref)
 	}
 }
