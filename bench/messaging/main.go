@@ -37,6 +37,7 @@
 //
 //	go run ./bench/messaging                                  # 1,000 msg/s for 30 s, everything in one process
 //	go run ./bench/messaging -provider twilio -transcripts postgres   # with EVENTCC_POSTGRES_URL
+//	go run ./bench/messaging -transcripts postgres -outbox postgres  # the replies kept in PostgreSQL too
 //	go run ./bench/messaging -serve 127.0.0.1:8941 &                  # the server alone …
 //	go run ./bench/messaging -target http://127.0.0.1:8941            # … and the load from another process
 //
@@ -92,6 +93,7 @@ func bench(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	fs.IntVar(&sc.Agents, "agents", 1500, "agents at the desk, 4 conversations each")
 	fs.DurationVar(&sc.Handle, "handle", 5*time.Second, "from an agent's acceptance to their ending the conversation")
 	fs.StringVar(&sc.Transcripts, "transcripts", "memory", "the channel's transcripts: memory, or postgres at $EVENTCC_POSTGRES_URL")
+	fs.StringVar(&sc.Outbox, "outbox", "memory", "the channel's reply outbox: memory, or postgres at $EVENTCC_POSTGRES_URL")
 	serve := fs.String("serve", "", "only serve, at this address (host:port), until interrupted")
 	target := fs.String("target", "", "only load, the server at this base URL (a -serve)")
 	cpuprofile := fs.String("cpuprofile", "", "write the server process's CPU profile of the run here")
@@ -158,7 +160,7 @@ func bench(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Transcripts = sc.Transcripts
+	rep.Transcripts = sc.Transcripts + ", outbox " + sc.Outbox
 	return rep, print(out, rep, "one process: the load generator shares the cores and its CPU is counted in the figure")
 }
 

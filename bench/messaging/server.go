@@ -22,6 +22,7 @@ import (
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/messaging/memprovider"
+	"github.com/eventcc/eventcc/modality/messaging/outbox"
 	"github.com/eventcc/eventcc/modality/messaging/twilio"
 	"github.com/eventcc/eventcc/modality/messagingchannel"
 	"github.com/eventcc/eventcc/modality/routing"
@@ -73,6 +74,7 @@ type serverConfig struct {
 	Agents      int           // agents signed in at the desk
 	Handle      time.Duration // from acceptance to the agent ending it
 	Transcripts string        // "memory" or "postgres"
+	Outbox      string        // the channel's reply outbox: "memory" or "postgres"
 }
 
 // server is a Lifecycle with the messaging channel, a gateway that
@@ -149,13 +151,15 @@ func newServer(ctx context.Context, cfg serverConfig) (_ *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	var store transcript.Store
-	switch cfg.Transcripts {
-	case "memory", "":
-	case "postgres":
+	var (
+		store transcript.Store
+		box   outbox.Store
+		db    *pgstore.DB
+	)
+	if cfg.Transcripts == "postgres" || cfg.Outbox == "postgres" {
 		url := os.Getenv(pgstore.EnvURL)
 		if url == "" {
-			return nil, fmt.Errorf("-transcripts postgres needs %s", pgstore.EnvURL)
+			return nil, fmt.Errorf("PostgreSQL transcripts or outbox need %s", pgstore.EnvURL)
 		}
 		schema := fmt.Sprintf("bench_messaging_%d", os.Getpid())
 		pool, err := pgstore.Connect(ctx, url, schema)
@@ -166,16 +170,27 @@ func newServer(ctx context.Context, cfg serverConfig) (_ *server, err error) {
 			_ = pgstore.DropSchema(context.Background(), pool, schema)
 			pool.Close()
 		}
-		db := pgstore.New(pool)
+		db = pgstore.New(pool)
 		if _, err := db.Migrate(ctx); err != nil {
 			return nil, err
 		}
+	}
+	switch cfg.Transcripts {
+	case "memory", "":
+	case "postgres":
 		store = db.Transcripts()
 	default:
 		return nil, fmt.Errorf("-transcripts %q: memory or postgres", cfg.Transcripts)
 	}
+	switch cfg.Outbox {
+	case "memory", "": // the channel's default
+	case "postgres":
+		box = db.Outbox()
+	default:
+		return nil, fmt.Errorf("-outbox %q: memory or postgres", cfg.Outbox)
+	}
 	s.texts, err = messagingchannel.New(messagingchannel.Config{Providers: []messaging.Provider{mem, twilioVia{tw, mem}},
-		Numbers: numbers, Transcripts: store})
+		Numbers: numbers, Transcripts: store, Outbox: box})
 	if err != nil {
 		return nil, err
 	}
