@@ -113,7 +113,9 @@ type conversation struct {
 	ended     bool
 	detached  time.Time // when its last socket closed; zero while attached
 	place     modality.Place
-	reception bool // with the receptionist
+	reception bool     // with the receptionist
+	later     []func() // what inTurn is to say, in order
+	saying    bool     // a goroutine is saying it
 
 	// mu orders what is said in the conversation: transcript appends and
 	// frames to the socket. Lock order: mu, then the channel's mu.
@@ -517,11 +519,27 @@ func (c *Channel) Post(ctx context.Context, serviceID, conversationID, agentID, 
 	if err != nil {
 		return Message{}, fmt.Errorf("chatchannel: post to %q: %w", conversationID, err)
 	}
-	m, _, err := c.say(ctx, conv, Message{Author: "agent:" + agentID, Body: body}, false)
-	if err != nil {
-		return Message{}, fmt.Errorf("chatchannel: post to %q: %w", conversationID, err)
+	// In turn: after what the channel says of the router's decisions
+	// (the agent's arrival first, then what they write).
+	type posted struct {
+		m   Message
+		err error
 	}
-	return m, nil
+	done := make(chan posted, 1)
+	c.inTurn(conv, true, func() {
+		m, _, err := c.say(ctx, conv, Message{Author: "agent:" + agentID, Body: body}, false)
+		done <- posted{m, err}
+	})
+	var p posted
+	select {
+	case p = <-done:
+	case <-ctx.Done():
+		p.err = ctx.Err()
+	}
+	if p.err != nil {
+		return Message{}, fmt.Errorf("chatchannel: post to %q: %w", conversationID, p.err)
+	}
+	return p.m, nil
 }
 
 // Typing tells the attendee of a conversation connected to agentID that
