@@ -66,6 +66,11 @@
 // their way): one row of table messaging_outbox per reply, keyed by its
 // Ref and listed in the order put, kept until the provider takes it, so
 // that the replica that takes a service over sends what is pending.
+// Both commit together the writes that many goroutines make at once
+// (transcript appends, replies put or marked sent): one statement and
+// one commit for what arrived while the previous one ran, each caller
+// still getting its own result, so that a channel busy in hundreds of
+// conversations waits for far fewer flushes of the WAL.
 //
 // # Relay between replicas
 //
