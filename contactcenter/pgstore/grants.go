@@ -102,12 +102,17 @@ func (st *Grants) Create(ctx context.Context, g access.Grant) (access.Grant, err
 // one array per column. It returns the IDs it inserted. pg_notify runs once
 // per row inserted, but PostgreSQL delivers one notification per distinct
 // payload of a transaction, at commit; more than maxNotices principals
-// notify "*" instead.
+// notify "*" instead. The rows go in in the order of their IDs: two
+// calls inserting overlapping IDs at once then wait for each other in
+// that order, never in a circle (in the order given, one could hold a
+// row the other waits for while it waits for one of the other's:
+// "deadlock detected", as CI once saw).
 const createGrantsSQL = `WITH created AS (
 	INSERT INTO access_grants (id, service_id, principal, revoked, not_after, revision, doc)
 	SELECT id, service_id, principal, revoked, not_after, 1, doc
 	FROM unnest($3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::json[])
 		AS g(id, service_id, principal, revoked, not_after, doc)
+	ORDER BY id
 	ON CONFLICT (id) DO NOTHING
 	RETURNING id, principal
 ), wide AS (
