@@ -176,16 +176,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer stopServing()
 	var wg sync.WaitGroup
 	var serveErr error
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			serveErr = err
-		}
-	}()
-	go func() { defer wg.Done(); _ = lc.Run(serve) }()
-	go func() { defer wg.Done(); _ = chat.Run(serve) }()
 	if *simulated {
+		// The agents listen before the lifecycle runs: they sign in when
+		// they hear the service open, which may be its first Tick.
 		agents, err := agentsim.New(agentsim.Config{Lifecycle: lc, Authority: auth, Now: time.Now,
 			AnswerDelay: *answer, HandleTime: *handle, Seed: uint64(now.UnixNano())})
 		if err != nil {
@@ -199,6 +192,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			_ = agents.Run(serve, 50*time.Millisecond, func(err error) { fmt.Fprintln(os.Stderr, "webchat: agents:", err) })
 		}()
 	}
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
+	}()
+	go func() { defer wg.Done(); _ = lc.Run(serve) }()
+	go func() { defer wg.Done(); _ = chat.Run(serve) }()
 	shutdown := func() error {
 		stopServing()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
