@@ -180,8 +180,14 @@ func (a *Agents) Step(ctx context.Context) error {
 	a.mu.Unlock()
 	slices.Sort(services)
 	for _, id := range services {
-		if err := a.signIn(ctx, id); err != nil {
+		again, err := a.signIn(ctx, id)
+		if err != nil {
 			errs = append(errs, err)
+		}
+		if again {
+			a.mu.Lock()
+			a.pending[id] = true
+			a.mu.Unlock()
 		}
 	}
 	now := a.cfg.Now()
@@ -244,19 +250,25 @@ func (a *Agents) count(f func(*Counts)) {
 }
 
 // signIn opens a session, and goes available, for each person on duty
-// for the service who has none.
-func (a *Agents) signIn(ctx context.Context, serviceID string) error {
+// for the service who has none. It reports whether to try again at the
+// next Step: the service's desk is not open here yet (the event that
+// made it pending can come before the desk opens; without another such
+// event, nobody would sign in).
+func (a *Agents) signIn(ctx context.Context, serviceID string) (again bool, _ error) {
 	svc, err := a.cfg.Lifecycle.Get(ctx, serviceID)
 	if err != nil {
-		return fmt.Errorf("agentsim: %s: %w", serviceID, err)
+		return false, fmt.Errorf("agentsim: %s: %w", serviceID, err)
+	}
+	if svc.State.Final() || svc.State == contactcenter.Terminating {
+		return false, nil
 	}
 	d, err := a.cfg.Lifecycle.Desk(ctx, serviceID)
 	if err != nil {
-		return nil // not open here (yet, or any more)
+		return true, nil // not open here yet, or driven elsewhere for now
 	}
 	grants, err := a.cfg.Authority.ListByService(ctx, serviceID)
 	if err != nil {
-		return fmt.Errorf("agentsim: %s: grants: %w", serviceID, err)
+		return false, fmt.Errorf("agentsim: %s: grants: %w", serviceID, err)
 	}
 	grantOf := make(map[string]string, len(grants))
 	now := a.cfg.Now()
@@ -294,7 +306,7 @@ func (a *Agents) signIn(ctx context.Context, serviceID string) error {
 			errs = append(errs, fmt.Errorf("agentsim: %s: %s available: %w", serviceID, p.ID, err))
 		}
 	}
-	return errors.Join(errs...)
+	return false, errors.Join(errs...)
 }
 
 // Run calls Step every interval of real time until ctx is done, and
