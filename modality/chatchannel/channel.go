@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/go-logr/logr"
 
+	"github.com/eventcc/eventcc/internal/turn"
 	"github.com/eventcc/eventcc/internal/watch"
 	"github.com/eventcc/eventcc/modality"
 )
@@ -113,15 +114,18 @@ type conversation struct {
 	ended     bool
 	detached  time.Time // when its last socket closed; zero while attached
 	place     modality.Place
-	reception bool     // with the receptionist
-	later     []func() // what inTurn is to say, in order
-	saying    bool     // a goroutine is saying it
+	reception bool // with the receptionist
 
 	// mu orders what is said in the conversation: transcript appends and
 	// frames to the socket. Lock order: mu, then the channel's mu.
 	mu      sync.Mutex
 	sess    *session // the attendee's socket, nil while detached
 	lastSeq int64
+
+	// turn orders what the channel says of the router's decisions and
+	// what agents post: a decision does not wait on the transcript, and
+	// an agent's first words come after their arrival.
+	turn turn.Queue
 }
 
 var _ modality.AttendeeEnder = (*Channel)(nil)
@@ -521,25 +525,17 @@ func (c *Channel) Post(ctx context.Context, serviceID, conversationID, agentID, 
 	}
 	// In turn: after what the channel says of the router's decisions
 	// (the agent's arrival first, then what they write).
-	type posted struct {
-		m   Message
-		err error
+	var (
+		m    Message
+		serr error
+	)
+	if err := conv.turn.Do(ctx, &c.wg, func() { m, _, serr = c.say(ctx, conv, Message{Author: "agent:" + agentID, Body: body}, false) }); err != nil {
+		return Message{}, fmt.Errorf("chatchannel: post to %q: %w", conversationID, err)
 	}
-	done := make(chan posted, 1)
-	c.inTurn(conv, true, func() {
-		m, _, err := c.say(ctx, conv, Message{Author: "agent:" + agentID, Body: body}, false)
-		done <- posted{m, err}
-	})
-	var p posted
-	select {
-	case p = <-done:
-	case <-ctx.Done():
-		p.err = ctx.Err()
+	if serr != nil {
+		return Message{}, fmt.Errorf("chatchannel: post to %q: %w", conversationID, serr)
 	}
-	if p.err != nil {
-		return Message{}, fmt.Errorf("chatchannel: post to %q: %w", conversationID, p.err)
-	}
-	return p.m, nil
+	return m, nil
 }
 
 // Typing tells the attendee of a conversation connected to agentID that

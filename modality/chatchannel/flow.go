@@ -170,7 +170,7 @@ func (c *Channel) enqueue(conv *conversation, router modality.Router, queue stri
 // decided applies a router's decision about conv. It returns without
 // waiting on the transcript: the router delivers a service's decisions
 // one at a time, and one that waited on a durable store's write would
-// hold up every other conversation's. What it says is said by inTurn.
+// hold up every other conversation's. What it says is said in turn.
 func (c *Channel) decided(conv *conversation, d modality.Decision) {
 	at := d.At
 	if at.IsZero() {
@@ -191,7 +191,7 @@ func (c *Channel) decided(conv *conversation, d modality.Decision) {
 		}
 		conv.agent = d.Agent
 		c.mu.Unlock()
-		c.inTurn(conv, false, func() {
+		conv.turn.Go(&c.wg, func() {
 			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 			defer cancel()
 			_, _, _ = c.say(ctx, conv, Message{Author: "agent:" + d.Agent, Body: "Agent " + d.Agent + " joined the conversation."}, false)
@@ -209,7 +209,7 @@ func (c *Channel) decided(conv *conversation, d modality.Decision) {
 		if r := conv.svc.menu(conv); d.BackToReceptionist && r != nil && conv.e.State == modality.Waiting {
 			conv.queue, conv.router, conv.reception = "", nil, true
 			c.mu.Unlock()
-			c.inTurn(conv, false, func() {
+			conv.turn.Go(&c.wg, func() {
 				ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 				defer cancel()
 				c.receptionist(ctx, conv, r.Back(), r)
@@ -230,52 +230,6 @@ func (c *Channel) decided(conv *conversation, d modality.Decision) {
 	default: // Supervised: nothing to the attendee
 		c.mu.Unlock()
 	}
-}
-
-// inTurn runs say, which says something in conv, after whatever was
-// queued before it. With now, and nothing queued, it runs on the
-// caller's goroutine; otherwise on the conversation's own, which runs
-// while there is something to say (so a caller that must not wait, a
-// router's decision, passes now false).
-func (c *Channel) inTurn(conv *conversation, now bool, say func()) {
-	c.mu.Lock()
-	if now && !conv.saying {
-		conv.saying = true
-		c.mu.Unlock()
-		say()
-		c.mu.Lock()
-		if len(conv.later) == 0 {
-			conv.saying = false
-			c.mu.Unlock()
-			return
-		}
-		// Queued meanwhile: said on a goroutine of its own, below.
-	} else {
-		conv.later = append(conv.later, say)
-		if conv.saying {
-			c.mu.Unlock()
-			return
-		}
-		conv.saying = true
-	}
-	c.mu.Unlock()
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		for {
-			c.mu.Lock()
-			if len(conv.later) == 0 {
-				conv.saying = false
-				c.mu.Unlock()
-				return
-			}
-			next := conv.later[0]
-			conv.later[0] = nil
-			conv.later = conv.later[1:]
-			c.mu.Unlock()
-			next()
-		}
-	}()
 }
 
 // receptionist says reply and, unless the flow ended, shows the menu.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eventcc/eventcc/internal/turn"
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/messaging"
 	"github.com/eventcc/eventcc/modality/messaging/outbox"
@@ -46,8 +47,9 @@ type conv struct {
 	last      time.Time // the last message, either way
 	out       []*outbound
 	sending   bool
-	later     []saying // what sayInTurn is to say, in order
-	saying    bool     // sayInTurn's goroutine runs
+	// turn orders what the channel says of the router's decisions and
+	// what agents post (see sayLater).
+	turn turn.Queue
 }
 
 // outbound is one reply on its way.
@@ -323,7 +325,7 @@ func (c *Channel) enqueue(ctx context.Context, cv *conv) {
 // It returns without waiting on the transcript or the outbox: the
 // router delivers a service's decisions one at a time, and one that
 // waited on a durable store's write would hold up every other
-// conversation's. What it says is written in order by sayInTurn.
+// conversation's. What it says is written in order by sayLater.
 func (c *Channel) decided(cv *conv, d modality.Decision) {
 	at := d.At
 	if at.IsZero() {
@@ -342,7 +344,7 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 			n.Active++
 		}
 		cv.e.State, cv.e.Answered, cv.agent = modality.Active, at, d.Agent
-		c.sayInTurn(cv, saying{author: transcript.AuthorSystem, body: fmt.Sprintf(connectedText, d.Agent)})
+		c.sayLater(cv, transcript.AuthorSystem, fmt.Sprintf(connectedText, d.Agent))
 		c.mu.Unlock()
 	case modality.Requeued:
 		if cv.e.State == modality.Active {
@@ -354,7 +356,7 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 	case modality.Finished:
 		if d.BackToReceptionist && cv.svc.setup.Receptionist != nil {
 			cv.reception, cv.queue = true, ""
-			c.sayInTurn(cv, saying{author: transcript.AuthorReceptionist, body: cv.svc.setup.Receptionist.Back().Text})
+			c.sayLater(cv, transcript.AuthorReceptionist, cv.svc.setup.Receptionist.Back().Text)
 			c.mu.Unlock()
 			return
 		}
@@ -365,48 +367,15 @@ func (c *Channel) decided(cv *conv, d modality.Decision) {
 	}
 }
 
-// saying is one message to say in a conversation, in its turn.
-type saying struct {
-	author, body string
-	done         chan said // nil: nobody waits
-}
-
-type said struct {
-	m   transcript.Message
-	err error
-}
-
-// sayInTurn says s in cv on a goroutine of cv's, after what it was told
-// to say before; c.mu is held.
-func (c *Channel) sayInTurn(cv *conv, s saying) {
-	cv.later = append(cv.later, s)
-	if cv.saying {
-		return
-	}
-	cv.saying = true
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		for {
-			c.mu.Lock()
-			if len(cv.later) == 0 {
-				cv.saying = false
-				c.mu.Unlock()
-				return
-			}
-			next := cv.later[0]
-			cv.later = cv.later[1:]
-			c.mu.Unlock()
-			ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
-			m, err := c.say(ctx, cv, next.author, next.body)
-			cancel()
-			if next.done != nil {
-				next.done <- said{m, err}
-			} else if err != nil {
-				c.log.Error(err, "a message of the channel's not said", "conversation", cv.id)
-			}
+// sayLater says body in cv as author, in cv's turn, without waiting.
+func (c *Channel) sayLater(cv *conv, author, body string) {
+	cv.turn.Go(&c.wg, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+		defer cancel()
+		if _, err := c.say(ctx, cv, author, body); err != nil {
+			c.log.Error(err, "a message of the channel's not said", "conversation", cv.id)
 		}
-	}()
+	})
 }
 
 // end ends cv with reason; hangup tells its router.
@@ -624,16 +593,19 @@ func (c *Channel) Post(ctx context.Context, serviceID, id, agent, body string) (
 	}
 	// After what the channel says of its own (the agent's arrival), in
 	// its turn.
-	done := make(chan said, 1)
-	c.mu.Lock()
-	c.sayInTurn(cv, saying{author: "agent:" + agent, body: body, done: done})
-	c.mu.Unlock()
-	select {
-	case r := <-done:
-		return r.m, r.err
-	case <-ctx.Done():
-		return transcript.Message{}, fmt.Errorf("messagingchannel: post to %q: %w (it may yet be sent)", id, ctx.Err())
+	var (
+		m    transcript.Message
+		serr error
+	)
+	err = cv.turn.Do(ctx, &c.wg, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+		defer cancel()
+		m, serr = c.say(sctx, cv, "agent:"+agent, body)
+	})
+	if err != nil {
+		return transcript.Message{}, fmt.Errorf("messagingchannel: post to %q: %w (it may yet be sent)", id, err)
 	}
+	return m, serr
 }
 
 // MaxBody is the longest reply, in bytes: what a WhatsApp message takes.
