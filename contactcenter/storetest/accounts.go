@@ -13,10 +13,7 @@ import (
 
 // accountCases check the optional contactcenter.AccountIndex capability;
 // Run skips them, with a message, for stores that do not implement it.
-var accountCases = []struct {
-	name string
-	run  func(t *testing.T, st contactcenter.Store, ix contactcenter.AccountIndex)
-}{
+var accountCases = []capabilityCase[contactcenter.AccountIndex]{
 	{"AccountIndex/FindsTheServiceNamingIt", testAccountFinds},
 	{"AccountIndex/NotFound", testAccountNotFound},
 	{"AccountIndex/OpenBeforeScheduledBeforeFinal", testAccountPreference},

@@ -13,10 +13,7 @@ import (
 
 // commitCases check the optional contactcenter.Committer capability; Run
 // skips them, with a message, for stores that do not implement it.
-var commitCases = []struct {
-	name string
-	run  func(t *testing.T, st contactcenter.Store, c contactcenter.Committer)
-}{
+var commitCases = []capabilityCase[contactcenter.Committer]{
 	{"Committer/UpdatesAndAppends", testCommitBoth},
 	{"Committer/AppendsOnlyWithNilService", testCommitAppendOnly},
 	{"Committer/UpdatesOnlyWithNoEntries", testCommitUpdateOnly},

@@ -15,10 +15,7 @@ import (
 
 // leaseCases check the optional contactcenter.Leaser capability; Run skips
 // them, with a message, for stores that do not implement it.
-var leaseCases = []struct {
-	name string
-	run  func(t *testing.T, st contactcenter.Store, l contactcenter.Leaser)
-}{
+var leaseCases = []capabilityCase[contactcenter.Leaser]{
 	{"Leaser/ClaimsFreeServicesWithRevisions", testLeaseClaims},
 	{"Leaser/ExclusiveUntilExpiry", testLeaseExclusive},
 	{"Leaser/RenewalKeepsIt", testLeaseRenewal},

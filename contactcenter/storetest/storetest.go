@@ -87,34 +87,29 @@ func Run(t *testing.T, h Harness) {
 			c.run(t, st)
 		})
 	}
-	for _, c := range commitCases {
+	runCapability(t, h, commitCases, "the executor writes one change at a time")
+	runCapability(t, h, leaseCases, "a store for one Lifecycle at a time")
+	runCapability(t, h, accountCases, "messages to social accounts are not forwarded between replicas")
+}
+
+// capabilityCase is a case of an optional capability C of a Store.
+type capabilityCase[C any] struct {
+	name string
+	run  func(t *testing.T, st contactcenter.Store, c C)
+}
+
+// runCapability runs cases against new stores of h's, each skipped, with
+// what that means (without), when the store does not implement C.
+func runCapability[C any](t *testing.T, h Harness, cases []capabilityCase[C], without string) {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			st := h.New(t)
-			cm, ok := st.(contactcenter.Committer)
+			cp, ok := st.(C)
 			if !ok {
-				t.Skipf("%T does not implement contactcenter.Committer: the executor writes one change at a time", st)
+				var zero *C
+				t.Skipf("%T does not implement %v: %s", st, reflect.TypeOf(zero).Elem(), without)
 			}
-			c.run(t, st, cm)
-		})
-	}
-	for _, c := range leaseCases {
-		t.Run(c.name, func(t *testing.T) {
-			st := h.New(t)
-			l, ok := st.(contactcenter.Leaser)
-			if !ok {
-				t.Skipf("%T does not implement contactcenter.Leaser: a store for one Lifecycle at a time", st)
-			}
-			c.run(t, st, l)
-		})
-	}
-	for _, c := range accountCases {
-		t.Run(c.name, func(t *testing.T) {
-			st := h.New(t)
-			ix, ok := st.(contactcenter.AccountIndex)
-			if !ok {
-				t.Skipf("%T does not implement contactcenter.AccountIndex: messages to social accounts are not forwarded between replicas", st)
-			}
-			c.run(t, st, ix)
+			c.run(t, st, cp)
 		})
 	}
 }
