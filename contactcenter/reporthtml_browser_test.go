@@ -30,7 +30,7 @@ func TestReportHTMLInABrowser(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL), chromedp.WaitVisible(chromedp.CSS("svg"))))
 	eval := func(js string) float64 {
 		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](js))
+		v, err := browsertest.Eval[float64](ctx, js)
 		require.NoError(t, err, js)
 		return v
 	}

@@ -10,6 +10,7 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -148,9 +150,7 @@ func (p *Page) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // minute), failing the test with what otherwise.
 func (p *Page) Until(what, expr string) {
 	p.t.Helper()
-	_, err := chromedp.Run(p.Ctx, chromedp.Poll[bool](expr,
-		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Minute)))
-	if err != nil {
+	if err := Poll(p.Ctx, expr, time.Minute); err != nil {
 		p.t.Fatalf("browsertest: waiting for %s (%s): %v", what, expr, err)
 	}
 }
@@ -158,9 +158,72 @@ func (p *Page) Until(what, expr string) {
 // Eval evaluates a JavaScript expression whose value is a string.
 func (p *Page) Eval(expr string) string {
 	p.t.Helper()
-	v, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](expr))
+	v, err := Eval[string](p.Ctx, expr)
 	if err != nil {
 		p.t.Fatalf("browsertest: evaluate %s: %v", expr, err)
 	}
 	return v
+}
+
+// Poll waits until the JavaScript expression is truthy in the page, at
+// most timeout. Unlike chromedp.Poll alone it outlasts the page's
+// execution context changing under it: chromedp learns of a new
+// document's context from an event that can arrive after Navigate has
+// returned, and a poll sent in between names the old, destroyed context
+// ("Cannot find context with specified id"). Poll asks again then.
+func Poll(ctx context.Context, expr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
+			chromedp.WithPollingInterval(20*time.Millisecond),
+			chromedp.WithPollingTimeout(max(time.Until(deadline), time.Millisecond))))
+		if err == nil || !ContextGone(err) || time.Now().After(deadline) {
+			return err
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// Eval evaluates a JavaScript expression in the page, asking again (for
+// at most ten seconds) when the page's execution context changed under
+// it, as [Poll] does.
+func Eval[T any](ctx context.Context, expr string) (T, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+		if err == nil || !ContextGone(err) || time.Now().After(deadline) {
+			return v, err
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return v, err
+		}
+	}
+}
+
+// ContextGone reports whether err is the browser saying that the
+// JavaScript execution context a call named no longer exists: the page
+// navigated, reloaded or was still loading. Such a call can be sent
+// again; it found nothing wrong with the page.
+func ContextGone(err error) bool {
+	var cerr *cdproto.Error
+	if !errors.As(err, &cerr) {
+		return false
+	}
+	return strings.Contains(cerr.Message, "Cannot find context with specified id") ||
+		strings.Contains(cerr.Message, "Execution context was destroyed") ||
+		strings.Contains(cerr.Message, "Cannot find default execution context") ||
+		strings.Contains(cerr.Message, "Inspected target navigated or closed")
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -79,13 +79,11 @@ func TestWidgetInABrowser(t *testing.T) {
 	// until waits for a JavaScript expression to be truthy.
 	until := func(what, expr string) {
 		t.Helper()
-		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
-			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
-		require.NoError(t, err, "waiting for %s: %s", what, expr)
+		require.NoError(t, browsertest.Poll(ctx, expr, time.Minute), "waiting for %s: %s", what, expr)
 	}
 	eval := func(expr string) string {
 		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		v, err := browsertest.Eval[string](ctx, expr)
 		require.NoError(t, err, expr)
 		return v
 	}
@@ -183,7 +181,7 @@ func TestWidgetInABrowser(t *testing.T) {
 	for _, w := range want {
 		wantSeqs = append(wantSeqs, w.Seq)
 	}
-	seqs, err := chromedp.Run(ctx, chromedp.Evaluate[[]int64](`[...document.querySelectorAll("#eventcc-log [data-seq]")].map(m => +m.dataset.seq)`))
+	seqs, err := browsertest.Eval[[]int64](ctx, `[...document.querySelectorAll("#eventcc-log [data-seq]")].map(m => +m.dataset.seq)`)
 	require.NoError(t, err)
 	assert.Equal(t, wantSeqs, seqs, "after the reload the log is the transcript, each message once, in order")
 	assert.Equal(t, "1", eval(count("agent:bob", "Hall B is upstairs.")+`+""`), "bob's first message once")
@@ -221,18 +219,16 @@ func TestWidgetReconnects(t *testing.T) {
 	ctx := browsertest.New(t, 120*time.Second)
 	until := func(what, expr string) {
 		t.Helper()
-		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
-			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
-		require.NoError(t, err, "waiting for %s: %s", what, expr)
+		require.NoError(t, browsertest.Poll(ctx, expr, time.Minute), "waiting for %s: %s", what, expr)
 	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL)))
 	until("the panel, open by data-open, to connect", `document.getElementById("eventcc-panel")?.dataset.state === "open"`)
 	conv := events.next(t, chatchannel.EventStarted).Conversation
 	until("the menu", `document.querySelectorAll(".eventcc-option").length === 2`)
 	// Record the panel's states from here on.
-	_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.states = [];
+	_, err := browsertest.Eval[chromedp.Void](ctx, `window.states = [];
 new MutationObserver(() => states.push(document.getElementById("eventcc-panel").dataset.state))
-  .observe(document.getElementById("eventcc-panel"), {attributes: true, attributeFilter: ["data-state"]})`))
+  .observe(document.getElementById("eventcc-panel"), {attributes: true, attributeFilter: ["data-state"]})`)
 	require.NoError(t, err)
 
 	p.cut()
@@ -249,7 +245,7 @@ new MutationObserver(() => states.push(document.getElementById("eventcc-panel").
 		wantSeqs = append(wantSeqs, w.Seq)
 	}
 	until("the ack", fmt.Sprintf(`document.querySelectorAll("#eventcc-log [data-seq]").length === %d`, len(want)))
-	seqs, err := chromedp.Run(ctx, chromedp.Evaluate[[]int64](`[...document.querySelectorAll("#eventcc-log [data-seq]")].map(m => +m.dataset.seq)`))
+	seqs, err := browsertest.Eval[[]int64](ctx, `[...document.querySelectorAll("#eventcc-log [data-seq]")].map(m => +m.dataset.seq)`)
 	require.NoError(t, err)
 	assert.Equal(t, wantSeqs, seqs, "each message once, in order, across the reconnection")
 }
