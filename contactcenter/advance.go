@@ -156,13 +156,7 @@ func (p ports) channelSetups(s *Service, router modality.Router) map[modality.Ch
 		su.Anonymous = anonymous
 		su.RegisteredOnly = registered
 		su.Router = router
-		if r := s.Config.Receptionist; r != nil {
-			rec := &modality.Receptionist{Greeting: r.Greeting, ClosedMessage: r.ClosedMessage, Fallback: r.Fallback}
-			for _, o := range r.Options {
-				rec.Options = append(rec.Options, modality.Option{Key: o.Key, Label: o.Label, Queue: o.Queue, Answer: o.Answer})
-			}
-			su.Receptionist = rec
-		}
+		su.Receptionist = s.Config.Receptionist.Modality()
 		setups[ch] = su
 	}
 	return setups

@@ -1,6 +1,7 @@
 package modality_test
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func FuzzRespond(f *testing.F) {
 				t.Errorf("Respond(%q) handed off to %q, not one of the menu's queues %q", input, reply.Queue, queues)
 			}
 		}
-		if again := r.Respond(input); again != reply {
+		if again := r.Respond(input); !reflect.DeepEqual(again, reply) {
 			t.Errorf("Respond(%q) is not deterministic: %+v, then %+v", input, reply, again)
 		}
 		if !valid {

@@ -3,6 +3,9 @@ package modality
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -25,6 +28,38 @@ type Receptionist struct {
 	// agent could take them in time ([Decision.BackToReceptionist]),
 	// before the menu again. Optional.
 	Fallback string
+	// Prompts names a recording for each thing the receptionist says, for
+	// channels that speak (telephony): a [PromptRole] such as "greeting"
+	// or "answer.2" maps to a file name ([fs.ValidPath], ending ".wav")
+	// that the channel looks up in its prompt files. A phrase without a
+	// prompt is spoken by the channel's text-to-speech, if it has one,
+	// and skipped otherwise. Optional; text channels ignore it.
+	Prompts map[string]string
+}
+
+// The prompt roles: what a [Phrase] is, and the keys of
+// [Receptionist.Prompts]. Option-specific roles are made by
+// [PromptOption] and [PromptAnswer].
+const (
+	PromptGreeting      = "greeting"       // Receptionist.Greeting
+	PromptClosed        = "closed"         // Receptionist.ClosedMessage
+	PromptFallback      = "fallback"       // Receptionist.Fallback
+	PromptConnecting    = "connecting"     // the hand-off to a queue: "You are being connected, please hold."
+	PromptNotUnderstood = "not-understood" // an input that chose nothing: "Sorry, I did not understand that."
+)
+
+// PromptOption is the role of an option's line of the menu ("1:
+// Registration"), as a caller hears it ("For registration, press 1").
+func PromptOption(key string) string { return "option." + normalise(key) }
+
+// PromptAnswer is the role of an option's Answer.
+func PromptAnswer(key string) string { return "answer." + normalise(key) }
+
+// Phrase is one thing the receptionist says in a [Reply]: its role (a
+// key of [Receptionist.Prompts]) and its text.
+type Phrase struct {
+	Role string
+	Text string
 }
 
 // Option is one menu choice; exactly one of Queue and Answer is set.
@@ -37,9 +72,23 @@ type Option struct {
 
 // Reply is the receptionist's response to one turn.
 type Reply struct {
-	Text  string
-	Queue string // non-empty: hand the engagement off to this queue
-	End   bool   // the flow is over (closed, or handed off)
+	Text  string   // everything said, one phrase a line
+	Says  []Phrase // the same, phrase by phrase, for channels that speak
+	Queue string   // non-empty: hand the engagement off to this queue
+	End   bool     // the flow is over (closed, or handed off)
+}
+
+// reply builds a Reply of the non-blank phrases.
+func reply(says ...Phrase) Reply {
+	keep := says[:0]
+	texts := make([]string, 0, len(says))
+	for _, p := range says {
+		if !isBlank(p.Text) {
+			keep = append(keep, p)
+			texts = append(texts, p.Text)
+		}
+	}
+	return Reply{Text: strings.Join(texts, "\n"), Says: keep}
 }
 
 // Texts of the flow that do not come from the Receptionist itself.
@@ -90,8 +139,46 @@ func (r *Receptionist) Validate() error {
 			bad(fmt.Sprintf("options[%d]", i), "neither queue nor answer set; set exactly one")
 		}
 	}
+	for _, role := range slices.Sorted(maps.Keys(r.Prompts)) {
+		if problem := r.CheckPrompt(role, r.Prompts[role]); problem != "" {
+			bad(fmt.Sprintf("prompts[%q]", role), "%s", problem)
+		}
+	}
 	return errors.Join(errs...)
 }
+
+// CheckPrompt says what is wrong with a prompt of [Receptionist.Prompts]
+// naming file for role, or "" if nothing: the role must be one of the
+// Prompt constants or name an option of the menu ([PromptOption], or
+// [PromptAnswer] of an option with an Answer), and the file must be an
+// [fs.ValidPath] ending ".wav".
+func (r *Receptionist) CheckPrompt(role, file string) string {
+	switch role {
+	case PromptGreeting, PromptClosed, PromptFallback, PromptConnecting, PromptNotUnderstood:
+	default:
+		kind, key, _ := strings.Cut(role, ".")
+		i := slices.IndexFunc(r.Options, func(o Option) bool { return normalise(o.Key) == key && key != "" })
+		switch {
+		case kind != "option" && kind != "answer":
+			return fmt.Sprintf("unknown role; want one of %s, %s, %s, %s, %s, option.<key> or answer.<key>",
+				PromptGreeting, PromptClosed, PromptFallback, PromptConnecting, PromptNotUnderstood)
+		case i < 0:
+			return fmt.Sprintf("no option of the menu has key %q", key)
+		case kind == "answer" && isBlank(r.Options[i].Answer):
+			return fmt.Sprintf("option %q has no answer to say", key)
+		}
+	}
+	switch {
+	case !fs.ValidPath(file) || file == ".":
+		return fmt.Sprintf("file %q is not a valid file name (slash-separated, relative, no . or .. elements)", file)
+	case !strings.HasSuffix(strings.ToLower(file), ".wav"):
+		return fmt.Sprintf("file %q is not a .wav file", file)
+	}
+	return ""
+}
+
+// Prompt is the file of the prompt for role, or "".
+func (r *Receptionist) Prompt(role string) string { return r.Prompts[role] }
 
 // Start is the first turn of an engagement. Outside the term (open is
 // false) the reply is the closed message and ends the flow. Otherwise it
@@ -103,15 +190,17 @@ func (r *Receptionist) Validate() error {
 // panic.
 func (r *Receptionist) Start(open bool) Reply {
 	if !open {
-		return Reply{Text: r.ClosedMessage, End: true}
+		rep := reply(Phrase{PromptClosed, r.ClosedMessage})
+		rep.End = true
+		return rep
 	}
-	return Reply{Text: lines(r.Greeting, r.menu())}
+	return reply(append([]Phrase{{PromptGreeting, r.Greeting}}, r.menu()...)...)
 }
 
 // Back is the turn of an attendee a queue handed back: the fallback,
 // then the menu; the flow goes on.
 func (r *Receptionist) Back() Reply {
-	return Reply{Text: lines(r.Fallback, r.menu())}
+	return reply(append([]Phrase{{PromptFallback, r.Fallback}}, r.menu()...)...)
 }
 
 // Respond answers one input of the attendee. The input, with surrounding
@@ -130,11 +219,13 @@ func (r *Receptionist) Respond(input string) Reply {
 	o, ok := r.choose(input)
 	switch {
 	case !ok:
-		return Reply{Text: lines(notUnderstoodText, r.menu())}
+		return reply(append([]Phrase{{PromptNotUnderstood, notUnderstoodText}}, r.menu()...)...)
 	case !isBlank(o.Queue):
-		return Reply{Text: connectingText, Queue: o.Queue, End: true}
+		rep := reply(Phrase{PromptConnecting, connectingText})
+		rep.Queue, rep.End = o.Queue, true
+		return rep
 	default:
-		return Reply{Text: lines(o.Answer, r.menu())}
+		return reply(append([]Phrase{{PromptAnswer(o.Key), o.Answer}}, r.menu()...)...)
 	}
 }
 
@@ -157,31 +248,17 @@ func (r *Receptionist) choose(input string) (Option, bool) {
 	return Option{}, false
 }
 
-// menu renders the options, one per line, as "key: label".
-func (r *Receptionist) menu() string {
-	var b strings.Builder
-	for i, o := range r.Options {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(strings.TrimSpace(o.Key))
+// menu renders the options, one phrase each, as "key: label".
+func (r *Receptionist) menu() []Phrase {
+	says := make([]Phrase, 0, len(r.Options))
+	for _, o := range r.Options {
+		text := strings.TrimSpace(o.Key)
 		if label := strings.TrimSpace(o.Label); label != "" {
-			b.WriteString(": ")
-			b.WriteString(label)
+			text += ": " + label
 		}
+		says = append(says, Phrase{PromptOption(o.Key), text})
 	}
-	return b.String()
-}
-
-// lines joins the non-blank parts with newlines.
-func lines(parts ...string) string {
-	var keep []string
-	for _, p := range parts {
-		if !isBlank(p) {
-			keep = append(keep, p)
-		}
-	}
-	return strings.Join(keep, "\n")
+	return says
 }
 
 func isBlank(s string) bool { return strings.TrimSpace(s) == "" }

@@ -66,11 +66,75 @@ func TestValidate(t *testing.T) {
 	})
 }
 
+// text is a reply without its phrases, to compare what it says as text.
+func text(r modality.Reply) modality.Reply {
+	r.Says = nil
+	return r
+}
+
 func TestStart(t *testing.T) {
-	assert.Equal(t, modality.Reply{Text: "Welcome to Expo 2030.\n" + deskMenu}, desk().Start(true),
+	assert.Equal(t, modality.Reply{Text: "Welcome to Expo 2030.\n" + deskMenu}, text(desk().Start(true)),
 		"open: the greeting and the menu, flow goes on")
-	assert.Equal(t, modality.Reply{Text: "Expo 2030 is over. Thank you for coming.", End: true}, desk().Start(false),
+	assert.Equal(t, modality.Reply{Text: "Expo 2030 is over. Thank you for coming.", End: true}, text(desk().Start(false)),
 		"closed: the closed message, flow over")
+}
+
+// A reply says the same phrase by phrase, each with the role a channel
+// that speaks looks its prompt up by.
+func TestSays(t *testing.T) {
+	menu := []modality.Phrase{
+		{Role: "option.1", Text: "1: Opening hours"}, {Role: "option.2", Text: "2: Lost and found"},
+		{Role: "option.a", Text: "A: Accessibility"}, {Role: "option.0", Text: "0: Speak to someone"},
+	}
+	r := desk()
+	assert.Equal(t, append([]modality.Phrase{{Role: modality.PromptGreeting, Text: "Welcome to Expo 2030."}}, menu...), r.Start(true).Says)
+	assert.Equal(t, []modality.Phrase{{Role: modality.PromptClosed, Text: r.ClosedMessage}}, r.Start(false).Says)
+	assert.Equal(t, append([]modality.Phrase{{Role: "answer.a", Text: "Every hall has step-free access."}}, menu...), r.Respond("a").Says)
+	assert.Equal(t, []modality.Phrase{{Role: modality.PromptConnecting, Text: "You are being connected, please hold."}}, r.Respond("2").Says)
+	assert.Equal(t, modality.PromptNotUnderstood, r.Respond("x").Says[0].Role)
+	r.Fallback = "Nobody is free; try the app."
+	assert.Equal(t, append([]modality.Phrase{{Role: modality.PromptFallback, Text: r.Fallback}}, menu...), r.Back().Says)
+	r.Fallback = ""
+	assert.Equal(t, menu, r.Back().Says, "a blank phrase is not said")
+	for _, rep := range []modality.Reply{r.Start(true), r.Respond("1"), r.Respond("x")} {
+		var texts []string
+		for _, p := range rep.Says {
+			texts = append(texts, p.Text)
+		}
+		assert.Equal(t, rep.Text, strings.Join(texts, "\n"), "the text is the phrases, a line each")
+	}
+}
+
+func TestValidatePrompts(t *testing.T) {
+	r := desk()
+	r.Prompts = map[string]string{
+		"greeting": "expo/greeting.wav", "closed": "expo/closed.WAV", "connecting": "common/connecting.wav",
+		"not-understood": "common/sorry.wav", "fallback": "expo/fallback.wav",
+		"option.1": "expo/option-1.wav", "option.a": "expo/option-a.wav", "answer.1": "expo/answer-1.wav",
+	}
+	require.NoError(t, r.Validate())
+	assert.Equal(t, "expo/option-a.wav", r.Prompt(modality.PromptOption(" A ")), "roles name keys as they are matched")
+
+	r.Prompts = map[string]string{
+		"welcome":  "a.wav",
+		"option.9": "b.wav",
+		"answer.2": "c.wav",
+		"greeting": "../greeting.wav",
+		"closed":   "closed.mp3",
+		"option.1": "/abs/one.wav",
+	}
+	err := r.Validate()
+	require.Error(t, err)
+	for _, want := range []string{
+		`prompts["welcome"]: unknown role`,
+		`prompts["option.9"]: no option of the menu has key "9"`,
+		`prompts["answer.2"]: option "2" has no answer to say`,
+		`prompts["greeting"]: file "../greeting.wav" is not a valid file name`,
+		`prompts["closed"]: file "closed.mp3" is not a .wav file`,
+		`prompts["option.1"]: file "/abs/one.wav" is not a valid file name`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
 }
 
 func TestRespond(t *testing.T) {
@@ -96,7 +160,7 @@ func TestRespond(t *testing.T) {
 		{"opening", modality.Reply{Text: notUnderstood}},
 	} {
 		t.Run(tc.input, func(t *testing.T) {
-			assert.Equal(t, tc.want, desk().Respond(tc.input), "Respond(%q)", tc.input)
+			assert.Equal(t, tc.want, text(desk().Respond(tc.input)), "Respond(%q)", tc.input)
 		})
 	}
 

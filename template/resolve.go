@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -89,6 +90,12 @@ func (t *Template) Resolve(in Input) (Config, error) {
 		c.Receptionist = eff.Receptionist
 		c.Receptionist.Options = slices.DeleteFunc(c.Receptionist.Options, func(o MenuOption) bool {
 			return !blank(o.Queue) && !kept[o.Queue]
+		})
+		maps.DeleteFunc(c.Receptionist.Prompts, func(role, _ string) bool {
+			kind, key, _ := strings.Cut(role, ".")
+			return (kind == "option" || kind == "answer") && !slices.ContainsFunc(c.Receptionist.Options, func(o MenuOption) bool {
+				return strings.ToLower(strings.TrimSpace(o.Key)) == key
+			})
 		})
 		if len(c.Receptionist.Options) == 0 && len(ps) == 0 {
 			ps.add("request.features.receptionist", "every option of the receptionist hands off to a queue that is not enabled")
@@ -397,6 +404,7 @@ func cloneReceptionist(r *Receptionist) *Receptionist {
 	}
 	c := *r
 	c.Options = slices.Clone(r.Options)
+	c.Prompts = maps.Clone(r.Prompts)
 	return &c
 }
 

@@ -131,6 +131,26 @@ func TestResolveSelection(t *testing.T) {
 		}
 		assert.Equal(t, []string{"1", "2", "3"}, keys, "want the option for accessibility dropped")
 	})
+	t.Run("prompts of dropped options are dropped with them", func(t *testing.T) {
+		tp := validTemplate()
+		tp.Receptionist.Prompts = map[string]string{"greeting": "x/hi.wav", "option.2": "x/2.wav", "answer.2": "x/a2.wav", "option.4": "x/4.wav"}
+		in := validInput()
+		in.Modalities = []modality.Kind{modality.Chat}
+		c, err := tp.Resolve(in)
+		require.NoError(t, err)
+		assert.Equal(t, map[string]string{"greeting": "x/hi.wav", "option.2": "x/2.wav", "answer.2": "x/a2.wav"}, c.Receptionist.Prompts)
+		assert.Len(t, tp.Receptionist.Prompts, 4, "the template is left alone")
+		require.NoError(t, c.Receptionist.Modality().Validate(), "what the channels get is valid")
+	})
+	t.Run("bad prompts are reported with their path", func(t *testing.T) {
+		tp := validTemplate()
+		tp.Receptionist.Prompts = map[string]string{"answer.1": "x/a1.wav", "greeting": "hi.ogg"}
+		_, err := tp.Resolve(validInput())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `receptionist.prompts["answer.1"]`)
+		assert.Contains(t, err.Error(), `option "1" has no answer to say`)
+		assert.Contains(t, err.Error(), `receptionist.prompts["greeting"]`)
+	})
 	t.Run("named queues", func(t *testing.T) {
 		in := validInput()
 		in.Queues = []string{"accessibility", "registration"}

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"maps"
 	"time"
 
 	"github.com/eventcc/eventcc/modality"
@@ -141,6 +142,29 @@ type Receptionist struct {
 	// its MaxWait, before the menu again: where else to find help, when
 	// to try again. Required by such a queue.
 	Fallback string `json:"fallback,omitempty"`
+	// Prompts names a WAV recording for each thing the receptionist says,
+	// for the channels that speak (telephony): a role ("greeting",
+	// "closed", "fallback", "connecting", "not-understood", "option.<key>"
+	// for an option's line of the menu, "answer.<key>" for its answer)
+	// maps to a file name the channel looks up among its prompt files,
+	// such as "conference/greeting.wav" (see package modality/voice, whose
+	// built-in set the built-in templates name). A phrase without a prompt
+	// is spoken by the channel's text-to-speech, if any, and otherwise
+	// skipped. Optional. Prompts of options a request leaves out of the
+	// menu are left out with them.
+	Prompts map[string]string `json:"prompts,omitempty"`
+}
+
+// Modality is r as the channels run it: [modality.Receptionist].
+func (r *Receptionist) Modality() *modality.Receptionist {
+	if r == nil {
+		return nil
+	}
+	m := &modality.Receptionist{Greeting: r.Greeting, ClosedMessage: r.ClosedMessage, Fallback: r.Fallback, Prompts: maps.Clone(r.Prompts)}
+	for _, o := range r.Options {
+		m.Options = append(m.Options, modality.Option{Key: o.Key, Label: o.Label, Queue: o.Queue, Answer: o.Answer})
+	}
+	return m
 }
 
 // OverflowToReceptionist is the [Queue.Overflow] that hands engagements

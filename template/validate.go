@@ -3,6 +3,7 @@ package template
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"regexp"
@@ -443,6 +444,12 @@ func (t *Template) checkReceptionist(ps *problems, queues map[string]bool) {
 	t.checkAnonymousMenu(ps)
 	if blank(r.ClosedMessage) {
 		ps.add("receptionist.closedMessage", "required")
+	}
+	m := r.Modality()
+	for _, role := range slices.Sorted(maps.Keys(r.Prompts)) {
+		if problem := m.CheckPrompt(role, r.Prompts[role]); problem != "" {
+			ps.add(fmt.Sprintf("receptionist.prompts[%q]", role), "%s", problem)
+		}
 	}
 }
 
