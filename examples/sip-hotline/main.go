@@ -99,6 +99,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	tick := fs.Duration("tick", 250*time.Millisecond, "how often the lifecycle looks at its services")
 	answer := fs.Duration("answer", 2*time.Second, "how long an agent takes to accept a call offered")
 	handle := fs.Duration("handle", 30*time.Second, "mean time an agent spends on a call before hanging up")
+	mediaAddr := fs.String("media-addr", "", "the IP address callers send RTP to (default: the SIP address a call reached; required with an unspecified -listen)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	channel, err := sipchannel.New(sipchannel.Config{Listen: []string{*listen}, Numbers: pool, Now: time.Now})
+	channel, err := sipchannel.New(sipchannel.Config{Listen: []string{*listen}, Numbers: pool, Now: time.Now, MediaAddr: *mediaAddr})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package sipchannel
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -54,6 +55,7 @@ type call struct {
 	arrived   time.Time
 	dlg       *sipgo.DialogServerSession
 	tx        sip.ServerTransaction // the INVITE's
+	media     *callMedia            // nil: no media
 
 	release     chan struct{} // closed to refuse a ringing call (teardown)
 	established chan struct{} // closed once established, or ended
@@ -83,7 +85,15 @@ func (cl *call) snapshot() Call {
 			From: cl.from, State: cl.state, Arrived: cl.arrived, Answered: cl.answered,
 		},
 		Queue: cl.queue, Number: cl.number, CallID: cl.callID, Transport: cl.transport, Remote: cl.remote,
+		Media: cl.mediaStats(),
 	}
+}
+
+func (cl *call) mediaStats() *MediaStats {
+	if cl.media == nil {
+		return nil
+	}
+	return cl.media.stats()
 }
 
 // engagement is the call as its router is told of it: waiting. It reads
@@ -200,7 +210,8 @@ func (c *Channel) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	contact := c.contactFor(req)
-	body, err := answerSDP(req.Body(), c.sdpSessionFor(contact))
+	sdps := c.sdpSessionFor(contact)
+	body, err := answerSDP(req.Body(), sdps, nil) // also the cheap check, before any port is bound
 	if err != nil {
 		c.reply(req, tx, outcome{status: sip.StatusNotAcceptableHere, reason: "Not Acceptable Here"})
 		return
@@ -211,8 +222,25 @@ func (c *Channel) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.reply(req, tx, outcome{status: sip.StatusBadRequest, reason: "Bad Request"})
 		return
 	}
-	cl, router, o, ok := c.admit(number, want, dlg, tx, req)
+	var m *callMedia
+	if !c.cfg.NoMedia && len(bytes.TrimSpace(req.Body())) > 0 {
+		sdps.addr = c.mediaAddr(sdps.addr)
+		if m, err = newMedia(req.Body(), sdps.addr); err != nil {
+			o := outcome{status: sip.StatusNotAcceptableHere, reason: "Not Acceptable Here"}
+			if !errors.Is(err, errNoCodec) { // no port to receive on
+				c.log.Error(err, "call refused: no RTP port")
+				o = outcome{status: sip.StatusServiceUnavailable, reason: "Service Unavailable", retryAfter: true}
+			}
+			c.reply(dlg.InviteRequest, tx, o)
+			return
+		}
+		body, _ = answerSDP(req.Body(), sdps, m.answer()) // the same offer answered above
+	}
+	cl, router, o, ok := c.admit(number, want, dlg, tx, req, m)
 	if !ok {
+		if m != nil {
+			m.close()
+		}
 		c.reply(dlg.InviteRequest, tx, o)
 		return
 	}
@@ -222,6 +250,14 @@ func (c *Channel) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			c.end(cl) // never admitted: not counted
 			c.reply(dlg.InviteRequest, tx, c.turnedAway(cl.id, queue, number, err))
 			return
+		}
+	}
+	if m != nil {
+		c.mu.Lock()
+		r, greet := cl.svc.reception, cl.svc.reception != nil && cl.queue == ""
+		c.mu.Unlock()
+		if greet { // ready before the 200: the caller hears it at once
+			m.say(c.phrases(r, r.Start(true).Says))
 		}
 	}
 	dlg.OnStateReplay(func(s sip.DialogState) {
@@ -321,7 +357,7 @@ func (c *Channel) check(number numbermap.Number, want string) (binding, outcome,
 // call takes its place within the service's capacity, but not counted:
 // the caller hands it to the router returned (in cl.queue), which admits
 // it or turns it away.
-func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogServerSession, tx sip.ServerTransaction, req *sip.Request) (*call, modality.Router, outcome, bool) {
+func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogServerSession, tx sip.ServerTransaction, req *sip.Request, m *callMedia) (*call, modality.Router, outcome, bool) {
 	tag, _ := dlg.InviteRequest.To().Params.Get("tag")
 	now := c.cfg.Now()
 	cl := &call{
@@ -333,6 +369,7 @@ func (c *Channel) admit(number numbermap.Number, want string, dlg *sipgo.DialogS
 		remote:      req.Source(),
 		dlg:         dlg,
 		tx:          tx,
+		media:       m,
 		release:     make(chan struct{}),
 		established: make(chan struct{}),
 		confirmed:   make(chan struct{}),
@@ -452,16 +489,21 @@ func (c *Channel) answer(cl *call, req *sip.Request, contact *sip.ContactHeader,
 	c.end(cl)
 }
 
-// setEstablished records that the 200 is on its way.
+// setEstablished records that the 200 is on its way, and starts the
+// call's media.
 func (c *Channel) setEstablished(cl *call) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	start := cl.media != nil && !cl.ended && !cl.estClosed
 	if !cl.ended {
 		cl.phase = established
 	}
 	if !cl.estClosed {
 		cl.estClosed = true
 		close(cl.established)
+	}
+	c.mu.Unlock()
+	if start {
+		cl.media.start(&c.media, func(key string) { c.press(cl, key) })
 	}
 }
 
@@ -520,6 +562,9 @@ func countEnd(n *modality.Counts, cl *call, now time.Time) {
 // endLocked forgets the ended call cl and wakes whoever waits for it.
 // The caller holds c.mu.
 func (c *Channel) endLocked(cl *call) {
+	if cl.media != nil {
+		cl.media.close()
+	}
 	delete(cl.svc.live, cl.id)
 	delete(c.calls, cl.id)
 	delete(c.dialogs, cl.dialogID)
@@ -669,10 +714,22 @@ func (c *Channel) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	contact := c.contactFor(req)
-	body, err := answerSDP(req.Body(), c.sdpSessionFor(contact))
+	sdps := c.sdpSessionFor(contact)
+	var audio *audioAnswer
+	if cl.media != nil && len(bytes.TrimSpace(req.Body())) > 0 {
+		// The same port and codecs; the direction follows the offer's
+		// (hold: sendonly or inactive). A new remote address is not
+		// taken: the call's RTP stays where its INVITE said.
+		sdps.addr, audio = c.mediaAddr(sdps.addr), cl.media.answer()
+	}
+	body, err := answerSDP(req.Body(), sdps, audio)
 	if err != nil {
 		c.reply(req, tx, outcome{status: sip.StatusNotAcceptableHere, reason: "Not Acceptable Here"})
 		return
+	}
+	if audio != nil {
+		dir := offeredDirection(req.Body())
+		cl.media.hold(dir == "sendonly" || dir == "inactive")
 	}
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(contact)
@@ -752,12 +809,9 @@ func (c *Channel) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-// onInfo takes a key the caller pressed (SIP INFO with
+// onInfo takes a key the caller pressed as SIP INFO (with
 // application/dtmf-relay or application/dtmf) to the call's virtual
-// receptionist: an answer is given (logged: the channel has no media to
-// say it on), or the call is handed off to a queue: to the service's
-// router, if it has one, before the INFO is answered; a call the router
-// turns away is then hung up.
+// receptionist ([Channel.press]), before the INFO is answered.
 func (c *Channel) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	if !c.enter() {
 		return
@@ -773,10 +827,24 @@ func (c *Channel) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		c.reply(req, tx, outcome{status: sip.StatusUnsupportedMediaType, reason: "Unsupported Media Type"})
 		return
 	}
-	var router modality.Router
+	c.press(cl, key)
+	c.reply(req, tx, outcome{status: sip.StatusOK, reason: "OK"})
+}
+
+// press takes a key the caller pressed (by SIP INFO or RFC 4733) to the
+// call's virtual receptionist: the caller hears its reply (a call with
+// media), and a hand-off goes to the service's router, if it has one,
+// before press returns; a call the router turns away is hung up.
+func (c *Channel) press(cl *call, key string) {
+	var (
+		router modality.Router
+		says   []modality.Phrase
+		r      *modality.Receptionist
+	)
 	c.mu.Lock()
-	if r := cl.svc.reception; r != nil && cl.queue == "" && !cl.ended {
+	if r = cl.svc.reception; r != nil && cl.queue == "" && !cl.ended {
 		reply := r.Respond(key)
+		says = reply.Says
 		if reply.Queue != "" {
 			cl.queue = reply.Queue
 			if router = cl.svc.router; router != nil {
@@ -787,12 +855,13 @@ func (c *Channel) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	queue := cl.queue
 	c.mu.Unlock()
-	var err error
-	if router != nil { // handed off before the INFO is answered, like a call without a router
-		err = c.enqueue(cl, router, queue)
+	if says != nil && cl.media != nil {
+		cl.media.say(c.phrases(r, says))
 	}
-	c.reply(req, tx, outcome{status: sip.StatusOK, reason: "OK"})
-	if err != nil {
+	if router == nil {
+		return
+	}
+	if err := c.enqueue(cl, router, queue); err != nil {
 		// Answered already: the caller hears the end of the call.
 		if errors.Is(err, modality.ErrBusy) {
 			c.log.Info("router turned the call away at the receptionist's hand-off; hanging up", "call", cl.id, "queue", queue, "reason", err.Error())

@@ -19,6 +19,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/voice"
 	"github.com/eventcc/eventcc/numbermap"
 )
 
@@ -58,6 +59,20 @@ type Call struct {
 	CallID    string // the SIP Call-ID
 	Transport string // UDP or TCP
 	Remote    string // the source address of the INVITE
+	// Media is the call's RTP, nil for a call without media
+	// (Config.NoMedia, or an INVITE without an SDP offer).
+	Media *MediaStats
+}
+
+// MediaStats is what went over a call's RTP so far.
+type MediaStats struct {
+	Codec    string // PCMU or PCMA
+	Local    string // our RTP address, as the SDP answer gave it
+	Remote   string // the caller's, as its offer gave it
+	Sent     uint64 // packets sent (speech and silence)
+	Received uint64 // packets of the caller's taken
+	Dropped  uint64 // packets refused: another source, not RTP, keys over the rate
+	Keys     uint64 // keys taken (RFC 4733)
 }
 
 // Channel is a [modality.Channel] for telephony over SIP: a user agent
@@ -97,6 +112,8 @@ type Channel struct {
 	running     bool
 	services    map[string]*service
 	numbers     map[numbermap.Number]binding
+	prompts     *voice.Library
+	media       sync.WaitGroup // the calls' media goroutines
 	dialogs     map[string]*call // by SIP dialog ID
 	calls       map[string]*call // by engagement ID
 	inflight    int              // our SIP handlers running
@@ -162,6 +179,7 @@ func New(cfg Config) (*Channel, error) {
 		dialogs:  map[string]*call{},
 		calls:    map[string]*call{},
 		idle:     make(chan struct{}),
+		prompts:  voice.NewLibrary(cfg.Prompts),
 	}
 	c.sdpIDs.Store(uint64(time.Now().Unix()))
 
@@ -420,6 +438,7 @@ func (c *Channel) Shutdown(ctx context.Context) error {
 	for _, cl := range left {
 		c.end(cl)
 	}
+	c.media.Wait() // ended calls' media stops within a frame
 	c.cancelBase()
 	c.shutdownErr = errors.Join(herr, cerr, werr)
 	c.log.V(1).Info("shut down", "hungUp", n, "err", c.shutdownErr)
@@ -760,6 +779,15 @@ func (c *Channel) sdpSessionFor(contact *sip.ContactHeader) sdpSession {
 		addr = netip.MustParseAddr("127.0.0.1")
 	}
 	return sdpSession{user: c.cfg.UserAgent, id: c.sdpIDs.Add(1), addr: addr}
+}
+
+// mediaAddr is the address a call reaching us at addr gets its RTP on:
+// Config.MediaAddr, or addr.
+func (c *Channel) mediaAddr(addr netip.Addr) netip.Addr {
+	if a, err := netip.ParseAddr(c.cfg.MediaAddr); err == nil {
+		return a.Unmap()
+	}
+	return addr.Unmap()
 }
 
 // contactFor returns the Contact of our responses to req: the address it

@@ -284,11 +284,13 @@ func TestNumberForms(t *testing.T) {
 	}
 }
 
+// TestSDP: a channel without media (Config.NoMedia) answers honestly
+// that no media flows; see TestMedia* for calls with media.
 func TestSDP(t *testing.T) {
 	ctx := t.Context()
 	n := num(t, "+1 555 000 1001")
 	ph := newPhone(t, sipchannel.UDP)
-	ch := startChannel(t, sipchannel.Config{})
+	ch := startChannel(t, sipchannel.Config{NoMedia: true})
 	require.NoError(t, ch.Open(ctx, "expo", telephony(n)))
 	addr := addrOf(t, ch, sipchannel.UDP)
 
@@ -584,7 +586,7 @@ func TestInDialogRequests(t *testing.T) {
 	ctx := t.Context()
 	n := num(t, "+1 555 000 1001")
 	ph := newPhone(t, sipchannel.UDP)
-	ch := startChannel(t, sipchannel.Config{})
+	ch := startChannel(t, sipchannel.Config{NoMedia: true})
 	require.NoError(t, ch.Open(ctx, "expo", telephony(n)))
 	addr := addrOf(t, ch, sipchannel.UDP)
 	a, err := ph.call(ctx, addr, n.String())

@@ -3,6 +3,7 @@ package sipchannel
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/eventcc/eventcc/internal/configerr"
+	"github.com/eventcc/eventcc/modality/voice"
 	"github.com/eventcc/eventcc/numbermap"
 )
 
@@ -129,6 +131,24 @@ type Config struct {
 	// requests it originates. Letters, digits, '-', '.' and '_', at most
 	// 32. Default "eventcc".
 	UserAgent string
+
+	// NoMedia answers calls without media, as the channel did before it
+	// had any: the SDP answer's audio stream is inactive on the discard
+	// port, and the receptionist takes keys as SIP INFO only. For load
+	// tests of signalling, and hosts that carry media elsewhere. Default
+	// false: every answered call has RTP (see the package documentation).
+	NoMedia bool
+	// MediaAddr is the IP address RTP is received on and named in SDP.
+	// Default: the address the call's INVITE reached. Required when a
+	// Listen address is unspecified (0.0.0.0 or ::), unless NoMedia.
+	MediaAddr string
+	// Prompts holds the prompt files templates name
+	// (modality.Receptionist.Prompts). Default: voice.Builtin, the set the
+	// built-in templates name.
+	Prompts fs.FS
+	// Speaker speaks the phrases without a prompt (text-to-speech). Nil:
+	// such phrases are skipped.
+	Speaker voice.Speaker
 }
 
 // withDefaults returns cfg with its zero fields set to their defaults.
@@ -167,6 +187,9 @@ func (cfg Config) withDefaults() Config {
 	defS(&cfg.ClosedReason, "Closed")
 	defS(&cfg.VacantReason, "Number Not In Service")
 	defS(&cfg.UserAgent, "eventcc")
+	if cfg.Prompts == nil {
+		cfg.Prompts = voice.Builtin
+	}
 	cfg.Listen = append([]string(nil), cfg.Listen...)
 	cfg.Transports = append([]string(nil), cfg.Transports...)
 	return cfg
@@ -191,6 +214,18 @@ func (cfg Config) validate() error {
 		default:
 			if _, err := net.LookupPort("udp", port); err != nil {
 				c.Add(field, "%q: bad port: %v", a, err)
+			}
+		}
+	}
+	if cfg.MediaAddr != "" {
+		if ip := net.ParseIP(cfg.MediaAddr); ip == nil || ip.IsUnspecified() {
+			c.Add("MediaAddr", "%q: want the IP address RTP is received on, not unspecified", cfg.MediaAddr)
+		}
+	} else if !cfg.NoMedia {
+		for i, a := range cfg.Listen {
+			if host, _, err := net.SplitHostPort(a); err == nil && net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
+				c.Add("MediaAddr", "required: Listen[%d] %q is unspecified, and RTP needs an address callers can reach (or set NoMedia)", i, a)
+				break
 			}
 		}
 	}

@@ -54,18 +54,47 @@
 // surge degrades the service instead of collapsing it; refused calls are
 // not counted. An admitted call becomes an engagement of the service,
 // waiting: it rings for Config.RingTime (180), then the channel answers
-// it with 200 and an SDP answer to the caller's offer (the first audio
-// stream accepted, inactive: the channel carries no media; other streams
-// rejected; an offer without audio gets 488). The engagement's ID is the
-// local tag of the SIP dialog (the To tag of the 200), so a caller can
-// name its call. An entry point with a queue puts the call in it; one
-// without goes to the service's virtual receptionist, which takes keys
-// the caller presses as SIP INFO (application/dtmf-relay or
+// it with 200 and an SDP answer to the caller's offer (see Media, below).
+// The engagement's ID is the local tag of the SIP dialog (the To tag of
+// the 200), so a caller can name its call. An entry point with a queue
+// puts the call in it; one without goes to the service's virtual
+// receptionist, which takes keys the caller presses (as RFC 4733
+// telephone-events, or as SIP INFO with application/dtmf-relay or
 // application/dtmf) and hands the call to a queue; without a receptionist
 // the call waits in the setup's first queue. [Channel.Calls] lists live
 // calls, [Channel.Answer] is an agent taking one (for a service without a
 // router), [Channel.Hangup] ends one. [Channel.Counts] feeds the scaling
 // of the service.
+//
+// # Media
+//
+// Every answered call has audio over RTP, on github.com/emiago/diago's
+// media stack: the first audio stream of the offer is answered on a port
+// of the call's own (at Config.MediaAddr, or the address the INVITE
+// reached) with the first of PCMU and PCMA the caller offered, and
+// telephone-event when offered, in the direction that mirrors the
+// offer's; other streams are rejected (port 0). An offer without PCMU or
+// PCMA, with secure RTP only, or without an audio stream gets 488, with
+// nothing left bound. From the 200 on, the channel sends a 20 ms frame
+// every 20 ms: what the call is told to say, silence in between (the
+// marker bit starts each talkspurt). The receptionist's greeting and menu
+// are ready before the 200, so the first frame of speech leaves with the
+// answer; each key the caller presses interrupts what is being said with
+// the reply. A phrase is played from the prompt file its role names
+// ([modality.Receptionist.Prompts], looked up in Config.Prompts, by
+// default [voice.Builtin]); without one, Config.Speaker speaks its text;
+// without a Speaker it is skipped.
+//
+// The caller's RTP is taken only from the address its SDP named, and
+// from one SSRC at a time (another is taken after 500 ms of silence of
+// the first); a key is one RFC 4733 event however often its packets are
+// repeated, and keys beyond a burst of 10 are taken at 5 a second. What
+// is refused is counted ([MediaStats.Dropped]). A re-INVITE keeps the
+// call's port and codec and follows the offer's direction: a caller that
+// holds (sendonly or inactive) is sent nothing until it resumes; a new
+// remote address in a re-INVITE is not followed. An INVITE without an
+// offer (the offer in the ACK) is answered without media, as is every
+// call with Config.NoMedia.
 //
 // # The service's router
 //

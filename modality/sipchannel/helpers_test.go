@@ -194,10 +194,15 @@ func (p *phone) call(ctx context.Context, addr, user string, headers ...sip.Head
 // invite sends req (an INVITE whose request line is set) with the SDP
 // offer and returns the final response, ACKing a 2xx.
 func (p *phone) invite(ctx context.Context, req *sip.Request, headers ...sip.Header) (answer, error) {
+	return p.inviteSDP(ctx, req, offer, headers...)
+}
+
+// inviteSDP is invite with the SDP offer sdp.
+func (p *phone) inviteSDP(ctx context.Context, req *sip.Request, sdp string, headers ...sip.Header) (answer, error) {
 	p.mu.Lock()
 	p.dialed[req.Destination()] = true
 	p.mu.Unlock()
-	req.SetBody([]byte(offer))
+	req.SetBody([]byte(sdp))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	if p.tr == sipchannel.TCP {
 		req.SetTransport("TCP")

@@ -48,12 +48,25 @@ func (s sdpSession) appendHeader(b []byte) []byte {
 	return b
 }
 
+// audioAnswer is the accepted audio stream of a call with media: the
+// port it is received on, the audio payload type and its encoding, and
+// the telephone-event payload type (-1: none).
+type audioAnswer struct {
+	port     int
+	pt       uint8
+	encoding string // "PCMU/8000"
+	dtmfPT   int
+}
+
 // answerSDP returns the SDP answer to offer (RFC 3264): one m= line per
 // offered stream, in order. The first audio stream over RTP/AVP (or
-// RTP/AVPF) with a port other than 0 is accepted with its first payload
-// type (and that type's first rtpmap in its section, if offered) but
-// inactive: the channel carries no media, and an inactive stream on the
-// discard port says so honestly while keeping the call up. Every other
+// RTP/AVPF) with a port other than 0 is accepted. With audio (a call
+// with media) it is answered on audio's port with audio's payload types,
+// in the direction that mirrors the offer's (sendonly: recvonly, and so
+// on). Without, it is accepted with its first payload type (and that
+// type's first rtpmap in its section, if offered) but inactive: the
+// channel carries no media, and an inactive stream on the discard port
+// says so honestly while keeping the call up. Every other
 // stream is rejected (port 0). An empty offer gets an offer of the same
 // shape instead (the caller answers it in its ACK). An offer without such
 // an audio stream, with a malformed m= line or with more than
@@ -61,7 +74,7 @@ func (s sdpSession) appendHeader(b []byte) []byte {
 //
 // It reads the offer in one pass, without copying it: the answer is the
 // only allocation on the way of every call.
-func answerSDP(offer []byte, s sdpSession) ([]byte, error) {
+func answerSDP(offer []byte, s sdpSession, audio *audioAnswer) ([]byte, error) {
 	b := s.appendHeader(make([]byte, 0, 256))
 	if len(bytes.TrimSpace(offer)) == 0 {
 		b = append(b, "m=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=inactive\r\n"...)
@@ -74,8 +87,27 @@ func answerSDP(offer []byte, s sdpSession) ([]byte, error) {
 		inChosen bool   // in the section of the accepted stream
 		pt       []byte // its payload type
 		rtpmap   []byte // its encoding, from the first a=rtpmap of pt
+		dir      = "sendrecv"
 	)
 	closeChosen := func() {
+		if inChosen && audio != nil {
+			b = append(b, "a=rtpmap:"...)
+			b = strconv.AppendUint(b, uint64(audio.pt), 10)
+			b = append(b, ' ')
+			b = append(b, audio.encoding...)
+			b = append(b, "\r\n"...)
+			if audio.dtmfPT >= 0 {
+				b = append(b, "a=rtpmap:"...)
+				b = strconv.AppendInt(b, int64(audio.dtmfPT), 10)
+				b = append(b, " telephone-event/8000\r\na=fmtp:"...)
+				b = strconv.AppendInt(b, int64(audio.dtmfPT), 10)
+				b = append(b, " 0-16\r\n"...)
+			}
+			b = append(b, "a=ptime:20\r\na="...)
+			b = append(b, answerDirection(dir)...)
+			b = append(b, "\r\n"...)
+			inChosen = false
+		}
 		if inChosen {
 			if rtpmap != nil {
 				b = append(b, "a=rtpmap:"...)
@@ -113,6 +145,20 @@ func answerSDP(offer []byte, s sdpSession) ([]byte, error) {
 			proto := string(f[2])
 			if !accepted && string(f[0]) == "audio" && (proto == "RTP/AVP" || proto == "RTP/AVPF") && port != 0 {
 				accepted, inChosen, pt, rtpmap = true, true, f[3], nil
+				if audio != nil {
+					b = append(b, "m=audio "...)
+					b = strconv.AppendInt(b, int64(audio.port), 10)
+					b = append(b, ' ')
+					b = append(b, f[2]...)
+					b = append(b, ' ')
+					b = strconv.AppendUint(b, uint64(audio.pt), 10)
+					if audio.dtmfPT >= 0 {
+						b = append(b, ' ')
+						b = strconv.AppendInt(b, int64(audio.dtmfPT), 10)
+					}
+					b = append(b, "\r\n"...)
+					continue
+				}
 				b = append(b, "m=audio 9 "...)
 				b = append(b, f[2]...)
 				b = append(b, ' ')
@@ -127,6 +173,8 @@ func answerSDP(offer []byte, s sdpSession) ([]byte, error) {
 			b = append(b, ' ')
 			b = append(b, f[3]...)
 			b = append(b, "\r\n"...)
+		case (inChosen || streams == 0) && isDirection(line):
+			dir = string(line[2:]) // the media level's overrides the session's
 		case inChosen && rtpmap == nil && bytes.HasPrefix(line, []byte("a=rtpmap:")):
 			p, enc, ok := bytes.Cut(line[len("a=rtpmap:"):], []byte(" "))
 			if ok && bytes.Equal(p, pt) && validSDPToken(enc) {
@@ -139,6 +187,53 @@ func answerSDP(offer []byte, s sdpSession) ([]byte, error) {
 		return nil, errNoAudio
 	}
 	return b, nil
+}
+
+// isDirection reports whether line is a direction attribute (RFC 4566).
+func isDirection(line []byte) bool {
+	switch string(line) {
+	case "a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive":
+		return true
+	}
+	return false
+}
+
+// answerDirection is the direction that answers an offered one (RFC 3264
+// section 6.1).
+func answerDirection(offered string) string {
+	switch offered {
+	case "sendonly":
+		return "recvonly"
+	case "recvonly":
+		return "sendonly"
+	case "inactive":
+		return "inactive"
+	}
+	return "sendrecv"
+}
+
+// offeredDirection is the direction of the first audio stream of offer
+// (its own attribute, else the session's), "sendrecv" by default.
+func offeredDirection(offer []byte) string {
+	dir, streams := "sendrecv", 0
+	for rest := offer; len(rest) > 0; {
+		var line []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			line, rest = rest, nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		switch {
+		case bytes.HasPrefix(line, []byte("m=")):
+			if streams++; streams > 1 {
+				return dir
+			}
+		case isDirection(line):
+			dir = string(line[2:])
+		}
+	}
+	return dir
 }
 
 // mediaFields splits the fields of an m= line (after "m=") on spaces and

@@ -39,7 +39,7 @@ func TestAnswerSDP(t *testing.T) {
 		{"too many streams", strings.Repeat("m=audio 6000 RTP/AVP 0\r\n", 17), nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := answerSDP([]byte(tc.offer), testSession)
+			got, err := answerSDP([]byte(tc.offer), testSession, nil)
 			if tc.err {
 				assert.ErrorIs(t, err, errNoAudio, "answerSDP(%q) must refuse the offer", tc.offer)
 				return
@@ -50,7 +50,7 @@ func TestAnswerSDP(t *testing.T) {
 		})
 	}
 	t.Run("IPv6", func(t *testing.T) {
-		got, err := answerSDP([]byte("m=audio 1 RTP/AVP 0\r\n"), sdpSession{user: "x", id: 1, addr: netip.MustParseAddr("::1")})
+		got, err := answerSDP([]byte("m=audio 1 RTP/AVP 0\r\n"), sdpSession{user: "x", id: 1, addr: netip.MustParseAddr("::1")}, nil)
 		require.NoError(t, err)
 		assert.Contains(t, string(got), "c=IN IP6 ::1\r\n")
 	})
@@ -69,7 +69,7 @@ func FuzzAnswerSDP(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, offer string) {
-		got, err := answerSDP([]byte(offer), testSession)
+		got, err := answerSDP([]byte(offer), testSession, nil)
 		if err != nil {
 			return
 		}

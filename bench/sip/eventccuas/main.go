@@ -50,6 +50,7 @@ func run(args []string) error {
 	teardownAt := fs.Int("teardown-at", 0, "disconnect the service once this many calls are live, and report how long it took")
 	inFlight := fs.Int("hangups-in-flight", 0, "Config.MaxHangupsInFlight (0: the default)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	media := fs.Bool("media", false, "answer calls with RTP (the default measures signalling alone: Config.NoMedia)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func run(args []string) error {
 		return err
 	}
 
-	ch, err := sipchannel.New(sipchannel.Config{Listen: []string{*listen}, Numbers: pool, MaxHangupsInFlight: *inFlight})
+	ch, err := sipchannel.New(sipchannel.Config{Listen: []string{*listen}, Numbers: pool, MaxHangupsInFlight: *inFlight, NoMedia: !*media})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,318 @@
+package sipchannel
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/diago/media"
+	"github.com/pion/rtp"
+
+	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/voice"
+)
+
+// frameTime is the packet time of the audio the channel sends: 20 ms of
+// 8 kHz G.711, 160 bytes a packet.
+const frameTime = 20 * time.Millisecond
+
+// Bounds on what a caller's RTP can make the channel do.
+const (
+	keyBurst  = 10                     // keys taken at once before the rate applies
+	keyRate   = 5                      // keys a second taken after that
+	ssrcAfter = 500 * time.Millisecond // silence of the locked source after which another is taken
+	speakWait = 2 * time.Second        // longest a Speaker is waited for, per phrase
+)
+
+// errNoCodec is an offer without a codec the channel speaks: 488.
+var errNoCodec = errors.New("sipchannel: offer has no common codec (PCMU or PCMA)")
+
+// callMedia is the audio of one call: an RTP session on a port of its
+// own (diago's media.MediaSession), a writer that sends 20 ms frames of
+// what the call is told to say (silence in between), and a reader that
+// takes the caller's keys (RFC 4733 telephone-events) and counts the
+// caller's audio.
+type callMedia struct {
+	sess   *media.MediaSession
+	law    voice.Law
+	pt     uint8 // the audio payload type the caller offered for law
+	dtmfPT int   // the caller's telephone-event payload type; -1: none
+	remote netip.AddrPort
+
+	stop     chan struct{} // closed to stop the writer
+	stopOnce sync.Once
+
+	mu      sync.Mutex
+	gen     uint64         // bumped by every say: a newer say interrupts an older one
+	playing []*voice.Audio // what is left to say, in order
+	pos     int            // samples of playing[0] already sent
+	held    bool           // the caller put the call on hold: send nothing
+
+	sent, received, dropped, keys atomic.Uint64
+	firstSent                     atomic.Int64 // unix nanoseconds of the first frame of speech; 0: none yet
+}
+
+// newMedia opens the media of a call whose INVITE offers offer, reached
+// at addr: a session on a free port of addr, negotiated by diago against
+// the offer. An offer without PCMU or PCMA is errNoCodec.
+func newMedia(offer []byte, addr netip.Addr) (*callMedia, error) {
+	sess := &media.MediaSession{
+		Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecAudioAlaw, media.CodecTelephoneEvent8000},
+		Mode:   "sendrecv",
+		Laddr:  net.UDPAddr{IP: addr.AsSlice()},
+	}
+	if err := sess.Init(); err != nil {
+		return nil, err
+	}
+	if err := sess.RemoteSDP(offer, true); err != nil {
+		sess.Close()
+		return nil, errors.Join(errNoCodec, err)
+	}
+	m := &callMedia{sess: sess, dtmfPT: -1, stop: make(chan struct{})}
+	audio := false
+	for _, codec := range sess.CommonCodecs() {
+		switch {
+		case !audio && codec.Matches(media.CodecAudioUlaw):
+			m.law, m.pt, audio = voice.ULaw, codec.PayloadType, true
+		case !audio && codec.Matches(media.CodecAudioAlaw):
+			m.law, m.pt, audio = voice.ALaw, codec.PayloadType, true
+		case m.dtmfPT < 0 && codec.Matches(media.CodecTelephoneEvent8000):
+			m.dtmfPT = int(codec.PayloadType)
+		}
+	}
+	ip, _ := netip.AddrFromSlice(sess.Raddr.IP)
+	m.remote = netip.AddrPortFrom(ip.Unmap(), uint16(sess.Raddr.Port))
+	if !audio || !m.remote.IsValid() || m.remote.Port() == 0 {
+		sess.Close()
+		return nil, errNoCodec
+	}
+	return m, nil
+}
+
+// answer is what the call's SDP answer says of the accepted stream.
+func (m *callMedia) answer() *audioAnswer {
+	a := &audioAnswer{port: m.sess.Laddr.Port, pt: m.pt, encoding: "PCMU/8000", dtmfPT: m.dtmfPT}
+	if m.law == voice.ALaw {
+		a.encoding = "PCMA/8000"
+	}
+	return a
+}
+
+// start runs the reader and the writer in wg; keys go to onKey, one at
+// a time.
+func (m *callMedia) start(wg *sync.WaitGroup, onKey func(key string)) {
+	wg.Go(m.write)
+	wg.Go(func() { m.read(onKey) })
+}
+
+// close stops the call's media: its socket is closed at once, its
+// goroutines end by themselves. Safe to call more than once, and from
+// onKey.
+func (m *callMedia) close() {
+	m.stopOnce.Do(func() {
+		close(m.stop)
+		m.sess.Close() // the reader's socket: it returns
+	})
+}
+
+// stats is the call's media as Call shows it.
+func (m *callMedia) stats() *MediaStats {
+	return &MediaStats{
+		Codec: m.law.String(), Local: m.sess.Laddr.String(), Remote: m.remote.String(),
+		Sent: m.sent.Load(), Received: m.received.Load(), Dropped: m.dropped.Load(), Keys: m.keys.Load(),
+	}
+}
+
+// say interrupts whatever the call is saying with audio, in order.
+func (m *callMedia) say(audio []*voice.Audio) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gen++
+	m.playing, m.pos = audio, 0
+}
+
+// hold stops (true) or resumes (false) sending.
+func (m *callMedia) hold(held bool) {
+	m.mu.Lock()
+	m.held = held
+	m.mu.Unlock()
+}
+
+// next fills frame with the next 20 ms to send and reports whether it
+// is speech (false: silence, the frame is left as it is) and whether to
+// send at all (false: on hold).
+func (m *callMedia) next(frame []byte) (speech, send bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.held {
+		return false, false
+	}
+	for len(m.playing) > 0 {
+		enc := m.playing[0].Encoded(m.law)
+		if m.pos >= len(enc) {
+			m.playing, m.pos = m.playing[1:], 0
+			continue
+		}
+		n := copy(frame, enc[m.pos:])
+		silence := silenceByte(m.law)
+		for i := n; i < len(frame); i++ {
+			frame[i] = silence
+		}
+		m.pos += n
+		return true, true
+	}
+	return false, true
+}
+
+func silenceByte(law voice.Law) byte {
+	if law == voice.ALaw {
+		return 0xD5
+	}
+	return 0xFF
+}
+
+// write sends a frame every 20 ms until stopped: speech when there is
+// some to say, silence otherwise, so that the caller hears a live line
+// (and any NAT on the way keeps it open).
+func (m *callMedia) write() {
+	pkt := rtp.Packet{Header: rtp.Header{
+		Version: 2, PayloadType: m.pt, SSRC: rand.Uint32(),
+		SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(),
+	}}
+	frame := make([]byte, voice.FrameSamples)
+	silence := make([]byte, voice.FrameSamples)
+	for i := range silence {
+		silence[i] = silenceByte(m.law)
+	}
+	tick := time.NewTicker(frameTime)
+	defer tick.Stop()
+	talking := false
+	for {
+		speech, send := m.next(frame)
+		if send {
+			pkt.Payload = silence
+			if speech {
+				pkt.Payload = frame
+			}
+			pkt.Marker = speech && !talking // the start of a talkspurt
+			if err := m.sess.WriteRTP(&pkt); err == nil {
+				m.sent.Add(1)
+				if speech && !talking {
+					m.firstSent.CompareAndSwap(0, time.Now().UnixNano())
+				}
+			}
+			talking = speech
+			pkt.SequenceNumber++
+		}
+		pkt.Timestamp += voice.FrameSamples // time passes on hold too
+		select {
+		case <-m.stop:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// read takes the caller's RTP until the session is closed: packets from
+// any other address than the one the SDP gave are dropped, as are those
+// of another SSRC while the first is alive; telephone-events become keys,
+// at most keyBurst at once and keyRate a second after that.
+func (m *callMedia) read(onKey func(key string)) {
+	buf := make([]byte, media.RTPBufSize)
+	var (
+		pkt       rtp.Packet
+		ssrc      uint32
+		locked    bool
+		lastHeard time.Time
+		event     struct {
+			seen bool
+			ts   uint32
+		}
+		tokens = float64(keyBurst)
+		refill = time.Now()
+	)
+	for {
+		if _, err := m.sess.ReadRTP(buf, &pkt); err != nil {
+			var sockErr *net.OpError
+			if errors.As(err, &sockErr) || errors.Is(err, net.ErrClosed) {
+				return // closed
+			}
+			m.dropped.Add(1) // not RTP: garbage on our port
+			continue
+		}
+		from, ok := m.sess.ReadRTPFromAddr.(*net.UDPAddr)
+		if !ok || from.AddrPort().Addr().Unmap() != m.remote.Addr() || from.AddrPort().Port() != m.remote.Port() || pkt.Version != 2 {
+			m.dropped.Add(1)
+			continue
+		}
+		now := time.Now()
+		switch {
+		case !locked:
+			ssrc, locked = pkt.SSRC, true
+		case pkt.SSRC != ssrc && now.Sub(lastHeard) < ssrcAfter:
+			m.dropped.Add(1)
+			continue
+		case pkt.SSRC != ssrc: // the source changed (a re-origination)
+			ssrc, event.seen = pkt.SSRC, false
+		}
+		lastHeard = now
+		m.received.Add(1)
+		if m.dtmfPT < 0 || int(pkt.PayloadType) != m.dtmfPT {
+			continue
+		}
+		var ev media.DTMFEvent
+		if media.DTMFDecode(pkt.Payload, &ev) != nil || ev.Event > 15 {
+			continue
+		}
+		// One key per event: its packets share a timestamp (RFC 4733
+		// section 2.5.1.2), the end packet is sent three times.
+		if event.seen && event.ts == pkt.Timestamp {
+			continue
+		}
+		event.seen, event.ts = true, pkt.Timestamp
+		tokens = min(float64(keyBurst), tokens+now.Sub(refill).Seconds()*keyRate)
+		refill = now
+		if tokens < 1 {
+			m.dropped.Add(1)
+			continue
+		}
+		tokens--
+		m.keys.Add(1)
+		onKey(string(media.DTMFToRune(ev.Event)))
+	}
+}
+
+// phrases turns what the receptionist says into audio: each phrase's
+// prompt file from the library, or, without one (or when it cannot be
+// loaded), the Speaker's rendering of its text, if there is a Speaker;
+// a phrase with neither is skipped.
+func (c *Channel) phrases(r *modality.Receptionist, says []modality.Phrase) []*voice.Audio {
+	out := make([]*voice.Audio, 0, len(says))
+	for _, p := range says {
+		if file := r.Prompt(p.Role); file != "" {
+			a, err := c.prompts.Prompt(file)
+			if err == nil {
+				out = append(out, a)
+				continue
+			}
+			c.log.Error(err, "prompt not played", "role", p.Role)
+		}
+		if c.cfg.Speaker == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(c.base, speakWait)
+		a, err := c.cfg.Speaker.Speak(ctx, p.Text)
+		cancel()
+		if err != nil || a == nil {
+			c.log.Error(err, "phrase not spoken", "role", p.Role)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
