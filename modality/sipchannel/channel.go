@@ -113,7 +113,7 @@ type Channel struct {
 	services    map[string]*service
 	numbers     map[numbermap.Number]binding
 	prompts     *voice.Library
-	media       sync.WaitGroup // the calls' media goroutines
+	media       sync.WaitGroup   // the calls' media goroutines
 	dialogs     map[string]*call // by SIP dialog ID
 	calls       map[string]*call // by engagement ID
 	inflight    int              // our SIP handlers running
