@@ -86,8 +86,8 @@
 // without a Speaker it is skipped.
 //
 // The caller's RTP is taken only from the address its SDP named, and
-// from one SSRC at a time (another is taken after 500 ms of silence of
-// the first); a key is one RFC 4733 event however often its packets are
+// never with the channel's own SSRC (its audio come back: an echo or a
+// loop); a key is one RFC 4733 event however often its packets are
 // repeated, and keys beyond a burst of 10 are taken at 5 a second. What
 // is refused is counted ([MediaStats.Dropped]). A re-INVITE keeps the
 // call's port and codec and follows the offer's direction: a caller that

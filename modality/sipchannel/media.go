@@ -23,10 +23,9 @@ const frameTime = 20 * time.Millisecond
 
 // Bounds on what a caller's RTP can make the channel do.
 const (
-	keyBurst  = 10                     // keys taken at once before the rate applies
-	keyRate   = 5                      // keys a second taken after that
-	ssrcAfter = 500 * time.Millisecond // silence of the locked source after which another is taken
-	speakWait = 2 * time.Second        // longest a Speaker is waited for, per phrase
+	keyBurst  = 10              // keys taken at once before the rate applies
+	keyRate   = 5               // keys a second taken after that
+	speakWait = 2 * time.Second // longest a Speaker is waited for, per phrase
 )
 
 // errNoCodec is an offer without a codec the channel speaks: 488.
@@ -53,6 +52,7 @@ type callMedia struct {
 	pos     int            // samples of playing[0] already sent
 	held    bool           // the caller put the call on hold: send nothing
 
+	ssrc                          uint32 // ours
 	sent, received, dropped, keys atomic.Uint64
 	firstSent                     atomic.Int64 // unix nanoseconds of the first frame of speech; 0: none yet
 }
@@ -73,7 +73,7 @@ func newMedia(offer []byte, addr netip.Addr) (*callMedia, error) {
 		sess.Close()
 		return nil, errors.Join(errNoCodec, err)
 	}
-	m := &callMedia{sess: sess, dtmfPT: -1, stop: make(chan struct{})}
+	m := &callMedia{sess: sess, dtmfPT: -1, stop: make(chan struct{}), ssrc: rand.Uint32()}
 	audio := false
 	for _, codec := range sess.CommonCodecs() {
 		switch {
@@ -181,7 +181,7 @@ func silenceByte(law voice.Law) byte {
 // (and any NAT on the way keeps it open).
 func (m *callMedia) write() {
 	pkt := rtp.Packet{Header: rtp.Header{
-		Version: 2, PayloadType: m.pt, SSRC: rand.Uint32(),
+		Version: 2, PayloadType: m.pt, SSRC: m.ssrc,
 		SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(),
 	}}
 	frame := make([]byte, voice.FrameSamples)
@@ -218,20 +218,21 @@ func (m *callMedia) write() {
 	}
 }
 
-// read takes the caller's RTP until the session is closed: packets from
+// read takes the caller's RTP until the session is closed. Packets from
 // any other address than the one the SDP gave are dropped, as are those
-// of another SSRC while the first is alive; telephone-events become keys,
-// at most keyBurst at once and keyRate a second after that.
+// with our own SSRC (our audio come back: an echo or a loop); the
+// caller's may use more than one SSRC (gateways send telephone-events on
+// one of their own). Telephone-events become keys, one per event (its
+// packets share an SSRC and a timestamp, RFC 4733 section 2.5.1.2, and
+// its end is sent three times), at most keyBurst at once and keyRate a
+// second after that.
 func (m *callMedia) read(onKey func(key string)) {
 	buf := make([]byte, media.RTPBufSize)
 	var (
-		pkt       rtp.Packet
-		ssrc      uint32
-		locked    bool
-		lastHeard time.Time
-		event     struct {
-			seen bool
-			ts   uint32
+		pkt   rtp.Packet
+		event struct {
+			seen     bool
+			ssrc, ts uint32
 		}
 		tokens = float64(keyBurst)
 		refill = time.Now()
@@ -246,21 +247,11 @@ func (m *callMedia) read(onKey func(key string)) {
 			continue
 		}
 		from, ok := m.sess.ReadRTPFromAddr.(*net.UDPAddr)
-		if !ok || from.AddrPort().Addr().Unmap() != m.remote.Addr() || from.AddrPort().Port() != m.remote.Port() || pkt.Version != 2 {
+		if !ok || from.AddrPort().Addr().Unmap() != m.remote.Addr() || from.AddrPort().Port() != m.remote.Port() ||
+			pkt.Version != 2 || pkt.SSRC == m.ssrc {
 			m.dropped.Add(1)
 			continue
 		}
-		now := time.Now()
-		switch {
-		case !locked:
-			ssrc, locked = pkt.SSRC, true
-		case pkt.SSRC != ssrc && now.Sub(lastHeard) < ssrcAfter:
-			m.dropped.Add(1)
-			continue
-		case pkt.SSRC != ssrc: // the source changed (a re-origination)
-			ssrc, event.seen = pkt.SSRC, false
-		}
-		lastHeard = now
 		m.received.Add(1)
 		if m.dtmfPT < 0 || int(pkt.PayloadType) != m.dtmfPT {
 			continue
@@ -269,12 +260,11 @@ func (m *callMedia) read(onKey func(key string)) {
 		if media.DTMFDecode(pkt.Payload, &ev) != nil || ev.Event > 15 {
 			continue
 		}
-		// One key per event: its packets share a timestamp (RFC 4733
-		// section 2.5.1.2), the end packet is sent three times.
-		if event.seen && event.ts == pkt.Timestamp {
+		if event.seen && event.ssrc == pkt.SSRC && event.ts == pkt.Timestamp {
 			continue
 		}
-		event.seen, event.ts = true, pkt.Timestamp
+		event.seen, event.ssrc, event.ts = true, pkt.SSRC, pkt.Timestamp
+		now := time.Now()
 		tokens = min(float64(keyBurst), tokens+now.Sub(refill).Seconds()*keyRate)
 		refill = now
 		if tokens < 1 {

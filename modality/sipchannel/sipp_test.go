@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/internal/testnote"
+	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/sipchannel"
 	"github.com/eventcc/eventcc/numbermap"
 )
@@ -299,4 +300,99 @@ func TestSIPpTermination(t *testing.T) {
 			assert.Zero(t, r.failed, "%s", r)
 		})
 	}
+}
+
+// sippPcaps is where Debian's sip-tester keeps the RTP captures SIPp
+// plays (g711a.pcap, dtmf_2833_*.pcap).
+const sippPcaps = "/usr/share/sip-tester"
+
+// TestSIPpMedia: SIPp calls with media, sends A-law audio while the
+// receptionist speaks, presses 2 as RFC 4733 events and is handed to the
+// lost-found queue; it echoes the RTP it receives, which proves the
+// channel's audio reached it; the service closing hangs it up with a BYE
+// SIPp answers.
+func TestSIPpMedia(t *testing.T) {
+	sippPath(t)
+	if _, err := os.Stat(filepath.Join(sippPcaps, "dtmf_2833_2.pcap")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("SIPp's RTP captures are missing (sip-tester ships them in %s): %v", sippPcaps, err)
+		}
+		t.Skipf("SIPp's RTP captures are missing: %v", err)
+	}
+	ctx := t.Context()
+	p := newPool(t)
+	desk, fsys := mediaDesk()
+	ch := startChannel(t, sipchannel.Config{Numbers: p, Now: newClock(t0.Add(time.Hour)).Now, Transports: []string{sipchannel.UDP}, Prompts: fsys})
+	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
+		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: p.expo.String()}},
+		Queues:       []string{"general", "lost-found"},
+		Receptionist: desk,
+	}))
+	scenario, err := os.ReadFile("testdata/sipp/uac_media_menu.xml")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "uac_media_menu.xml")
+	require.NoError(t, os.WriteFile(path, bytes.ReplaceAll(scenario, []byte("PCAPDIR"), []byte(sippPcaps)), 0o644))
+	sipp := prepareSIPp(t, addrOf(t, ch, sipchannel.UDP), sipchannel.UDP, "-sf", path, "-s", p.expo.String(),
+		"-m", "1", "-rtp_echo", "-mi", "127.0.0.1")
+	type outcome struct {
+		r   sippResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, err := sipp.run(ctx)
+		done <- outcome{r, err}
+	}()
+
+	// SIPp sends its audio and its key; poll (bounded) until the call is
+	// handed off.
+	var call sipchannel.Call
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		calls, err := ch.Calls(ctx, "expo")
+		require.NoError(t, err)
+		if len(calls) == 1 && calls[0].Queue == "lost-found" && calls[0].Media.Keys == 1 {
+			call = calls[0]
+			break
+		}
+		select {
+		case o := <-done:
+			require.Failf(t, "SIPp exited before the hand-off", "calls %+v; sipp %s (err %v)", calls, o.r, o.err)
+		default:
+		}
+		require.True(t, time.Now().Before(deadline), "no hand-off in 30s: calls %+v %+v", calls, mediaOf(calls))
+		time.Sleep(20 * time.Millisecond)
+	}
+	m := call.Media
+	assert.Equal(t, "PCMA", m.Codec, "the codec SIPp offered")
+	assert.Equal(t, uint64(1), m.Keys, "one key, however many packets its event took")
+	// SIPp plays one capture at a time: its audio until it plays the key
+	// (1.5 s of 30 ms packets), then the key's 10 packets.
+	assert.GreaterOrEqual(t, m.Received, uint64(40+10), "SIPp's audio and its key taken")
+	assert.LessOrEqual(t, m.Received, uint64(236+10))
+	assert.Greater(t, m.Dropped, uint64(30), "SIPp echoed the channel's audio back: it received it")
+	t.Logf("media: %+v", *m)
+
+	n, err := ch.Disconnect(ctx, "expo")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(60 * time.Second):
+		require.Fail(t, "SIPp still running 60s after its call was hung up")
+	}
+	require.NoError(t, o.err)
+	require.Equal(t, 0, o.r.exit, "sipp must exit 0 (its call got the BYE): %s", o.r)
+	assert.Equal(t, int64(1), o.r.successful, "%s", o.r)
+}
+
+func mediaOf(calls []sipchannel.Call) []sipchannel.MediaStats {
+	var out []sipchannel.MediaStats
+	for _, c := range calls {
+		if c.Media != nil {
+			out = append(out, *c.Media)
+		}
+	}
+	return out
 }
