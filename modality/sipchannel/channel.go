@@ -763,12 +763,55 @@ func (c *Channel) Disconnect(ctx context.Context, serviceID string) (int, error)
 		}
 	}
 	c.mu.Unlock()
+	// Every answered call hears the closing message first, all at once;
+	// the BYEs, paced, follow once it has been said.
+	if d := c.sayClosing(live); d > 0 {
+		if dl, ok := ctx.Deadline(); ok {
+			d = min(d, time.Until(dl)/2) // and leave the BYEs the rest
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
 	n, err := c.hangupAll(ctx, live)
 	if err != nil {
 		return n, fmt.Errorf("sipchannel: disconnect %q: ended %d of %d call(s): %w", serviceID, n, len(live), err)
 	}
 	c.log.V(1).Info("disconnected", "service", serviceID, "calls", n)
 	return n, nil
+}
+
+// sayClosing has every answered call with media of calls (claimed by the
+// caller) say its receptionist's closed message, and returns how long
+// that takes: 0 when no call has one to say.
+func (c *Channel) sayClosing(calls []*call) time.Duration {
+	var (
+		longest time.Duration
+		said    = map[*modality.Receptionist][]*voice.Audio{}
+	)
+	for _, cl := range calls {
+		c.mu.Lock()
+		r, up := cl.svc.reception, cl.phase == established && !cl.ended
+		c.mu.Unlock()
+		if cl.media == nil || r == nil || !up {
+			continue
+		}
+		audio, ok := said[r]
+		if !ok {
+			audio = c.phrases(r, r.Start(false).Says)
+			said[r] = audio
+		}
+		cl.media.say(audio)
+		var d time.Duration
+		for _, a := range audio {
+			d += a.Duration()
+		}
+		longest = max(longest, d+frameTime) // and the frame in flight
+	}
+	return longest
 }
 
 // sdpSessionFor is what the channel says about itself in SDP, for a call

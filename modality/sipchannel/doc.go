@@ -130,7 +130,9 @@
 //
 // [Channel.StopIntake] refuses new calls at once (480) and leaves live
 // ones alone. [Channel.Disconnect] hangs up every live call of one
-// service: a BYE to each answered call, 480 to each ringing one, at most
+// service: every answered call with media first hears the receptionist's
+// closed message (all of them at once), then a BYE goes to each answered
+// call and 480 to each ringing one, at most
 // Config.MaxHangupsInFlight at once across the channel and at most
 // Config.HangupRate per second, and calls of other services untouched. It
 // returns how many calls it ended once they have all ended; a call whose

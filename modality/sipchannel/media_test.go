@@ -225,7 +225,7 @@ func mediaDesk() (*modality.Receptionist, fstest.MapFS) {
 		{Key: "2", Label: "Lost and found", Queue: "lost-found"},
 	}, Prompts: map[string]string{
 		"greeting": "t/greeting.wav", "option.1": "t/option-1.wav", "option.2": "t/option-2.wav",
-		"answer.1": "t/answer-1.wav", "connecting": "t/connecting.wav",
+		"answer.1": "t/answer-1.wav", "connecting": "t/connecting.wav", "closed": "t/closed.wav",
 	}}
 	fsys := fstest.MapFS{
 		"t/greeting.wav":   {Data: tone(440, 300*time.Millisecond)},
@@ -233,6 +233,7 @@ func mediaDesk() (*modality.Receptionist, fstest.MapFS) {
 		"t/option-2.wav":   {Data: tone(587, 150*time.Millisecond)},
 		"t/answer-1.wav":   {Data: tone(659, 250*time.Millisecond)},
 		"t/connecting.wav": {Data: tone(698, 110*time.Millisecond)}, // ends mid-frame
+		"t/closed.wav":     {Data: tone(330, 200*time.Millisecond)},
 	}
 	return r, fsys
 }
@@ -352,4 +353,40 @@ func TestMediaNoCommonCodec(t *testing.T) {
 		assert.Equal(t, 488, a.res.StatusCode, "%s: got %s", name, a.status())
 	}
 	assert.Zero(t, counts(t, ch, "expo").Live())
+}
+
+// TestMediaClosingMessage: when the service closes, every answered call
+// hears the closed message, then gets its BYE.
+func TestMediaClosingMessage(t *testing.T) {
+	ctx := t.Context()
+	n := num(t, "+1 555 000 1001")
+	desk, fsys := mediaDesk()
+	ph := newPhone(t, sipchannel.UDP)
+	peers := []*rtpPeer{newRTPPeer(t), newRTPPeer(t)}
+	ch := startChannel(t, sipchannel.Config{Prompts: fsys})
+	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
+		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: n.String()}},
+		Queues:       []string{"general", "lost-found"},
+		Receptionist: desk,
+	}))
+	for _, peer := range peers {
+		a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))),
+			peer.offer("0", "0 PCMU/8000"))
+		require.NoError(t, err)
+		require.Equal(t, 200, a.res.StatusCode, "got %s", a.status())
+	}
+	for _, peer := range peers {
+		peer.speech(1)
+		peer.silence() // the greeting and menu said
+		peer.drain()
+	}
+	require.NoError(t, ch.StopIntake(ctx, "expo"))
+	ended, err := ch.Disconnect(ctx, "expo")
+	require.NoError(t, err)
+	assert.Equal(t, 2, ended)
+	want := frames(t, fsys["t/closed.wav"].Data, voice.ULaw)
+	for i, peer := range peers {
+		assert.Equal(t, want, peer.speech(len(want)), "caller %d heard the closed message", i)
+	}
+	assert.Equal(t, int64(2), ph.byes.Load(), "then each got a BYE")
 }
