@@ -18,7 +18,8 @@ import (
 
 // BenchmarkCall places whole calls (INVITE, 200, ACK, BYE, 200) one after
 // the other from a sipgo phone, over UDP on loopback, against the channel
-// (with a number pool) and against a bare sipgo UAS that answers 200 with
+// (with a number pool; signalling only, but for "media", where each call
+// also opens its RTP session and starts sending) and against a bare sipgo UAS that answers 200 with
 // a fixed SDP through sipgo's dialog cache. The phone's own cost is in
 // both; the difference is the channel's. "routed" is the channel handing
 // each call to a router that admits it at once (the router's own cost
@@ -26,7 +27,7 @@ import (
 func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
 	n := num(b, "+1 555 000 1001")
-	for _, impl := range []string{"eventcc", "routed", "bare"} {
+	for _, impl := range []string{"eventcc", "routed", "media", "bare"} {
 		b.Run(impl, func(b *testing.B) {
 			var addr string
 			if impl != "bare" {
@@ -40,7 +41,8 @@ func BenchmarkCall(b *testing.B) {
 					b.Fatal(err)
 				}
 				clk := newClock(t0.Add(time.Hour))
-				ch := startChannel(b, sipchannel.Config{Numbers: pool, Now: clk.Now, Transports: []string{sipchannel.UDP}})
+				ch := startChannel(b, sipchannel.Config{Numbers: pool, Now: clk.Now, Transports: []string{sipchannel.UDP},
+					NoMedia: impl != "media"})
 				s := modality.Setup{Queues: []string{"general"}, EntryPoints: []modality.EntryPoint{
 					{Name: "phone", Kind: modality.Telephony, Address: n.String(), Queue: "general"}}}
 				if impl == "routed" {
