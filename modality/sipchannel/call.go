@@ -147,7 +147,10 @@ func (c *Channel) busy(retry time.Duration) outcome {
 }
 
 // reply sends o to req (whose transaction is tx) and, for an INVITE,
-// waits a bounded time for the ACK.
+// waits a bounded time for the ACK, then ends the transaction: it lives
+// rejectAckWait at most, not the 32 s of Timer H. Beyond
+// Config.MaxRejectsPending such transactions at once, the refusal is sent
+// once and the transaction ended at once.
 func (c *Channel) reply(req *sip.Request, tx sip.ServerTransaction, o outcome) {
 	res := sip.NewResponseFromRequest(req, o.status, o.reason, nil)
 	if o.contact != nil {
@@ -161,7 +164,13 @@ func (c *Channel) reply(req *sip.Request, tx sip.ServerTransaction, o outcome) {
 		return
 	}
 	if req.IsInvite() {
+		defer tx.Terminate()
+		if c.rejecting.Add(1) > int64(c.cfg.MaxRejectsPending) {
+			c.rejecting.Add(-1)
+			return
+		}
 		awaitAck(tx)
+		c.rejecting.Add(-1)
 	}
 }
 

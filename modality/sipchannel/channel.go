@@ -113,6 +113,8 @@ type Channel struct {
 	services    map[string]*service
 	numbers     map[numbermap.Number]binding
 	prompts     *voice.Library
+	guard       *guard
+	rejecting   atomic.Int64 // refused INVITEs whose transactions are kept for their ACK
 	media       sync.WaitGroup   // the calls' media goroutines
 	dialogs     map[string]*call // by SIP dialog ID
 	calls       map[string]*call // by engagement ID
@@ -180,6 +182,7 @@ func New(cfg Config) (*Channel, error) {
 		calls:    map[string]*call{},
 		idle:     make(chan struct{}),
 		prompts:  voice.NewLibrary(cfg.Prompts),
+		guard:    newGuard(cfg.SourceRate, cfg.MaxHeaderLines),
 	}
 	c.sdpIDs.Store(uint64(time.Now().Unix()))
 
@@ -219,9 +222,12 @@ func New(cfg Config) (*Channel, error) {
 			}),
 		),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slogger),
-			sip.WithTransportLayerReadFilter(func(_ sip.TransportReadProps, data []byte) ([]byte, error) {
+			sip.WithTransportLayerReadFilter(func(p sip.TransportReadProps, data []byte) ([]byte, error) {
 				if c.closing.Load() {
 					return nil, nil // shutting down: read nothing more
+				}
+				if p.Transport == "UDP" && !c.guard.admit(p.RemoteAddr, data, time.Now()) {
+					return nil, nil // never an error: that would stop the listener
 				}
 				return data, nil
 			})),
@@ -823,6 +829,11 @@ func (c *Channel) sdpSessionFor(contact *sip.ContactHeader) sdpSession {
 	}
 	return sdpSession{user: c.cfg.UserAgent, id: c.sdpIDs.Add(1), addr: addr}
 }
+
+// Dropped is how many UDP datagrams the channel dropped unparsed: not
+// SIP, more than Config.MaxHeaderLines header lines, or over their
+// source's Config.SourceRate.
+func (c *Channel) Dropped() uint64 { return c.guard.dropped.Load() }
 
 // mediaAddr is the address a call reaching us at addr gets its RTP on:
 // Config.MediaAddr, or addr.

@@ -113,7 +113,7 @@ type pool struct {
 
 const announcement = "The gala is over.\r\nX-Injected: yes\tSee you next year."
 
-func newPool(t *testing.T) pool {
+func newPool(t testing.TB) pool {
 	t.Helper()
 	ctx := t.Context()
 	p := pool{Store: memnumbermap.New(),

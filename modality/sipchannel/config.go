@@ -132,6 +132,24 @@ type Config struct {
 	// 32. Default "eventcc".
 	UserAgent string
 
+	// SourceRate bounds the UDP datagrams a second one source address may
+	// send (bursts of twice as many, at least 20); beyond it they are
+	// dropped before they are parsed, so a flood from one host cannot
+	// take the channel's memory. Raise it for a carrier trunk or a
+	// session border controller that sends every call from one address.
+	// Default 500; negative: no limit.
+	SourceRate float64
+	// MaxHeaderLines bounds the header lines of a UDP datagram: more are
+	// dropped before they are parsed (a call needs about twenty). Default
+	// 100.
+	MaxHeaderLines int
+	// MaxRejectsPending bounds the refused INVITEs whose transactions are
+	// kept to retransmit the refusal until the caller's ACK (over UDP, at
+	// most 2 s each); beyond it a refusal is sent once and forgotten, so a
+	// flood of calls that must be refused costs no memory that lasts.
+	// Default 2048.
+	MaxRejectsPending int
+
 	// NoMedia answers calls without media, as the channel did before it
 	// had any: the SDP answer's audio stream is inactive on the discard
 	// port, and the receptionist takes keys as SIP INFO only. For load
@@ -179,6 +197,11 @@ func (cfg Config) withDefaults() Config {
 	def(&cfg.VacantStatus, sip.StatusNotFound)
 	def(&cfg.MaxHangupsInFlight, 50)
 	def(&cfg.MaxConnections, 1024)
+	def(&cfg.MaxHeaderLines, 100)
+	def(&cfg.MaxRejectsPending, 2048)
+	if cfg.SourceRate == 0 {
+		cfg.SourceRate = 500
+	}
 	defD(&cfg.RetryAfter, 30*time.Second)
 	defD(&cfg.HangupTimeout, 5*time.Second)
 	defD(&cfg.LookupTimeout, 2*time.Second)
@@ -281,6 +304,12 @@ func (cfg Config) validate() error {
 		if d.v < 0 {
 			c.Add(d.field, "%v is negative", d.v)
 		}
+	}
+	if cfg.MaxHeaderLines < 0 {
+		c.Add("MaxHeaderLines", "%d is negative", cfg.MaxHeaderLines)
+	}
+	if cfg.MaxRejectsPending < 0 {
+		c.Add("MaxRejectsPending", "%d is negative", cfg.MaxRejectsPending)
 	}
 	if cfg.MaxConnections < 0 {
 		c.Add("MaxConnections", "%d is negative", cfg.MaxConnections)

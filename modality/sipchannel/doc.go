@@ -145,9 +145,19 @@
 //
 // Malformed or hostile input (garbage datagrams, oversized messages,
 // missing headers, numbers with letters, broken SDP) is refused or
-// dropped, never a crash. Every rejected INVITE waits a bounded time for
-// its ACK, so rejections do not pile up goroutines, and TCP connections
-// are bounded (Config.MaxConnections). Configured reason phrases and
+// dropped, never a crash, and a flood of it costs bounded memory:
+//
+//   - UDP datagrams that cannot be SIP (no request or status line, a
+//     first line over 1 KiB), with more than Config.MaxHeaderLines header
+//     lines, or beyond their source address's Config.SourceRate are
+//     dropped before they are parsed ([Channel.Dropped] counts them):
+//     no transaction, no goroutine, nothing kept.
+//   - A refused INVITE's transaction retransmits the refusal until the
+//     caller's ACK for at most 2 s (not Timer H's 32 s), and at most
+//     Config.MaxRejectsPending of them are kept at once; beyond that a
+//     refusal is sent once and forgotten. What refusals hold is therefore
+//     about MaxRejectsPending times the size of a request (a few KiB).
+//   - TCP connections are bounded (Config.MaxConnections). Configured reason phrases and
 // forwarding domains are validated by New (no CR, LF or other control
 // characters, URIs that parse, sizes that keep every response within one
 // UDP datagram); announcements from the number pool are sanitised the
