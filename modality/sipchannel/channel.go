@@ -114,7 +114,7 @@ type Channel struct {
 	numbers     map[numbermap.Number]binding
 	prompts     *voice.Library
 	guard       *guard
-	rejecting   atomic.Int64 // refused INVITEs whose transactions are kept for their ACK
+	rejecting   atomic.Int64     // refused INVITEs whose transactions are kept for their ACK
 	media       sync.WaitGroup   // the calls' media goroutines
 	dialogs     map[string]*call // by SIP dialog ID
 	calls       map[string]*call // by engagement ID

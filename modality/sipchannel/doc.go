@@ -158,6 +158,7 @@
 //     refusal is sent once and forgotten. What refusals hold is therefore
 //     about MaxRejectsPending times the size of a request (a few KiB).
 //   - TCP connections are bounded (Config.MaxConnections). Configured reason phrases and
+//
 // forwarding domains are validated by New (no CR, LF or other control
 // characters, URIs that parse, sizes that keep every response within one
 // UDP datagram); announcements from the number pool are sanitised the
