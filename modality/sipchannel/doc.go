@@ -157,12 +157,12 @@
 //     Config.MaxRejectsPending of them are kept at once; beyond that a
 //     refusal is sent once and forgotten. What refusals hold is therefore
 //     about MaxRejectsPending times the size of a request (a few KiB).
-//   - TCP connections are bounded (Config.MaxConnections). Configured reason phrases and
+//   - TCP connections are bounded (Config.MaxConnections).
 //
-// forwarding domains are validated by New (no CR, LF or other control
-// characters, URIs that parse, sizes that keep every response within one
-// UDP datagram); announcements from the number pool are sanitised the
-// same way before they go on the wire.
+// Configured reason phrases and forwarding domains are validated by New
+// (no CR, LF or other control characters, URIs that parse, sizes that
+// keep every response within one UDP datagram); announcements from the
+// number pool are sanitised the same way before they go on the wire.
 //
 // # Logging and global state
 //
