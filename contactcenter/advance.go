@@ -144,14 +144,21 @@ func (p ports) channelSetups(s *Service, router modality.Router) map[modality.Ch
 		}
 	}
 	idle := map[modality.Kind]time.Duration{}
+	hold := map[modality.Kind]modality.Hold{}
 	for _, m := range s.Config.Modalities {
 		idle[m.Kind] = time.Duration(m.IdleTimeout)
+		if m.Hold != nil {
+			hold[m.Kind] = modality.Hold{Music: m.Hold.Music, AnnounceEvery: time.Duration(m.Hold.AnnounceEvery)}
+		}
 	}
 	for _, ep := range s.EntryPoints {
 		ch := p.channels[ep.Kind]
 		su := setups[ch]
 		su.EntryPoints = append(su.EntryPoints, ep)
 		su.IdleTimeout = max(su.IdleTimeout, idle[ep.Kind]) // a channel of several kinds: the longest
+		if h, ok := hold[ep.Kind]; ok {
+			su.Hold = h
+		}
 		su.Queues = queues
 		su.Anonymous = anonymous
 		su.RegisteredOnly = registered

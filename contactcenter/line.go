@@ -349,6 +349,17 @@ func (ln *line) Enqueue(e modality.Engagement, queue string, notify func(modalit
 	return modality.Place{}, fmt.Errorf("contactcenter: %s: %w", ln.id, err)
 }
 
+var _ modality.Placer = (*line)(nil)
+
+// Place says where a waiting engagement is now ([modality.Placer]).
+func (ln *line) Place(engagementID string) (modality.Place, error) {
+	t, err := ln.router.Place(engagementID)
+	if err != nil {
+		return modality.Place{}, err
+	}
+	return modality.Place{Position: t.Position, ExpectedWait: t.ExpectedWait}, nil
+}
+
 // Hangup implements modality.Router. Once the service is closing
 // (closeIntake), an engagement still waiting ends Disconnected, not
 // abandoned: its attendee did not give up.

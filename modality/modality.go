@@ -70,6 +70,18 @@ type Setup struct {
 	// nobody wrote for this long; 0: the channel's own default. Other
 	// channels ignore it.
 	IdleTimeout time.Duration
+	// Hold is what a caller waiting in a queue hears, for channels that
+	// speak (telephony); others ignore it. The zero Hold: silence.
+	Hold Hold
+}
+
+// Hold is what a caller waiting in a queue hears: Music, a recording
+// looped (a prompt file name, like [Receptionist.Prompts]' values), and
+// every AnnounceEvery their place in line and expected wait, when the
+// service's router is a [Placer].
+type Hold struct {
+	Music         string
+	AnnounceEvery time.Duration
 }
 
 // State is where an engagement is.

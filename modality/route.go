@@ -36,6 +36,16 @@ type Router interface {
 	Hangup(engagementID string) error
 }
 
+// Placer is a [Router] that says where a waiting engagement is now, for
+// channels that tell the attendee (a caller on hold hears their place in
+// line). Optional.
+type Placer interface {
+	// Place is where engagementID waits now; the zero Place once it is
+	// offered to or with an agent. An engagement the router does not
+	// hold is an error.
+	Place(engagementID string) (Place, error)
+}
+
 // Place is what an admitted engagement is told: its position in line
 // (1: next; 0: offered at once) and the expected wait.
 type Place struct {

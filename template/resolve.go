@@ -381,6 +381,10 @@ func cloneModalities(ms []Modality) []Modality {
 	ms = slices.Clone(ms)
 	for i := range ms {
 		ms[i].Features = slices.Clone(ms[i].Features)
+		if h := ms[i].Hold; h != nil {
+			c := *h
+			ms[i].Hold = &c
+		}
 	}
 	return ms
 }

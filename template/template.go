@@ -71,7 +71,25 @@ type Modality struct {
 	// default (30 minutes for modality/messagingchannel). Between 1
 	// minute and 7 days; other modalities may not set it.
 	IdleTimeout Duration `json:"idleTimeout,omitempty"`
+	// Hold, for telephony, is what a caller waiting in a queue hears.
+	// Other modalities may not set it. nil: silence.
+	Hold *Hold `json:"hold,omitempty"`
 }
+
+// Hold is what a caller waiting in a queue hears: music, a recording
+// looped (a prompt file name, as [Receptionist.Prompts]' values), and
+// every AnnounceEvery their place in line and expected wait (0: never;
+// else between [MinAnnounceEvery] and [MaxAnnounceEvery]).
+type Hold struct {
+	Music         string   `json:"music,omitempty"`
+	AnnounceEvery Duration `json:"announceEvery,omitempty"`
+}
+
+// Bounds of [Hold.AnnounceEvery].
+const (
+	MinAnnounceEvery = 10 * time.Second
+	MaxAnnounceEvery = 10 * time.Minute
+)
 
 // Idle timeouts' bounds ([Modality.IdleTimeout]).
 const (

@@ -183,6 +183,21 @@ func (t *Template) checkModalities(ps *problems) map[modality.Kind]bool {
 		case d < MinIdleTimeout || d > MaxIdleTimeout:
 			ps.add(p+".idleTimeout", "must be between %s and %s, got %s", MinIdleTimeout, MaxIdleTimeout, d)
 		}
+		if h := m.Hold; h != nil {
+			switch {
+			case m.Kind != modality.Telephony:
+				ps.add(p+".hold", "only telephony callers are put on hold; %s has no audio to play", m.Kind)
+			default:
+				if h.Music != "" {
+					if problem := (&modality.Receptionist{}).CheckPrompt(modality.PromptGreeting, h.Music); problem != "" {
+						ps.add(p+".hold.music", "%s", problem)
+					}
+				}
+				if d := time.Duration(h.AnnounceEvery); d != 0 && (d < MinAnnounceEvery || d > MaxAnnounceEvery) {
+					ps.add(p+".hold.announceEvery", "must be 0 (never) or between %s and %s, got %s", MinAnnounceEvery, MaxAnnounceEvery, d)
+				}
+			}
+		}
 		if m.Anonymous && slices.Contains(modality.Kinds(), m.Kind) && !byToken(m.Kind) {
 			ps.add(p+".anonymous", "only chat and video identify attendees (by their session token); %s reaches whoever has the %s, registered or not",
 				m.Kind, reachedBy(m.Kind))

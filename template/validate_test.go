@@ -60,6 +60,13 @@ func TestValidateRules(t *testing.T) {
 			"modalities[0].idleTimeout", "only sms and social conversations go idle"},
 		{"idle too short", func(tp *template.Template) { tp.Modalities[2].IdleTimeout = template.Duration(time.Second) },
 			"modalities[2].idleTimeout", "must be between 1m0s and 168h0m0s, got 1s"},
+		{"hold on chat", func(tp *template.Template) { tp.Modalities[1].Hold = &template.Hold{Music: "m.wav"} },
+			"modalities[1].hold", "only telephony callers are put on hold"},
+		{"hold music not a file name", func(tp *template.Template) { tp.Modalities[0].Hold = &template.Hold{Music: "../m.wav"} },
+			"modalities[0].hold.music", `file "../m.wav" is not a valid file name`},
+		{"hold announcements too often", func(tp *template.Template) {
+			tp.Modalities[0].Hold = &template.Hold{Music: "m.wav", AnnounceEvery: template.Duration(time.Second)}
+		}, "modalities[0].hold.announceEvery", "must be 0 (never) or between 10s and 10m0s, got 1s"},
 		{"anonymous telephony", func(tp *template.Template) { tp.Modalities[0].Anonymous = true },
 			"modalities[0].anonymous", "only chat and video identify attendees (by their session token); telephony reaches whoever has the number"},
 		{"anonymous sms", func(tp *template.Template) { tp.Modalities[2].Anonymous = true },

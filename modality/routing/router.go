@@ -690,6 +690,28 @@ func (r *Router) Where(engagementID string) (queue, agent string, connected bool
 	return e.lane.q.Name, agent, e.connected, nil
 }
 
+// Place says where a waiting engagement is now, as [Router.Enqueue]'s
+// Ticket did when it arrived: its position in its queue's line (1: next)
+// and its expected wait with the agents serving it now. An engagement
+// offered to or connected with an agent has the zero Ticket. It walks
+// the line ahead of the engagement: O(position).
+func (r *Router) Place(engagementID string) (Ticket, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.engs[engagementID]
+	if !ok {
+		return Ticket{}, fmt.Errorf("routing: place of %q: %w", engagementID, ErrUnknownEngagement)
+	}
+	if e.agent != nil {
+		return Ticket{}, nil
+	}
+	ahead := 0
+	for p := e.prev; p != nil; p = p.prev {
+		ahead++
+	}
+	return r.ticket(e.lane, ahead), nil
+}
+
 // Holding returns the engagements an agent is connected with, and the
 // one offered to them ("" if none).
 func (r *Router) Holding(agentID string) (connected []string, offered string, err error) {

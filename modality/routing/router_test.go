@@ -382,3 +382,28 @@ func TestStats_Measures(t *testing.T) {
 	assert.Equal(t, []any{1.0, 0.0, time.Duration(0), time.Duration(0)},
 		[]any{none.ServiceLevel(), none.AbandonRate(), none.ASA(), none.AHT()}, "nothing yet: no division by zero")
 }
+
+// Place says where a waiting engagement is now: its position moves up as
+// those ahead are served, and its expected wait with it.
+func TestPlace(t *testing.T) {
+	d := newDesk(t, routing.Config{Queues: []routing.Queue{queue("q", "")},
+		Expect: map[modality.Kind]routing.Expectation{modality.Telephony: {HandleTime: 2 * time.Minute}}})
+	d.agents(t, "a")
+	d.available(t, "a")
+	for _, id := range []string{"1", "2", "3", "4"} {
+		d.call(t, id, "q")
+	}
+	p, err := d.Place("1")
+	require.NoError(t, err)
+	assert.Equal(t, routing.Ticket{}, p, "offered to a: no place in line")
+	p, err = d.Place("4")
+	require.NoError(t, err)
+	assert.Equal(t, 3, p.Position, "behind 2 and 3")
+	assert.Equal(t, 6*time.Minute, p.ExpectedWait, "three handle times of the one agent")
+	require.NoError(t, d.Accept("a", "1"))
+	require.NoError(t, d.End("a", "1"))
+	p, _ = d.Place("4")
+	assert.Equal(t, 2, p.Position, "2 offered now, 3 ahead")
+	_, err = d.Place("1")
+	assert.ErrorIs(t, err, routing.ErrUnknownEngagement, "ended")
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -113,6 +114,7 @@ type Channel struct {
 	services    map[string]*service
 	numbers     map[numbermap.Number]binding
 	prompts     *voice.Library
+	builtin     *voice.Library // voice.Builtin, when Config.Prompts is another
 	guard       *guard
 	rejecting   atomic.Int64     // refused INVITEs whose transactions are kept for their ACK
 	media       sync.WaitGroup   // the calls' media goroutines
@@ -144,6 +146,7 @@ type service struct {
 	eps       map[string]modality.EntryPoint // by name; nil once closed
 	queues    []string
 	reception *modality.Receptionist
+	hold      modality.Hold
 	router    modality.Router // nil: calls wait on the channel
 	capacity  int             // most live calls; < 0: no limit
 	live      map[string]*call
@@ -182,6 +185,7 @@ func New(cfg Config) (*Channel, error) {
 		calls:    map[string]*call{},
 		idle:     make(chan struct{}),
 		prompts:  voice.NewLibrary(cfg.Prompts),
+		builtin:  voice.NewLibrary(voice.Builtin),
 		guard:    newGuard(cfg.SourceRate, cfg.MaxHeaderLines),
 	}
 	c.sdpIDs.Store(uint64(time.Now().Unix()))
@@ -516,6 +520,7 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	if s.Receptionist != nil {
 		r := *s.Receptionist
 		r.Options = slices.Clone(r.Options)
+		r.Prompts = maps.Clone(r.Prompts)
 		reception = &r
 	}
 
@@ -540,6 +545,7 @@ func (c *Channel) Open(ctx context.Context, serviceID string, s modality.Setup) 
 	}
 	svc.open, svc.intake = true, true
 	svc.eps, svc.queues, svc.reception, svc.router = eps, slices.Clone(s.Queues), reception, s.Router
+	svc.hold = s.Hold
 	return nil
 }
 

@@ -82,8 +82,16 @@
 // answer; each key the caller presses interrupts what is being said with
 // the reply. A phrase is played from the prompt file its role names
 // ([modality.Receptionist.Prompts], looked up in Config.Prompts, by
-// default [voice.Builtin]); without one, Config.Speaker speaks its text;
-// without a Speaker it is skipped.
+// default [voice.Builtin], which also supplies any file Config.Prompts
+// lacks); without one, Config.Speaker speaks its text; without a Speaker
+// it is skipped.
+//
+// A caller waiting in a queue hears the service's hold
+// ([modality.Setup.Hold]): first, and every AnnounceEvery, their place in
+// line and expected wait ([voice.PlaceWords], when the router is a
+// [modality.Placer]), and the hold music looped in between. The music
+// stops when an agent takes the call and starts again if the call goes
+// back to a queue.
 //
 // The caller's RTP is taken only from the address its SDP named, and
 // never with the channel's own SSRC (its audio come back: an echo or a

@@ -3,6 +3,7 @@ package sipchannel
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -51,6 +52,14 @@ type callMedia struct {
 	playing []*voice.Audio // what is left to say, in order
 	pos     int            // samples of playing[0] already sent
 	held    bool           // the caller put the call on hold: send nothing
+
+	// While the call waits in a queue: music looped when nothing else is
+	// said, and every every, announce's words said.
+	music        *voice.Audio
+	musicPos     int
+	announce     func() []*voice.Audio
+	every        time.Duration
+	nextAnnounce time.Time
 
 	ssrc                          uint32 // ours
 	sent, received, dropped, keys atomic.Uint64
@@ -136,6 +145,42 @@ func (m *callMedia) say(audio []*voice.Audio) {
 	m.playing, m.pos = audio, 0
 }
 
+// queued plays music (nil: none) while nothing else is said, and, with
+// announce and every > 0, announce's words at once (after what is being
+// said) and every every after that.
+func (m *callMedia) queued(music *voice.Audio, every time.Duration, announce func() []*voice.Audio) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.music, m.every, m.announce = music, every, nil
+	if announce != nil && every > 0 {
+		m.announce, m.nextAnnounce = announce, time.Time{}
+	}
+}
+
+// dequeued stops the music and the announcements.
+func (m *callMedia) dequeued() { m.queued(nil, 0, nil) }
+
+// announceDue returns the announcement to make now, if one is due.
+func (m *callMedia) announceDue(now time.Time) func() []*voice.Audio {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.announce == nil || now.Before(m.nextAnnounce) {
+		return nil
+	}
+	m.nextAnnounce = now.Add(m.every)
+	return m.announce
+}
+
+// announced has the call say an announcement's words after what it is
+// saying, if it still waits in its queue.
+func (m *callMedia) announced(words []*voice.Audio) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.announce != nil {
+		m.playing = append(m.playing, words...)
+	}
+}
+
 // hold stops (true) or resumes (false) sending.
 func (m *callMedia) hold(held bool) {
 	m.mu.Lock()
@@ -166,6 +211,18 @@ func (m *callMedia) next(frame []byte) (speech, send bool) {
 		m.pos += n
 		return true, true
 	}
+	if m.music != nil && len(m.music.Encoded(m.law)) > 0 {
+		enc := m.music.Encoded(m.law)
+		for n := 0; n < len(frame); {
+			if m.musicPos >= len(enc) {
+				m.musicPos = 0 // looped
+			}
+			c := copy(frame[n:], enc[m.musicPos:])
+			n += c
+			m.musicPos += c
+		}
+		return true, true
+	}
 	return false, true
 }
 
@@ -193,6 +250,9 @@ func (m *callMedia) write() {
 	defer tick.Stop()
 	talking := false
 	for {
+		if announce := m.announceDue(time.Now()); announce != nil {
+			m.announced(announce()) // made outside m.mu: it asks the router
+		}
 		speech, send := m.next(frame)
 		if send {
 			pkt.Payload = silence
@@ -277,6 +337,58 @@ func (m *callMedia) read(onKey func(key string)) {
 	}
 }
 
+// prompt loads the prompt file name from Config.Prompts, or, when it has
+// no such file, from the built-in set.
+func (c *Channel) prompt(name string) (*voice.Audio, error) {
+	a, err := c.prompts.Prompt(name)
+	if errors.Is(err, fs.ErrNotExist) && c.builtin != nil {
+		if b, berr := c.builtin.Prompt(name); berr == nil {
+			return b, nil
+		}
+	}
+	return a, err
+}
+
+// startHold has cl, a call with media waiting in a queue, hear its
+// service's hold: the music looped, and its place in line every
+// AnnounceEvery when its router is a [modality.Placer].
+func (c *Channel) startHold(cl *call) {
+	c.mu.Lock()
+	h, router, svc := cl.svc.hold, cl.router, cl.svc
+	c.mu.Unlock()
+	if cl.media == nil || h == (modality.Hold{}) {
+		return
+	}
+	var music *voice.Audio
+	if h.Music != "" {
+		a, err := c.prompt(h.Music)
+		if err != nil {
+			c.log.Error(err, "hold music not played", "service", svc.id)
+		}
+		music = a
+	}
+	var announce func() []*voice.Audio
+	if placer, ok := router.(modality.Placer); ok && h.AnnounceEvery > 0 {
+		announce = func() []*voice.Audio {
+			p, err := placer.Place(cl.id)
+			if err != nil || p.Position < 1 {
+				return nil // no longer waiting
+			}
+			var words []*voice.Audio
+			for _, w := range voice.PlaceWords(p.Position, p.ExpectedWait) {
+				a, err := c.prompt(w)
+				if err != nil {
+					c.log.Error(err, "announcement word not played", "service", svc.id)
+					continue
+				}
+				words = append(words, a)
+			}
+			return words
+		}
+	}
+	cl.media.queued(music, h.AnnounceEvery, announce)
+}
+
 // phrases turns what the receptionist says into audio: each phrase's
 // prompt file from the library, or, without one (or when it cannot be
 // loaded), the Speaker's rendering of its text, if there is a Speaker;
@@ -285,7 +397,7 @@ func (c *Channel) phrases(r *modality.Receptionist, says []modality.Phrase) []*v
 	out := make([]*voice.Audio, 0, len(says))
 	for _, p := range says {
 		if file := r.Prompt(p.Role); file != "" {
-			a, err := c.prompts.Prompt(file)
+			a, err := c.prompt(file)
 			if err == nil {
 				out = append(out, a)
 				continue

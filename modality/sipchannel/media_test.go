@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io/fs"
 	"math"
 	"net"
 	"regexp"
@@ -389,4 +390,68 @@ func TestMediaClosingMessage(t *testing.T) {
 		assert.Equal(t, want, peer.speech(len(want)), "caller %d heard the closed message", i)
 	}
 	assert.Equal(t, int64(2), ph.byes.Load(), "then each got a BYE")
+}
+
+// placingRouter is a fakeRouter that says where its engagements wait.
+type placingRouter struct {
+	*fakeRouter
+	place modality.Place
+}
+
+func (r *placingRouter) Place(id string) (modality.Place, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.notify[id] == nil {
+		return modality.Place{}, fmt.Errorf("no engagement %q", id)
+	}
+	return r.place, nil
+}
+
+// builtinFrames is what a caller receives of the built-in prompts files,
+// one after the other.
+func builtinFrames(t testing.TB, files ...string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, f := range files {
+		data, err := fs.ReadFile(voice.Builtin, f)
+		require.NoError(t, err, f)
+		out = append(out, frames(t, data, voice.ULaw)...)
+	}
+	return out
+}
+
+// TestMediaHold: a caller waiting in a queue hears their place in line
+// (the built-in words, which the host's prompt files do not have), then
+// the service's hold music looped; once an agent takes the call, the
+// music stops.
+func TestMediaHold(t *testing.T) {
+	ctx := t.Context()
+	n := num(t, "+1 555 000 1001")
+	_, fsys := mediaDesk()
+	fsys["t/hold.wav"] = &fstest.MapFile{Data: tone(262, 100*time.Millisecond)}
+	ph := newPhone(t, sipchannel.UDP)
+	peer := newRTPPeer(t)
+	ch := startChannel(t, sipchannel.Config{Prompts: fsys})
+	router := &placingRouter{fakeRouter: newFakeRouter(), place: modality.Place{Position: 3, ExpectedWait: 90 * time.Second}}
+	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
+		EntryPoints: []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: n.String(), Queue: "general"}},
+		Queues:      []string{"general"},
+		Router:      router,
+		Hold:        modality.Hold{Music: "t/hold.wav", AnnounceEvery: time.Minute},
+	}))
+	a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))), peer.offer("0", "0 PCMU/8000"))
+	require.NoError(t, err)
+	require.Equal(t, 200, a.res.StatusCode, "got %s", a.status())
+
+	words := builtinFrames(t, voice.PlaceWords(3, 90*time.Second)...)
+	music := frames(t, fsys["t/hold.wav"].Data, voice.ULaw) // 100 ms: five whole frames, looped without a gap
+	want := append(append(words, music...), music...)
+	assert.Equal(t, want, peer.speech(len(want)), "you are number 3 in line, your expected wait is about 2 minutes, then the music, looped")
+
+	require.True(t, router.deliver(a.id, modality.Decision{Kind: modality.Connected, Agent: "ada"}))
+	peer.silence() // the music stops for the agent
+	calls, err := ch.Calls(ctx, "expo")
+	require.NoError(t, err)
+	require.Len(t, calls, 1)
+	assert.Equal(t, modality.Active, calls[0].State)
 }

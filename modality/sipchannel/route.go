@@ -43,15 +43,18 @@ func (c *Channel) enqueue(cl *call, router modality.Router, queue string) error 
 			countEnd(n, cl, now)
 		}
 	}
-	hangup := false
+	hangup, waits := false, false
 	if cl.route == routeEnqueuing { // else finished within Enqueue
 		if cl.ended {
 			cl.route, hangup = routeDone, true
 		} else {
-			cl.route = routeHeld
+			cl.route, waits = routeHeld, cl.state == modality.Waiting
 		}
 	}
 	c.mu.Unlock()
+	if waits {
+		c.startHold(cl)
+	}
 	if l := c.log.V(3); l.Enabled() {
 		l.Info("call queued", "call", cl.id, "queue", queue, "position", place.Position, "expectedWait", place.ExpectedWait)
 	}
@@ -90,6 +93,12 @@ func (c *Channel) decided(cl *call, d modality.Decision) {
 	if d.Kind == modality.Connected && at.IsZero() {
 		at = c.cfg.Now()
 	}
+	rehold := false
+	defer func() { // after the unlock below: startHold takes c.mu
+		if rehold {
+			c.startHold(cl)
+		}
+	}()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d.Kind == modality.Finished {
@@ -104,6 +113,9 @@ func (c *Channel) decided(cl *call, d modality.Decision) {
 	n := &cl.svc.counts
 	switch d.Kind {
 	case modality.Connected:
+		if cl.media != nil {
+			cl.media.dequeued()
+		}
 		if cl.state != modality.Active {
 			cl.state, cl.answered = modality.Active, at
 			if cl.counted {
@@ -112,6 +124,7 @@ func (c *Channel) decided(cl *call, d modality.Decision) {
 			}
 		}
 	case modality.Requeued:
+		rehold = cl.media != nil && cl.route == routeHeld
 		if cl.state == modality.Active {
 			cl.state, cl.answered = modality.Waiting, time.Time{}
 			if cl.counted {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io/fs"
+	"math"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -164,6 +165,15 @@ func TestBuiltin(t *testing.T) {
 	}))
 	assert.Greater(t, n, 40)
 
+	// Every word of PlaceWords, and the hold music, are in the set.
+	for file := range voice.Vocabulary() {
+		_, err := l.Prompt(file)
+		assert.NoError(t, err, file)
+	}
+	music, err := l.Prompt(voice.HoldMusic)
+	require.NoError(t, err)
+	assert.Equal(t, 8*time.Second, music.Duration())
+
 	// Every prompt a built-in template names is in the set.
 	cat := template.Builtin()
 	for _, name := range cat.Names() {
@@ -178,7 +188,7 @@ func TestBuiltin(t *testing.T) {
 			assert.NoError(t, err, "%s: %s", name, role)
 		}
 	}
-	_, err := l.Prompt("conference/greeting.wav")
+	_, err = l.Prompt("conference/greeting.wav")
 	assert.NoError(t, err)
 	_, err = l.Prompt("nope.wav")
 	assert.True(t, errors.Is(err, fs.ErrNotExist))
@@ -202,4 +212,34 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode: inconsistent audio of %d/%d samples", len(a.Encoded(voice.ULaw)), len(a.Encoded(voice.ALaw)))
 		}
 	})
+}
+
+func TestPlaceWords(t *testing.T) {
+	w := func(names ...string) []string {
+		for i, n := range names {
+			names[i] = "common/" + n + ".wav"
+		}
+		return names
+	}
+	for _, tc := range []struct {
+		position int
+		wait     time.Duration
+		want     []string
+	}{
+		{1, 30 * time.Second, w("you-are-number", "number/1", "in-line", "less-than-a-minute")},
+		{12, 4 * time.Minute, w("you-are-number", "number/12", "in-line", "expected-wait", "number/4", "minutes")},
+		{45, 61 * time.Second, w("you-are-number", "number/40", "number/5", "in-line", "expected-wait", "number/2", "minutes")},
+		{20, time.Minute, w("you-are-number", "number/20", "in-line", "expected-wait", "number/1", "minute")},
+		{305, 0, w("you-are-number", "number/3", "number/hundred", "number/5", "in-line")},
+		{340, 0, w("you-are-number", "number/3", "number/hundred", "number/40", "in-line")},
+		{100000, 0, w("you-are-number", "number/9", "number/hundred", "number/90", "number/9", "in-line")},
+		{0, 2 * time.Minute, w("expected-wait", "number/2", "minutes")},
+		{3, time.Duration(math.MaxInt64), w("you-are-number", "number/3", "in-line")},
+	} {
+		assert.Equal(t, tc.want, voice.PlaceWords(tc.position, tc.wait), "position %d, wait %s", tc.position, tc.wait)
+	}
+	for _, file := range voice.PlaceWords(987, 654*time.Minute) {
+		_, ok := voice.Vocabulary()[file]
+		assert.True(t, ok, "%s is a word of the vocabulary", file)
+	}
 }

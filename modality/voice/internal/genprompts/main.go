@@ -1,19 +1,23 @@
 // Command genprompts records the built-in prompt set (voice.Builtin):
-// every prompt the built-in templates name, spoken by espeak-ng and
-// converted by SoX to 8 kHz mono G.711 µ-law WAV. Run it from the
+// every prompt the built-in templates name and every word of
+// voice.PlaceWords, spoken by espeak-ng and converted by SoX to 8 kHz
+// mono G.711 µ-law WAV, and the hold music (voice.HoldMusic),
+// synthesised by SoX. Run it from the
 // repository's root after changing a built-in template's receptionist:
 //
 //	apt-get install espeak-ng sox
 //	go run ./modality/voice/internal/genprompts
 //
 // It writes modality/voice/builtin/<file> for each file named, and
-// removes nothing.
+// removes nothing. SoX runs without dither (-D), so a run with the same
+// espeak-ng and SoX writes the same bytes.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,12 +25,13 @@ import (
 	"strings"
 
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/voice"
 	"github.com/eventcc/eventcc/template"
 )
 
 func main() {
 	out := flag.String("out", "modality/voice/builtin", "where the prompt files go")
-	voice := flag.String("voice", "en-us", "espeak-ng's voice")
+	speaker := flag.String("voice", "en-us", "espeak-ng's voice")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "genprompts")
 	if err != nil {
@@ -35,6 +40,17 @@ func main() {
 	defer os.RemoveAll(tmp)
 
 	done := map[string]string{} // file -> text, to say a shared file once and catch conflicts
+	for _, file := range slices.Sorted(maps.Keys(voice.Vocabulary())) {
+		text := voice.Vocabulary()[file]
+		done[file] = text
+		if err := record(*speaker, tmp, text, filepath.Join(*out, filepath.FromSlash(file))); err != nil {
+			log.Fatalf("%s: %v", file, err)
+		}
+		fmt.Printf("%s\t%s\n", file, text)
+	}
+	if err := music(filepath.Join(*out, filepath.FromSlash(voice.HoldMusic))); err != nil {
+		log.Fatalf("hold music: %v", err)
+	}
 	cat := template.Builtin()
 	for _, name := range cat.Names() {
 		t, err := cat.Lookup(name)
@@ -60,7 +76,7 @@ func main() {
 				continue
 			}
 			done[file] = text
-			if err := record(*voice, tmp, text, filepath.Join(*out, filepath.FromSlash(file))); err != nil {
+			if err := record(*speaker, tmp, text, filepath.Join(*out, filepath.FromSlash(file))); err != nil {
 				log.Fatalf("%s: %s: %v", name, role, err)
 			}
 			fmt.Printf("%s\t%s\n", file, text)
@@ -103,6 +119,21 @@ func spoken(r *modality.Receptionist, role string) string {
 	return ""
 }
 
+// music synthesises the hold music: eight seconds of a soft major chord
+// that swells and fades, looped while a caller waits.
+func music(dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	args := []string{"-D", "-n", "-r", "8000", "-c", "1", "-e", "u-law", dst,
+		"synth", "8", "sine", "261.6", "sine", "329.6", "sine", "392.0", "remix", "-",
+		"tremolo", "0.25", "60", "fade", "q", "1", "8", "1", "norm", "-12"}
+	if out, err := exec.Command("sox", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("sox: %v: %s", err, out)
+	}
+	return nil
+}
+
 func record(voice, tmp, text, dst string) error {
 	raw := filepath.Join(tmp, "raw.wav")
 	if out, err := exec.Command("espeak-ng", "-v", voice, "-s", "165", "-w", raw, text).CombinedOutput(); err != nil {
@@ -111,7 +142,7 @@ func record(voice, tmp, text, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	if out, err := exec.Command("sox", raw, "-r", "8000", "-c", "1", "-e", "u-law", dst, "norm", "-3").CombinedOutput(); err != nil {
+	if out, err := exec.Command("sox", "-D", raw, "-r", "8000", "-c", "1", "-e", "u-law", dst, "norm", "-3").CombinedOutput(); err != nil {
 		return fmt.Errorf("sox: %v: %s", err, out)
 	}
 	return nil
