@@ -40,6 +40,9 @@ func TestArrowsPointOneWay(t *testing.T) {
 	// (whole import paths, below module).
 	exceptions := map[string][]string{
 		filepath.Join("scaling", "sim"): {"modality", "modality/routing"},
+		// The tool that records the built-in prompts reads the built-in
+		// templates; it is run by hand, and nothing imports it.
+		filepath.Join("modality", "voice", "internal", "genprompts"): {"template"},
 	}
 	for leaf, may := range allowed {
 		files := 0

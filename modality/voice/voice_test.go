@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventcc/eventcc/modality/voice"
-	"github.com/eventcc/eventcc/template"
 )
 
 // wav builds a WAV file: a fmt chunk of format, channels, rate and bits,
@@ -174,20 +173,6 @@ func TestBuiltin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 8*time.Second, music.Duration())
 
-	// Every prompt a built-in template names is in the set.
-	cat := template.Builtin()
-	for _, name := range cat.Names() {
-		tpl, err := cat.Lookup(name)
-		require.NoError(t, err)
-		if tpl.Receptionist == nil {
-			continue
-		}
-		assert.NotEmpty(t, tpl.Receptionist.Prompts, "%s: a receptionist callers can hear", name)
-		for role, file := range tpl.Receptionist.Prompts {
-			_, err := l.Prompt(file)
-			assert.NoError(t, err, "%s: %s", name, role)
-		}
-	}
 	_, err = l.Prompt("conference/greeting.wav")
 	assert.NoError(t, err)
 	_, err = l.Prompt("nope.wav")
