@@ -118,6 +118,10 @@ type outcome struct {
 	contact    sip.Header // with a 3xx
 	retryAfter bool
 	retry      time.Duration // the Retry-After, when not Config.RetryAfter
+	// announcement is a retired number's announcement, to play before the
+	// refusal when the call has media ([Channel.announce]).
+	announcement string
+	toTag        string // the To tag of the response, when an early dialog set one
 }
 
 // maxRetryAfter bounds a Retry-After that comes from a router.
@@ -153,6 +157,9 @@ func (c *Channel) busy(retry time.Duration) outcome {
 // once and the transaction ended at once.
 func (c *Channel) reply(req *sip.Request, tx sip.ServerTransaction, o outcome) {
 	res := sip.NewResponseFromRequest(req, o.status, o.reason, nil)
+	if o.toTag != "" {
+		res.To().Params.Add("tag", o.toTag)
+	}
 	if o.contact != nil {
 		res.AppendHeader(o.contact)
 	}
@@ -207,6 +214,9 @@ func (c *Channel) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	want, o, ok := c.lookup(number, now)
 	if !ok {
 		c.refused(number, o)
+		if o.announcement != "" && c.announce(req, tx, o, c.contactFor(req)) {
+			return
+		}
 		c.reply(req, tx, o)
 		return
 	}
@@ -317,7 +327,12 @@ func (c *Channel) lookup(number numbermap.Number, now time.Time) (string, outcom
 	case numbermap.RouteForward:
 		return "", outcome{status: sip.StatusMovedTemporarily, reason: "Moved Temporarily", contact: c.forwardContact(rt.ForwardTo)}, false
 	case numbermap.RouteAnnounce:
-		return "", outcome{status: c.cfg.AnnounceStatus, reason: sanitizeReason(rt.Announcement, "Temporarily Unavailable")}, false
+		reason := rt.Announcement
+		if strings.HasSuffix(strings.ToLower(strings.TrimSpace(reason)), ".wav") {
+			reason = "" // a recording's name says nothing to the caller
+		}
+		return "", outcome{status: c.cfg.AnnounceStatus, reason: sanitizeReason(reason, "Temporarily Unavailable"),
+			announcement: rt.Announcement}, false
 	case numbermap.RouteVacant:
 		return "", outcome{status: c.cfg.VacantStatus, reason: c.cfg.VacantReason}, false
 	default:

@@ -116,6 +116,7 @@ type Channel struct {
 	prompts     *voice.Library
 	builtin     *voice.Library // voice.Builtin, when Config.Prompts is another
 	guard       *guard
+	announcing  atomic.Int64     // calls hearing a retired number's announcement
 	rejecting   atomic.Int64     // refused INVITEs whose transactions are kept for their ACK
 	media       sync.WaitGroup   // the calls' media goroutines
 	dialogs     map[string]*call // by SIP dialog ID

@@ -38,7 +38,7 @@
 //	service, not open here  480 Config.NotOpenReason ("Not Open Yet": before the term opens)
 //	service, intake stopped 480 Config.ClosedReason
 //	forward                 302 with Contact <tel:+E164> (or sip:+E164@Config.ForwardDomain;user=phone)
-//	announce                Config.AnnounceStatus (480, or 410) with the announcement as reason phrase
+//	announce                Config.AnnounceStatus (480, or 410) with the announcement as reason phrase (see Media)
 //	vacant                  Config.VacantStatus (404, or 410) with Config.VacantReason
 //	unassigned, not in pool 404
 //	look-up failed          503 with Retry-After
@@ -85,6 +85,15 @@
 // default [voice.Builtin], which also supplies any file Config.Prompts
 // lacks); without one, Config.Speaker speaks its text; without a Speaker
 // it is skipped.
+//
+// A call to a number retired with an announcement hears it before its
+// refusal, as early media: 183 Session Progress with the SDP answer, the
+// announcement over RTP, then Config.AnnounceStatus in the same early
+// dialog. The announcement is played from the prompt file it names (a
+// .wav file), or its text is spoken by Config.Speaker; without either,
+// or without media, the refusal alone carries it as its reason phrase.
+// At most 256 calls hear announcements at once; the others get the
+// refusal alone.
 //
 // A caller waiting in a queue hears the service's hold
 // ([modality.Setup.Hold]): first, and every AnnounceEvery, their place in

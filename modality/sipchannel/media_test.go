@@ -2,6 +2,7 @@ package sipchannel_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
@@ -23,6 +25,8 @@ import (
 	"github.com/eventcc/eventcc/modality"
 	"github.com/eventcc/eventcc/modality/sipchannel"
 	"github.com/eventcc/eventcc/modality/voice"
+	"github.com/eventcc/eventcc/numbermap"
+	"github.com/eventcc/eventcc/numbermap/memnumbermap"
 )
 
 // tone returns a WAV file (8 kHz mono 16-bit PCM) of a sine of hz lasting
@@ -454,4 +458,92 @@ func TestMediaHold(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, calls, 1)
 	assert.Equal(t, modality.Active, calls[0].State)
+}
+
+// fixedSpeaker speaks every text as the same audio, and remembers what
+// it was asked to say.
+type fixedSpeaker struct {
+	audio *voice.Audio
+	mu    sync.Mutex
+	said  []string
+}
+
+func (s *fixedSpeaker) Speak(_ context.Context, text string) (*voice.Audio, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.said = append(s.said, text)
+	return s.audio, nil
+}
+
+// TestMediaRetiredAnnouncement: a call to a number retired with an
+// announcement hears it as early media (183 with SDP), then gets the
+// refusal: a recording the announcement names, or its text spoken by the
+// Speaker; without either, the refusal alone, the text as its reason.
+func TestMediaRetiredAnnouncement(t *testing.T) {
+	ctx := t.Context()
+	_, fsys := mediaDesk()
+	fsys["t/retired.wav"] = &fstest.MapFile{Data: tone(370, 200*time.Millisecond)}
+	spoken, err := voice.Decode(tone(415, 100*time.Millisecond))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name         string
+		announcement string
+		speaker      bool
+		want         [][]byte // what the caller hears; nil: no early media
+		reason       string
+	}{
+		{"a recording", "t/retired.wav", false, frames(t, fsys["t/retired.wav"].Data, voice.ULaw), "Temporarily Unavailable"},
+		{"text spoken", "The fair has moved to +1 555 000 2000.", true, frames(t, tone(415, 100*time.Millisecond), voice.ULaw), "The fair has moved to +1 555 000 2000."},
+		{"text, no speaker", "The fair has moved to +1 555 000 2000.", false, nil, "The fair has moved to +1 555 000 2000."},
+		{"a recording that is not there", "t/missing.wav", false, nil, "Temporarily Unavailable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := num(t, "+1 555 000 1001")
+			pool := memnumbermap.New()
+			require.NoError(t, pool.Add(ctx, numbermap.Owned{Number: n, Country: "US", Capabilities: numbermap.Voice}))
+			_, err := pool.Claim(ctx, numbermap.ClaimRequest{Count: 1, At: t0, Lease: numbermap.Lease{
+				ServiceID: "fair", Start: t0, Expires: t0.Add(time.Hour),
+				Policy: numbermap.Policy{Kind: numbermap.Announce, Announcement: tc.announcement, For: 24 * time.Hour}}})
+			require.NoError(t, err)
+			ph := newPhone(t, sipchannel.UDP)
+			peer := newRTPPeer(t)
+			cfg := sipchannel.Config{Prompts: fsys, Numbers: pool, Now: newClock(t0.Add(2 * time.Hour)).Now}
+			speaker := &fixedSpeaker{audio: spoken}
+			if tc.speaker {
+				cfg.Speaker = speaker
+			}
+			ch := startChannel(t, cfg)
+			req := withBody(sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))), peer.offer("0", "0 PCMU/8000"))
+			sess, err := ph.dc.WriteInvite(ctx, req)
+			require.NoError(t, err)
+			var early *sip.Response
+			err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+				if res.StatusCode == 183 {
+					early = res
+				}
+				return nil
+			}})
+			var de *sipgo.ErrDialogResponse
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, 480, de.Res.StatusCode)
+			assert.Equal(t, tc.reason, de.Res.Reason)
+			if tc.want == nil {
+				assert.Nil(t, early, "no early media")
+				return
+			}
+			require.NotNil(t, early, "183 Session Progress")
+			_, formats := answeredMedia(t, early.Body())
+			assert.Equal(t, "0", formats)
+			tag183, _ := early.To().Params.Get("tag")
+			tag480, _ := de.Res.To().Params.Get("tag")
+			assert.NotEmpty(t, tag183)
+			assert.Equal(t, tag183, tag480, "the refusal ends the early dialog the 183 began")
+			assert.Equal(t, tc.want, peer.speech(len(tc.want)), "the announcement, over RTP")
+			if tc.speaker {
+				speaker.mu.Lock()
+				assert.Equal(t, []string{tc.announcement}, speaker.said)
+				speaker.mu.Unlock()
+			}
+		})
+	}
 }
