@@ -3,6 +3,7 @@ package sipchannel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"net"
@@ -78,7 +79,7 @@ func newMedia(offer []byte, addr netip.Addr) (*callMedia, error) {
 	if err := sess.Init(); err != nil {
 		return nil, err
 	}
-	if err := sess.RemoteSDP(offer, true); err != nil {
+	if err := remoteSDP(sess, offer); err != nil {
 		sess.Close()
 		return nil, errors.Join(errNoCodec, err)
 	}
@@ -101,6 +102,19 @@ func newMedia(offer []byte, addr netip.Addr) (*callMedia, error) {
 		return nil, errNoCodec
 	}
 	return m, nil
+}
+
+// remoteSDP has diago negotiate the offer. diago's SDP parser panics on
+// some malformed lines (a c= line of fewer than three fields: found by
+// FuzzMediaOffer, diago v0.42.1); from a caller's INVITE that would take
+// the whole process down, so a panic here is the offer's error.
+func remoteSDP(sess *media.MediaSession, offer []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sipchannel: malformed SDP offer: %v", r)
+		}
+	}()
+	return sess.RemoteSDP(offer, true)
 }
 
 // answer is what the call's SDP answer says of the accepted stream.

@@ -547,3 +547,49 @@ func TestMediaRetiredAnnouncement(t *testing.T) {
 		})
 	}
 }
+
+// A flood of keys is taken at the keys' rate: a burst of ten, then five a
+// second; the rest are dropped, and the call goes on.
+func TestMediaKeyFlood(t *testing.T) {
+	ctx := t.Context()
+	n := num(t, "+1 555 000 1001")
+	desk, fsys := mediaDesk()
+	ph := newPhone(t, sipchannel.UDP)
+	peer := newRTPPeer(t)
+	ch := startChannel(t, sipchannel.Config{Prompts: fsys})
+	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
+		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: n.String()}},
+		Queues:       []string{"general", "lost-found"},
+		Receptionist: desk,
+	}))
+	a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))),
+		peer.offer("0 101", "0 PCMU/8000", "101 telephone-event/8000"))
+	require.NoError(t, err)
+	to, _ := answeredMedia(t, a.res.Body())
+	peer.speech(1)
+	start := time.Now()
+	for range 200 {
+		peer.key(to, 101, '1')
+	}
+	sent := time.Since(start)
+	// Wait until the channel has read what the socket kept (a burst of a
+	// thousand packets overflows it: some are lost on the way).
+	var m *sipchannel.MediaStats
+	for last, deadline := uint64(0), time.Now().Add(10*time.Second); ; last = m.Received {
+		time.Sleep(200 * time.Millisecond)
+		calls, err := ch.Calls(ctx, "expo")
+		require.NoError(t, err)
+		require.Len(t, calls, 1)
+		m = calls[0].Media
+		if m.Received == last {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "still reading after 10s: %+v", *m)
+	}
+	t.Logf("%+v", *m)
+	assert.GreaterOrEqual(t, m.Keys+m.Dropped, m.Received/5, "every event of which a packet arrived taken or dropped")
+	// Ten at once, then five a second for as long as the flood took to send.
+	assert.GreaterOrEqual(t, m.Keys, uint64(10))
+	assert.LessOrEqual(t, m.Keys, uint64(10+5*sent.Seconds()+1), "sent in %s", sent)
+	assert.LessOrEqual(t, m.Keys+m.Dropped, uint64(200), "one key or one drop per event, however many packets it took")
+}

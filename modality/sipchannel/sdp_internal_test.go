@@ -2,6 +2,7 @@ package sipchannel
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -153,4 +154,47 @@ func newInfo(ct, body string) *sip.Request {
 	req.AppendHeader(sip.NewHeader("Content-Type", ct))
 	req.SetBody([]byte(body))
 	return req
+}
+
+// FuzzMediaOffer answers arbitrary offers as a call with media does:
+// the structure check, diago's negotiation (newMedia binds a port and
+// parses the offer with pion's SDP parser), and the answer with audio.
+// Nothing panics; an accepted offer gets one sendrecv-or-mirrored audio
+// stream on the port bound, with a codec the channel speaks; nothing is
+// left bound.
+func FuzzMediaOffer(f *testing.F) {
+	for _, s := range []string{
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 5000 RTP/AVP 96\r\nm=audio 6000 RTP/AVP 8\r\na=sendonly\r\n",
+		"v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=audio 6000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n",
+		"v=0\r\nc=IN IP4 999.1.1.1\r\nm=audio 70000 RTP/AVP 0\r\n",
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 97\r\na=rtpmap:97 PCMU/16000\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, offer string) {
+		if _, err := answerSDP([]byte(offer), testSession, nil); err != nil {
+			return
+		}
+		m, err := newMedia([]byte(offer), netip.MustParseAddr("127.0.0.1"))
+		if err != nil {
+			return
+		}
+		defer m.close()
+		got, err := answerSDP([]byte(offer), testSession, m.answer())
+		if err != nil {
+			t.Fatalf("an offer answered once is refused the second time: %v", err)
+		}
+		ans := string(got)
+		port := strconv.Itoa(m.sess.Laddr.Port)
+		if !strings.Contains(ans, "m=audio "+port+" ") {
+			t.Fatalf("answer to %q does not accept audio on the port bound (%s):\n%s", offer, port, ans)
+		}
+		if m.pt != 0 && m.pt != 8 && m.pt > 127 {
+			t.Fatalf("payload type %d", m.pt)
+		}
+		if n := strings.Count(ans, "a=sendrecv\r\n") + strings.Count(ans, "a=recvonly\r\n") + strings.Count(ans, "a=sendonly\r\n") + strings.Count(ans, "a=inactive\r\n"); n != 1 {
+			t.Fatalf("answer has %d directions:\n%s", n, ans)
+		}
+	})
 }
