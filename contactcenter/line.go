@@ -158,6 +158,7 @@ func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
 			l.log.Error(err, "released agent's access not revoked; tried again at the next tick", "service", s.ID, "agent", who)
 			return err
 		}
+		l.unregisterPhones(context.WithoutCancel(ctx), s.ID, who)
 		return nil
 	}
 	ln.until.Store(math.MaxInt64)

@@ -809,7 +809,7 @@ func (c *Channel) onCancel(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // allow lists the methods the channel handles.
-const allow = "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS"
+const allow = "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS, REGISTER"
 
 // onOptions answers keep-alive and capability probes.
 func (c *Channel) onOptions(req *sip.Request, tx sip.ServerTransaction) {

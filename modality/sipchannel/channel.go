@@ -116,6 +116,7 @@ type Channel struct {
 	prompts     *voice.Library
 	builtin     *voice.Library // voice.Builtin, when Config.Prompts is another
 	guard       *guard
+	nonceKey    [32]byte         // digest nonces' HMAC key
 	announcing  atomic.Int64     // calls hearing a retired number's announcement
 	rejecting   atomic.Int64     // refused INVITEs whose transactions are kept for their ACK
 	media       sync.WaitGroup   // the calls' media goroutines
@@ -148,8 +149,9 @@ type service struct {
 	queues    []string
 	reception *modality.Receptionist
 	hold      modality.Hold
-	router    modality.Router // nil: calls wait on the channel
-	capacity  int             // most live calls; < 0: no limit
+	phones    map[string]*phone // registered agents' phones, by agent
+	router    modality.Router   // nil: calls wait on the channel
+	capacity  int               // most live calls; < 0: no limit
 	live      map[string]*call
 	counts    modality.Counts
 }
@@ -188,6 +190,7 @@ func New(cfg Config) (*Channel, error) {
 		prompts:  voice.NewLibrary(cfg.Prompts),
 		builtin:  voice.NewLibrary(voice.Builtin),
 		guard:    newGuard(cfg.SourceRate, cfg.MaxHeaderLines),
+		nonceKey: newNonceKey(),
 	}
 	c.sdpIDs.Store(uint64(time.Now().Unix()))
 
@@ -259,6 +262,7 @@ func New(cfg Config) (*Channel, error) {
 	c.srv.OnBye(c.onBye)
 	c.srv.OnCancel(c.onCancel)
 	c.srv.OnInfo(c.onInfo)
+	c.srv.OnRegister(c.onRegister)
 	c.srv.OnOptions(c.onOptions)
 	c.srv.OnNoRoute(c.onNoRoute)
 	c.base, c.cancelBase = context.WithCancel(context.Background())
@@ -607,9 +611,10 @@ func (c *Channel) StopIntake(ctx context.Context, serviceID string) error {
 	return nil
 }
 
-// Remove forgets serviceID's entry points and capacity: calls to its
-// numbers are no longer the service's (404 without Config.Numbers, else
-// per the number's route). Live calls are not ended (call
+// Remove forgets serviceID's entry points, capacity and agents' phone
+// registrations: calls to its numbers are no longer the service's (404
+// without Config.Numbers, else per the number's route). Live calls are
+// not ended (call
 // [Channel.Disconnect]) and counts are kept. Idempotent; not an error for
 // a service never opened. A done ctx returns ctx.Err() and changes
 // nothing.
@@ -623,6 +628,7 @@ func (c *Channel) Remove(ctx context.Context, serviceID string) error {
 		c.unbind(svc)
 		svc.open, svc.intake = false, false
 		svc.eps, svc.queues, svc.reception, svc.router = nil, nil, nil, nil
+		svc.phones = nil // every registration ends with the service
 		svc.capacity = -1
 	}
 	return nil

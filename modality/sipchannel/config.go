@@ -150,6 +150,11 @@ type Config struct {
 	// Default 2048.
 	MaxRejectsPending int
 
+	// Registrar lets agents register SIP phones to take the services'
+	// calls (REGISTER, with digest authentication against the passwords
+	// it gives; see [Registrar]). Nil: REGISTER is refused (405).
+	Registrar Registrar
+
 	// NoMedia answers calls without media, as the channel did before it
 	// had any: the SDP answer's audio stream is inactive on the discard
 	// port, and the receptionist takes keys as SIP INFO only. For load

@@ -113,6 +113,24 @@
 // offer (the offer in the ACK) is answered without media, as is every
 // call with Config.NoMedia.
 //
+// # Agents' phones
+//
+// With Config.Registrar (the lifecycle: contactcenter.Lifecycle's
+// PhonePassword), agents register SIP phones to take a service's calls:
+// REGISTER with To sip:<agent>@<service>, authenticated by HTTP digest
+// (MD5, qop=auth or none) in the realm of the service's ID against the
+// password the Registrar derives from the agent's grant. A phone without
+// credentials, with wrong ones or with a nonce over five minutes old is
+// challenged (401; nonces are stateless, an HMAC of their time under a
+// key of the channel's), an agent without a grant is refused (403), a
+// service not open here is 404. A binding lasts what the phone asks,
+// within a minute (423 below) and an hour; Expires 0 removes it. Refusals
+// are logged with the agent and the source. [Channel.Phones] lists the
+// bindings, [Channel.Unregister] ends one (the lifecycle calls it when it
+// revokes the agent's grant), and [Channel.Remove] ends the service's.
+// Calls are not yet offered to registered phones: an agent takes calls
+// from the desktop (contactcenter/desktop) for now.
+//
 // # The service's router
 //
 // A service whose setup has a router ([modality.Setup.Router]; the

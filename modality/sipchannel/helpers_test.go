@@ -100,6 +100,7 @@ type phone struct {
 	client *sipgo.Client
 	dc     *sipgo.DialogClientCache
 	byes   atomic.Int64
+	port   int // the UDP port it listens on
 
 	mu     sync.Mutex
 	dialed map[string]bool // addresses called, whose connections cleanup closes
@@ -128,7 +129,7 @@ func newPhone(t testing.TB, tr string) *phone {
 	client, err := sipgo.NewClient(ua, opts...)
 	require.NoError(t, err)
 
-	p := &phone{tr: tr, ua: ua, client: client, dialed: map[string]bool{}}
+	p := &phone{tr: tr, ua: ua, client: client, dialed: map[string]bool{}, port: port}
 	p.dc = sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "phone", Host: "127.0.0.1", Port: port}})
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.byes.Add(1)
@@ -337,4 +338,14 @@ func checkNoLeaks(t *testing.T) {
 			time.Sleep(20 * time.Millisecond) // polling for goroutines to exit, as goleak does
 		}
 	})
+}
+
+// splitHostPort splits a host:port the test knows is well formed.
+func splitHostPort(t testing.TB, addr string) (string, int) {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	return host, n
 }

@@ -396,3 +396,28 @@ func mediaOf(calls []sipchannel.Call) []sipchannel.MediaStats {
 	}
 	return out
 }
+
+// TestSIPpRegister: SIPp registers as an agent's phone with digest
+// authentication (its own implementation of RFC 2617, qop=auth), and the
+// channel binds it; with a wrong password SIPp is refused.
+func TestSIPpRegister(t *testing.T) {
+	sippPath(t)
+	ctx := t.Context()
+	g := &grants{passwords: map[string][]string{"expo/ada": {"s3cret"}}}
+	ch := startChannel(t, sipchannel.Config{Registrar: g, Transports: []string{sipchannel.UDP}})
+	require.NoError(t, ch.Open(ctx, "expo", telephony(num(t, "+1 555 000 1001"))))
+	scenario, err := os.ReadFile("testdata/sipp/register_agent.xml")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "register_agent.xml")
+	require.NoError(t, os.WriteFile(path, bytes.ReplaceAll(scenario, []byte("SERVICE"), []byte("expo")), 0o644))
+
+	r := runSIPp(ctx, t, addrOf(t, ch, sipchannel.UDP), sipchannel.UDP, "-sf", path, "-s", "ada", "-au", "ada", "-ap", "s3cret", "-m", "1")
+	require.Equal(t, 0, r.exit, "sipp must exit 0 (registered): %s", r)
+	phones, err := ch.Phones(ctx, "expo")
+	require.NoError(t, err)
+	require.Len(t, phones, 1)
+	assert.Equal(t, "ada", phones[0].Agent)
+
+	r = runSIPp(ctx, t, addrOf(t, ch, sipchannel.UDP), sipchannel.UDP, "-sf", path, "-s", "ada", "-au", "ada", "-ap", "guess", "-m", "1")
+	assert.NotEqual(t, 0, r.exit, "a wrong password is refused: %s", r)
+}
