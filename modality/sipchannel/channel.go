@@ -823,6 +823,7 @@ func (c *Channel) sayClosing(calls []*call) time.Duration {
 			audio = c.phrases(r, r.Start(false).Says)
 			said[r] = audio
 		}
+		cl.media.dequeued() // no music or place in line after the goodbye
 		cl.media.say(audio)
 		var d time.Duration
 		for _, a := range audio {
