@@ -174,11 +174,22 @@ func (m *callMedia) queued(music *voice.Audio, every time.Duration, announce fun
 // dequeued stops the music and the announcements.
 func (m *callMedia) dequeued() { m.queued(nil, 0, nil) }
 
-// announceDue returns the announcement to make now, if one is due.
+// announceDue returns the announcement to make now, if one is due and
+// nothing else is being said: the interval runs from the end of what was
+// said, so announcements longer than it never pile up.
 func (m *callMedia) announceDue(now time.Time) func() []*voice.Audio {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.announce == nil || now.Before(m.nextAnnounce) {
+	if m.announce == nil {
+		return nil
+	}
+	if len(m.playing) > 0 {
+		if next := now.Add(m.every); next.After(m.nextAnnounce) {
+			m.nextAnnounce = next
+		}
+		return nil
+	}
+	if now.Before(m.nextAnnounce) {
 		return nil
 	}
 	m.nextAnnounce = now.Add(m.every)

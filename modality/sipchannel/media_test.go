@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -592,4 +593,79 @@ func TestMediaKeyFlood(t *testing.T) {
 	assert.GreaterOrEqual(t, m.Keys, uint64(10))
 	assert.LessOrEqual(t, m.Keys, uint64(10+5*sent.Seconds()+1), "sent in %s", sent)
 	assert.LessOrEqual(t, m.Keys+m.Dropped, uint64(200), "one key or one drop per event, however many packets it took")
+}
+
+// find reads packets until their payloads hold want in a row, within
+// limit packets, and returns the packets after it up to the first
+// silence that lasts (a second of it).
+func (p *rtpPeer) find(want [][]byte, limit int) (found bool) {
+	p.t.Helper()
+	at := 0
+	for range limit {
+		pkt := p.next()
+		switch {
+		case bytes.Equal(pkt.Payload, want[at]):
+			if at++; at == len(want) {
+				return true
+			}
+		case bytes.Equal(pkt.Payload, want[0]):
+			at = 1
+		default:
+			at = 0
+		}
+	}
+	return false
+}
+
+// A caller on hold when the service closes hears the closing message,
+// then nothing but silence until the BYE: no music, no place in line.
+func TestMediaClosingMessageOnHold(t *testing.T) {
+	ctx := t.Context()
+	n := num(t, "+1 555 000 1001")
+	desk, fsys := mediaDesk()
+	fsys["t/hold.wav"] = &fstest.MapFile{Data: tone(262, 100*time.Millisecond)}
+	for i, w := range voice.PlaceWords(2, time.Minute) { // short words, said often
+		fsys[w] = &fstest.MapFile{Data: tone(float64(500+50*i), 40*time.Millisecond)}
+	}
+	ph := newPhone(t, sipchannel.UDP)
+	peer := newRTPPeer(t)
+	ch := startChannel(t, sipchannel.Config{Prompts: fsys})
+	router := &placingRouter{fakeRouter: newFakeRouter(), place: modality.Place{Position: 2, ExpectedWait: time.Minute}}
+	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
+		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: n.String(), Queue: "general"}},
+		Queues:       []string{"general", "lost-found"},
+		Router:       router,
+		Receptionist: desk, // its closed message is said at the close
+		Hold:         modality.Hold{Music: "t/hold.wav", AnnounceEvery: 100 * time.Millisecond},
+	}))
+	a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))), peer.offer("0", "0 PCMU/8000"))
+	require.NoError(t, err)
+	require.Equal(t, 200, a.res.StatusCode, "got %s", a.status())
+	music := frames(t, fsys["t/hold.wav"].Data, voice.ULaw)
+	for i := 0; ; i++ {
+		require.Less(t, i, 1000, "no hold music in 1,000 packets")
+		got := peer.next().Payload
+		if slices.ContainsFunc(music, func(f []byte) bool { return bytes.Equal(f, got) }) {
+			break
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ch.Disconnect(ctx, "expo")
+		done <- err
+	}()
+	closed := frames(t, fsys["t/closed.wav"].Data, voice.ULaw)
+	require.True(t, peer.find(closed, 1000), "the closed message")
+	require.NoError(t, <-done)
+	silence := bytes.Repeat([]byte{0xFF}, voice.FrameSamples)
+	for {
+		select {
+		case pkt := <-peer.pkts:
+			assert.Equal(t, silence, pkt.Payload, "nothing but silence after the closing message")
+			continue
+		default:
+		}
+		break
+	}
+	assert.Equal(t, int64(1), ph.byes.Load(), "then the BYE")
 }
