@@ -51,6 +51,12 @@ func TestNewValidates(t *testing.T) {
 			[]string{"RingTime", "RetryAfter", "MaxHangupsInFlight", "HangupRate", "HangupTimeout", "LookupTimeout", "ShutdownTimeout", "MaxConnections"},
 			[]string{"RingTime: -1ns is negative", "MaxHangupsInFlight: -1 is negative", "MaxConnections: -1 is negative"}},
 		{"user agent", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, UserAgent: "eventcc 1.0"}, []string{"UserAgent"}, []string{"UserAgent"}},
+		{"flood limits", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, SourceRate: -1, MaxHeaderLines: -1, MaxRejectsPending: -1},
+			[]string{"SourceRate", "MaxHeaderLines", "MaxRejectsPending"}, []string{"SourceRate: -1 is negative; 0 is no limit"}},
+		{"media on an unspecified address", sipchannel.Config{Listen: []string{"0.0.0.0:0"}},
+			[]string{"MediaAddr"}, []string{`MediaAddr: required: Listen[0] "0.0.0.0:0" is unspecified`}},
+		{"media address unspecified", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, MediaAddr: "::"},
+			[]string{"MediaAddr"}, []string{`MediaAddr: "::": want the IP address RTP is received on`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ch, err := sipchannel.New(tc.cfg)

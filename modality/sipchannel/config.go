@@ -134,10 +134,12 @@ type Config struct {
 
 	// SourceRate bounds the UDP datagrams a second one source address may
 	// send (bursts of twice as many, at least 20); beyond it they are
-	// dropped before they are parsed, so a flood from one host cannot
-	// take the channel's memory. Raise it for a carrier trunk or a
-	// session border controller that sends every call from one address.
-	// Default 500; negative: no limit.
+	// dropped before they are parsed, so that a flood from one host costs
+	// little. Set it when callers reach the channel directly; leave it
+	// unset behind a carrier trunk or a session border controller, which
+	// sends every call from one address (at 1,500 calls a second, about
+	// 6,000 datagrams). Default 0: no limit; the channel's memory under a
+	// flood is bounded without it (MaxHeaderLines, MaxRejectsPending).
 	SourceRate float64
 	// MaxHeaderLines bounds the header lines of a UDP datagram: more are
 	// dropped before they are parsed (a call needs about twenty). Default
@@ -204,9 +206,6 @@ func (cfg Config) withDefaults() Config {
 	def(&cfg.MaxConnections, 1024)
 	def(&cfg.MaxHeaderLines, 100)
 	def(&cfg.MaxRejectsPending, 2048)
-	if cfg.SourceRate == 0 {
-		cfg.SourceRate = 500
-	}
 	defD(&cfg.RetryAfter, 30*time.Second)
 	defD(&cfg.HangupTimeout, 5*time.Second)
 	defD(&cfg.LookupTimeout, 2*time.Second)
@@ -242,18 +241,6 @@ func (cfg Config) validate() error {
 		default:
 			if _, err := net.LookupPort("udp", port); err != nil {
 				c.Add(field, "%q: bad port: %v", a, err)
-			}
-		}
-	}
-	if cfg.MediaAddr != "" {
-		if ip := net.ParseIP(cfg.MediaAddr); ip == nil || ip.IsUnspecified() {
-			c.Add("MediaAddr", "%q: want the IP address RTP is received on, not unspecified", cfg.MediaAddr)
-		}
-	} else if !cfg.NoMedia {
-		for i, a := range cfg.Listen {
-			if host, _, err := net.SplitHostPort(a); err == nil && net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
-				c.Add("MediaAddr", "required: Listen[%d] %q is unspecified, and RTP needs an address callers can reach (or set NoMedia)", i, a)
-				break
 			}
 		}
 	}
@@ -310,17 +297,32 @@ func (cfg Config) validate() error {
 			c.Add(d.field, "%v is negative", d.v)
 		}
 	}
+	if cfg.MaxConnections < 0 {
+		c.Add("MaxConnections", "%d is negative", cfg.MaxConnections)
+	}
+	if cfg.UserAgent != "" && !validToken(cfg.UserAgent, 32) {
+		c.Add("UserAgent", "%q: letters, digits, '-', '.' and '_', at most 32", cfg.UserAgent)
+	}
+	if cfg.SourceRate < 0 {
+		c.Add("SourceRate", "%v is negative; 0 is no limit", cfg.SourceRate)
+	}
 	if cfg.MaxHeaderLines < 0 {
 		c.Add("MaxHeaderLines", "%d is negative", cfg.MaxHeaderLines)
 	}
 	if cfg.MaxRejectsPending < 0 {
 		c.Add("MaxRejectsPending", "%d is negative", cfg.MaxRejectsPending)
 	}
-	if cfg.MaxConnections < 0 {
-		c.Add("MaxConnections", "%d is negative", cfg.MaxConnections)
-	}
-	if cfg.UserAgent != "" && !validToken(cfg.UserAgent, 32) {
-		c.Add("UserAgent", "%q: letters, digits, '-', '.' and '_', at most 32", cfg.UserAgent)
+	if cfg.MediaAddr != "" {
+		if ip := net.ParseIP(cfg.MediaAddr); ip == nil || ip.IsUnspecified() {
+			c.Add("MediaAddr", "%q: want the IP address RTP is received on, not unspecified", cfg.MediaAddr)
+		}
+	} else if !cfg.NoMedia {
+		for i, a := range cfg.Listen {
+			if host, _, err := net.SplitHostPort(a); err == nil && net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
+				c.Add("MediaAddr", "required: Listen[%d] %q is unspecified, and RTP needs an address callers can reach (or set NoMedia)", i, a)
+				break
+			}
+		}
 	}
 	return c.Err()
 }

@@ -184,9 +184,10 @@
 //
 //   - UDP datagrams that cannot be SIP (no request or status line, a
 //     first line over 1 KiB), with more than Config.MaxHeaderLines header
-//     lines, or beyond their source address's Config.SourceRate are
-//     dropped before they are parsed ([Channel.Dropped] counts them):
-//     no transaction, no goroutine, nothing kept.
+//     lines, or beyond their source address's Config.SourceRate (when
+//     set: not behind a trunk) are dropped before they are parsed
+//     ([Channel.Dropped] counts them): no transaction, no goroutine,
+//     nothing kept.
 //   - A refused INVITE's transaction retransmits the refusal until the
 //     caller's ACK for at most 2 s (not Timer H's 32 s), and at most
 //     Config.MaxRejectsPending of them are kept at once; beyond that a

@@ -23,6 +23,7 @@ var (
 	floodRate    = flag.Int("flood.rate", 20000, "BenchmarkHostileFlood: hostile datagrams a second")
 	floodSources = flag.Int("flood.sources", 64, "BenchmarkHostileFlood: source addresses the flood comes from (127.0.0.2 on)")
 	floodCalls   = flag.Int("flood.calls", 20, "BenchmarkHostileFlood: good calls placed a second meanwhile")
+	floodLimit   = flag.Float64("flood.source-rate", 500, "BenchmarkHostileFlood: the channel's Config.SourceRate (0: no limit)")
 )
 
 // hostileMix is what the flood sends, in turn, from each source: what
@@ -70,7 +71,8 @@ func BenchmarkHostileFlood(b *testing.B) {
 	ctx := context.Background()
 	ph := newPhone(b, sipchannel.UDP)
 	p := newPool(b)
-	ch := startChannel(b, sipchannel.Config{Numbers: p, Now: newClock(t0.Add(time.Hour)).Now, Transports: []string{sipchannel.UDP}})
+	ch := startChannel(b, sipchannel.Config{Numbers: p, Now: newClock(t0.Add(time.Hour)).Now, Transports: []string{sipchannel.UDP},
+		SourceRate: *floodLimit})
 	if err := ch.Open(ctx, "expo", telephony(p.expo)); err != nil {
 		b.Fatal(err)
 	}
