@@ -244,23 +244,45 @@ func mediaDesk() (*modality.Receptionist, fstest.MapFS) {
 	return r, fsys
 }
 
+// deskRig is a channel serving "expo" on +1 555 000 1001 with the
+// mediaDesk receptionist, and a phone and an RTP peer made before it (so
+// that the channel, shut down first when the test ends, hangs up on a
+// phone still there).
+type deskRig struct {
+	t    testing.TB
+	ch   *sipchannel.Channel
+	ph   *phone
+	peer *rtpPeer
+	fsys fstest.MapFS
+	n    numbermap.Number
+}
+
+func newDeskRig(t *testing.T) *deskRig {
+	t.Helper()
+	desk, fsys := mediaDesk()
+	r := &deskRig{t: t, ph: newPhone(t, sipchannel.UDP), peer: newRTPPeer(t), fsys: fsys, n: num(t, "+1 555 000 1001")}
+	r.ch = startChannel(t, sipchannel.Config{Prompts: fsys})
+	require.NoError(t, r.ch.Open(t.Context(), "expo", modality.Setup{
+		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: r.n.String()}},
+		Queues:       []string{"general", "lost-found"},
+		Receptionist: desk,
+	}))
+	return r
+}
+
+// call dials the service's number with the SDP offer sdp.
+func (r *deskRig) call(ctx context.Context, sdp string) (answer, error) {
+	return r.ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, r.ph.uri(r.n.String(), addrOf(r.t, r.ch, sipchannel.UDP))), sdp)
+}
+
 // TestMediaReceptionist: a caller hears the receptionist's prompts over
 // RTP, presses keys as RFC 4733 events, hears the answer, and is handed
 // to a queue; RTP from another address is dropped.
 func TestMediaReceptionist(t *testing.T) {
 	ctx := t.Context()
-	n := num(t, "+1 555 000 1001")
-	desk, fsys := mediaDesk()
-	ph := newPhone(t, sipchannel.UDP) // before the channel: it hangs up on the phone when the test ends
-	peer := newRTPPeer(t)
-	ch := startChannel(t, sipchannel.Config{Prompts: fsys})
-	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
-		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: n.String()}},
-		Queues:       []string{"general", "lost-found"},
-		Receptionist: desk,
-	}))
-	a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))),
-		peer.offer("18 0 8 101", "18 G729/8000", "0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"))
+	r := newDeskRig(t)
+	ch, peer, fsys := r.ch, r.peer, r.fsys
+	a, err := r.call(ctx, peer.offer("18 0 8 101", "18 G729/8000", "0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"))
 	require.NoError(t, err)
 	require.Equal(t, 200, a.res.StatusCode, "got %s", a.status())
 	answered := time.Now()
@@ -316,18 +338,9 @@ func TestMediaReceptionist(t *testing.T) {
 // issue's target; measured properly by BenchmarkPromptStart).
 func TestMediaGreetingStartsAtOnce(t *testing.T) {
 	ctx := t.Context()
-	n := num(t, "+1 555 000 1001")
-	desk, fsys := mediaDesk()
-	ph := newPhone(t, sipchannel.UDP) // before the channel: it hangs up on the phone when the test ends
-	peer := newRTPPeer(t)
-	ch := startChannel(t, sipchannel.Config{Prompts: fsys})
-	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
-		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: n.String()}},
-		Queues:       []string{"general", "lost-found"},
-		Receptionist: desk,
-	}))
-	a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))),
-		peer.offer("8", "8 PCMA/8000"))
+	r := newDeskRig(t)
+	peer, fsys := r.peer, r.fsys
+	a, err := r.call(ctx, peer.offer("8", "8 PCMA/8000"))
 	require.NoError(t, err)
 	require.Equal(t, 200, a.res.StatusCode, "got %s", a.status())
 	_, formats := answeredMedia(t, a.res.Body())
@@ -553,18 +566,9 @@ func TestMediaRetiredAnnouncement(t *testing.T) {
 // second; the rest are dropped, and the call goes on.
 func TestMediaKeyFlood(t *testing.T) {
 	ctx := t.Context()
-	n := num(t, "+1 555 000 1001")
-	desk, fsys := mediaDesk()
-	ph := newPhone(t, sipchannel.UDP)
-	peer := newRTPPeer(t)
-	ch := startChannel(t, sipchannel.Config{Prompts: fsys})
-	require.NoError(t, ch.Open(ctx, "expo", modality.Setup{
-		EntryPoints:  []modality.EntryPoint{{Name: "desk", Kind: modality.Telephony, Address: n.String()}},
-		Queues:       []string{"general", "lost-found"},
-		Receptionist: desk,
-	}))
-	a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))),
-		peer.offer("0 101", "0 PCMU/8000", "101 telephone-event/8000"))
+	r := newDeskRig(t)
+	ch, peer := r.ch, r.peer
+	a, err := r.call(ctx, peer.offer("0 101", "0 PCMU/8000", "101 telephone-event/8000"))
 	require.NoError(t, err)
 	to, _ := answeredMedia(t, a.res.Body())
 	peer.speech(1)

@@ -122,12 +122,7 @@ func answerSDP(offer []byte, s sdpSession, audio *audioAnswer) ([]byte, error) {
 	}
 	for rest := offer; len(rest) > 0; {
 		var line []byte
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			line, rest = rest, nil
-		}
-		line = bytes.TrimRight(line, "\r")
+		line, rest = nextLine(rest)
 		switch {
 		case bytes.HasPrefix(line, []byte("m=")):
 			closeChosen()
@@ -189,6 +184,16 @@ func answerSDP(offer []byte, s sdpSession, audio *audioAnswer) ([]byte, error) {
 	return b, nil
 }
 
+// nextLine splits the first line off sdp, without its CR LF (or LF).
+func nextLine(sdp []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(sdp, '\n'); i >= 0 {
+		line, rest = sdp[:i], sdp[i+1:]
+	} else {
+		line = sdp
+	}
+	return bytes.TrimRight(line, "\r"), rest
+}
+
 // isDirection reports whether line is a direction attribute (RFC 4566).
 func isDirection(line []byte) bool {
 	switch string(line) {
@@ -218,12 +223,7 @@ func offeredDirection(offer []byte) string {
 	dir, streams := "sendrecv", 0
 	for rest := offer; len(rest) > 0; {
 		var line []byte
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			line, rest = rest, nil
-		}
-		line = bytes.TrimRight(line, "\r")
+		line, rest = nextLine(rest)
 		switch {
 		case bytes.HasPrefix(line, []byte("m=")):
 			if streams++; streams > 1 {
