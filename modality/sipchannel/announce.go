@@ -46,7 +46,7 @@ func (c *Channel) announce(req *sip.Request, tx sip.ServerTransaction, o outcome
 		return false
 	}
 	sdps.addr = c.mediaAddr(sdps.addr)
-	m, err := newMedia(req.Body(), sdps.addr)
+	m, err := newMedia(req.Body(), sdps.addr, c.rtpPorts)
 	if err != nil {
 		return false
 	}

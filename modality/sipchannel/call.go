@@ -244,7 +244,7 @@ func (c *Channel) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	var m *callMedia
 	if !c.cfg.NoMedia && len(bytes.TrimSpace(req.Body())) > 0 {
 		sdps.addr = c.mediaAddr(sdps.addr)
-		if m, err = newMedia(req.Body(), sdps.addr); err != nil {
+		if m, err = newMedia(req.Body(), sdps.addr, c.rtpPorts); err != nil {
 			o := outcome{status: sip.StatusNotAcceptableHere, reason: "Not Acceptable Here"}
 			if !errors.Is(err, errNoCodec) { // no port to receive on
 				c.log.Error(err, "call refused: no RTP port")

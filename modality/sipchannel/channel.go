@@ -117,6 +117,7 @@ type Channel struct {
 	builtin     *voice.Library // voice.Builtin, when Config.Prompts is another
 	guard       *guard
 	nonceKey    [32]byte         // digest nonces' HMAC key
+	rtpPorts    *ports           // nil: any free port
 	announcing  atomic.Int64     // calls hearing a retired number's announcement
 	rejecting   atomic.Int64     // refused INVITEs whose transactions are kept for their ACK
 	media       sync.WaitGroup   // the calls' media goroutines
@@ -191,6 +192,7 @@ func New(cfg Config) (*Channel, error) {
 		builtin:  voice.NewLibrary(voice.Builtin),
 		guard:    newGuard(cfg.SourceRate, cfg.MaxHeaderLines),
 		nonceKey: newNonceKey(),
+		rtpPorts: newPorts(cfg.RTPPortMin, cfg.RTPPortMax),
 	}
 	c.sdpIDs.Store(uint64(time.Now().Unix()))
 

@@ -55,6 +55,10 @@ func TestNewValidates(t *testing.T) {
 			[]string{"SourceRate", "MaxHeaderLines", "MaxRejectsPending"}, []string{"SourceRate: -1 is negative; 0 is no limit"}},
 		{"media on an unspecified address", sipchannel.Config{Listen: []string{"0.0.0.0:0"}},
 			[]string{"MediaAddr"}, []string{`MediaAddr: required: Listen[0] "0.0.0.0:0" is unspecified`}},
+		{"RTP ports", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, RTPPortMin: 1001, RTPPortMax: 2000},
+			[]string{"RTPPortMin"}, []string{"RTPPortMin: 1001: want an even port of 1024 or more"}},
+		{"RTP ports too few", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, RTPPortMin: 20000},
+			[]string{"RTPPortMax"}, []string{"RTPPortMax: 0: want a port of 20001 to 65535"}},
 		{"media address unspecified", sipchannel.Config{Listen: []string{"127.0.0.1:0"}, MediaAddr: "::"},
 			[]string{"MediaAddr"}, []string{`MediaAddr: "::": want the IP address RTP is received on`}},
 	} {

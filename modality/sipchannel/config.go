@@ -167,6 +167,11 @@ type Config struct {
 	// Default: the address the call's INVITE reached. Required when a
 	// Listen address is unspecified (0.0.0.0 or ::), unless NoMedia.
 	MediaAddr string
+	// RTPPortMin and RTPPortMax bound the ports calls' RTP is received on,
+	// for a firewall: each call takes an even port of the range for RTP
+	// and the next one for RTCP, in turn around the range; a call that
+	// finds no pair free is refused (503). Both 0: any free port.
+	RTPPortMin, RTPPortMax int
 	// Prompts holds the prompt files templates name
 	// (modality.Receptionist.Prompts). Default: voice.Builtin, the set the
 	// built-in templates name.
@@ -311,6 +316,13 @@ func (cfg Config) validate() error {
 	}
 	if cfg.MaxRejectsPending < 0 {
 		c.Add("MaxRejectsPending", "%d is negative", cfg.MaxRejectsPending)
+	}
+	switch min, max := cfg.RTPPortMin, cfg.RTPPortMax; {
+	case min == 0 && max == 0:
+	case min < 1024 || min%2 != 0:
+		c.Add("RTPPortMin", "%d: want an even port of 1024 or more", min)
+	case max > 65535 || max < min+1:
+		c.Add("RTPPortMax", "%d: want a port of %d to 65535, so that the range holds an RTP and RTCP pair", max, min+1)
 	}
 	if cfg.MediaAddr != "" {
 		if ip := net.ParseIP(cfg.MediaAddr); ip == nil || ip.IsUnspecified() {

@@ -71,7 +71,8 @@
 // Every answered call has audio over RTP, on github.com/emiago/diago's
 // media stack: the first audio stream of the offer is answered on a port
 // of the call's own (at Config.MediaAddr, or the address the INVITE
-// reached) with the first of PCMU and PCMA the caller offered, and
+// reached; within Config.RTPPortMin to RTPPortMax when set, 503 when no
+// pair is free) with the first of PCMU and PCMA the caller offered, and
 // telephone-event when offered, in the direction that mirrors the
 // offer's; other streams are rejected (port 0). An offer without PCMU or
 // PCMA, with secure RTP only, or without an audio stream gets 488, with

@@ -263,6 +263,8 @@ func TestHostileInput(t *testing.T) {
 		assert.True(t, strings.HasPrefix(res, "SIP/2.0 404"), "a huge number over TCP: want 404, got %q", statusLine(res))
 	})
 
+	assert.GreaterOrEqual(t, ch.Dropped(), uint64(3), "garbage, the keep-alive and the truncated message dropped unparsed")
+
 	// The channel still serves, and counted only the call it admitted.
 	a, err := ph.call(ctx, addr, n.String())
 	require.NoError(t, err)

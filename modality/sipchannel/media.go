@@ -67,16 +67,49 @@ type callMedia struct {
 	firstSent                     atomic.Int64 // unix nanoseconds of the first frame of speech; 0: none yet
 }
 
+// ports hands out RTP ports from Config.RTPPortMin to RTPPortMax, pairs
+// in turn around the range; a nil *ports: any free port.
+type ports struct {
+	min, pairs int
+	next       atomic.Uint64
+}
+
+func newPorts(min, max int) *ports {
+	if min == 0 {
+		return nil
+	}
+	return &ports{min: min, pairs: (max - min + 1) / 2}
+}
+
+// errNoPort is a call that finds no RTP port free: 503.
+var errNoPort = errors.New("sipchannel: no RTP port free in Config.RTPPortMin..RTPPortMax")
+
+// bind has sess listen on a pair of p's ports (RTP and RTCP).
+func (p *ports) bind(sess *media.MediaSession) error {
+	if p == nil {
+		return sess.Init()
+	}
+	start := p.next.Add(1)
+	for i := range uint64(p.pairs) {
+		sess.Laddr.Port = p.min + int((start+i)%uint64(p.pairs))*2
+		if err := sess.Init(); err == nil {
+			return nil
+		}
+	}
+	return errNoPort
+}
+
 // newMedia opens the media of a call whose INVITE offers offer, reached
-// at addr: a session on a free port of addr, negotiated by diago against
-// the offer. An offer without PCMU or PCMA is errNoCodec.
-func newMedia(offer []byte, addr netip.Addr) (*callMedia, error) {
+// at addr: a session on a free port of addr (of pp's, when set),
+// negotiated by diago against the offer. An offer without PCMU or PCMA is
+// errNoCodec.
+func newMedia(offer []byte, addr netip.Addr, pp *ports) (*callMedia, error) {
 	sess := &media.MediaSession{
 		Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecAudioAlaw, media.CodecTelephoneEvent8000},
 		Mode:   "sendrecv",
 		Laddr:  net.UDPAddr{IP: addr.AsSlice()},
 	}
-	if err := sess.Init(); err != nil {
+	if err := pp.bind(sess); err != nil {
 		return nil, err
 	}
 	if err := remoteSDP(sess, offer); err != nil {

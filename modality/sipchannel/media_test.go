@@ -673,3 +673,64 @@ func TestMediaClosingMessageOnHold(t *testing.T) {
 	}
 	assert.Equal(t, int64(1), ph.byes.Load(), "then the BYE")
 }
+
+// freePorts returns an even port p such that p to p+n-1 are free for UDP
+// on loopback just now.
+func freePorts(t *testing.T, n int) int {
+	t.Helper()
+	for range 50 {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		require.NoError(t, err)
+		p := c.LocalAddr().(*net.UDPAddr).Port &^ 1
+		c.Close()
+		if p < 1024 || p+n > 65535 {
+			continue
+		}
+		ok := true
+		for i := range n {
+			c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + i})
+			if err != nil {
+				ok = false
+				break
+			}
+			c.Close()
+		}
+		if ok {
+			return p
+		}
+	}
+	t.Fatal("no run of free ports")
+	return 0
+}
+
+// With an RTP port range, calls take pairs of it in turn, and a call that
+// finds none free is refused with 503 and a Retry-After.
+func TestMediaPortRange(t *testing.T) {
+	ctx := t.Context()
+	n := num(t, "+1 555 000 1001")
+	ph := newPhone(t, sipchannel.UDP)
+	peer := newRTPPeer(t)
+	lo := freePorts(t, 4)
+	ch := startChannel(t, sipchannel.Config{RTPPortMin: lo, RTPPortMax: lo + 3})
+	require.NoError(t, ch.Open(ctx, "expo", telephony(n)))
+	call := func() answer {
+		a, err := ph.inviteSDP(ctx, sip.NewRequest(sip.INVITE, ph.uri(n.String(), addrOf(t, ch, sipchannel.UDP))), peer.offer("0", "0 PCMU/8000"))
+		require.NoError(t, err)
+		return a
+	}
+	first, second := call(), call()
+	require.Equal(t, 200, first.res.StatusCode)
+	require.Equal(t, 200, second.res.StatusCode)
+	p1, _ := answeredMedia(t, first.res.Body())
+	p2, _ := answeredMedia(t, second.res.Body())
+	assert.ElementsMatch(t, []int{lo, lo + 2}, []int{p1.Port, p2.Port}, "the range's two pairs")
+	third := call()
+	assert.Equal(t, 503, third.res.StatusCode, "no pair left")
+	assert.NotNil(t, third.res.GetHeader("Retry-After"))
+	require.NoError(t, first.sess.Bye(ctx))
+	require.Eventually(t, func() bool { return counts(t, ch, "expo").Live() == 1 }, 5*time.Second, 5*time.Millisecond)
+	again := call()
+	require.Equal(t, 200, again.res.StatusCode, "a pair free again")
+	p3, _ := answeredMedia(t, again.res.Body())
+	assert.Equal(t, p1.Port, p3.Port)
+}

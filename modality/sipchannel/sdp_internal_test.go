@@ -176,7 +176,7 @@ func FuzzMediaOffer(f *testing.F) {
 		if _, err := answerSDP([]byte(offer), testSession, nil); err != nil {
 			return
 		}
-		m, err := newMedia([]byte(offer), netip.MustParseAddr("127.0.0.1"))
+		m, err := newMedia([]byte(offer), netip.MustParseAddr("127.0.0.1"), nil)
 		if err != nil {
 			return
 		}
