@@ -57,8 +57,13 @@ type line struct {
 	// once they hold nothing.
 	retiring map[string]bool
 	revoke   func(principal string) error
-	closing  atomic.Bool              // the closing plan is disconnecting what is live
-	waited   map[string]time.Duration // by kind: Stats.Waited at the last scaling decision
+	closing  atomic.Bool // the closing plan is disconnecting what is live
+	// phones are the agents on duty through a phone a channel rings
+	// ([modality.Phones]), by principal; issue gives their sessions'
+	// tokens (nil: Config.Access issues none).
+	phones map[string]*onPhone
+	issue  func(ctx context.Context, principal string) (string, error)
+	waited map[string]time.Duration // by kind: Stats.Waited at the last scaling decision
 }
 
 // busy reports whether an agent holds an engagement, or an offer, here.
@@ -160,6 +165,12 @@ func (l *Lifecycle) newLine(ctx context.Context, s *Service) (*line, error) {
 		}
 		l.unregisterPhones(context.WithoutCancel(ctx), s.ID, who)
 		return nil
+	}
+	if ti, ok := l.cfg.Access.(tokenIssuer); ok {
+		ln.issue = func(ctx context.Context, principal string) (string, error) {
+			token, _, err := ti.IssueToken(ctx, grantID(s.ID, principal))
+			return token, err
+		}
 	}
 	ln.until.Store(math.MaxInt64)
 	ln.handBack = map[string]bool{}
@@ -427,9 +438,16 @@ func (ln *line) deliver(ev routing.Event) {
 	} else if agent != "" {
 		to = ln.remote[agent] // it ended or went back to a queue from them
 	}
+	var ring func(string)
+	if p := ln.phones[ev.Agent]; p != nil && ev.Kind == routing.EventOffered {
+		ring = p.ring
+	}
 	ln.mu.Unlock()
 	if d.Kind != 0 && t.notify != nil {
 		t.notify(d)
+	}
+	if ring != nil { // the agent is on a phone: ring it (it never blocks)
+		ring(ev.Engagement)
 	}
 	ln.emit(&EngagementEvent{ServiceID: ln.id, Event: ev})
 	if to != "" && ln.forward != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/eventcc/eventcc/access"
 	"github.com/eventcc/eventcc/modality"
+	"github.com/eventcc/eventcc/modality/routing"
 )
 
 // phonePurpose is what a phone password is derived for
@@ -67,4 +68,90 @@ func (l *Lifecycle) unregisterPhones(ctx context.Context, serviceID, agentID str
 			}
 		}
 	}
+}
+
+// onPhone is an agent on duty through a phone: the desk session opened
+// for it, and how to ring it.
+type onPhone struct {
+	token string
+	ring  func(engagementID string)
+}
+
+var _ modality.Phones = (*line)(nil)
+
+// AttachPhone implements [modality.Phones]: the agent is put on duty
+// through a desk session of the phone's own, opened with a token issued
+// for their grant, so that every answer goes through the desk's checks
+// of the grant like a desktop's; they are made available, and rung when
+// an engagement is offered to them.
+func (ln *line) AttachPhone(agentID string, ring func(string)) (func(), error) {
+	if ln.issue == nil {
+		return nil, fmt.Errorf("contactcenter: phones need Config.Access to be an *access.Authority with keys and tokens: %w", errors.ErrUnsupported)
+	}
+	ctx := context.Background()
+	token, err := ln.issue(ctx, agentID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ln.desk.Open(ctx, token, routing.Agent{ID: agentID}); err != nil {
+		return nil, err
+	}
+	if err := ln.desk.SetStatus(ctx, token, routing.Available); err != nil {
+		_ = ln.desk.Close(ctx, token)
+		return nil, err
+	}
+	ln.mu.Lock()
+	if ln.phones == nil {
+		ln.phones = map[string]*onPhone{}
+	}
+	ln.phones[agentID] = &onPhone{token: token, ring: ring}
+	ln.mu.Unlock()
+	return func() {
+		ln.mu.Lock()
+		if p := ln.phones[agentID]; p != nil && p.token == token {
+			delete(ln.phones, agentID)
+		}
+		ln.mu.Unlock()
+		if err := ln.desk.Close(context.Background(), token); err != nil {
+			ln.desk.Expel(agentID) //nolint:errcheck // best effort: the agent leaves either way
+		}
+	}, nil
+}
+
+// phoneToken is the desk token of agentID's phone session.
+func (ln *line) phoneToken(agentID string) (string, error) {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	p := ln.phones[agentID]
+	if p == nil {
+		return "", fmt.Errorf("contactcenter: %q is not on duty through a phone: %w", agentID, modality.ErrNotFound)
+	}
+	return p.token, nil
+}
+
+// PhoneAnswered implements [modality.Phones]: the desk's Accept.
+func (ln *line) PhoneAnswered(agentID, engagementID string) error {
+	token, err := ln.phoneToken(agentID)
+	if err != nil {
+		return err
+	}
+	return ln.desk.Accept(context.Background(), token, engagementID)
+}
+
+// PhoneRefused implements [modality.Phones]: the desk's Decline.
+func (ln *line) PhoneRefused(agentID, engagementID string) error {
+	token, err := ln.phoneToken(agentID)
+	if err != nil {
+		return err
+	}
+	return ln.desk.Decline(context.Background(), token, engagementID)
+}
+
+// PhoneHungUp implements [modality.Phones]: the desk's End.
+func (ln *line) PhoneHungUp(agentID, engagementID string) error {
+	token, err := ln.phoneToken(agentID)
+	if err != nil {
+		return err
+	}
+	return ln.desk.End(context.Background(), token, engagementID)
 }

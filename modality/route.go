@@ -46,6 +46,24 @@ type Placer interface {
 	Place(engagementID string) (Place, error)
 }
 
+// Phones is a [Router] that offers engagements to agents on phones a
+// channel reaches itself (SIP phones registered with it), as the desk
+// offers them to agents at a desktop. Optional.
+type Phones interface {
+	// AttachPhone puts agentID on duty through a phone: available, and
+	// ring(engagementID) is called, on any goroutine and without
+	// blocking, each time the router offers them an engagement. detach
+	// takes them off duty. An agent without a grant to take engagements
+	// here is an error.
+	AttachPhone(agentID string, ring func(engagementID string)) (detach func(), err error)
+	// PhoneAnswered takes the offer of engagementID: the agent's phone
+	// answered. PhoneRefused gives it back: the phone refused it or did
+	// not answer. PhoneHungUp ends it: the agent hung up.
+	PhoneAnswered(agentID, engagementID string) error
+	PhoneRefused(agentID, engagementID string) error
+	PhoneHungUp(agentID, engagementID string) error
+}
+
 // Place is what an admitted engagement is told: its position in line
 // (1: next; 0: offered at once) and the expected wait.
 type Place struct {

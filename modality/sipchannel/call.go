@@ -70,8 +70,9 @@ type call struct {
 	counted   bool // in its service's Counts: admitted (by its router, if it has one)
 	router    modality.Router
 	route     routeState
-	claimed   bool // a hang-up took it on
-	released  bool // refused while ringing
+	claimed   bool      // a hang-up took it on
+	leg       *agentLeg // the agent's phone it is bridged to
+	released  bool      // refused while ringing
 	estClosed bool
 	cnfClosed bool
 	ended     bool
@@ -560,8 +561,12 @@ func (c *Channel) end(cl *call) bool {
 	if cl.route == routeHeld {
 		tell, cl.route = cl.router, routeDone
 	}
+	leg := cl.leg
 	c.endLocked(cl)
 	c.mu.Unlock()
+	if leg != nil { // the caller left: the agent's phone is hung up
+		c.media.Go(func() { c.endLeg(leg, true) })
+	}
 	if tell != nil {
 		c.hangupRouter(tell, cl.id)
 	}
@@ -786,6 +791,9 @@ func (c *Channel) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	defer c.leave()
 	cl := c.inDialog(req)
 	if cl == nil {
+		if c.onLegBye(req, tx) { // an agent hanging up their phone
+			return
+		}
 		c.reply(req, tx, outcome{status: sip.StatusCallTransactionDoesNotExists, reason: "Call/Transaction Does Not Exist"})
 		return
 	}

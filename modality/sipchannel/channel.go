@@ -116,15 +116,16 @@ type Channel struct {
 	prompts     *voice.Library
 	builtin     *voice.Library // voice.Builtin, when Config.Prompts is another
 	guard       *guard
-	nonceKey    [32]byte         // digest nonces' HMAC key
-	rtpPorts    *ports           // nil: any free port
-	announcing  atomic.Int64     // calls hearing a retired number's announcement
-	rejecting   atomic.Int64     // refused INVITEs whose transactions are kept for their ACK
-	media       sync.WaitGroup   // the calls' media goroutines
-	dialogs     map[string]*call // by SIP dialog ID
-	calls       map[string]*call // by engagement ID
-	inflight    int              // our SIP handlers running
-	idle        chan struct{}    // closed when inflight reaches 0 after Shutdown started
+	nonceKey    [32]byte             // digest nonces' HMAC key
+	rtpPorts    *ports               // nil: any free port
+	announcing  atomic.Int64         // calls hearing a retired number's announcement
+	rejecting   atomic.Int64         // refused INVITEs whose transactions are kept for their ACK
+	media       sync.WaitGroup       // the calls' media goroutines
+	dialogs     map[string]*call     // by SIP dialog ID
+	legs        map[string]*agentLeg // agents' legs, by SIP dialog ID
+	calls       map[string]*call     // by engagement ID
+	inflight    int                  // our SIP handlers running
+	idle        chan struct{}        // closed when inflight reaches 0 after Shutdown started
 	idleClosed  bool
 	shutdownErr error
 }
@@ -187,6 +188,7 @@ func New(cfg Config) (*Channel, error) {
 		numbers:  map[numbermap.Number]binding{},
 		dialogs:  map[string]*call{},
 		calls:    map[string]*call{},
+		legs:     map[string]*agentLeg{},
 		idle:     make(chan struct{}),
 		prompts:  voice.NewLibrary(cfg.Prompts),
 		builtin:  voice.NewLibrary(voice.Builtin),
@@ -455,8 +457,8 @@ func (c *Channel) Shutdown(ctx context.Context) error {
 	for _, cl := range left {
 		c.end(cl)
 	}
+	c.cancelBase() // and phones still ringing stop
 	c.media.Wait() // ended calls' media stops within a frame
-	c.cancelBase()
 	c.shutdownErr = errors.Join(herr, cerr, werr)
 	c.log.V(1).Info("shut down", "hungUp", n, "err", c.shutdownErr)
 	close(c.done)
@@ -625,13 +627,22 @@ func (c *Channel) Remove(ctx context.Context, serviceID string) error {
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var detach []func()
 	if svc := c.services[serviceID]; svc != nil {
 		c.unbind(svc)
 		svc.open, svc.intake = false, false
 		svc.eps, svc.queues, svc.reception, svc.router = nil, nil, nil, nil
+		for _, p := range svc.phones {
+			if p.detach != nil {
+				detach = append(detach, p.detach)
+			}
+		}
 		svc.phones = nil // every registration ends with the service
 		svc.capacity = -1
+	}
+	c.mu.Unlock()
+	for _, d := range detach { // the agents on duty through them go off
+		d()
 	}
 	return nil
 }

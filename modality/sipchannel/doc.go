@@ -129,8 +129,19 @@
 // are logged with the agent and the source. [Channel.Phones] lists the
 // bindings, [Channel.Unregister] ends one (the lifecycle calls it when it
 // revokes the agent's grant), and [Channel.Remove] ends the service's.
-// Calls are not yet offered to registered phones: an agent takes calls
-// from the desktop (contactcenter/desktop) for now.
+//
+// When the service's router offers engagements to phones
+// ([modality.Phones]; the lifecycle's does), a phone's registration puts
+// its agent on duty (available), and its end (expiry seen at the next
+// offer, Expires 0, Unregister, Remove) takes them off. An offer rings
+// the phone: an INVITE to the Contact it registered, from the socket it
+// registered on, with an SDP offer of a media session of its own
+// (PCMU, PCMA, telephone-event). Answered, the two calls' audio is
+// bridged both ways (20 ms frames, transcoded between PCMU and PCMA,
+// re-framed from other packet times) and the router told; refused,
+// unanswered within 30 s or impossible, the offer is given back. The
+// agent hanging up (BYE from the phone) ends the caller's call through
+// the router; the caller hanging up sends the phone a BYE.
 //
 // # The service's router
 //

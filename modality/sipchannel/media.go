@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emiago/diago/audio"
 	"github.com/emiago/diago/media"
 	"github.com/pion/rtp"
 
@@ -61,6 +62,13 @@ type callMedia struct {
 	announce     func() []*voice.Audio
 	every        time.Duration
 	nextAnnounce time.Time
+
+	// Bridged to another call's media (an agent's leg): the writer sends
+	// what feed holds, 20 ms frames the peer's reader puts there in this
+	// call's law; acc gathers the caller's audio into frames for the peer.
+	peer atomic.Pointer[callMedia]
+	feed chan []byte
+	acc  []byte
 
 	ssrc                          uint32 // ours
 	sent, received, dropped, keys atomic.Uint64
@@ -112,11 +120,47 @@ func newMedia(offer []byte, addr netip.Addr, pp *ports) (*callMedia, error) {
 	if err := pp.bind(sess); err != nil {
 		return nil, err
 	}
-	if err := remoteSDP(sess, offer); err != nil {
+	if err := remoteSDP(sess, offer, true); err != nil {
 		sess.Close()
 		return nil, errors.Join(errNoCodec, err)
 	}
-	m := &callMedia{sess: sess, dtmfPT: -1, stop: make(chan struct{}), ssrc: rand.Uint32()}
+	m := &callMedia{sess: sess, dtmfPT: -1, stop: make(chan struct{}), ssrc: rand.Uint32(), feed: make(chan []byte, 16)}
+	if err := m.negotiated(); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// newOfferMedia opens media to offer an agent's phone: a session on a
+// free port of addr (of pp's, when set), and its SDP offer (PCMU, PCMA,
+// telephone-event). [callMedia.answered] completes it.
+func newOfferMedia(addr netip.Addr, pp *ports) (*callMedia, []byte, error) {
+	sess := &media.MediaSession{
+		Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecAudioAlaw, media.CodecTelephoneEvent8000},
+		Mode:   "sendrecv",
+		Laddr:  net.UDPAddr{IP: addr.AsSlice()},
+	}
+	if err := pp.bind(sess); err != nil {
+		return nil, nil, err
+	}
+	m := &callMedia{sess: sess, dtmfPT: -1, stop: make(chan struct{}), ssrc: rand.Uint32(), feed: make(chan []byte, 16)}
+	return m, sess.LocalSDP(false), nil
+}
+
+// answered completes media offered with newOfferMedia with the phone's
+// SDP answer.
+func (m *callMedia) answered(answer []byte) error {
+	if err := remoteSDP(m.sess, answer, false); err != nil {
+		return errors.Join(errNoCodec, err)
+	}
+	return m.negotiated()
+}
+
+// negotiated takes the codecs and the remote address the SDP exchange
+// settled on.
+func (m *callMedia) negotiated() error {
+	sess := m.sess
 	audio := false
 	for _, codec := range sess.CommonCodecs() {
 		switch {
@@ -131,23 +175,22 @@ func newMedia(offer []byte, addr netip.Addr, pp *ports) (*callMedia, error) {
 	ip, _ := netip.AddrFromSlice(sess.Raddr.IP)
 	m.remote = netip.AddrPortFrom(ip.Unmap(), uint16(sess.Raddr.Port))
 	if !audio || !m.remote.IsValid() || m.remote.Port() == 0 {
-		sess.Close()
-		return nil, errNoCodec
+		return errNoCodec
 	}
-	return m, nil
+	return nil
 }
 
 // remoteSDP has diago negotiate the offer. diago's SDP parser panics on
 // some malformed lines (a c= line of fewer than three fields: found by
 // FuzzMediaOffer, diago v0.42.1); from a caller's INVITE that would take
 // the whole process down, so a panic here is the offer's error.
-func remoteSDP(sess *media.MediaSession, offer []byte) (err error) {
+func remoteSDP(sess *media.MediaSession, sdp []byte, offered bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("sipchannel: malformed SDP offer: %v", r)
+			err = fmt.Errorf("sipchannel: malformed SDP: %v", r)
 		}
 	}()
-	return sess.RemoteSDP(offer, true)
+	return sess.RemoteSDP(sdp, offered)
 }
 
 // answer is what the call's SDP answer says of the accepted stream.
@@ -254,6 +297,15 @@ func (m *callMedia) next(frame []byte) (speech, send bool) {
 	defer m.mu.Unlock()
 	if m.held {
 		return false, false
+	}
+	if m.peer.Load() != nil {
+		select {
+		case f := <-m.feed:
+			copy(frame, f)
+			return true, true
+		default:
+			return false, true // nothing from the other side this frame
+		}
 	}
 	for len(m.playing) > 0 {
 		enc := m.playing[0].Encoded(m.law)
@@ -371,6 +423,12 @@ func (m *callMedia) read(onKey func(key string)) {
 			continue
 		}
 		m.received.Add(1)
+		if pkt.PayloadType == m.pt {
+			if peer := m.peer.Load(); peer != nil {
+				m.forward(peer, pkt.Payload)
+			}
+			continue
+		}
 		if m.dtmfPT < 0 || int(pkt.PayloadType) != m.dtmfPT {
 			continue
 		}
@@ -445,6 +503,46 @@ func (c *Channel) startHold(cl *call) {
 		}
 	}
 	cl.media.queued(music, h.AnnounceEvery, announce)
+}
+
+// bridge connects a's and b's audio: each sends what the other receives.
+func bridge(a, b *callMedia) {
+	a.peer.Store(b)
+	b.peer.Store(a)
+}
+
+// unbridge ends m's bridge, both ways.
+func (m *callMedia) unbridge() {
+	if p := m.peer.Swap(nil); p != nil {
+		p.peer.CompareAndSwap(m, nil)
+	}
+}
+
+// forward hands the audio payload m received to peer's writer, in 20 ms
+// frames of peer's law (transcoded through linear PCM when the laws
+// differ; re-framed when the packets are not 20 ms). A frame the writer
+// has no room for is dropped: the bridge never waits.
+func (m *callMedia) forward(peer *callMedia, payload []byte) {
+	if m.law != peer.law {
+		lpcm := make([]byte, 2*len(payload))
+		if m.law == voice.ULaw {
+			_, _ = audio.DecodeUlawTo(lpcm, payload)
+			_, _ = audio.EncodeAlawTo(payload[:len(payload)], lpcm) // same length: one byte a sample
+		} else {
+			_, _ = audio.DecodeAlawTo(lpcm, payload)
+			_, _ = audio.EncodeUlawTo(payload[:len(payload)], lpcm)
+		}
+	}
+	m.acc = append(m.acc, payload...)
+	for len(m.acc) >= voice.FrameSamples {
+		f := make([]byte, voice.FrameSamples)
+		copy(f, m.acc)
+		m.acc = m.acc[:copy(m.acc, m.acc[voice.FrameSamples:])]
+		select {
+		case peer.feed <- f:
+		default:
+		}
+	}
 }
 
 // phrases turns what the receptionist says into audio: each phrase's

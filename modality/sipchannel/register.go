@@ -58,7 +58,9 @@ const (
 // phone is a registration. The caller holds Channel.mu.
 type phone struct {
 	Phone
-	laddr sip.Addr // over UDP: the socket the REGISTER came in on
+	laddr  sip.Addr           // over UDP: the socket the REGISTER came in on
+	ours   *sip.ContactHeader // our Contact where it registered
+	detach func()             // takes the agent off duty ([modality.Phones]); nil: not on duty
 }
 
 // onRegister serves REGISTER: an agent's phone registers (or refreshes,
@@ -147,9 +149,14 @@ func (c *Channel) bind(req *sip.Request, tx sip.ServerTransaction, svcID, agent 
 		c.reply(req, tx, outcome{status: sip.StatusNotFound, reason: "Not Found"})
 		return
 	}
+	var detach func()
+	fresh := false
 	switch {
 	case contact == nil: // a query: answer with the binding
 	case contact.Address.Wildcard || expires == 0:
+		if old := svc.phones[agent]; old != nil {
+			detach = old.detach
+		}
 		delete(svc.phones, agent)
 	case expires < minRegister:
 		c.mu.Unlock()
@@ -162,17 +169,28 @@ func (c *Channel) bind(req *sip.Request, tx sip.ServerTransaction, svcID, agent 
 	default:
 		expires = min(expires, maxRegister)
 		p := &phone{Phone: Phone{Agent: agent, Contact: contact.Address.String(), Transport: transportName(req), Expires: now.Add(expires)}}
-		if ours := c.contactFor(req); ours != nil && p.Transport == "UDP" {
+		p.ours = c.contactFor(req)
+		if p.ours != nil && p.Transport == "UDP" {
 			// Calls to the phone leave from the socket it registered on.
-			p.laddr = sip.Addr{IP: net.ParseIP(strings.Trim(ours.Address.Host, "[]")), Port: ours.Address.Port}
+			p.laddr = sip.Addr{IP: net.ParseIP(strings.Trim(p.ours.Address.Host, "[]")), Port: p.ours.Address.Port}
 		}
 		if svc.phones == nil {
 			svc.phones = map[string]*phone{}
 		}
+		if old := svc.phones[agent]; old != nil {
+			p.detach = old.detach // a refresh: still on duty
+		}
+		fresh = p.detach == nil
 		svc.phones[agent] = p
 	}
 	p := svc.phones[agent]
 	c.mu.Unlock()
+	if detach != nil {
+		detach()
+	}
+	if fresh {
+		c.attachPhone(svcID, agent)
+	}
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 	if p != nil && now.Before(p.Expires) {
 		left := int(p.Expires.Sub(now) / time.Second)
@@ -293,9 +311,16 @@ func (c *Channel) Unregister(ctx context.Context, serviceID, agentID string) err
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var detach func()
 	if svc := c.services[serviceID]; svc != nil {
+		if p := svc.phones[agentID]; p != nil {
+			detach = p.detach
+		}
 		delete(svc.phones, agentID)
+	}
+	c.mu.Unlock()
+	if detach != nil {
+		detach()
 	}
 	return nil
 }
