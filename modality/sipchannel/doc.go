@@ -141,7 +141,8 @@
 // re-framed from other packet times) and the router told; refused,
 // unanswered within 30 s or impossible, the offer is given back. The
 // agent hanging up (BYE from the phone) ends the caller's call through
-// the router; the caller hanging up sends the phone a BYE.
+// the router; the caller hanging up, or the router sending the call back
+// to a queue (a transfer), sends the phone a BYE.
 //
 // # The service's router
 //

@@ -265,3 +265,23 @@ func transcoded(frames [][]byte, law voice.Law) [][]byte {
 	}
 	return out
 }
+
+// A call the router sends back to a queue (a transfer) leaves the
+// agent's phone, which gets a BYE, and hears the hold again.
+func TestRingAgentPhoneTransfer(t *testing.T) {
+	ctx := t.Context()
+	_, caller, callerPeer, agent, router, _, addr := newRingRig(t)
+	n := num(t, "+1 555 000 1001")
+	a, err := caller.inviteSDP(ctx, sip.NewRequest(sip.INVITE, caller.uri(n.String(), addr)), callerPeer.offer("0", "0 PCMU/8000"))
+	require.NoError(t, err)
+	router.ringer("ada")(a.id)
+	select {
+	case <-agent.answered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent's phone did not ring")
+	}
+	require.Eventually(t, func() bool { ans, _, _ := router.log(); return len(ans) == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.True(t, router.deliver(a.id, modality.Decision{Kind: modality.Requeued, Queue: "general"}))
+	require.Eventually(t, func() bool { return agent.byes.Load() == 1 }, 10*time.Second, 5*time.Millisecond, "the agent's phone got a BYE")
+	assert.Zero(t, caller.byes.Load(), "the caller stays, in the queue")
+}

@@ -94,7 +94,11 @@ func (c *Channel) decided(cl *call, d modality.Decision) {
 		at = c.cfg.Now()
 	}
 	rehold := false
-	defer func() { // after the unlock below: startHold takes c.mu
+	var dropLeg *agentLeg
+	defer func() { // after the unlock below: these take c.mu
+		if dropLeg != nil { // back in a queue: the agent's phone is hung up
+			c.media.Go(func() { c.endLeg(dropLeg, true) })
+		}
 		if rehold {
 			c.startHold(cl)
 		}
@@ -125,6 +129,7 @@ func (c *Channel) decided(cl *call, d modality.Decision) {
 		}
 	case modality.Requeued:
 		rehold = cl.media != nil && cl.route == routeHeld
+		dropLeg = cl.leg
 		if cl.state == modality.Active {
 			cl.state, cl.answered = modality.Waiting, time.Time{}
 			if cl.counted {
