@@ -50,7 +50,6 @@ type callMedia struct {
 	stopOnce sync.Once
 
 	mu      sync.Mutex
-	gen     uint64         // bumped by every say: a newer say interrupts an older one
 	playing []*voice.Audio // what is left to say, in order
 	pos     int            // samples of playing[0] already sent
 	held    bool           // the caller put the call on hold: send nothing
@@ -72,7 +71,6 @@ type callMedia struct {
 
 	ssrc                          uint32 // ours
 	sent, received, dropped, keys atomic.Uint64
-	firstSent                     atomic.Int64 // unix nanoseconds of the first frame of speech; 0: none yet
 }
 
 // ports hands out RTP ports from Config.RTPPortMin to RTPPortMax, pairs
@@ -231,7 +229,6 @@ func (m *callMedia) stats() *MediaStats {
 func (m *callMedia) say(audio []*voice.Audio) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.gen++
 	m.playing, m.pos = audio, 0
 }
 
@@ -372,9 +369,6 @@ func (m *callMedia) write() {
 			pkt.Marker = speech && !talking // the start of a talkspurt
 			if err := m.sess.WriteRTP(&pkt); err == nil {
 				m.sent.Add(1)
-				if speech && !talking {
-					m.firstSent.CompareAndSwap(0, time.Now().UnixNano())
-				}
 			}
 			talking = speech
 			pkt.SequenceNumber++
