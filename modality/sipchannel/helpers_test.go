@@ -110,7 +110,24 @@ type phone struct {
 // test ends.
 func newPhone(t testing.TB, tr string) *phone {
 	t.Helper()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("phone"),
+	return newSIPPhone(t, tr, "phone", func(p *phone, srv *sipgo.Server, _ sip.ContactHeader) {
+		srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+			p.byes.Add(1)
+			if err := p.dc.ReadBye(req, tx); err != nil {
+				_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+			}
+		})
+		srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
+	})
+}
+
+// newSIPPhone makes a SIP user agent for the tests: a phone of user,
+// listening on a loopback UDP port (and calling from it over UDP), whose
+// requests handle registers on its server before it serves; it is closed
+// when the test ends.
+func newSIPPhone(t testing.TB, tr, user string, handle func(p *phone, srv *sipgo.Server, contact sip.ContactHeader)) *phone {
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(user),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet),
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)))
@@ -130,14 +147,9 @@ func newPhone(t testing.TB, tr string) *phone {
 	require.NoError(t, err)
 
 	p := &phone{tr: tr, ua: ua, client: client, dialed: map[string]bool{}, port: port}
-	p.dc = sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "phone", Host: "127.0.0.1", Port: port}})
-	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		p.byes.Add(1)
-		if err := p.dc.ReadBye(req, tx); err != nil {
-			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
-		}
-	})
-	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: port}}
+	p.dc = sipgo.NewDialogClientCache(client, contact)
+	handle(p, srv, contact)
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = srv.ServeUDP(pc) })
 	// The socket serves requests once sipgo has registered it; the first

@@ -3,7 +3,6 @@ package sipchannel_test
 import (
 	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,51 +86,27 @@ type agentSide struct {
 	*phone
 	peer     *rtpPeer
 	answered chan *sipgo.DialogServerSession
-	byes     atomic.Int64
 }
 
 func newAgentSide(t *testing.T) *agentSide {
 	t.Helper()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("agent-phone"),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet),
-			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)))
-	require.NoError(t, err)
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
-	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := pc.LocalAddr().(*net.UDPAddr).Port
-	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(quiet), sipgo.WithClientConnectionAddr(pc.LocalAddr().String()))
-	require.NoError(t, err)
-	a := &agentSide{phone: &phone{tr: sipchannel.UDP, ua: ua, client: client, dialed: map[string]bool{}, port: port},
-		peer: newRTPPeer(t), answered: make(chan *sipgo.DialogServerSession, 4)}
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ada", Host: "127.0.0.1", Port: port}}
-	dsc := sipgo.NewDialogServerCache(client, contact)
-	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		dlg, err := dsc.ReadInvite(req, tx)
-		if err != nil {
-			return
-		}
-		a.answered <- dlg
-		ct := sip.ContentTypeHeader("application/sdp")
-		_ = dlg.Respond(sip.StatusOK, "OK", []byte(a.peer.offer("0 101", "0 PCMU/8000", "101 telephone-event/8000")), &ct)
-	})
-	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = dsc.ReadAck(req, tx) })
-	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		a.byes.Add(1)
-		_ = dsc.ReadBye(req, tx)
-	})
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = srv.ServeUDP(pc) })
-	for i := 0; ua.TransportLayer().Pool("udp").Size() == 0; i++ {
-		require.Less(t, i, 2000, "the agent phone's socket was not registered")
-		time.Sleep(time.Millisecond)
-	}
-	t.Cleanup(func() {
-		pc.Close()
-		ua.Close()
-		wg.Wait()
+	a := &agentSide{peer: newRTPPeer(t), answered: make(chan *sipgo.DialogServerSession, 4)}
+	a.phone = newSIPPhone(t, sipchannel.UDP, "ada", func(p *phone, srv *sipgo.Server, contact sip.ContactHeader) {
+		dsc := sipgo.NewDialogServerCache(p.client, contact)
+		srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+			dlg, err := dsc.ReadInvite(req, tx)
+			if err != nil {
+				return
+			}
+			a.answered <- dlg
+			ct := sip.ContentTypeHeader("application/sdp")
+			_ = dlg.Respond(sip.StatusOK, "OK", []byte(a.peer.offer("0 101", "0 PCMU/8000", "101 telephone-event/8000")), &ct)
+		})
+		srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = dsc.ReadAck(req, tx) })
+		srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+			p.byes.Add(1)
+			_ = dsc.ReadBye(req, tx)
+		})
 	})
 	return a
 }
